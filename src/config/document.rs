@@ -1,0 +1,315 @@
+//! A config file as an order-preserving JSON object: every field regauth does not know survives an edit,
+//! in its place. Typed views read `auths`, `credsStore` and `credHelpers`; edits touch one entry.
+
+use super::ConfigError;
+use crate::secret::Secret;
+use base64::Engine;
+use serde_json::{Map, Value};
+use std::path::Path;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    root: Map<String, Value>,
+    /// One level of indentation as found in the file (docker writes a tab).
+    indent: String,
+    trailing_newline: bool,
+    /// `~/.dockercfg`: the root is the `auths` map.
+    legacy: bool,
+}
+
+/// One `auths` entry, decoded. Secrets stay wrapped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthEntry {
+    pub key: String,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    pub identity_token: Option<Secret>,
+    pub registry_token: Option<Secret>,
+    /// Why the entry cannot be used as it stands (an `auth` that does not decode).
+    pub problem: Option<String>,
+}
+
+impl AuthEntry {
+    /// Whether the entry carries any secret at all.
+    pub fn has_secret(&self) -> bool {
+        [&self.password, &self.identity_token, &self.registry_token]
+            .iter()
+            .any(|s| s.as_ref().is_some_and(|s| !s.is_empty()))
+    }
+}
+
+impl Default for Document {
+    fn default() -> Self {
+        Document { root: Map::new(), indent: "\t".into(), trailing_newline: false, legacy: false }
+    }
+}
+
+impl Document {
+    /// Parse a file's bytes. Empty or blank input is an empty config, as docker treats it.
+    pub fn parse(bytes: &[u8], path: &Path) -> Result<Document, ConfigError> {
+        Self::parse_as(bytes, path, false)
+    }
+
+    /// Parse `~/.dockercfg`, whose root is the auths map.
+    pub fn parse_legacy(bytes: &[u8], path: &Path) -> Result<Document, ConfigError> {
+        Self::parse_as(bytes, path, true)
+    }
+
+    fn parse_as(bytes: &[u8], path: &Path, legacy: bool) -> Result<Document, ConfigError> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Document { legacy, ..Document::default() });
+        }
+        let value: Value = serde_json::from_slice(bytes).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            line: e.line(),
+            column: e.column(),
+            message: strip_position(&e.to_string()),
+        })?;
+        let Value::Object(root) = value else {
+            return Err(wrong_type(path, "the top level", "a JSON object"));
+        };
+        let doc = Document {
+            root,
+            indent: detect_indent(bytes),
+            trailing_newline: bytes.ends_with(b"\n"),
+            legacy,
+        };
+        doc.check_types(path)?;
+        Ok(doc)
+    }
+
+    /// Refuse files whose known fields have the wrong shape: an edit would otherwise have to guess.
+    fn check_types(&self, path: &Path) -> Result<(), ConfigError> {
+        if let Some(auths) = self.auths_map_value() {
+            let Value::Object(auths) = auths else {
+                return Err(wrong_type(path, "\"auths\"", "an object"));
+            };
+            for (key, entry) in auths {
+                if !entry.is_object() {
+                    return Err(wrong_type(path, &format!("\"auths\".{key:?}"), "an object"));
+                }
+            }
+        }
+        if self.legacy {
+            return Ok(());
+        }
+        match self.root.get("credsStore") {
+            None | Some(Value::String(_)) | Some(Value::Null) => {}
+            Some(_) => return Err(wrong_type(path, "\"credsStore\"", "a string")),
+        }
+        match self.root.get("credHelpers") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(map)) => {
+                if let Some((key, _)) = map.iter().find(|(_, v)| !v.is_string()) {
+                    return Err(wrong_type(path, &format!("\"credHelpers\".{key:?}"), "a string"));
+                }
+            }
+            Some(_) => return Err(wrong_type(path, "\"credHelpers\"", "an object")),
+        }
+        Ok(())
+    }
+
+    fn auths_map_value(&self) -> Option<&Value> {
+        if self.legacy {
+            None
+        } else {
+            self.root.get("auths").filter(|v| !v.is_null())
+        }
+    }
+
+    fn auths_map(&self) -> Option<&Map<String, Value>> {
+        if self.legacy {
+            return Some(&self.root);
+        }
+        self.auths_map_value().and_then(Value::as_object)
+    }
+
+    /// The default helper (`credsStore`), if set and not empty.
+    pub fn creds_store(&self) -> Option<&str> {
+        self.root.get("credsStore").and_then(Value::as_str).filter(|s| !s.is_empty())
+    }
+
+    /// `credHelpers`: registry -> helper name, in file order.
+    pub fn cred_helpers(&self) -> Vec<(&str, &str)> {
+        self.root
+            .get("credHelpers")
+            .and_then(Value::as_object)
+            .map(|m| m.iter().filter_map(|(k, v)| Some((k.as_str(), v.as_str()?))).collect())
+            .unwrap_or_default()
+    }
+
+    pub fn cred_helper(&self, key: &str) -> Option<&str> {
+        self.root.get("credHelpers")?.get(key)?.as_str()
+    }
+
+    /// Every `auths` key, in file order.
+    pub fn auth_keys(&self) -> Vec<&str> {
+        self.auths_map().map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default()
+    }
+
+    /// The entry stored under exactly `key`.
+    pub fn auth(&self, key: &str) -> Option<AuthEntry> {
+        let entry = self.auths_map()?.get(key)?.as_object()?;
+        Some(decode_entry(key, entry))
+    }
+
+    pub fn auths(&self) -> Vec<AuthEntry> {
+        self.auth_keys().into_iter().filter_map(|k| self.auth(k)).collect()
+    }
+
+    /// A top-level field, for code that reads other tools' settings.
+    pub fn field(&self, name: &str) -> Option<&Value> {
+        self.root.get(name)
+    }
+
+    pub fn is_legacy(&self) -> bool {
+        self.legacy
+    }
+
+    /// Point `credHelpers[registry]` at `helper`. Returns the previous helper.
+    pub fn set_cred_helper(&mut self, registry: &str, helper: &str) -> Option<String> {
+        let helpers = object_field(&mut self.root, "credHelpers");
+        helpers.insert(registry.to_owned(), Value::String(helper.to_owned())).and_then(into_string)
+    }
+
+    /// Remove `credHelpers[registry]`; an emptied `credHelpers` is removed too.
+    pub fn remove_cred_helper(&mut self, registry: &str) -> Option<String> {
+        let helpers = self.root.get_mut("credHelpers")?.as_object_mut()?;
+        let old = helpers.shift_remove(registry).and_then(into_string);
+        if helpers.is_empty() {
+            self.root.shift_remove("credHelpers");
+        }
+        old
+    }
+
+    /// Set or clear `credsStore`. Returns the previous value.
+    pub fn set_creds_store(&mut self, helper: Option<&str>) -> Option<String> {
+        match helper {
+            Some(h) => self.root.insert("credsStore".into(), Value::String(h.to_owned())),
+            None => self.root.shift_remove("credsStore"),
+        }
+        .and_then(into_string)
+    }
+
+    /// Store a username and password under `key` as docker does (`auth` = base64 user:password), keeping
+    /// any other fields of an existing entry.
+    pub fn set_auth(&mut self, key: &str, username: &str, password: &Secret) {
+        let auths = if self.legacy { &mut self.root } else { object_field(&mut self.root, "auths") };
+        let entry = auths.entry(key.to_owned()).or_insert_with(|| Value::Object(Map::new()));
+        if !entry.is_object() {
+            *entry = Value::Object(Map::new());
+        }
+        let entry = entry.as_object_mut().expect("made an object above");
+        let encoded = base64::engine::general_purpose::STANDARD
+            .encode(format!("{username}:{}", password.expose()));
+        entry.insert("auth".into(), Value::String(encoded));
+        entry.shift_remove("username");
+        entry.shift_remove("password");
+    }
+
+    /// Remove `auths[key]`. Returns whether it was there.
+    pub fn remove_auth(&mut self, key: &str) -> bool {
+        let auths = if self.legacy { Some(&mut self.root) } else { self.root.get_mut("auths").and_then(Value::as_object_mut) };
+        auths.is_some_and(|m| m.shift_remove(key).is_some())
+    }
+
+    /// The file's new bytes: the detected indentation, keys in their original order.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        use serde::Serialize;
+        let mut out = Vec::new();
+        let formatter = serde_json::ser::PrettyFormatter::with_indent(self.indent.as_bytes());
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
+        self.root.serialize(&mut ser).expect("a JSON value always serialises");
+        if self.trailing_newline {
+            out.push(b'\n');
+        }
+        out
+    }
+}
+
+fn wrong_type(path: &Path, field: &str, expected: &'static str) -> ConfigError {
+    ConfigError::WrongType { path: path.to_owned(), field: field.to_owned(), expected }
+}
+
+/// serde_json appends " at line L column C"; the error already carries both.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+fn into_string(v: Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// `root[name]` as an object, created (at the end) when missing or null.
+fn object_field<'a>(root: &'a mut Map<String, Value>, name: &str) -> &'a mut Map<String, Value> {
+    let slot = root.entry(name.to_owned()).or_insert_with(|| Value::Object(Map::new()));
+    if !slot.is_object() {
+        *slot = Value::Object(Map::new());
+    }
+    slot.as_object_mut().expect("made an object above")
+}
+
+/// The indentation of the first indented line: a tab, or N spaces. Docker's tab when there is none.
+fn detect_indent(bytes: &[u8]) -> String {
+    for line in bytes.split(|b| *b == b'\n').skip(1) {
+        let indent: Vec<u8> = line.iter().take_while(|b| **b == b' ' || **b == b'\t').copied().collect();
+        if !indent.is_empty() && line.len() > indent.len() {
+            return String::from_utf8(indent).unwrap_or_else(|_| "\t".into());
+        }
+    }
+    "\t".into()
+}
+
+fn secret_field(entry: &Map<String, Value>, name: &str) -> Option<Secret> {
+    entry.get(name).and_then(Value::as_str).filter(|s| !s.is_empty()).map(Secret::new)
+}
+
+fn decode_entry(key: &str, entry: &Map<String, Value>) -> AuthEntry {
+    let mut out = AuthEntry {
+        key: key.to_owned(),
+        username: entry.get("username").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned),
+        password: secret_field(entry, "password"),
+        identity_token: secret_field(entry, "identitytoken"),
+        registry_token: secret_field(entry, "registrytoken"),
+        problem: None,
+    };
+    // Like docker, a decodable `auth` wins over separate username/password fields.
+    if let Some(auth) = entry.get("auth").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+        match decode_auth(auth) {
+            Ok((user, password)) => {
+                out.username = Some(user);
+                out.password = Some(password);
+            }
+            Err(problem) => out.problem = Some(problem),
+        }
+    }
+    out
+}
+
+/// `base64(user:password)` -> (user, password). Errors never include the value.
+pub fn decode_auth(auth: &str) -> Result<(String, Secret), String> {
+    let engine = base64::engine::general_purpose::STANDARD;
+    let bytes = engine
+        .decode(auth.trim())
+        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(auth.trim().trim_end_matches('=')))
+        .map_err(|_| "\"auth\" is not valid base64".to_string())?;
+    let mut text = String::from_utf8(bytes).map_err(|_| "\"auth\" does not decode to UTF-8 text".to_string())?;
+    let Some(colon) = text.find(':') else {
+        zeroize::Zeroize::zeroize(&mut text);
+        return Err("\"auth\" does not decode to username:password".into());
+    };
+    let password = Secret::new(text[colon + 1..].to_owned());
+    text.truncate(colon);
+    Ok((text, password))
+}
+
+#[cfg(test)]
+#[path = "document_tests.rs"]
+mod tests;

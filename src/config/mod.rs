@@ -1,0 +1,36 @@
+//! Docker's `config.json` and containers' `auth.json`: where they are, what they say, and how to change
+//! them without losing anything.
+//!
+//! - [`locate`]: the files each client reads, in its order.
+//! - [`document`]: a lossless, order-preserving parse with typed views and small edits.
+//! - [`write`]: the only way to change a file: locked, re-read under the lock, atomic, durable.
+
+pub mod document;
+pub mod locate;
+pub mod write;
+
+pub use document::{AuthEntry, Document};
+pub use locate::{containers_auth_files, docker_config_path, AuthFile};
+pub use write::{load, update};
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}:{line}:{column}: not valid JSON: {message}; the file was left unchanged")]
+    Parse { path: PathBuf, line: usize, column: usize, message: String },
+    #[error("{path}: {field} must be {expected}; the file was left unchanged")]
+    WrongType { path: PathBuf, field: String, expected: &'static str },
+    #[error("cannot write {path}: {source}; the previous file is intact")]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("{path} is not a regular file")]
+    NotAFile { path: PathBuf },
+    #[error("{path}: too many levels of symbolic links")]
+    SymlinkLoop { path: PathBuf },
+    #[error(transparent)]
+    Lock(#[from] crate::lock::LockError),
+    #[error("{0}")]
+    Invalid(String),
+}

@@ -1,0 +1,57 @@
+//! A snapshot of the process environment, passed down explicitly so that file location and lookup rules
+//! are tested without touching the real environment.
+
+use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Default)]
+pub struct Environ {
+    vars: BTreeMap<OsString, OsString>,
+    uid: u32,
+}
+
+impl Environ {
+    pub fn from_process() -> Environ {
+        // SAFETY: getuid(2) cannot fail and touches no memory.
+        let uid = unsafe { libc::getuid() };
+        Environ { vars: std::env::vars_os().collect(), uid }
+    }
+
+    /// An empty environment, for tests: add variables with [`Environ::with`].
+    pub fn empty(uid: u32) -> Environ {
+        Environ { vars: BTreeMap::new(), uid }
+    }
+
+    pub fn with(mut self, key: &str, value: impl Into<OsString>) -> Environ {
+        self.vars.insert(key.into(), value.into());
+        self
+    }
+
+    /// A variable's value; an empty value counts as unset, as the Go clients treat it.
+    pub fn get(&self, key: &str) -> Option<&OsStr> {
+        self.vars.get(OsStr::new(key)).map(|v| v.as_os_str()).filter(|v| !v.is_empty())
+    }
+
+    pub fn path_buf(&self, key: &str) -> Option<PathBuf> {
+        self.get(key).map(PathBuf::from)
+    }
+
+    pub fn home(&self) -> Option<PathBuf> {
+        self.path_buf("HOME")
+    }
+
+    pub fn uid(&self) -> u32 {
+        self.uid
+    }
+
+    /// PATH as a value to hand to a helper client.
+    pub fn search_path(&self) -> Option<OsString> {
+        self.get("PATH").map(|p| p.to_owned())
+    }
+
+    /// Every variable, for code that scans the environment (the env store, audit).
+    pub fn vars(&self) -> impl Iterator<Item = (&OsStr, &OsStr)> {
+        self.vars.iter().map(|(k, v)| (k.as_os_str(), v.as_os_str()))
+    }
+}

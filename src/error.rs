@@ -1,0 +1,58 @@
+//! Error strings shared with docker's credential-helper clients, and the process exit codes of `regauth`.
+//!
+//! The wire strings must match docker/docker-credential-helpers byte for byte: clients recognise
+//! "not found" only by the exact text.
+
+/// What a helper prints on stdout (exit 1) when it has no entry for a server URL.
+pub const ERR_CREDENTIALS_NOT_FOUND: &str = "credentials not found in native keychain";
+/// `store` with an empty or missing `ServerURL`.
+pub const ERR_MISSING_SERVER_URL: &str = "no credentials server URL";
+/// `store` with an empty or missing `Username`.
+pub const ERR_MISSING_USERNAME: &str = "no credentials username";
+
+/// Exit codes of `regauth`. Scripts rely on them: never renumber, only add.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    /// Everything checked is fine.
+    Ok = 0,
+    /// An unexpected internal error.
+    Internal = 1,
+    /// The command line was wrong (clap uses 2 as well).
+    Usage = 2,
+    /// Local configuration problem: unreadable or malformed config, helper missing or failing, lock timeout,
+    /// no credential where one is needed.
+    LocalConfig = 3,
+    /// The registry rejected the credential itself (wrong or expired).
+    AuthenticationFailed = 4,
+    /// The credential is valid but may not do the asked action on this repository.
+    AuthorizationDenied = 5,
+    /// The repository or tag does not exist.
+    NotFound = 6,
+    /// The registry is rate limiting.
+    RateLimited = 7,
+    /// The registry could not be reached: DNS, connection, TLS, timeout.
+    Network = 8,
+    /// `regauth audit` found problems at or above the chosen severity.
+    AuditFindings = 9,
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// The table printed in every command's `--help` and man page.
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success
+  1  internal error
+  2  usage error
+  3  local configuration problem (config file, credential helper, lock, missing credential)
+  4  authentication failed (credential wrong or expired)
+  5  authorization denied (valid credential, action not allowed on this repository)
+  6  repository or tag not found
+  7  rate limited
+  8  network or TLS failure
+  9  audit findings at or above --fail-on";
