@@ -44,15 +44,4 @@ impl Exit {
 }
 
 /// The table printed in every command's `--help` and man page.
-pub const EXIT_CODES_HELP: &str = "\
-Exit codes:
-  0  success
-  1  internal error
-  2  usage error
-  3  local configuration problem (config file, credential helper, lock, missing credential)
-  4  authentication failed (credential wrong or expired)
-  5  authorization denied (valid credential, action not allowed on this repository)
-  6  repository or tag not found
-  7  rate limited
-  8  network or TLS failure
-  9  audit findings at or above --fail-on";
+pub const EXIT_CODES_HELP: &str = exit_codes_help!();

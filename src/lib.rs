@@ -13,6 +13,24 @@
 //!
 //! Helpers link only `protocol` and `store`: no async runtime, no HTTP stack on the `get` path.
 
+/// The exit-code table as a literal, so clap attributes can `concat!` it after their examples.
+#[macro_export]
+macro_rules! exit_codes_help {
+    () => {
+        "Exit codes:
+  0  success
+  1  internal error
+  2  usage error
+  3  local configuration problem (config file, credential helper, lock, missing credential)
+  4  authentication failed (credential wrong or expired)
+  5  authorization denied (valid credential, action not allowed on this repository)
+  6  repository or tag not found
+  7  rate limited
+  8  network or TLS failure
+  9  audit findings at or above --fail-on"
+    };
+}
+
 pub mod cli;
 pub mod config;
 pub mod environ;

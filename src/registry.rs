@@ -82,10 +82,14 @@ pub fn key_to_hostname(key: &str) -> &str {
     rest.split('/').next().unwrap_or(rest)
 }
 
-/// containers/image's normalisation of a legacy key: scheme and path dropped, Docker Hub's aliases folded
-/// into `docker.io`.
+/// containers/image's normalisation of a legacy key: a URL loses scheme and path, and Docker Hub's
+/// aliases fold into `docker.io`. A key without a scheme keeps its path (`quay.io/org` stays as it is).
 pub fn containers_normalize_key(key: &str) -> String {
-    let host = key_to_hostname(key);
+    let stripped = key.strip_prefix("https://").or_else(|| key.strip_prefix("http://"));
+    let host = match stripped {
+        Some(rest) => rest.split('/').next().unwrap_or(rest),
+        None => key,
+    };
     match host {
         "index.docker.io" | "registry-1.docker.io" => DOCKER_HUB.to_owned(),
         other => other.to_owned(),
@@ -146,7 +150,8 @@ mod tests {
             ("http://registry-1.docker.io", "registry-1.docker.io", "docker.io"),
             ("https://my.reg:5000/v2/", "my.reg:5000", "my.reg:5000"),
             ("quay.io", "quay.io", "quay.io"),
-            ("quay.io/org/repo", "quay.io", "quay.io"),
+            ("quay.io/org/repo", "quay.io", "quay.io/org/repo"),
+            ("index.docker.io", "index.docker.io", "docker.io"),
         ];
         for (key, host, normal) in table {
             assert_eq!(key_to_hostname(key), host, "{key}");

@@ -1,0 +1,350 @@
+//! Which credential a client would send for an image, from which file, key and helper, and why.
+//!
+//! The rules mirror each real client, because they differ: the Docker CLI honours `credsStore`, podman
+//! ignores it; Docker Hub is `https://index.docker.io/v1/` for docker and `docker.io` for podman; nerdctl
+//! tries several key variants. See shared/reference/helper-protocol.md.
+
+use crate::config::{self, AuthEntry, Document};
+use crate::environ::Environ;
+use crate::protocol::{HelperClient, HelperError};
+use crate::reference::Reference;
+use crate::registry::{self, Client};
+use crate::secret::Secret;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Docker config (directory or file), as `--config`.
+    pub docker_config: Option<PathBuf>,
+    /// containers auth file, as `--authfile`.
+    pub authfile: Option<PathBuf>,
+    /// Call helpers' `get`. Off: report which helper would be asked, without asking.
+    pub call_helpers: bool,
+    pub helper_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { docker_config: None, authfile: None, call_helpers: true, helper_timeout: crate::protocol::DEFAULT_TIMEOUT }
+    }
+}
+
+/// Where the answer came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Source {
+    /// A per-registry helper in `credHelpers`.
+    CredHelpers,
+    /// The default helper in `credsStore`.
+    CredsStore,
+    /// An entry in `auths`.
+    Auths,
+    /// The `DOCKER_AUTH_CONFIG` environment variable.
+    DockerAuthConfig,
+    /// Nothing configured: the client goes anonymous.
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CredentialKind {
+    /// Username and password (or a personal access token used as one).
+    Password,
+    /// An OAuth refresh token (`identitytoken`, or a helper's `<token>` user).
+    IdentityToken,
+    /// A bearer token sent as is (`registrytoken`).
+    RegistryToken,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "camelCase")]
+pub enum Outcome {
+    /// A credential was found.
+    Found { username: String, kind: CredentialKind },
+    /// No credential: the client would pull anonymously.
+    NotFound,
+    /// A helper would be asked, but `--no-helpers` was given.
+    Skipped,
+    #[serde(rename = "helperMissing")]
+    HelperMissing { message: String },
+    #[serde(rename = "helperFailed")]
+    HelperFailed { message: String },
+    #[serde(rename = "helperTimedOut")]
+    HelperTimedOut { message: String },
+    #[serde(rename = "configError")]
+    ConfigError { message: String },
+}
+
+impl Outcome {
+    /// Whether this outcome is a local problem the user must fix (exit 3).
+    pub fn is_problem(&self) -> bool {
+        matches!(
+            self,
+            Outcome::HelperMissing { .. }
+                | Outcome::HelperFailed { .. }
+                | Outcome::HelperTimedOut { .. }
+                | Outcome::ConfigError { .. }
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HelperStatus {
+    /// The name in config.json (`secretservice`).
+    pub name: String,
+    /// `docker-credential-secretservice`.
+    pub program: String,
+    /// Where it is on PATH; `None` when missing.
+    pub path: Option<PathBuf>,
+}
+
+/// The secret itself; never serialised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credential {
+    pub username: String,
+    pub secret: Secret,
+    pub kind: CredentialKind,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Resolution {
+    pub client: Client,
+    /// The file the answer came from (or the first one looked at when nothing was found).
+    pub file: Option<PathBuf>,
+    /// The key that matched (or was asked of the helper).
+    pub key: Option<String>,
+    pub source: Source,
+    pub helper: Option<HelperStatus>,
+    pub outcome: Outcome,
+    /// Facts worth knowing: a `credsStore` podman ignores, a legacy key matched, an unreadable file.
+    pub notes: Vec<String>,
+    #[serde(skip)]
+    pub credential: Option<Credential>,
+}
+
+impl Resolution {
+    fn new(client: Client) -> Resolution {
+        Resolution {
+            client,
+            file: None,
+            key: None,
+            source: Source::None,
+            helper: None,
+            outcome: Outcome::NotFound,
+            notes: Vec::new(),
+            credential: None,
+        }
+    }
+
+    fn found(&mut self, credential: Credential) {
+        self.outcome = Outcome::Found { username: credential.username.clone(), kind: credential.kind };
+        self.credential = Some(credential);
+    }
+
+    fn is_settled(&self) -> bool {
+        !matches!(self.outcome, Outcome::NotFound)
+    }
+}
+
+/// What `client` would send for `reference`.
+pub fn resolve(reference: &Reference, client: Client, env: &Environ, opts: &Options) -> Resolution {
+    match client {
+        Client::Docker => resolve_docker(reference, env, opts),
+        Client::Podman => resolve_podman(reference, env, opts),
+        Client::Nerdctl => resolve_nerdctl(reference, env, opts),
+    }
+}
+
+fn resolve_docker(reference: &Reference, env: &Environ, opts: &Options) -> Resolution {
+    let mut res = Resolution::new(Client::Docker);
+    let key = registry::docker_key(&reference.registry);
+    res.key = Some(key.clone());
+    if let Some(raw) = env.get("DOCKER_AUTH_CONFIG") {
+        let path = PathBuf::from("$DOCKER_AUTH_CONFIG");
+        match Document::parse(raw.as_encoded_bytes(), &path) {
+            Ok(doc) => {
+                if let Some(entry) = lookup_auths(&doc, &key, &mut res.notes) {
+                    res.source = Source::DockerAuthConfig;
+                    res.file = Some(path);
+                    apply_entry(&mut res, entry);
+                    return res;
+                }
+            }
+            Err(e) => res.notes.push(format!("DOCKER_AUTH_CONFIG is ignored: {e}")),
+        }
+    }
+    let Some(path) = config::docker_config_path(env, opts.docker_config.as_deref()) else {
+        res.notes.push("no config file: neither DOCKER_CONFIG nor HOME is set".into());
+        return res;
+    };
+    res.file = Some(path.clone());
+    let doc = match config::load(&path, false) {
+        Ok(Some(doc)) => doc,
+        Ok(None) => {
+            res.notes.push(format!("{} does not exist", path.display()));
+            return res;
+        }
+        Err(e) => {
+            res.outcome = Outcome::ConfigError { message: e.to_string() };
+            return res;
+        }
+    };
+    docker_lookup(&doc, &key, env, opts, &mut res);
+    res
+}
+
+/// The Docker CLI's order for one key: `credHelpers[key]`, else `credsStore`, else `auths`.
+fn docker_lookup(doc: &Document, key: &str, env: &Environ, opts: &Options, res: &mut Resolution) {
+    res.key = Some(key.to_owned());
+    if let Some(helper) = doc.cred_helper(key) {
+        res.source = Source::CredHelpers;
+        ask_helper(helper, key, env, opts, res);
+    } else if let Some(helper) = doc.creds_store() {
+        res.source = Source::CredsStore;
+        ask_helper(helper, key, env, opts, res);
+    } else if let Some(entry) = lookup_auths(doc, key, &mut res.notes) {
+        res.source = Source::Auths;
+        apply_entry(res, entry);
+    }
+}
+
+fn resolve_nerdctl(reference: &Reference, env: &Environ, opts: &Options) -> Resolution {
+    let mut res = Resolution::new(Client::Nerdctl);
+    let Some(path) = config::docker_config_path(env, opts.docker_config.as_deref()) else {
+        res.notes.push("no config file: neither DOCKER_CONFIG nor HOME is set".into());
+        return res;
+    };
+    res.file = Some(path.clone());
+    let doc = match config::load(&path, false) {
+        Ok(Some(doc)) => doc,
+        Ok(None) => {
+            res.notes.push(format!("{} does not exist", path.display()));
+            return res;
+        }
+        Err(e) => {
+            res.outcome = Outcome::ConfigError { message: e.to_string() };
+            return res;
+        }
+    };
+    let variants = registry::nerdctl_keys(&reference.registry);
+    for key in &variants {
+        let mut attempt = Resolution::new(Client::Nerdctl);
+        attempt.file = res.file.clone();
+        docker_lookup(&doc, key, env, opts, &mut attempt);
+        if attempt.is_settled() {
+            attempt.notes.splice(0..0, res.notes.drain(..));
+            return attempt;
+        }
+    }
+    res.key = variants.first().cloned();
+    res.notes.push(format!("tried keys: {}", variants.join(", ")));
+    res
+}
+
+fn resolve_podman(reference: &Reference, env: &Environ, opts: &Options) -> Resolution {
+    let mut res = Resolution::new(Client::Podman);
+    let registry_key = if reference.is_docker_hub() { "docker.io".to_owned() } else { reference.registry.clone() };
+    let keys = registry::containers_keys(reference);
+    for file in config::containers_auth_files(env, opts.authfile.as_deref()) {
+        let doc = match config::load(&file.path, file.legacy) {
+            Ok(Some(doc)) => doc,
+            Ok(None) => continue,
+            Err(e) => {
+                // containers/image stops at a file it cannot parse.
+                res.file = Some(file.path.clone());
+                res.outcome = Outcome::ConfigError { message: e.to_string() };
+                return res;
+            }
+        };
+        if let Some(store) = doc.creds_store() {
+            res.notes.push(format!(
+                "{} sets credsStore \"{store}\", which podman, skopeo and buildah ignore",
+                file.path.display()
+            ));
+        }
+        if let Some(helper) = doc.cred_helper(&registry_key) {
+            res.file = Some(file.path.clone());
+            res.key = Some(registry_key.clone());
+            res.source = Source::CredHelpers;
+            ask_helper(helper, &registry_key, env, opts, &mut res);
+            return res;
+        }
+        let exact = keys.iter().find_map(|k| doc.auth(k).filter(AuthEntry::has_secret));
+        let entry = exact.or_else(|| {
+            doc.auths().into_iter().find(|e| {
+                e.has_secret() && registry::containers_normalize_key(&e.key) == registry_key
+            })
+        });
+        if let Some(entry) = entry {
+            res.file = Some(file.path.clone());
+            res.key = Some(entry.key.clone());
+            res.source = Source::Auths;
+            apply_entry(&mut res, entry);
+            return res;
+        }
+    }
+    res.key = Some(registry_key);
+    res
+}
+
+/// `auths[key]`, else a legacy key whose hostname is `key` (docker's file-store fallback).
+fn lookup_auths(doc: &Document, key: &str, notes: &mut Vec<String>) -> Option<AuthEntry> {
+    if let Some(entry) = doc.auth(key) {
+        return Some(entry);
+    }
+    let wanted = registry::key_to_hostname(key);
+    let entry = doc.auths().into_iter().find(|e| registry::key_to_hostname(&e.key) == wanted)?;
+    notes.push(format!("matched the legacy key \"{}\"", entry.key));
+    Some(entry)
+}
+
+fn apply_entry(res: &mut Resolution, entry: AuthEntry) {
+    res.key = Some(entry.key.clone());
+    if let Some(problem) = entry.problem {
+        res.outcome = Outcome::ConfigError { message: format!("auths entry \"{}\": {problem}", entry.key) };
+        return;
+    }
+    let username = entry.username.unwrap_or_default();
+    let credential = if let Some(token) = entry.identity_token {
+        Credential { username, secret: token, kind: CredentialKind::IdentityToken }
+    } else if let Some(token) = entry.registry_token {
+        Credential { username, secret: token, kind: CredentialKind::RegistryToken }
+    } else if let Some(password) = entry.password.filter(|p| !p.is_empty()) {
+        Credential { username, secret: password, kind: CredentialKind::Password }
+    } else {
+        res.notes.push(format!("auths entry \"{}\" has no credential in it", entry.key));
+        return;
+    };
+    res.found(credential);
+}
+
+fn ask_helper(name: &str, key: &str, env: &Environ, opts: &Options, res: &mut Resolution) {
+    let client = HelperClient::new(name, env.search_path(), opts.helper_timeout);
+    let path = client.locate();
+    res.helper = Some(HelperStatus { name: name.to_owned(), program: client.program(), path: path.clone() });
+    if path.is_none() {
+        res.outcome = Outcome::HelperMissing { message: format!("{} is not on PATH", client.program()) };
+        return;
+    }
+    if !opts.call_helpers {
+        res.outcome = Outcome::Skipped;
+        return;
+    }
+    match client.get(key) {
+        Ok(creds) => {
+            let kind = if creds.is_identity_token() { CredentialKind::IdentityToken } else { CredentialKind::Password };
+            res.found(Credential { username: creds.username.clone(), secret: creds.secret.clone(), kind });
+        }
+        Err(HelperError::NotFound { .. }) => res.outcome = Outcome::NotFound,
+        Err(e @ HelperError::Missing { .. }) => res.outcome = Outcome::HelperMissing { message: e.to_string() },
+        Err(e @ HelperError::TimedOut { .. }) => res.outcome = Outcome::HelperTimedOut { message: e.to_string() },
+        Err(e) => res.outcome = Outcome::HelperFailed { message: e.to_string() },
+    }
+}
+
+#[cfg(test)]
+#[path = "resolve_tests.rs"]
+mod tests;

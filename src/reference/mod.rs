@@ -159,7 +159,7 @@ pub(crate) fn split_host_port(registry: &str) -> (&str, Option<&str>) {
     }
 }
 
-fn check_registry(registry: &str) -> Result<(), ReferenceError> {
+pub(crate) fn check_registry(registry: &str) -> Result<(), ReferenceError> {
     let invalid = || ReferenceError::InvalidRegistry(registry.to_owned());
     let (host, port) = split_host_port(registry);
     if let Some(inner) = host.strip_prefix('[') {

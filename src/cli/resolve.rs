@@ -1,0 +1,158 @@
+//! `regauth resolve IMAGE`: which credential each client would send, from where, and why.
+
+use super::output::{print, print_json, UsageError};
+use super::Cli;
+use crate::environ::Environ;
+use crate::error::Exit;
+use crate::reference::Reference;
+use crate::registry::Client;
+use crate::resolve::{self, Outcome, Resolution, Source};
+use crate::sanitize::one_line;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Show which credential docker, podman and nerdctl would send for an image, and why.
+///
+/// For each client: the config file and key it looks up, whether the answer comes from credHelpers,
+/// credsStore or auths, the helper program and whether it is installed, and the username found.
+/// Secrets are never printed. Helpers are asked with `get` (with a timeout) unless --no-helpers.
+#[derive(Debug, clap::Args)]
+#[command(after_long_help = concat!(
+    "Examples:\n",
+    "  regauth resolve nginx\n",
+    "      Which credential would `docker pull nginx` use?\n",
+    "  regauth resolve ghcr.io/org/app:1.2 --client all\n",
+    "      Compare docker, podman and nerdctl (podman ignores credsStore).\n",
+    "  regauth resolve 127.0.0.1:5000/team/app --json | jq .[0].source\n",
+    "  regauth resolve quay.io/org/app --no-helpers\n",
+    "      Show which helper would be asked, without running it.\n\n",
+    "Exit 0 also when no credential is found (the client would pull anonymously).\n\n",
+    crate::exit_codes_help!()
+))]
+pub struct Args {
+    /// The image, as you would pass it to docker pull (nginx, ghcr.io/org/app:tag, host:5000/repo@sha256:...).
+    pub image: String,
+
+    /// Which client's lookup rules to apply.
+    #[arg(long, value_enum, default_value = "all")]
+    pub client: ClientChoice,
+
+    /// containers auth file for podman/skopeo/buildah (default: REGISTRY_AUTH_FILE, then their search list).
+    #[arg(long, value_name = "FILE")]
+    pub authfile: Option<PathBuf>,
+
+    /// Do not run credential helpers; only say which one would be asked.
+    #[arg(long)]
+    pub no_helpers: bool,
+
+    /// Seconds to wait for a credential helper before stopping it.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub helper_timeout: f64,
+
+    /// Print JSON (an array, one object per client) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClientChoice {
+    Docker,
+    Podman,
+    Nerdctl,
+    All,
+}
+
+impl ClientChoice {
+    fn clients(self) -> Vec<Client> {
+        match self {
+            ClientChoice::Docker => vec![Client::Docker],
+            ClientChoice::Podman => vec![Client::Podman],
+            ClientChoice::Nerdctl => vec![Client::Nerdctl],
+            ClientChoice::All => Client::ALL.to_vec(),
+        }
+    }
+}
+
+pub fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
+    let reference = Reference::parse(&args.image).map_err(|e| UsageError(format!("{}: {e}", one_line(&args.image))))?;
+    if !(args.helper_timeout.is_finite() && args.helper_timeout > 0.0) {
+        return Err(UsageError("--helper-timeout must be a positive number of seconds".into()).into());
+    }
+    let opts = resolve::Options {
+        docker_config: cli.config.clone(),
+        authfile: args.authfile.clone(),
+        call_helpers: !args.no_helpers,
+        helper_timeout: Duration::from_secs_f64(args.helper_timeout),
+    };
+    let results: Vec<Resolution> =
+        args.client.clients().into_iter().map(|c| resolve::resolve(&reference, c, env, &opts)).collect();
+    if args.json {
+        print_json(&serde_json::json!({
+            "image": reference.to_string(),
+            "registry": reference.registry,
+            "repository": reference.repository,
+            "clients": results,
+        }))?;
+    } else {
+        print(&render(&reference, &results))?;
+    }
+    let problem = results.iter().any(|r| r.outcome.is_problem());
+    Ok(if problem { Exit::LocalConfig } else { Exit::Ok })
+}
+
+fn render(reference: &Reference, results: &[Resolution]) -> String {
+    let mut out = format!(
+        "image      {reference}\n           registry {}, repository {}\n",
+        reference.registry, reference.repository
+    );
+    for r in results {
+        out.push('\n');
+        out.push_str(&format!("{}\n", r.client.name()));
+        if let Some(file) = &r.file {
+            out.push_str(&format!("  file     {}\n", one_line(&file.display().to_string())));
+        }
+        if let Some(key) = &r.key {
+            out.push_str(&format!("  key      {}\n", one_line(key)));
+        }
+        out.push_str(&format!("  source   {}\n", source_text(r)));
+        out.push_str(&format!("  result   {}\n", outcome_text(&r.outcome)));
+        for note in &r.notes {
+            out.push_str(&format!("  note     {}\n", one_line(note)));
+        }
+    }
+    out
+}
+
+fn source_text(r: &Resolution) -> String {
+    let helper = r.helper.as_ref().map(|h| match &h.path {
+        Some(path) => format!("{} ({})", h.program, path.display()),
+        None => format!("{} (NOT INSTALLED)", h.program),
+    });
+    match (r.source, helper) {
+        (Source::CredHelpers, Some(h)) => format!("credHelpers -> {}", one_line(&h)),
+        (Source::CredsStore, Some(h)) => format!("credsStore -> {}", one_line(&h)),
+        (Source::Auths, _) => "auths (stored in the file itself)".into(),
+        (Source::DockerAuthConfig, _) => "DOCKER_AUTH_CONFIG environment variable".into(),
+        (Source::None, _) => "none".into(),
+        (_, None) => "helper".into(),
+    }
+}
+
+fn outcome_text(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Found { username, kind } => {
+            let kind = match kind {
+                resolve::CredentialKind::Password => "password or access token",
+                resolve::CredentialKind::IdentityToken => "identity (refresh) token",
+                resolve::CredentialKind::RegistryToken => "registry bearer token",
+            };
+            format!("username \"{}\" with a {kind}", one_line(username))
+        }
+        Outcome::NotFound => "no credential: the client pulls anonymously".into(),
+        Outcome::Skipped => "helper not asked (--no-helpers)".into(),
+        Outcome::HelperMissing { message } => format!("PROBLEM: {}", one_line(message)),
+        Outcome::HelperFailed { message } => format!("PROBLEM: {}", one_line(message)),
+        Outcome::HelperTimedOut { message } => format!("PROBLEM: {}", one_line(message)),
+        Outcome::ConfigError { message } => format!("PROBLEM: {}", one_line(message)),
+    }
+}

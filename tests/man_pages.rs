@@ -1,0 +1,55 @@
+//! The man pages in man/ are generated from the clap definitions; this test fails when they are stale.
+//! Regenerate with: REGAUTH_BLESS=1 cargo test --test man_pages
+
+use std::path::Path;
+
+#[test]
+fn man_pages_are_up_to_date() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
+    let bless = std::env::var("REGAUTH_BLESS").is_ok_and(|v| v == "1");
+    let pages = regauth::cli::man::pages();
+    assert!(
+        pages.len() >= 4,
+        "expected a page per subcommand, got {}",
+        pages.len()
+    );
+    let mut stale = Vec::new();
+    for (name, text) in &pages {
+        let path = dir.join(name);
+        if std::fs::read(&path).ok().as_deref() != Some(text.as_slice()) {
+            if bless {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(&path, text).unwrap();
+            } else {
+                stale.push(name.clone());
+            }
+        }
+    }
+    // A page for a command that no longer exists is stale too.
+    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let generated = pages.iter().any(|(n, _)| *n == name);
+        if name.starts_with("regauth") && name.ends_with(".1") && !generated {
+            if bless {
+                std::fs::remove_file(entry.path()).unwrap();
+            } else {
+                stale.push(format!("{name} (no such command)"));
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "stale man pages: {stale:?}; run REGAUTH_BLESS=1 cargo test --test man_pages"
+    );
+}
+
+#[test]
+fn every_page_documents_exit_codes() {
+    for (name, text) in regauth::cli::man::pages() {
+        let text = String::from_utf8(text).unwrap();
+        assert!(
+            text.contains("Exit codes"),
+            "{name} lacks the exit-code table"
+        );
+    }
+}
