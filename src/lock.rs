@@ -76,7 +76,11 @@ pub fn acquire(path: &Path, timeout: Duration) -> Result<LockGuard, LockError> {
             Err(TryLockError::WouldBlock) => {
                 let waited = started.elapsed();
                 if waited >= timeout {
-                    return Err(LockError::Timeout { path: path.to_owned(), holder: read_holder(&mut file), waited });
+                    return Err(LockError::Timeout {
+                        path: path.to_owned(),
+                        holder: read_holder(&mut file),
+                        waited,
+                    });
                 }
                 thread::sleep(pause.min(timeout - waited));
                 pause = (pause * 2).min(Duration::from_millis(50));

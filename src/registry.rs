@@ -75,10 +75,7 @@ pub fn nerdctl_keys(registry: &str) -> Vec<String> {
 
 /// Docker's `ConvertToHostname`: `https://host:5000/v1/` -> `host:5000`. Used for legacy `auths` keys.
 pub fn key_to_hostname(key: &str) -> &str {
-    let rest = key
-        .strip_prefix("https://")
-        .or_else(|| key.strip_prefix("http://"))
-        .unwrap_or(key);
+    let rest = key.strip_prefix("https://").or_else(|| key.strip_prefix("http://")).unwrap_or(key);
     rest.split('/').next().unwrap_or(rest)
 }
 
@@ -125,7 +122,10 @@ mod tests {
             containers_keys(&r("quay.io/org/team/repo:1")),
             ["quay.io/org/team/repo", "quay.io/org/team", "quay.io/org", "quay.io"]
         );
-        assert_eq!(containers_keys(&r("nginx")), ["docker.io/library/nginx", "docker.io/library", "docker.io"]);
+        assert_eq!(
+            containers_keys(&r("nginx")),
+            ["docker.io/library/nginx", "docker.io/library", "docker.io"]
+        );
         assert_eq!(containers_keys(&r("127.0.0.1:5000/app")), ["127.0.0.1:5000/app", "127.0.0.1:5000"]);
     }
 
@@ -133,7 +133,14 @@ mod tests {
     fn nerdctl_key_variants() {
         assert_eq!(
             nerdctl_keys("ghcr.io"),
-            ["ghcr.io:443", "https://ghcr.io:443", "http://ghcr.io:443", "ghcr.io", "https://ghcr.io", "http://ghcr.io"]
+            [
+                "ghcr.io:443",
+                "https://ghcr.io:443",
+                "http://ghcr.io:443",
+                "ghcr.io",
+                "https://ghcr.io",
+                "http://ghcr.io"
+            ]
         );
         assert_eq!(nerdctl_keys("docker.io").len(), 7);
         assert_eq!(nerdctl_keys("docker.io")[0], DOCKER_HUB_KEY);

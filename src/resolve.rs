@@ -27,7 +27,12 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { docker_config: None, authfile: None, call_helpers: true, helper_timeout: crate::protocol::DEFAULT_TIMEOUT }
+        Options {
+            docker_config: None,
+            authfile: None,
+            call_helpers: true,
+            helper_timeout: crate::protocol::DEFAULT_TIMEOUT,
+        }
     }
 }
 
@@ -246,7 +251,8 @@ fn resolve_nerdctl(reference: &Reference, env: &Environ, opts: &Options) -> Reso
 
 fn resolve_podman(reference: &Reference, env: &Environ, opts: &Options) -> Resolution {
     let mut res = Resolution::new(Client::Podman);
-    let registry_key = if reference.is_docker_hub() { "docker.io".to_owned() } else { reference.registry.clone() };
+    let registry_key =
+        if reference.is_docker_hub() { "docker.io".to_owned() } else { reference.registry.clone() };
     let keys = registry::containers_keys(reference);
     for file in config::containers_auth_files(env, opts.authfile.as_deref()) {
         let doc = match config::load(&file.path, file.legacy) {
@@ -274,9 +280,9 @@ fn resolve_podman(reference: &Reference, env: &Environ, opts: &Options) -> Resol
         }
         let exact = keys.iter().find_map(|k| doc.auth(k).filter(AuthEntry::has_secret));
         let entry = exact.or_else(|| {
-            doc.auths().into_iter().find(|e| {
-                e.has_secret() && registry::containers_normalize_key(&e.key) == registry_key
-            })
+            doc.auths()
+                .into_iter()
+                .find(|e| e.has_secret() && registry::containers_normalize_key(&e.key) == registry_key)
         });
         if let Some(entry) = entry {
             res.file = Some(file.path.clone());
@@ -335,12 +341,20 @@ fn ask_helper(name: &str, key: &str, env: &Environ, opts: &Options, res: &mut Re
     }
     match client.get(key) {
         Ok(creds) => {
-            let kind = if creds.is_identity_token() { CredentialKind::IdentityToken } else { CredentialKind::Password };
+            let kind = if creds.is_identity_token() {
+                CredentialKind::IdentityToken
+            } else {
+                CredentialKind::Password
+            };
             res.found(Credential { username: creds.username.clone(), secret: creds.secret.clone(), kind });
         }
         Err(HelperError::NotFound { .. }) => res.outcome = Outcome::NotFound,
-        Err(e @ HelperError::Missing { .. }) => res.outcome = Outcome::HelperMissing { message: e.to_string() },
-        Err(e @ HelperError::TimedOut { .. }) => res.outcome = Outcome::HelperTimedOut { message: e.to_string() },
+        Err(e @ HelperError::Missing { .. }) => {
+            res.outcome = Outcome::HelperMissing { message: e.to_string() }
+        }
+        Err(e @ HelperError::TimedOut { .. }) => {
+            res.outcome = Outcome::HelperTimedOut { message: e.to_string() }
+        }
         Err(e) => res.outcome = Outcome::HelperFailed { message: e.to_string() },
     }
 }

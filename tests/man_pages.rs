@@ -8,11 +8,7 @@ fn man_pages_are_up_to_date() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
     let bless = std::env::var("REGAUTH_BLESS").is_ok_and(|v| v == "1");
     let pages = regauth::cli::man::pages();
-    assert!(
-        pages.len() >= 4,
-        "expected a page per subcommand, got {}",
-        pages.len()
-    );
+    assert!(pages.len() >= 4, "expected a page per subcommand, got {}", pages.len());
     let mut stale = Vec::new();
     for (name, text) in &pages {
         let path = dir.join(name);
@@ -37,19 +33,13 @@ fn man_pages_are_up_to_date() {
             }
         }
     }
-    assert!(
-        stale.is_empty(),
-        "stale man pages: {stale:?}; run REGAUTH_BLESS=1 cargo test --test man_pages"
-    );
+    assert!(stale.is_empty(), "stale man pages: {stale:?}; run REGAUTH_BLESS=1 cargo test --test man_pages");
 }
 
 #[test]
 fn every_page_documents_exit_codes() {
     for (name, text) in regauth::cli::man::pages() {
         let text = String::from_utf8(text).unwrap();
-        assert!(
-            text.contains("Exit codes"),
-            "{name} lacks the exit-code table"
-        );
+        assert!(text.contains("Exit codes"), "{name} lacks the exit-code table");
     }
 }

@@ -6,34 +6,18 @@ use support::registry::{basic, push_image, Auth, Registry};
 
 #[test]
 fn htpasswd_registry_accepts_a_push_and_refuses_a_wrong_password() {
-    let Some(registry) = Registry::start(
-        Auth::Htpasswd(vec![("alice".into(), "right-pw".into())]),
-        None,
-    ) else {
+    let Some(registry) = Registry::start(Auth::Htpasswd(vec![("alice".into(), "right-pw".into())]), None)
+    else {
         return;
     };
     let client = reqwest::blocking::Client::new();
     let v2 = format!("{}/v2/", registry.base_url());
     assert_eq!(client.get(&v2).send().unwrap().status().as_u16(), 401);
-    let wrong = client
-        .get(&v2)
-        .header("Authorization", basic("alice", "wrong"))
-        .send()
-        .unwrap();
+    let wrong = client.get(&v2).header("Authorization", basic("alice", "wrong")).send().unwrap();
     assert_eq!(wrong.status().as_u16(), 401);
-    let right = client
-        .get(&v2)
-        .header("Authorization", basic("alice", "right-pw"))
-        .send()
-        .unwrap();
+    let right = client.get(&v2).header("Authorization", basic("alice", "right-pw")).send().unwrap();
     assert_eq!(right.status().as_u16(), 200);
-    push_image(
-        &client,
-        &registry.base_url(),
-        "team/app",
-        "v1",
-        Some(&basic("alice", "right-pw")),
-    );
+    push_image(&client, &registry.base_url(), "team/app", "v1", Some(&basic("alice", "right-pw")));
     let manifest = client
         .head(format!("{}/v2/team/app/manifests/v1", registry.base_url()))
         .header("Authorization", basic("alice", "right-pw"))

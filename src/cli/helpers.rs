@@ -90,8 +90,9 @@ struct HelperRow {
 }
 
 pub fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
-    let path = config::docker_config_path(env, cli.config.as_deref())
-        .ok_or_else(|| UsageError("no config location: set HOME or DOCKER_CONFIG, or pass --config".into()))?;
+    let path = config::docker_config_path(env, cli.config.as_deref()).ok_or_else(|| {
+        UsageError("no config location: set HOME or DOCKER_CONFIG, or pass --config".into())
+    })?;
     match &args.action {
         Action::List { json } => list(&path, env, *json),
         Action::Set { helper, registries, json } => {
@@ -128,7 +129,9 @@ fn helper_name(raw: &str) -> Result<String, UsageError> {
 fn registry_keys(raw: &str) -> Result<Vec<String>, UsageError> {
     let host = key_to_hostname(raw.trim());
     let host = match host {
-        "index.docker.io" | "registry-1.docker.io" | DOCKER_HUB => return Ok(vec![DOCKER_HUB_KEY.into(), DOCKER_HUB.into()]),
+        "index.docker.io" | "registry-1.docker.io" | DOCKER_HUB => {
+            return Ok(vec![DOCKER_HUB_KEY.into(), DOCKER_HUB.into()])
+        }
         other => other,
     };
     check_registry(host).map_err(|e| UsageError(e.to_string()))?;
@@ -175,7 +178,8 @@ fn report(path: &Path, changes: &[Change], json: bool) -> anyhow::Result<Exit> {
     }
     let mut out = String::new();
     for c in changes {
-        let show = |v: &Option<String>| v.as_deref().map_or("(none)".to_owned(), |s| format!("\"{}\"", one_line(s)));
+        let show =
+            |v: &Option<String>| v.as_deref().map_or("(none)".to_owned(), |s| format!("\"{}\"", one_line(s)));
         out.push_str(&format!("{}: {} -> {}\n", one_line(&c.field), show(&c.old), show(&c.new)));
     }
     out.push_str(&format!("written {}\n", path.display()));

@@ -12,7 +12,8 @@ use crate::error::{Exit, EXIT_CODES_HELP};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
-const ABOUT: &str = "Container-registry credentials: which one is used, where it is stored, and why a login fails";
+const ABOUT: &str =
+    "Container-registry credentials: which one is used, where it is stored, and why a login fails";
 
 #[derive(Debug, Parser)]
 #[command(name = "regauth", version, about = ABOUT, long_about = None, after_long_help = EXIT_CODES_HELP)]

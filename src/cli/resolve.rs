@@ -74,7 +74,8 @@ impl ClientChoice {
 }
 
 pub fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
-    let reference = Reference::parse(&args.image).map_err(|e| UsageError(format!("{}: {e}", one_line(&args.image))))?;
+    let reference =
+        Reference::parse(&args.image).map_err(|e| UsageError(format!("{}: {e}", one_line(&args.image))))?;
     if !(args.helper_timeout.is_finite() && args.helper_timeout > 0.0) {
         return Err(UsageError("--helper-timeout must be a positive number of seconds".into()).into());
     }

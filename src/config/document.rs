@@ -69,12 +69,8 @@ impl Document {
         let Value::Object(root) = value else {
             return Err(wrong_type(path, "the top level", "a JSON object"));
         };
-        let doc = Document {
-            root,
-            indent: detect_indent(bytes),
-            trailing_newline: bytes.ends_with(b"\n"),
-            legacy,
-        };
+        let doc =
+            Document { root, indent: detect_indent(bytes), trailing_newline: bytes.ends_with(b"\n"), legacy };
         doc.check_types(path)?;
         Ok(doc)
     }
@@ -201,8 +197,8 @@ impl Document {
             *entry = Value::Object(Map::new());
         }
         let entry = entry.as_object_mut().expect("made an object above");
-        let encoded = base64::engine::general_purpose::STANDARD
-            .encode(format!("{username}:{}", password.expose()));
+        let encoded =
+            base64::engine::general_purpose::STANDARD.encode(format!("{username}:{}", password.expose()));
         entry.insert("auth".into(), Value::String(encoded));
         entry.shift_remove("username");
         entry.shift_remove("password");
@@ -210,7 +206,11 @@ impl Document {
 
     /// Remove `auths[key]`. Returns whether it was there.
     pub fn remove_auth(&mut self, key: &str) -> bool {
-        let auths = if self.legacy { Some(&mut self.root) } else { self.root.get_mut("auths").and_then(Value::as_object_mut) };
+        let auths = if self.legacy {
+            Some(&mut self.root)
+        } else {
+            self.root.get_mut("auths").and_then(Value::as_object_mut)
+        };
         auths.is_some_and(|m| m.shift_remove(key).is_some())
     }
 
@@ -298,9 +298,12 @@ pub fn decode_auth(auth: &str) -> Result<(String, Secret), String> {
     let engine = base64::engine::general_purpose::STANDARD;
     let bytes = engine
         .decode(auth.trim())
-        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(auth.trim().trim_end_matches('=')))
+        .or_else(|_| {
+            base64::engine::general_purpose::STANDARD_NO_PAD.decode(auth.trim().trim_end_matches('='))
+        })
         .map_err(|_| "\"auth\" is not valid base64".to_string())?;
-    let mut text = String::from_utf8(bytes).map_err(|_| "\"auth\" does not decode to UTF-8 text".to_string())?;
+    let mut text =
+        String::from_utf8(bytes).map_err(|_| "\"auth\" does not decode to UTF-8 text".to_string())?;
     let Some(colon) = text.find(':') else {
         zeroize::Zeroize::zeroize(&mut text);
         return Err("\"auth\" does not decode to username:password".into());

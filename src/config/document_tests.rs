@@ -140,7 +140,11 @@ fn auth_decoding_table() {
 
 #[test]
 fn legacy_dockercfg_root_is_auths() {
-    let doc = Document::parse_legacy(br#"{"https://index.docker.io/v1/":{"auth":"dTpw","email":"e"}}"#, Path::new("/h/.dockercfg")).unwrap();
+    let doc = Document::parse_legacy(
+        br#"{"https://index.docker.io/v1/":{"auth":"dTpw","email":"e"}}"#,
+        Path::new("/h/.dockercfg"),
+    )
+    .unwrap();
     assert_eq!(doc.auth_keys(), ["https://index.docker.io/v1/"]);
     assert_eq!(doc.auth("https://index.docker.io/v1/").unwrap().username.as_deref(), Some("u"));
 }

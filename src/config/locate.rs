@@ -71,7 +71,8 @@ mod tests {
     #[test]
     fn containers_order() {
         let env = Environ::empty(1000).with("HOME", "/home/u").with("XDG_RUNTIME_DIR", "/run/user/1000");
-        let paths: Vec<_> = containers_auth_files(&env, None).into_iter().map(|f| (f.path, f.legacy)).collect();
+        let paths: Vec<_> =
+            containers_auth_files(&env, None).into_iter().map(|f| (f.path, f.legacy)).collect();
         assert_eq!(
             paths,
             [
@@ -81,7 +82,8 @@ mod tests {
                 (PathBuf::from("/home/u/.dockercfg"), true),
             ]
         );
-        let env = Environ::empty(7).with("HOME", "/h").with("XDG_CONFIG_HOME", "/cfg").with("DOCKER_CONFIG", "/d");
+        let env =
+            Environ::empty(7).with("HOME", "/h").with("XDG_CONFIG_HOME", "/cfg").with("DOCKER_CONFIG", "/d");
         let paths: Vec<_> = containers_auth_files(&env, None).into_iter().map(|f| f.path).collect();
         assert_eq!(
             paths,
@@ -90,6 +92,9 @@ mod tests {
         );
         let env = env.with("REGISTRY_AUTH_FILE", "/a.json");
         assert_eq!(containers_auth_files(&env, None), [AuthFile::new("/a.json".into())]);
-        assert_eq!(containers_auth_files(&env, Some(Path::new("/b.json"))), [AuthFile::new("/b.json".into())]);
+        assert_eq!(
+            containers_auth_files(&env, Some(Path::new("/b.json"))),
+            [AuthFile::new("/b.json".into())]
+        );
     }
 }

@@ -17,7 +17,8 @@ use std::time::Duration;
 pub fn load(path: &Path, legacy: bool) -> Result<Option<Document>, ConfigError> {
     match fs::read(path) {
         Ok(bytes) => {
-            let doc = if legacy { Document::parse_legacy(&bytes, path) } else { Document::parse(&bytes, path) };
+            let doc =
+                if legacy { Document::parse_legacy(&bytes, path) } else { Document::parse(&bytes, path) };
             doc.map(Some)
         }
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
@@ -70,7 +71,8 @@ fn resolve_symlinks(path: &Path) -> Result<PathBuf, ConfigError> {
     for _ in 0..40 {
         match fs::symlink_metadata(&current) {
             Ok(meta) if meta.file_type().is_symlink() => {
-                let link = fs::read_link(&current).map_err(|source| ConfigError::Read { path: current.clone(), source })?;
+                let link = fs::read_link(&current)
+                    .map_err(|source| ConfigError::Read { path: current.clone(), source })?;
                 current = if link.is_absolute() { link } else { parent_dir(&current).join(link) };
             }
             _ => return Ok(current),
@@ -89,7 +91,9 @@ fn temp_prefix(target: &Path) -> String {
 /// Temp files are only made under the lock, so any found while holding it belong to a writer that died.
 fn remove_stale_temp_files(_guard: &LockGuard, target: &Path) {
     let prefix = temp_prefix(target);
-    let Ok(entries) = fs::read_dir(parent_dir(target)) else { return };
+    let Ok(entries) = fs::read_dir(parent_dir(target)) else {
+        return;
+    };
     for entry in entries.flatten() {
         if entry.file_name().to_string_lossy().starts_with(&prefix) {
             let _ = fs::remove_file(entry.path());
@@ -209,7 +213,8 @@ mod tests {
         let path = dir.path().join("config.json");
         fs::write(&path, "{\"keep\": true}").unwrap();
         fs::write(dir.path().join(".config.json.regauth-tmp-99999"), "half").unwrap();
-        let err = update(&path, T, |_| -> Result<(), _> { Err(ConfigError::Invalid("no".into())) }).unwrap_err();
+        let err =
+            update(&path, T, |_| -> Result<(), _> { Err(ConfigError::Invalid("no".into())) }).unwrap_err();
         assert_eq!(err.to_string(), "no");
         assert_eq!(fs::read_to_string(&path).unwrap(), "{\"keep\": true}");
         let leftovers: Vec<_> = fs::read_dir(dir.path())

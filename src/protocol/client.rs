@@ -66,10 +66,7 @@ impl HelperClient {
         let creds = decode_credentials(out.as_bytes()).map_err(|e| self.bad(e.to_string()))?;
         // docker-credential-pass 0.6.4 answers a missing entry with exit 0 and empty fields.
         if creds.username.is_empty() && creds.secret.is_empty() {
-            return Err(HelperError::NotFound {
-                program: self.program(),
-                server_url: server_url.to_owned(),
-            });
+            return Err(HelperError::NotFound { program: self.program(), server_url: server_url.to_owned() });
         }
         Ok(creds)
     }
@@ -110,7 +107,10 @@ impl HelperClient {
             // Own process group, so a timeout also stops whatever a helper script started.
             .process_group(0)
             .spawn()
-            .map_err(|e| HelperError::Failed { program: program.clone(), message: format!("cannot start: {e}") })?;
+            .map_err(|e| HelperError::Failed {
+                program: program.clone(),
+                message: format!("cannot start: {e}"),
+            })?;
 
         let mut stdin = child.stdin.take().expect("stdin is piped");
         let input = input.to_vec();
@@ -148,7 +148,8 @@ impl HelperClient {
         }
         let message = out.trim();
         if message == ERR_CREDENTIALS_NOT_FOUND {
-            let server_url = if action == "list" { String::new() } else { String::from_utf8_lossy(&input).into() };
+            let server_url =
+                if action == "list" { String::new() } else { String::from_utf8_lossy(&input).into() };
             return Err(HelperError::NotFound { program, server_url });
         }
         let mut message = sanitize::one_line(message);

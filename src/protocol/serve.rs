@@ -51,9 +51,7 @@ pub fn serve(
     store: &dyn Store,
 ) -> i32 {
     let result = match args {
-        [one] if one == "--help" || one == "-h" || one == "help" => {
-            write_out(stdout, info.help).map(|_| 0)
-        }
+        [one] if one == "--help" || one == "-h" || one == "help" => write_out(stdout, info.help).map(|_| 0),
         [one] => match Action::parse(one) {
             Some(action) => run(info, action, stdin, stdout, store).map(|_| 0),
             None => Err(format!(
@@ -163,7 +161,8 @@ mod tests {
     use crate::error::ERR_CREDENTIALS_NOT_FOUND;
     use crate::store::MemoryStore;
 
-    const INFO: HelperInfo = HelperInfo { name: "docker-credential-test", version: "0.1.0", help: "help text\n" };
+    const INFO: HelperInfo =
+        HelperInfo { name: "docker-credential-test", version: "0.1.0", help: "help text\n" };
 
     fn call(store: &MemoryStore, args: &[&str], input: &str) -> (i32, String) {
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
@@ -192,11 +191,20 @@ mod tests {
     #[test]
     fn errors_use_dockers_exact_strings() {
         let s = MemoryStore::new();
-        assert_eq!(call(&s, &["store"], r#"{"Username":"u","Secret":"x"}"#), (1, "no credentials server URL\n".into()));
-        assert_eq!(call(&s, &["store"], r#"{"ServerURL":"h","Secret":"x"}"#), (1, "no credentials username\n".into()));
+        assert_eq!(
+            call(&s, &["store"], r#"{"Username":"u","Secret":"x"}"#),
+            (1, "no credentials server URL\n".into())
+        );
+        assert_eq!(
+            call(&s, &["store"], r#"{"ServerURL":"h","Secret":"x"}"#),
+            (1, "no credentials username\n".into())
+        );
         assert_eq!(call(&s, &["get"], "  \n"), (1, "no credentials server URL\n".into()));
         assert_eq!(call(&s, &["erase"], ""), (1, "no credentials server URL\n".into()));
-        assert_eq!(call(&s, &["get"], "nothing-here"), (1, "credentials not found in native keychain\n".into()));
+        assert_eq!(
+            call(&s, &["get"], "nothing-here"),
+            (1, "credentials not found in native keychain\n".into())
+        );
     }
 
     #[test]

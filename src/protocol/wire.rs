@@ -44,8 +44,7 @@ pub fn decode_credentials(input: &[u8]) -> Result<Credentials, WireError> {
         return Err(WireError::TooLong);
     }
     // serde_json's message names line and column, never the input itself, so it cannot echo a secret.
-    let value: Value =
-        serde_json::from_slice(input).map_err(|e| WireError::NotJson(e.to_string()))?;
+    let value: Value = serde_json::from_slice(input).map_err(|e| WireError::NotJson(e.to_string()))?;
     let Value::Object(map) = value else {
         return Err(WireError::NotObject);
     };
@@ -58,9 +57,7 @@ pub fn decode_credentials(input: &[u8]) -> Result<Credentials, WireError> {
 
 fn field(map: &Map<String, Value>, lower: &str, name: &'static str) -> Result<String, WireError> {
     // Go picks the exact-case match first, then any case-insensitive one.
-    let found = map
-        .get(name)
-        .or_else(|| map.iter().find(|(k, _)| k.to_lowercase() == lower).map(|(_, v)| v));
+    let found = map.get(name).or_else(|| map.iter().find(|(k, _)| k.to_lowercase() == lower).map(|(_, v)| v));
     match found {
         None | Some(Value::Null) => Ok(String::new()),
         Some(Value::String(s)) => Ok(s.clone()),

@@ -75,7 +75,8 @@ impl Reference {
         }
         let (registry, path) = split_registry(name);
         check_registry(&registry)?;
-        let path = if registry == DOCKER_HUB && !path.contains('/') { format!("library/{path}") } else { path };
+        let path =
+            if registry == DOCKER_HUB && !path.contains('/') { format!("library/{path}") } else { path };
         for component in path.split('/') {
             check_component(component, &path)?;
         }
@@ -132,9 +133,8 @@ fn split_registry(name: &str) -> (String, String) {
     let Some((first, rest)) = name.split_once('/') else {
         return (DOCKER_HUB.to_owned(), name.to_owned());
     };
-    let is_registry = first.contains(['.', ':'])
-        || first == "localhost"
-        || first.chars().any(|c| c.is_ascii_uppercase());
+    let is_registry =
+        first.contains(['.', ':']) || first == "localhost" || first.chars().any(|c| c.is_ascii_uppercase());
     if !is_registry {
         return (DOCKER_HUB.to_owned(), name.to_owned());
     }

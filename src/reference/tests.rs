@@ -3,7 +3,11 @@ use super::*;
 const D: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 /// (input, registry, repository, tag, digest)
-fn good_cases() -> Vec<(String, &'static str, String, Option<&'static str>, Option<&'static str>)> {
+type GoodCase = (String, &'static str, String, Option<&'static str>, Option<&'static str>);
+/// (input, does the error have the expected kind)
+type BadCase = (String, fn(&ReferenceError) -> bool);
+
+fn good_cases() -> Vec<GoodCase> {
     let long_ok = format!("a/{}", "b".repeat(MAX_NAME_LEN - "docker.io/a/".len()));
     vec![
         ("nginx".into(), "docker.io", "library/nginx".into(), Some("latest"), None),
@@ -14,11 +18,23 @@ fn good_cases() -> Vec<(String, &'static str, String, Option<&'static str>, Opti
         ("index.docker.io/library/nginx".into(), "docker.io", "library/nginx".into(), Some("latest"), None),
         ("index.docker.io/nginx".into(), "docker.io", "library/nginx".into(), Some("latest"), None),
         ("user/app".into(), "docker.io", "user/app".into(), Some("latest"), None),
-        ("sebastianpaucar/rocky8-test-docker-hub:latest".into(), "docker.io", "sebastianpaucar/rocky8-test-docker-hub".into(), Some("latest"), None),
+        (
+            "sebastianpaucar/rocky8-test-docker-hub:latest".into(),
+            "docker.io",
+            "sebastianpaucar/rocky8-test-docker-hub".into(),
+            Some("latest"),
+            None,
+        ),
         ("ghcr.io/owner/app:v1".into(), "ghcr.io", "owner/app".into(), Some("v1"), None),
         ("ghcr.io/app".into(), "ghcr.io", "app".into(), Some("latest"), None),
         ("quay.io/org/repo".into(), "quay.io", "org/repo".into(), Some("latest"), None),
-        ("registry.gitlab.com/group/sub/project/img:1".into(), "registry.gitlab.com", "group/sub/project/img".into(), Some("1"), None),
+        (
+            "registry.gitlab.com/group/sub/project/img:1".into(),
+            "registry.gitlab.com",
+            "group/sub/project/img".into(),
+            Some("1"),
+            None,
+        ),
         ("localhost/app".into(), "localhost", "app".into(), Some("latest"), None),
         ("localhost:5000/app".into(), "localhost:5000", "app".into(), Some("latest"), None),
         ("localhost:5000/team/app:v2".into(), "localhost:5000", "team/app".into(), Some("v2"), None),
@@ -30,13 +46,37 @@ fn good_cases() -> Vec<(String, &'static str, String, Option<&'static str>, Opti
         ("myhost:65535/x".into(), "myhost:65535", "x".into(), Some("latest"), None),
         ("My.Registry.io/app".into(), "My.Registry.io", "app".into(), Some("latest"), None),
         ("Registry/app".into(), "Registry", "app".into(), Some("latest"), None),
-        ("123456789012.dkr.ecr.eu-west-2.amazonaws.com/repo:tag".into(), "123456789012.dkr.ecr.eu-west-2.amazonaws.com", "repo".into(), Some("tag"), None),
-        ("us-docker.pkg.dev/proj/repo/img".into(), "us-docker.pkg.dev", "proj/repo/img".into(), Some("latest"), None),
-        ("myreg.azurecr.io/a.b/c_d/e__f/g-h/i---j".into(), "myreg.azurecr.io", "a.b/c_d/e__f/g-h/i---j".into(), Some("latest"), None),
+        (
+            "123456789012.dkr.ecr.eu-west-2.amazonaws.com/repo:tag".into(),
+            "123456789012.dkr.ecr.eu-west-2.amazonaws.com",
+            "repo".into(),
+            Some("tag"),
+            None,
+        ),
+        (
+            "us-docker.pkg.dev/proj/repo/img".into(),
+            "us-docker.pkg.dev",
+            "proj/repo/img".into(),
+            Some("latest"),
+            None,
+        ),
+        (
+            "myreg.azurecr.io/a.b/c_d/e__f/g-h/i---j".into(),
+            "myreg.azurecr.io",
+            "a.b/c_d/e__f/g-h/i---j".into(),
+            Some("latest"),
+            None,
+        ),
         ("a/b/c/d/e/f".into(), "docker.io", "a/b/c/d/e/f".into(), Some("latest"), None),
         ("nginx:Latest_1.2-rc".into(), "docker.io", "library/nginx".into(), Some("Latest_1.2-rc"), None),
         ("nginx:_tag".into(), "docker.io", "library/nginx".into(), Some("_tag"), None),
-        (format!("nginx:{}", "t".repeat(128)), "docker.io", "library/nginx".into(), Some(leak("t".repeat(128))), None),
+        (
+            format!("nginx:{}", "t".repeat(128)),
+            "docker.io",
+            "library/nginx".into(),
+            Some(leak("t".repeat(128))),
+            None,
+        ),
         (format!("nginx@{D}"), "docker.io", "library/nginx".into(), None, Some(D)),
         (format!("nginx:1.25@{D}"), "docker.io", "library/nginx".into(), Some("1.25"), Some(D)),
         (format!("localhost:5000/app@{D}"), "localhost:5000", "app".into(), None, Some(D)),
@@ -51,7 +91,7 @@ fn leak(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
 }
 
-fn bad_cases() -> Vec<(String, fn(&ReferenceError) -> bool)> {
+fn bad_cases() -> Vec<BadCase> {
     use ReferenceError as E;
     vec![
         ("".into(), |e| matches!(e, E::Empty)),
@@ -71,13 +111,17 @@ fn bad_cases() -> Vec<(String, fn(&ReferenceError) -> bool)> {
         (format!("nginx:{}", "t".repeat(129)), |e| matches!(e, E::InvalidTag(_))),
         ("nginx@sha256:abc".into(), |e| matches!(e, E::InvalidDigest(_))),
         ("nginx@sha256".into(), |e| matches!(e, E::InvalidDigest(_))),
-        (format!("nginx@{}", D.to_uppercase().replace("SHA256", "sha256")), |e| matches!(e, E::InvalidDigest(_))),
+        (format!("nginx@{}", D.to_uppercase().replace("SHA256", "sha256")), |e| {
+            matches!(e, E::InvalidDigest(_))
+        }),
         (format!("nginx@{D}0"), |e| matches!(e, E::InvalidDigest(_))),
         (format!("nginx@md5:{}", "a".repeat(32)), |e| matches!(e, E::UnsupportedDigest(_))),
         (format!("nginx@:{}", "a".repeat(64)), |e| matches!(e, E::InvalidDigest(_))),
         (format!("nginx@{D}@{D}"), |e| matches!(e, E::InvalidDigest(_))),
         ("a".repeat(64), |e| matches!(e, E::HexOnlyName(_))),
-        ("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef".into(), |e| matches!(e, E::HexOnlyName(_))),
+        ("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef".into(), |e| {
+            matches!(e, E::HexOnlyName(_))
+        }),
         ("user//app".into(), |e| matches!(e, E::InvalidComponent(_))),
         ("user/app/".into(), |e| matches!(e, E::InvalidComponent(_))),
         ("/app".into(), |e| matches!(e, E::InvalidComponent(_) | E::InvalidRegistry(_))),
@@ -102,7 +146,9 @@ fn bad_cases() -> Vec<(String, fn(&ReferenceError) -> bool)> {
         ("::1:5000/app".into(), |e| matches!(e, E::InvalidRegistry(_) | E::InvalidPort(_))),
         ("[::1]x/app".into(), |e| matches!(e, E::InvalidPort(_))),
         (format!("a/{}", "b".repeat(MAX_NAME_LEN)), |e| matches!(e, E::NameTooLong(_))),
-        (format!("ghcr.io/{}", "b".repeat(MAX_NAME_LEN - "ghcr.io".len())), |e| matches!(e, E::NameTooLong(_))),
+        (format!("ghcr.io/{}", "b".repeat(MAX_NAME_LEN - "ghcr.io".len())), |e| {
+            matches!(e, E::NameTooLong(_))
+        }),
     ]
 }
 

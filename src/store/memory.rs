@@ -31,11 +31,6 @@ impl Store for MemoryStore {
     }
 
     fn list(&self) -> Result<Listing, StoreError> {
-        Ok(self
-            .entries
-            .borrow()
-            .values()
-            .map(|c| (c.server_url.clone(), c.username.clone()))
-            .collect())
+        Ok(self.entries.borrow().values().map(|c| (c.server_url.clone(), c.username.clone())).collect())
     }
 }

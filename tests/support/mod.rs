@@ -19,27 +19,19 @@ pub fn require_real() -> bool {
 /// allowed; a panic when `REGAUTH_REQUIRE_REAL=1`.
 pub fn need_program(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
-    let found = std::env::split_paths(&path)
-        .map(|d| d.join(program))
-        .find(|p| p.is_file());
+    let found = std::env::split_paths(&path).map(|d| d.join(program)).find(|p| p.is_file());
     if found.is_none() {
         if require_real() {
             panic!("{program} is required (REGAUTH_REQUIRE_REAL=1) but is not on PATH; .ci/run installs it");
         }
-        eprintln!(
-            "SKIPPED: {program} is not installed; run .ci/run or install it to run this test"
-        );
+        eprintln!("SKIPPED: {program} is not installed; run .ci/run or install it to run this test");
     }
     found
 }
 
 /// A port on 127.0.0.1 that was free a moment ago.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// Write an executable shell script, for fake credential helpers.
@@ -52,8 +44,6 @@ pub fn write_script(path: &Path, body: &str) {
 /// PATH with `dir` first, for tests that put helpers on it.
 pub fn path_with(dir: &Path) -> std::ffi::OsString {
     let mut paths = vec![dir.to_path_buf()];
-    paths.extend(std::env::split_paths(
-        &std::env::var_os("PATH").unwrap_or_default(),
-    ));
+    paths.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
     std::env::join_paths(paths).unwrap()
 }

@@ -15,12 +15,7 @@ pub enum Auth {
     /// htpasswd with these `(user, password)` pairs (bcrypt, as distribution requires).
     Htpasswd(Vec<(String, String)>),
     /// Token auth: the registry trusts JWTs signed by a key in `rootcertbundle` (a PEM file).
-    Token {
-        realm: String,
-        service: String,
-        issuer: String,
-        rootcertbundle: PathBuf,
-    },
+    Token { realm: String, service: String, issuer: String, rootcertbundle: PathBuf },
 }
 
 /// TLS for the registry: PEM certificate and key files.
@@ -50,11 +45,7 @@ impl Registry {
             dir.path().join("data").display()
         )
         .unwrap();
-        writeln!(
-            config,
-            "http:\n  addr: 127.0.0.1:{port}\n  secret: regauth-test-secret"
-        )
-        .unwrap();
+        writeln!(config, "http:\n  addr: 127.0.0.1:{port}\n  secret: regauth-test-secret").unwrap();
         if let Some(tls) = &tls {
             writeln!(
                 config,
@@ -68,24 +59,13 @@ impl Registry {
             Auth::None => {}
             Auth::Htpasswd(users) => {
                 let file = dir.path().join("htpasswd");
-                let lines: String = users
-                    .iter()
-                    .map(|(u, p)| format!("{u}:{}\n", bcrypt::hash(p, 4).unwrap()))
-                    .collect();
+                let lines: String =
+                    users.iter().map(|(u, p)| format!("{u}:{}\n", bcrypt::hash(p, 4).unwrap())).collect();
                 std::fs::write(&file, lines).unwrap();
-                writeln!(
-                    config,
-                    "auth:\n  htpasswd:\n    realm: basic-realm\n    path: {}",
-                    file.display()
-                )
-                .unwrap();
+                writeln!(config, "auth:\n  htpasswd:\n    realm: basic-realm\n    path: {}", file.display())
+                    .unwrap();
             }
-            Auth::Token {
-                realm,
-                service,
-                issuer,
-                rootcertbundle,
-            } => {
+            Auth::Token { realm, service, issuer, rootcertbundle } => {
                 writeln!(
                     config,
                     "auth:\n  token:\n    realm: {realm}\n    service: {service}\n    issuer: {issuer}\n    rootcertbundle: {}",
@@ -105,12 +85,7 @@ impl Registry {
             .stderr(log)
             .spawn()
             .expect("start docker-registry");
-        let mut registry = Registry {
-            child,
-            port,
-            dir,
-            tls: tls.is_some(),
-        };
+        let mut registry = Registry { child, port, dir, tls: tls.is_some() };
         registry.wait_ready();
         Some(registry)
     }
@@ -126,11 +101,7 @@ impl Registry {
             }
             std::thread::sleep(Duration::from_millis(10));
         }
-        panic!(
-            "docker-registry did not listen on port {} within 15 s: {}",
-            self.port,
-            self.log()
-        );
+        panic!("docker-registry did not listen on port {} within 15 s: {}", self.port, self.log());
     }
 
     pub fn log(&self) -> String {
@@ -143,11 +114,7 @@ impl Registry {
     }
 
     pub fn base_url(&self) -> String {
-        format!(
-            "{}://127.0.0.1:{}",
-            if self.tls { "https" } else { "http" },
-            self.port
-        )
+        format!("{}://127.0.0.1:{}", if self.tls { "https" } else { "http" }, self.port)
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -175,26 +142,16 @@ pub fn push_image(
     let digest = |bytes: &[u8]| format!("sha256:{:x}", Sha256::digest(bytes));
     let layer = format!("layer of {repository}:{tag}").into_bytes();
     let config =
-        br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#
-            .to_vec();
+        br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#.to_vec();
     for blob in [&layer, &config] {
         let mut start = client.post(format!("{base_url}/v2/{repository}/blobs/uploads/"));
         if let Some(a) = authorization {
             start = start.header("Authorization", a);
         }
         let response = start.send().unwrap();
-        assert_eq!(
-            response.status().as_u16(),
-            202,
-            "upload start: {:?}",
-            response.text()
-        );
+        assert_eq!(response.status().as_u16(), 202, "upload start: {:?}", response.text());
         let location = response.headers()["location"].to_str().unwrap().to_owned();
-        let location = if location.starts_with('/') {
-            format!("{base_url}{location}")
-        } else {
-            location
-        };
+        let location = if location.starts_with('/') { format!("{base_url}{location}") } else { location };
         let separator = if location.contains('?') { '&' } else { '?' };
         let mut put = client
             .put(format!("{location}{separator}digest={}", digest(blob)))
@@ -204,12 +161,7 @@ pub fn push_image(
             put = put.header("Authorization", a);
         }
         let response = put.send().unwrap();
-        assert_eq!(
-            response.status().as_u16(),
-            201,
-            "blob put: {:?}",
-            response.text()
-        );
+        assert_eq!(response.status().as_u16(), 201, "blob put: {:?}", response.text());
     }
     let manifest = format!(
         r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{}","size":{}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{}","size":{}}}]}}"#,
@@ -226,19 +178,11 @@ pub fn push_image(
         put = put.header("Authorization", a);
     }
     let response = put.send().unwrap();
-    assert_eq!(
-        response.status().as_u16(),
-        201,
-        "manifest put: {:?}",
-        response.text()
-    );
+    assert_eq!(response.status().as_u16(), 201, "manifest put: {:?}", response.text());
 }
 
 /// `Basic base64(user:password)`.
 pub fn basic(user: &str, password: &str) -> String {
     use base64::Engine;
-    format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
-    )
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
 }
