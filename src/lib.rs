@@ -35,6 +35,7 @@ pub mod cli;
 pub mod config;
 pub mod environ;
 pub mod error;
+pub mod helper;
 pub mod lock;
 pub mod protocol;
 pub mod reference;

@@ -32,12 +32,12 @@ impl Action {
 
 /// What a helper binary says about itself.
 #[derive(Debug, Clone, Copy)]
-pub struct HelperInfo {
+pub struct HelperInfo<'a> {
     /// Program name, `docker-credential-regauth-keyutils`.
-    pub name: &'static str,
-    pub version: &'static str,
+    pub name: &'a str,
+    pub version: &'a str,
     /// Full `--help` text: usage, the store's limits, exit codes.
-    pub help: &'static str,
+    pub help: &'a str,
 }
 
 /// Run one helper invocation and return the process exit code (0 or 1).

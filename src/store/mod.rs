@@ -3,9 +3,15 @@
 //! A helper binary is `protocol::serve` over one store. Backends stay small: they map the four verbs onto
 //! their storage and report failures as [`StoreError`], whose `Display` is what the helper prints.
 
+pub mod env;
+pub mod keyutils;
 mod memory;
+pub mod secret_service;
 
+pub use env::EnvStore;
+pub use keyutils::KeyutilsStore;
 pub use memory::MemoryStore;
+pub use secret_service::SecretServiceStore;
 
 use crate::error::ERR_CREDENTIALS_NOT_FOUND;
 use crate::protocol::Credentials;

@@ -1,0 +1,164 @@
+//! What the `docker-credential-regauth-*` binaries share: their documentation, written once and rendered
+//! both as `--help` and as the man page, and the `main` that serves one protocol call over a store.
+
+use crate::protocol::{serve, HelperInfo};
+use crate::store::Store;
+use std::ffi::OsString;
+use std::io::{stdin, stdout};
+
+/// One helper's documentation.
+#[derive(Debug, Clone, Copy)]
+pub struct HelperDoc {
+    /// Program name: `docker-credential-regauth-keyutils`.
+    pub name: &'static str,
+    /// One line: what it stores where.
+    pub about: &'static str,
+    /// How it stores, when to use it, its limits.
+    pub description: &'static str,
+    /// The environment variables it reads.
+    pub environment: &'static str,
+}
+
+/// Exit codes of every helper, fixed by the protocol.
+const EXIT_CODES: &str = "Exit codes:
+  0  success
+  1  failure; one line on standard output says why. A missing entry is exactly
+     \"credentials not found in native keychain\", the only text docker's clients recognise.";
+
+const USAGE: &str = "Configure it in ~/.docker/config.json as {\"credsStore\": \"NAME\"} or per registry in \
+\"credHelpers\" (podman, skopeo and buildah read only credHelpers), where NAME is the program name without \
+docker-credential-; `regauth helpers set NAME` does it for you. `regauth helper-test NAME` checks any helper \
+against the protocol.";
+
+pub const KEYUTILS: HelperDoc = HelperDoc {
+    name: "docker-credential-regauth-keyutils",
+    about: "Docker credential helper that keeps credentials in the Linux kernel keyring",
+    description: "Docker credential helper that keeps credentials in the Linux kernel keyring: no D-Bus, no \
+GPG, no file on disk. Meant for headless servers and CI runners, for root and for normal users.
+
+Entries live in the user's persistent keyring (keyctl get_persistent), which outlives login sessions and the \
+processes that stored them (a later ssh login, a cron job and a service of the same user all see them), \
+unlike the user keyring @u, which belongs to the running sessions. Kernels without persistent keyrings fall \
+back to @u. Each entry is a \"user\" key described regauth:docker-credential:SERVER_URL; list reports only \
+keys with that prefix, and no other program's key is read or changed.
+
+Limits: the kernel keyring is memory: every entry is lost at reboot, so log in again after one. The \
+persistent keyring expires after /proc/sys/kernel/keys/persistent_keyring_expiry seconds without use (3 days \
+by default); every call of this helper restarts that timer. One entry holds at most 32767 bytes of username \
+and secret. Normal users share a kernel quota (sysctl kernel.keys.maxbytes, 20000 bytes by default, and \
+kernel.keys.maxkeys). Inside a container Docker's default seccomp profile blocks keyctl: the helper then \
+says the keyring is not usable; use docker-credential-regauth-env there.",
+    environment: "  REGAUTH_KEYUTILS_NAMESPACE=NAME
+      Use the description prefix regauth@NAME:docker-credential: instead of the default, so that a test
+      or a second tenant sees only its own entries (NAME: 1-64 of A-Z a-z 0-9 _ -).",
+};
+
+pub const SECRET_SERVICE: HelperDoc = HelperDoc {
+    name: "docker-credential-regauth-secretservice",
+    about: "Docker credential helper that keeps credentials in the Secret Service (gnome-keyring, KeePassXC)",
+    description:
+        "Docker credential helper that keeps credentials in the freedesktop Secret Service over the \
+D-Bus session bus (gnome-keyring, KeePassXC, KWallet), in the default keyring. Meant for desktops.
+
+Items are labelled \"regauth: SERVER_URL\" and carry the attributes xdg:schema=io.regauth.DockerCredential, \
+regauth=docker-credential, server=SERVER_URL and username=USERNAME, so a keyring browser (Seahorse) shows \
+what they are, and the helper never touches another program's items. Secrets are transferred in a plain \
+session: the socket is private to the user and the bus, so a Diffie-Hellman session would only add time.
+
+Limits: needs a D-Bus session bus and a running, unlocked Secret Service. A locked keyring is reported as \
+locked and a missing bus as missing (exit 1, one line), never as \"not found\". The helper cannot show an \
+unlock prompt: unlock the keyring first (desktop login, or gnome-keyring-daemon --unlock).",
+    environment: "  DBUS_SESSION_BUS_ADDRESS
+      The session bus; when unset, $XDG_RUNTIME_DIR/bus is tried.",
+};
+
+pub const ENV: HelperDoc = HelperDoc {
+    name: "docker-credential-regauth-env",
+    about: "Docker credential helper that reads credentials from environment variables (read-only, for CI)",
+    description: "Docker credential helper that reads credentials from environment variables: read-only, \
+meant for CI jobs whose secrets arrive as variables. store and erase fail with a message saying so; list \
+shows every registry the environment provides.
+
+Each registry host[:port] has one pair of variables, REGAUTH_REGISTRY_<HOST>_USERNAME and \
+REGAUTH_REGISTRY_<HOST>_PASSWORD, where <HOST> is the host upper-cased with \".\" written \"_\", \"-\" \
+written \"__\" and \":\" written \"___\". Docker Hub is DOCKER_IO whichever key a client asks with \
+(https://index.docker.io/v1/, docker.io, index.docker.io). get accepts host, host:port, http(s)://host \
+and http(s)://host/v1/ or /v2/. Two hosts never share a name: in a host name \".\" and \":\" sit between \
+letters or digits and \"-\" never starts or ends a label, so every run of underscores reads back one way. \
+The port is part of the name (ghcr.io:443 is not ghcr.io); IPv6 literals have no variable.
+
+Examples:
+  127.0.0.1:5000           REGAUTH_REGISTRY_127_0_0_1___5000_USERNAME / _PASSWORD
+  ghcr.io                  REGAUTH_REGISTRY_GHCR_IO_USERNAME / _PASSWORD
+  my-registry.example.com  REGAUTH_REGISTRY_MY__REGISTRY_EXAMPLE_COM_USERNAME / _PASSWORD
+  Docker Hub               REGAUTH_REGISTRY_DOCKER_IO_USERNAME / _PASSWORD
+
+For an identity token, set the username variable to <token>.",
+    environment: "  REGAUTH_REGISTRY_<HOST>_USERNAME, REGAUTH_REGISTRY_<HOST>_PASSWORD
+      One pair per registry, named as described above. Both must be set and non-empty.",
+};
+
+/// Every helper this crate builds, for man pages and tests.
+pub const ALL: [&HelperDoc; 3] = [&KEYUTILS, &SECRET_SERVICE, &ENV];
+
+impl HelperDoc {
+    /// The command description that `--help` and the man page are rendered from.
+    pub fn command(&self) -> clap::Command {
+        clap::Command::new(self.name)
+            .version(env!("CARGO_PKG_VERSION"))
+            .about(self.about)
+            .long_about(format!("{}\n\n{USAGE}", self.description))
+            .disable_version_flag(true)
+            .disable_help_flag(true)
+            .arg(
+                clap::Arg::new("action")
+                    .value_name("ACTION")
+                    .required(true)
+                    .value_parser(["store", "get", "erase", "list", "version"])
+                    .help("store: read {\"ServerURL\",\"Username\",\"Secret\"} JSON on stdin and keep it; get: read a \
+                           server URL on stdin, print the JSON; erase: read a server URL, remove it; list: print \
+                           {serverURL: username} JSON; version"),
+            )
+            .after_long_help(format!("Environment:\n{}\n\n{EXIT_CODES}", self.environment))
+    }
+
+    /// The `--help` text.
+    pub fn help_text(&self) -> String {
+        self.command().render_long_help().to_string()
+    }
+}
+
+/// Serve one call of the helper protocol from this process's argv and stdio; returns the exit code.
+pub fn main(doc: &HelperDoc, store: &dyn Store) -> i32 {
+    let args: Vec<String> =
+        std::env::args_os().skip(1).map(|a: OsString| a.to_string_lossy().into_owned()).collect();
+    // Rendering help costs a few hundred microseconds: only when asked for.
+    let help = match args.as_slice() {
+        [one] if matches!(one.as_str(), "--help" | "-h" | "help") => doc.help_text(),
+        _ => String::new(),
+    };
+    let info = HelperInfo { name: doc.name, version: env!("CARGO_PKG_VERSION"), help: &help };
+    serve(&info, &args, &mut stdin().lock(), &mut stdout().lock(), store)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_states_limits_environment_and_exit_codes() {
+        let keyutils = KEYUTILS.help_text();
+        for needle in ["reboot", "seccomp", "persistent", "REGAUTH_KEYUTILS_NAMESPACE", "Exit codes", "32767"]
+        {
+            assert!(keyutils.contains(needle), "keyutils --help lacks {needle:?}");
+        }
+        let secret_service = SECRET_SERVICE.help_text();
+        for needle in ["locked", "DBUS_SESSION_BUS_ADDRESS", "xdg:schema", "Exit codes"] {
+            assert!(secret_service.contains(needle), "secretservice --help lacks {needle:?}");
+        }
+        let env = ENV.help_text();
+        for needle in ["read-only", "REGAUTH_REGISTRY_127_0_0_1___5000_USERNAME", "DOCKER_IO", "Exit codes"] {
+            assert!(env.contains(needle), "env --help lacks {needle:?}");
+        }
+    }
+}
