@@ -33,6 +33,7 @@ macro_rules! exit_codes_help {
 
 pub mod cli;
 pub mod config;
+pub mod conformance;
 pub mod environ;
 pub mod error;
 pub mod helper;

@@ -25,7 +25,8 @@ fn man_pages_are_up_to_date() {
     for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let generated = pages.iter().any(|(n, _)| *n == name);
-        if name.starts_with("regauth") && name.ends_with(".1") && !generated {
+        let ours = name.starts_with("regauth") || name.starts_with("docker-credential-regauth");
+        if ours && name.ends_with(".1") && !generated {
             if bless {
                 std::fs::remove_file(entry.path()).unwrap();
             } else {
@@ -34,6 +35,20 @@ fn man_pages_are_up_to_date() {
         }
     }
     assert!(stale.is_empty(), "stale man pages: {stale:?}; run REGAUTH_BLESS=1 cargo test --test man_pages");
+}
+
+#[test]
+fn helper_pages_state_their_limits() {
+    let pages = regauth::cli::man::pages();
+    let page = |name: &str| {
+        let (_, text) = pages.iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("no page {name}"));
+        String::from_utf8(text.clone()).unwrap()
+    };
+    let keyutils = page("docker-credential-regauth-keyutils.1");
+    assert!(keyutils.contains("reboot") && keyutils.contains("seccomp") && keyutils.contains("persistent"));
+    assert!(page("docker-credential-regauth-secretservice.1").contains("locked"));
+    assert!(page("docker-credential-regauth-env.1").contains("REGAUTH_REGISTRY_DOCKER_IO_USERNAME"));
+    assert!(page("regauth-helper-test.1").contains("skipped"));
 }
 
 #[test]

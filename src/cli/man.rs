@@ -1,5 +1,6 @@
-//! Man pages generated from the clap definitions: `regauth.1` and one page per subcommand. The checked-in
-//! copies under man/ are compared with these by a test, so they never go stale.
+//! Man pages generated from the clap definitions: `regauth.1`, one page per subcommand, and one per
+//! credential helper (from the same description as its `--help`). The checked-in copies under man/ are
+//! compared with these by a test, so they never go stale.
 
 use clap_mangen::Man;
 
@@ -7,6 +8,9 @@ use clap_mangen::Man;
 pub fn pages() -> Vec<(String, Vec<u8>)> {
     let mut pages = Vec::new();
     collect(super::command(), "regauth", &mut pages);
+    for helper in crate::helper::ALL {
+        collect(helper.command(), helper.name, &mut pages);
+    }
     pages
 }
 

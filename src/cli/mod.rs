@@ -3,6 +3,7 @@
 //! Each subcommand lives in its own module with its arguments and its output (human and `--json`).
 
 mod completions;
+mod helper_test;
 mod helpers;
 pub mod man;
 mod output;
@@ -32,6 +33,7 @@ pub enum Command {
     Resolve(resolve::Args),
     Helpers(helpers::Args),
     Completions(completions::Args),
+    HelperTest(helper_test::Args),
 }
 
 /// The clap command tree, for man pages and completions.
@@ -54,6 +56,7 @@ pub fn main() -> i32 {
         Command::Resolve(args) => resolve::run(&cli, args, &env),
         Command::Helpers(args) => helpers::run(&cli, args, &env),
         Command::Completions(args) => completions::run(args),
+        Command::HelperTest(args) => helper_test::run(args, &env),
     };
     match result {
         Ok(exit) => exit.code() as i32,

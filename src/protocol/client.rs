@@ -96,6 +96,30 @@ impl HelperClient {
     /// Run `program action` with `input` on stdin; stdout on exit 0, a classified error otherwise.
     fn call(&self, action: &str, input: &[u8]) -> Result<String, HelperError> {
         let program = self.program();
+        let RawAnswer { exit_code, stdout: out, stderr: err } = self.run_raw(action, input)?;
+        if exit_code == Some(0) {
+            return Ok(out);
+        }
+        let message = out.trim();
+        if message == ERR_CREDENTIALS_NOT_FOUND {
+            let server_url =
+                if action == "list" { String::new() } else { String::from_utf8_lossy(input).into() };
+            return Err(HelperError::NotFound { program, server_url });
+        }
+        let mut message = sanitize::one_line(message);
+        if message.is_empty() {
+            message = sanitize::one_line(&err);
+        }
+        if message.is_empty() {
+            message = format!("exit status {}", exit_code.map_or("signal".into(), |c| c.to_string()));
+        }
+        Err(HelperError::Failed { program, message })
+    }
+
+    /// Run `program action` with `input` on stdin and return what it did, unclassified: for checks of the
+    /// protocol itself (`regauth helper-test`). Errors only when it cannot run or hangs.
+    pub fn run_raw(&self, action: &str, input: &[u8]) -> Result<RawAnswer, HelperError> {
+        let program = self.program();
         let Some(binary) = self.locate() else {
             return Err(HelperError::Missing { program });
         };
@@ -113,8 +137,7 @@ impl HelperClient {
             })?;
 
         let mut stdin = child.stdin.take().expect("stdin is piped");
-        let input = input.to_vec();
-        let to_send = input.clone();
+        let to_send = input.to_vec();
         let writer = thread::spawn(move || {
             // A helper may exit without reading (version): a broken pipe here is not an error.
             let _ = stdin.write_all(&to_send);
@@ -140,27 +163,23 @@ impl HelperClient {
             }
         };
         let _ = writer.join();
-        let out = stdout.join().unwrap_or_default();
-        let err = stderr.join().unwrap_or_default();
-        let out = String::from_utf8_lossy(&out).into_owned();
-        if status.success() {
-            return Ok(out);
-        }
-        let message = out.trim();
-        if message == ERR_CREDENTIALS_NOT_FOUND {
-            let server_url =
-                if action == "list" { String::new() } else { String::from_utf8_lossy(&input).into() };
-            return Err(HelperError::NotFound { program, server_url });
-        }
-        let mut message = sanitize::one_line(message);
-        if message.is_empty() {
-            message = sanitize::one_line(&String::from_utf8_lossy(&err));
-        }
-        if message.is_empty() {
-            message = format!("exit status {}", status.code().map_or("signal".into(), |c| c.to_string()));
-        }
-        Err(HelperError::Failed { program, message })
+        let stdout = stdout.join().unwrap_or_default();
+        let stderr = stderr.join().unwrap_or_default();
+        Ok(RawAnswer {
+            exit_code: status.code(),
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        })
     }
+}
+
+/// What a helper did with one call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawAnswer {
+    /// None when a signal ended it.
+    pub exit_code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 /// Start fast (a helper answers in ~1 ms), back off to 10 ms so a slow one costs no CPU.

@@ -8,6 +8,6 @@ mod client;
 mod serve;
 mod wire;
 
-pub use client::{find_on_path, HelperClient, HelperError, DEFAULT_TIMEOUT};
+pub use client::{find_on_path, HelperClient, HelperError, RawAnswer, DEFAULT_TIMEOUT};
 pub use serve::{serve, Action, HelperInfo};
 pub use wire::{decode_credentials, encode_credentials, Credentials, WireError, MAX_INPUT};
