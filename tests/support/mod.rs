@@ -5,6 +5,8 @@
 
 #![allow(dead_code)] // each test binary uses a different part of the support code
 
+pub mod helpers;
+pub mod keyring;
 pub mod registry;
 
 use std::net::TcpListener;

@@ -1,0 +1,90 @@
+//! docker-credential-regauth-keyutils against the real kernel keyring, each test in its own description
+//! namespace (REGAUTH_KEYUTILS_NAMESPACE) so that no key it did not create is ever read or changed.
+
+mod support;
+
+use std::process::Command;
+use support::helpers::{call, helper_test, path, with_outcome};
+use support::keyring::keyutils_namespace;
+
+const HELPER: &str = env!("CARGO_BIN_EXE_docker-credential-regauth-keyutils");
+
+fn helper(namespace: &str) -> Command {
+    let mut command = Command::new(HELPER);
+    command.env("REGAUTH_KEYUTILS_NAMESPACE", namespace);
+    command
+}
+
+#[test]
+fn full_protocol_suite_passes() {
+    let namespace = keyutils_namespace("suite");
+    let mut regauth = Command::new(env!("CARGO_BIN_EXE_regauth"));
+    regauth.env("PATH", path()).env("REGAUTH_KEYUTILS_NAMESPACE", &namespace);
+    let (code, report) = helper_test(regauth, "regauth-keyutils", &[]);
+    assert_eq!(with_outcome(&report, "fail"), Vec::<String>::new(), "{report:#}");
+    assert_eq!(with_outcome(&report, "skip"), Vec::<String>::new());
+    assert!(with_outcome(&report, "pass").len() >= 14, "{report:#}");
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn a_second_process_sees_what_the_first_stored_and_other_namespaces_do_not() {
+    let ns = keyutils_namespace("cross");
+    let other = keyutils_namespace("other");
+    let url = "https://cross-process.regauth-test.invalid";
+    let secret = "cross-process-secret-Zq9";
+    let body = format!(r#"{{"ServerURL":"{url}","Username":"carol","Secret":"{secret}"}}"#);
+    assert_eq!(call(helper(&ns), "store", &body).code, 0);
+
+    let got = call(helper(&ns), "get", url);
+    assert_eq!(got.code, 0, "{got:?}");
+    let creds: serde_json::Value = serde_json::from_str(&got.stdout).unwrap();
+    assert_eq!((creds["Username"].as_str(), creds["Secret"].as_str()), (Some("carol"), Some(secret)));
+    let listed: serde_json::Value =
+        serde_json::from_str(&call(helper(&ns), "list", "unused").stdout).unwrap();
+    assert_eq!(listed, serde_json::json!({ url: "carol" }));
+
+    // Another namespace neither sees nor lists it: descriptions never collide.
+    let elsewhere = call(helper(&other), "get", url);
+    assert_eq!((elsewhere.code, elsewhere.stdout.trim()), (1, "credentials not found in native keychain"));
+    assert_eq!(call(helper(&other), "list", "unused").stdout.trim(), "{}");
+
+    assert_eq!(call(helper(&ns), "erase", url).code, 0);
+    let gone = call(helper(&ns), "get", url);
+    assert_eq!((gone.code, gone.stdout.trim()), (1, "credentials not found in native keychain"));
+    for answer in [got, elsewhere, gone] {
+        assert!(!answer.stderr.contains(secret));
+    }
+}
+
+#[test]
+fn entries_outlive_the_session_keyring_that_stored_them() {
+    // Two `keyctl session -` runs are two login sessions with different session keyrings.
+    let Some(keyctl) = support::need_program("keyctl") else { return };
+    let ns = keyutils_namespace("session");
+    let url = "127.0.0.1:65001";
+    let body = format!(r#"{{"ServerURL":"{url}","Username":"dave","Secret":"session-secret-77"}}"#);
+    let in_new_session = |action: &str, input: &str| {
+        let mut command = Command::new(&keyctl);
+        command.args(["session", "-", HELPER]).env("REGAUTH_KEYUTILS_NAMESPACE", &ns);
+        call(command, action, input)
+    };
+    assert_eq!(in_new_session("store", &body).code, 0);
+    let got = in_new_session("get", url);
+    assert_eq!(got.code, 0, "{got:?}");
+    assert!(got.stdout.contains("\"Username\":\"dave\""));
+    assert_eq!(in_new_session("erase", url).code, 0);
+    assert_eq!(in_new_session("get", url).code, 1);
+}
+
+#[test]
+fn an_unusable_namespace_is_one_line_on_stdout_and_exit_1() {
+    let answer = call(helper("not valid!"), "get", "ghcr.io");
+    assert_eq!(answer.code, 1);
+    assert!(answer.stdout.contains("REGAUTH_KEYUTILS_NAMESPACE"), "{answer:?}");
+    assert_eq!(answer.stdout.lines().count(), 1);
+    // version and --help do not need the keyring.
+    assert_eq!(call(helper("not valid!"), "version", "").code, 0);
+    let help = call(Command::new(HELPER), "--help", "");
+    assert!(help.stdout.contains("reboot") && help.stdout.contains("seccomp"), "{}", help.stdout);
+}
