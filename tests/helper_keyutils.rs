@@ -88,3 +88,48 @@ fn an_unusable_namespace_is_one_line_on_stdout_and_exit_1() {
     let help = call(Command::new(HELPER), "--help", "");
     assert!(help.stdout.contains("reboot") && help.stdout.contains("seccomp"), "{}", help.stdout);
 }
+
+#[test]
+fn a_blocked_keyring_says_what_to_do_instead_of_not_found() {
+    // Docker's default seccomp profile answers keyctl and add_key with EPERM: do the same to the helper.
+    use std::os::unix::process::CommandExt;
+    let body = r#"{"ServerURL":"ghcr.io","Username":"u","Secret":"blocked-secret-9"}"#;
+    for (action, input) in [("get", "ghcr.io"), ("store", body), ("list", "unused"), ("erase", "ghcr.io")] {
+        let mut command = helper(&keyutils_namespace("blocked"));
+        // SAFETY: only async-signal-safe prctl(2) calls between fork and exec.
+        unsafe { command.pre_exec(block_keyctl) };
+        let answer = call(command, action, input);
+        assert_eq!(answer.code, 1, "{action}: {answer:?}");
+        assert_eq!(answer.stdout.lines().count(), 1, "{action}: {answer:?}");
+        assert!(answer.stdout.contains("not usable") && answer.stdout.contains("seccomp"), "{answer:?}");
+        assert!(!answer.stdout.contains("blocked-secret-9"));
+    }
+}
+
+/// A seccomp filter that fails keyctl(2) and add_key(2) with EPERM and allows everything else.
+fn block_keyctl() -> std::io::Result<()> {
+    let stmt = |code: u32, k: u32| libc::sock_filter { code: code as u16, jt: 0, jf: 0, k };
+    let jeq = |k: i64, jt: u8, jf: u8| libc::sock_filter {
+        code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16,
+        jt,
+        jf,
+        k: k as u32,
+    };
+    let filter = [
+        stmt(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, 0), // seccomp_data.nr
+        jeq(libc::SYS_keyctl, 2, 0),
+        jeq(libc::SYS_add_key, 1, 0),
+        stmt(libc::BPF_RET | libc::BPF_K, libc::SECCOMP_RET_ALLOW),
+        stmt(libc::BPF_RET | libc::BPF_K, libc::SECCOMP_RET_ERRNO | libc::EPERM as u32),
+    ];
+    let program = libc::sock_fprog { len: filter.len() as u16, filter: filter.as_ptr() as *mut _ };
+    // SAFETY: prctl with a pointer to a filter program that outlives the call.
+    unsafe {
+        if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
+            || libc::prctl(libc::PR_SET_SECCOMP, libc::SECCOMP_MODE_FILTER, &program) != 0
+        {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
