@@ -133,3 +133,39 @@ fn block_keyctl() -> std::io::Result<()> {
     }
     Ok(())
 }
+
+#[test]
+fn a_normal_user_keeps_entries_across_login_sessions() {
+    // Needs root to become another user; a normal user running the suite is covered by the tests above.
+    // SAFETY: getuid(2) cannot fail and touches no memory.
+    if unsafe { libc::getuid() } != 0 {
+        eprintln!("SKIPPED: not root, so the suite already runs as a normal user");
+        return;
+    }
+    let (Some(setpriv), Some(keyctl)) = (support::need_program("setpriv"), support::need_program("keyctl"))
+    else {
+        return;
+    };
+    let ns = keyutils_namespace("nobody");
+    // Each call is a new session keyring (a new login) of uid 65534 (nobody).
+    let as_nobody = |action: &str, input: &str| {
+        let mut command = Command::new(&setpriv);
+        command
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&keyctl)
+            .args(["session", "-", HELPER])
+            .env("REGAUTH_KEYUTILS_NAMESPACE", &ns);
+        call(command, action, input)
+    };
+    let body = r#"{"ServerURL":"127.0.0.1:65002","Username":"nobody","Secret":"nobody-secret-3"}"#;
+    let stored = as_nobody("store", body);
+    assert_eq!(stored.code, 0, "{stored:?}");
+    let got = as_nobody("get", "127.0.0.1:65002");
+    assert_eq!(got.code, 0, "{got:?}");
+    assert!(got.stdout.contains("nobody-secret-3"));
+    // root's keyring does not have it: the entry is in nobody's own persistent keyring.
+    let as_root = call(helper(&ns), "get", "127.0.0.1:65002");
+    assert_eq!(as_root.code, 1, "{as_root:?}");
+    assert_eq!(as_nobody("erase", "127.0.0.1:65002").code, 0);
+    assert_eq!(as_nobody("get", "127.0.0.1:65002").code, 1);
+}

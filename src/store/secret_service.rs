@@ -41,6 +41,9 @@ const PROMPT: &str =
     "the Secret Service wants to show a prompt, which a credential helper cannot: unlock or \
                       create the default keyring first";
 
+const NO_DEFAULT: &str =
+    "the Secret Service has no default keyring: create one (in Seahorse, say) and try again";
+
 /// `(session, parameters, value, content type)`: the Secret Service's `Secret` struct.
 type SecretStruct = (OwnedObjectPath, Vec<u8>, Vec<u8>, String);
 
@@ -108,7 +111,7 @@ impl Store for SecretServiceStore {
     fn store(&self, creds: &Credentials) -> Result<(), StoreError> {
         let session = Session::open()?;
         let collection = match session.default_collection()? {
-            None => return Err(StoreError::Unavailable(format!("no default keyring: {PROMPT}"))),
+            None => return Err(StoreError::Unavailable(NO_DEFAULT.into())),
             Some((_, true)) => return Err(StoreError::Unavailable(LOCKED.into())),
             Some((path, false)) => path,
         };
