@@ -23,8 +23,19 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH", env = "REGAUTH_CONFIG")]
     pub config: Option<PathBuf>,
 
+    /// Seconds to wait for another writer's lock on a config file before giving up.
+    #[arg(long, global = true, value_name = "SECONDS", env = "REGAUTH_LOCK_TIMEOUT", default_value_t = 10.0)]
+    pub lock_timeout: f64,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    pub fn lock_timeout(&self) -> Result<std::time::Duration, output::UsageError> {
+        std::time::Duration::try_from_secs_f64(self.lock_timeout)
+            .map_err(|_| output::UsageError("--lock-timeout must be a non-negative number of seconds".into()))
+    }
 }
 
 #[derive(Debug, Subcommand)]
