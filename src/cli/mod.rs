@@ -2,6 +2,7 @@
 //!
 //! Each subcommand lives in its own module with its arguments and its output (human and `--json`).
 
+mod audit;
 mod completions;
 mod helpers;
 pub mod man;
@@ -41,6 +42,7 @@ impl Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Resolve(resolve::Args),
+    Audit(audit::Args),
     Helpers(helpers::Args),
     Completions(completions::Args),
 }
@@ -63,6 +65,7 @@ pub fn main() -> i32 {
     let env = crate::environ::Environ::from_process();
     let result = match &cli.command {
         Command::Resolve(args) => resolve::run(&cli, args, &env),
+        Command::Audit(args) => audit::run(&cli, args, &env),
         Command::Helpers(args) => helpers::run(&cli, args, &env),
         Command::Completions(args) => completions::run(args),
     };
