@@ -9,7 +9,7 @@ pub mod man;
 mod output;
 mod resolve;
 
-use crate::error::{Exit, EXIT_CODES_HELP};
+use crate::error::Exit;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -17,7 +17,14 @@ const ABOUT: &str =
     "Container-registry credentials: which one is used, where it is stored, and why a login fails";
 
 #[derive(Debug, Parser)]
-#[command(name = "regauth", version, about = ABOUT, long_about = None, after_long_help = EXIT_CODES_HELP)]
+#[command(name = "regauth", version, about = ABOUT, long_about = None, after_long_help = concat!(
+    "Examples:\n",
+    "  regauth resolve ghcr.io/org/app:1.2       which credential docker, podman and nerdctl would send\n",
+    "  regauth audit                             every stored registry credential, with findings\n",
+    "  regauth helpers set regauth-keyutils      make the kernel-keyring helper the default\n",
+    "  regauth <COMMAND> --help                  examples and details for one command\n\n",
+    crate::exit_codes_help!()
+))]
 pub struct Cli {
     /// Docker config to use: a directory (like docker --config) or a config.json file.
     /// Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json.
@@ -25,7 +32,7 @@ pub struct Cli {
     pub config: Option<PathBuf>,
 
     /// Seconds to wait for another writer's lock on a config file before giving up.
-    #[arg(long, global = true, value_name = "SECONDS", env = "REGAUTH_LOCK_TIMEOUT", default_value_t = 10.0)]
+    #[arg(long, global = true, value_name = "SECONDS", env = "REGAUTH_LOCK_TIMEOUT", default_value_t = crate::lock::DEFAULT_TIMEOUT.as_secs_f64())]
     pub lock_timeout: f64,
 
     #[command(subcommand)]
