@@ -42,6 +42,3 @@ impl Exit {
         self as u8
     }
 }
-
-/// The table printed in every command's `--help` and man page.
-pub const EXIT_CODES_HELP: &str = exit_codes_help!();

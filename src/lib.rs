@@ -9,6 +9,7 @@
 //! - [`protocol`]: the credential-helper protocol: wire types, serve loop, client with timeout.
 //! - [`store`]: credential stores behind one trait.
 //! - [`resolve`]: which credential each client would send, and why.
+//! - [`audit`]: an inventory of stored credentials and findings about them.
 //! - [`cli`]: the `regauth` command line and its output.
 //!
 //! Helpers link only `protocol` and `store`: no async runtime, no HTTP stack on the `get` path.
@@ -31,6 +32,7 @@ macro_rules! exit_codes_help {
     };
 }
 
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod conformance;

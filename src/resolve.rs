@@ -254,7 +254,7 @@ fn resolve_podman(reference: &Reference, env: &Environ, opts: &Options) -> Resol
     let registry_key =
         if reference.is_docker_hub() { "docker.io".to_owned() } else { reference.registry.clone() };
     let keys = registry::containers_keys(reference);
-    for file in config::containers_auth_files(env, opts.authfile.as_deref()) {
+    for file in config::containers_auth_files(env, opts.authfile.as_deref(), opts.docker_config.as_deref()) {
         let doc = match config::load(&file.path, file.legacy) {
             Ok(Some(doc)) => doc,
             Ok(None) => continue,

@@ -98,11 +98,11 @@ pub fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
         Action::Set { helper, registries, json } => {
             let helper = helper_name(helper)?;
             warn_if_missing(&helper, env);
-            let changes = edit(&path, registries, Some(&helper))?;
+            let changes = edit(&path, cli.lock_timeout()?, registries, Some(&helper))?;
             report(&path, &changes, *json)
         }
         Action::Unset { registries, json } => {
-            let changes = edit(&path, registries, None)?;
+            let changes = edit(&path, cli.lock_timeout()?, registries, None)?;
             report(&path, &changes, *json)
         }
     }
@@ -148,12 +148,17 @@ fn warn_if_missing(helper: &str, env: &Environ) {
     }
 }
 
-fn edit(path: &Path, registries: &[String], helper: Option<&str>) -> anyhow::Result<Vec<Change>> {
+fn edit(
+    path: &Path,
+    lock_timeout: Duration,
+    registries: &[String],
+    helper: Option<&str>,
+) -> anyhow::Result<Vec<Change>> {
     let mut keys = Vec::new();
     for registry in registries {
         keys.extend(registry_keys(registry)?);
     }
-    let changes = config::update(path, crate::lock::DEFAULT_TIMEOUT, |doc| {
+    let changes = config::update(path, lock_timeout, |doc| {
         let mut changes = Vec::new();
         if keys.is_empty() {
             let old = doc.set_creds_store(helper);

@@ -2,6 +2,7 @@
 //!
 //! Each subcommand lives in its own module with its arguments and its output (human and `--json`).
 
+mod audit;
 mod completions;
 mod helper_test;
 mod helpers;
@@ -9,7 +10,7 @@ pub mod man;
 mod output;
 mod resolve;
 
-use crate::error::{Exit, EXIT_CODES_HELP};
+use crate::error::Exit;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -17,20 +18,39 @@ const ABOUT: &str =
     "Container-registry credentials: which one is used, where it is stored, and why a login fails";
 
 #[derive(Debug, Parser)]
-#[command(name = "regauth", version, about = ABOUT, long_about = None, after_long_help = EXIT_CODES_HELP)]
+#[command(name = "regauth", version, about = ABOUT, long_about = None, after_long_help = concat!(
+    "Examples:\n",
+    "  regauth resolve ghcr.io/org/app:1.2       which credential docker, podman and nerdctl would send\n",
+    "  regauth audit                             every stored registry credential, with findings\n",
+    "  regauth helpers set regauth-keyutils      make the kernel-keyring helper the default\n",
+    "  regauth <COMMAND> --help                  examples and details for one command\n\n",
+    crate::exit_codes_help!()
+))]
 pub struct Cli {
     /// Docker config to use: a directory (like docker --config) or a config.json file.
     /// Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json.
     #[arg(long, global = true, value_name = "PATH", env = "REGAUTH_CONFIG")]
     pub config: Option<PathBuf>,
 
+    /// Seconds to wait for another writer's lock on a config file before giving up.
+    #[arg(long, global = true, value_name = "SECONDS", env = "REGAUTH_LOCK_TIMEOUT", default_value_t = crate::lock::DEFAULT_TIMEOUT.as_secs_f64())]
+    pub lock_timeout: f64,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    pub fn lock_timeout(&self) -> Result<std::time::Duration, output::UsageError> {
+        std::time::Duration::try_from_secs_f64(self.lock_timeout)
+            .map_err(|_| output::UsageError("--lock-timeout must be a non-negative number of seconds".into()))
+    }
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Resolve(resolve::Args),
+    Audit(audit::Args),
     Helpers(helpers::Args),
     Completions(completions::Args),
     HelperTest(helper_test::Args),
@@ -54,6 +74,7 @@ pub fn main() -> i32 {
     let env = crate::environ::Environ::from_process();
     let result = match &cli.command {
         Command::Resolve(args) => resolve::run(&cli, args, &env),
+        Command::Audit(args) => audit::run(&cli, args, &env),
         Command::Helpers(args) => helpers::run(&cli, args, &env),
         Command::Completions(args) => completions::run(args),
         Command::HelperTest(args) => helper_test::run(args, &env),

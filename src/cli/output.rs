@@ -16,8 +16,7 @@ fn classify(err: &anyhow::Error) -> Exit {
     if err.downcast_ref::<ConfigError>().is_some() || err.downcast_ref::<crate::lock::LockError>().is_some() {
         return Exit::LocalConfig;
     }
-    if let Some(exit) = err.downcast_ref::<UsageError>() {
-        let _ = exit;
+    if err.downcast_ref::<UsageError>().is_some() {
         return Exit::Usage;
     }
     Exit::Internal

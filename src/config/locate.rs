@@ -30,8 +30,12 @@ impl AuthFile {
 }
 
 /// The files containers/image (podman, skopeo, buildah) reads, in order. An explicit `--authfile` or
-/// `REGISTRY_AUTH_FILE` replaces the whole list.
-pub fn containers_auth_files(env: &Environ, explicit: Option<&Path>) -> Vec<AuthFile> {
+/// `REGISTRY_AUTH_FILE` replaces the whole list; `docker_config` stands in for docker's config.json.
+pub fn containers_auth_files(
+    env: &Environ,
+    explicit: Option<&Path>,
+    docker_config: Option<&Path>,
+) -> Vec<AuthFile> {
     if let Some(path) = explicit.map(Path::to_path_buf).or_else(|| env.path_buf("REGISTRY_AUTH_FILE")) {
         return vec![AuthFile::new(path)];
     }
@@ -45,7 +49,7 @@ pub fn containers_auth_files(env: &Environ, explicit: Option<&Path>) -> Vec<Auth
     if let Some(dir) = config_home {
         files.push(AuthFile::new(dir.join("containers").join("auth.json")));
     }
-    if let Some(docker) = docker_config_path(env, None) {
+    if let Some(docker) = docker_config_path(env, docker_config) {
         files.push(AuthFile::new(docker));
     }
     if let Some(home) = home {
@@ -72,7 +76,7 @@ mod tests {
     fn containers_order() {
         let env = Environ::empty(1000).with("HOME", "/home/u").with("XDG_RUNTIME_DIR", "/run/user/1000");
         let paths: Vec<_> =
-            containers_auth_files(&env, None).into_iter().map(|f| (f.path, f.legacy)).collect();
+            containers_auth_files(&env, None, None).into_iter().map(|f| (f.path, f.legacy)).collect();
         assert_eq!(
             paths,
             [
@@ -84,16 +88,16 @@ mod tests {
         );
         let env =
             Environ::empty(7).with("HOME", "/h").with("XDG_CONFIG_HOME", "/cfg").with("DOCKER_CONFIG", "/d");
-        let paths: Vec<_> = containers_auth_files(&env, None).into_iter().map(|f| f.path).collect();
+        let paths: Vec<_> = containers_auth_files(&env, None, None).into_iter().map(|f| f.path).collect();
         assert_eq!(
             paths,
             ["/run/containers/7/auth.json", "/cfg/containers/auth.json", "/d/config.json", "/h/.dockercfg"]
                 .map(PathBuf::from)
         );
         let env = env.with("REGISTRY_AUTH_FILE", "/a.json");
-        assert_eq!(containers_auth_files(&env, None), [AuthFile::new("/a.json".into())]);
+        assert_eq!(containers_auth_files(&env, None, None), [AuthFile::new("/a.json".into())]);
         assert_eq!(
-            containers_auth_files(&env, Some(Path::new("/b.json"))),
+            containers_auth_files(&env, Some(Path::new("/b.json")), None),
             [AuthFile::new("/b.json".into())]
         );
     }

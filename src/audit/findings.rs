@@ -1,0 +1,227 @@
+//! The audit's rules: what is wrong with the credentials found, how bad it is, and how to fix it.
+
+use super::sources::{Inventory, PlaceKind, PlaceState, Storage, Stored};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+}
+
+impl Severity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Info => "INFO",
+            Severity::Low => "LOW",
+            Severity::Medium => "MEDIUM",
+            Severity::High => "HIGH",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    /// Stable identifier for scripts: `plaintext-credential`, `readable-by-others`, ...
+    pub code: &'static str,
+    pub location: String,
+    pub message: String,
+    pub fix: String,
+}
+
+pub fn judge(inv: &Inventory, now: i64) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for stored in &inv.stored {
+        plaintext(stored, now, &mut out);
+        expired(stored, now, &mut out);
+    }
+    readable_by_others(inv, &mut out);
+    duplicates(&inv.stored, &mut out);
+    broken_places(inv, &mut out);
+    missing_helpers(inv, &mut out);
+    out.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.location.cmp(&b.location)));
+    out
+}
+
+fn describe(stored: &Stored) -> String {
+    let kind = stored.kind.map_or("credential", |k| k.describe());
+    match &stored.username {
+        Some(user) => format!("{kind} for {} (user {user})", stored.registry),
+        None => format!("{kind} for {}", stored.registry),
+    }
+}
+
+fn is_expired(stored: &Stored, now: i64) -> bool {
+    stored.expires_at.is_some_and(|exp| exp <= now)
+}
+
+fn plaintext(stored: &Stored, now: i64, out: &mut Vec<Finding>) {
+    if stored.storage == Storage::Environment {
+        out.push(Finding {
+            severity: Severity::Low,
+            code: "credential-in-environment",
+            location: stored.location.clone(),
+            message: format!("{} is in the environment, inherited by every child process", describe(stored)),
+            fix: "pass it only to the process that needs it, or use a credential helper".into(),
+        });
+        return;
+    }
+    if stored.storage != Storage::Plaintext {
+        return;
+    }
+    let long_lived = stored.kind.is_some_and(|k| k.is_long_lived());
+    let severity = match (is_expired(stored, now), long_lived) {
+        (true, _) => Severity::Low,
+        (false, true) => Severity::High,
+        (false, false) => Severity::Medium,
+    };
+    let mut message = format!("{} is stored unencrypted in {}", describe(stored), stored.location);
+    let store_it = format!(
+        "store it in a helper: `regauth helpers set regauth-keyutils` (headless) or `regauth-secretservice` \
+         (desktop), then `{}` again and remove the auths entry",
+        docker_command("login", &stored.registry)
+    );
+    let fix = match &stored.shadowed_by {
+        Some(shadow) if shadow.every_client => {
+            message.push_str(&format!("; no client reads it, they ask {} instead", shadow.helper));
+            format!("delete the \"{}\" entry from auths in {}", stored.registry, stored.location)
+        }
+        Some(shadow) => {
+            message.push_str(&format!(
+                "; docker asks {} instead, but podman, skopeo and buildah ignore credsStore and still read it",
+                shadow.helper
+            ));
+            format!("{store_it}; for podman and skopeo add a credHelpers entry (`regauth helpers set NAME --registry HOST`)")
+        }
+        None => store_it,
+    };
+    out.push(Finding {
+        severity,
+        code: "plaintext-credential",
+        location: stored.location.clone(),
+        message,
+        fix,
+    });
+}
+
+/// `docker login` / `docker logout` for a key: no argument for Docker Hub.
+fn docker_command(verb: &str, registry: &str) -> String {
+    match crate::registry::key_to_hostname(registry) {
+        "index.docker.io" | "docker.io" | "registry-1.docker.io" => format!("docker {verb}"),
+        host => format!("docker {verb} {host}"),
+    }
+}
+
+fn expired(stored: &Stored, now: i64, out: &mut Vec<Finding>) {
+    let Some(exp) = stored.expires_at.filter(|&e| e <= now) else { return };
+    let days = (now - exp) / 86400;
+    out.push(Finding {
+        severity: Severity::Low,
+        code: "expired-credential",
+        location: stored.location.clone(),
+        message: format!(
+            "{} expired {} ago",
+            describe(stored),
+            if days > 0 { format!("{days} days") } else { "less than a day".into() }
+        ),
+        fix: format!("remove it (`{}`) or log in again", docker_command("logout", &stored.registry)),
+    });
+}
+
+fn readable_by_others(inv: &Inventory, out: &mut Vec<Finding>) {
+    let mut files: BTreeMap<&str, u32> = BTreeMap::new();
+    for stored in inv.stored.iter().filter(|s| s.storage == Storage::Plaintext) {
+        if let Some(mode) = stored.file_mode {
+            files.insert(&stored.location, mode);
+        }
+    }
+    for (file, mode) in files {
+        let (severity, who) = if mode & 0o004 != 0 {
+            (Severity::High, "every user on this machine")
+        } else if mode & 0o040 != 0 {
+            (Severity::Medium, "its group")
+        } else {
+            continue;
+        };
+        out.push(Finding {
+            severity,
+            code: "readable-by-others",
+            location: file.to_owned(),
+            message: format!(
+                "{file} holds credentials and is readable by {who} (mode {:04o})",
+                mode & 0o7777
+            ),
+            fix: format!("chmod 600 {file}"),
+        });
+    }
+}
+
+fn duplicates(stored: &[Stored], out: &mut Vec<Finding>) {
+    let mut groups: BTreeMap<u64, Vec<&Stored>> = BTreeMap::new();
+    for s in stored {
+        if let Some(fp) = s.fingerprint {
+            groups.entry(fp).or_default().push(s);
+        }
+    }
+    for group in groups.values().filter(|g| g.len() > 1) {
+        let places: Vec<String> = group.iter().map(|s| format!("{} in {}", s.registry, s.location)).collect();
+        out.push(Finding {
+            severity: Severity::Low,
+            code: "duplicated-credential",
+            location: group[0].location.clone(),
+            message: format!("the same secret is stored {} times: {}", group.len(), places.join("; ")),
+            fix: "keep one copy; when it leaks or is rotated, every copy must go".into(),
+        });
+    }
+}
+
+fn broken_places(inv: &Inventory, out: &mut Vec<Finding>) {
+    for place in &inv.scanned {
+        let PlaceState::Error { message } = &place.state else { continue };
+        let (code, fix) = match place.kind {
+            PlaceKind::Helper => {
+                ("helper-error", "run the helper by hand (`echo | PROGRAM list`) to see why it fails")
+            }
+            _ => ("unreadable-config", "fix or remove the file: clients ignore it or fail on it"),
+        };
+        out.push(Finding {
+            severity: Severity::Medium,
+            code,
+            location: place.location.clone(),
+            message: message.clone(),
+            fix: fix.into(),
+        });
+    }
+}
+
+fn missing_helpers(inv: &Inventory, out: &mut Vec<Finding>) {
+    for place in &inv.scanned {
+        for (scope, helper) in &place.helpers {
+            let present = inv.helpers_present.iter().any(|(name, ok)| name == helper && *ok);
+            if present {
+                continue;
+            }
+            let place_scope = scope;
+            let scope =
+                if scope == "credsStore" { scope.clone() } else { format!("credHelpers[\"{scope}\"]") };
+            out.push(Finding {
+                severity: Severity::Medium,
+                code: "missing-helper",
+                location: place.location.clone(),
+                message: format!(
+                    "{scope} names helper \"{helper}\" but docker-credential-{helper} is not on PATH: \
+                     logins fail and pulls silently go anonymous"
+                ),
+                fix: match scope.strip_prefix("credHelpers[") {
+                    Some(_) => format!("install docker-credential-{helper}, or remove it: `regauth helpers unset --registry {}`", place_scope),
+                    None => format!("install docker-credential-{helper}, or remove it: `regauth helpers unset`"),
+                },
+            });
+        }
+    }
+}

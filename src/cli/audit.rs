@@ -1,0 +1,131 @@
+//! `regauth audit`: every stored registry credential on this machine and what is wrong with it.
+
+use super::output::{print, print_json};
+use super::Cli;
+use crate::audit::{self, Severity};
+use crate::environ::Environ;
+use crate::error::Exit;
+use crate::sanitize::one_line;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Inventory every stored registry credential (config files, helpers, caches, environment) with findings.
+///
+/// Looks in docker's config.json, containers' auth.json files, ~/.dockercfg, the ECR helper's cache and
+/// DOCKER_AUTH_CONFIG, and asks each configured credential helper to `list` what it holds. Secrets are read
+/// in memory to tell their kind (Docker Hub PAT, GitHub token, ECR token, JWT...) and expiry, and are never
+/// printed. Findings: plaintext-credential, readable-by-others, expired-credential, duplicated-credential,
+/// missing-helper, helper-error, unreadable-config, credential-in-environment.
+#[derive(Debug, clap::Args)]
+#[command(after_long_help = concat!(
+    "Examples:\n",
+    "  regauth audit\n",
+    "      This user's credentials and findings.\n",
+    "  sudo regauth audit --all-users --json > audit.json\n",
+    "      Every home directory, /run/containers, the kubelet's config.json.\n",
+    "  regauth audit --fail-on medium\n",
+    "      Exit 9 when any finding is medium or worse (for CI and cron).\n\n",
+    "JSON: {\"credentials\": [{location, registry, username, storage, kind, expires_at}],\n",
+    "       \"findings\": [{severity, code, location, message, fix}], \"scanned\": [{location, kind, state, mode}]}\n\n",
+    crate::exit_codes_help!()
+))]
+pub struct Args {
+    /// Scan every home directory and the system-wide places too (run as root to read them all).
+    #[arg(long)]
+    pub all_users: bool,
+
+    /// containers auth file to scan instead of podman's search list.
+    #[arg(long, value_name = "FILE")]
+    pub authfile: Option<PathBuf>,
+
+    /// Do not ask credential helpers to list their entries.
+    #[arg(long)]
+    pub no_helpers: bool,
+
+    /// Exit 9 when a finding is at least this severe.
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value = "high")]
+    pub fail_on: FailOn,
+
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Info,
+    Low,
+    Medium,
+    High,
+    Never,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::High => Some(Severity::High),
+            FailOn::Never => None,
+        }
+    }
+}
+
+pub fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let opts = audit::Options {
+        docker_config: cli.config.clone(),
+        authfile: args.authfile.clone(),
+        all_users: args.all_users,
+        call_helpers: !args.no_helpers,
+        helper_timeout: Duration::from_secs(10),
+        now,
+    };
+    let report = audit::run(env, &opts);
+    if args.json {
+        print_json(&report)?;
+    } else {
+        print(&render(&report))?;
+    }
+    let failing = args.fail_on.threshold().is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
+    Ok(if failing { Exit::AuditFindings } else { Exit::Ok })
+}
+
+fn render(report: &audit::Report) -> String {
+    let mut out = format!("Credentials ({})\n", report.credentials.len());
+    if report.credentials.is_empty() {
+        out.push_str("  none found\n");
+    }
+    for c in &report.credentials {
+        let kind = c.kind.map_or("(kept by the helper)", |k| k.describe());
+        let storage = match c.storage {
+            audit::sources::Storage::Plaintext => "plaintext",
+            audit::sources::Storage::Helper => "helper",
+            audit::sources::Storage::Environment => "environment",
+        };
+        out.push_str(&format!(
+            "  {}  user {}  {}  [{storage}] {}\n",
+            one_line(&c.registry),
+            one_line(c.username.as_deref().unwrap_or("-")),
+            kind,
+            one_line(&c.location)
+        ));
+    }
+    out.push_str(&format!("\nFindings ({})\n", report.findings.len()));
+    if report.findings.is_empty() {
+        out.push_str("  none\n");
+    }
+    for f in &report.findings {
+        out.push_str(&format!("  {:<6}  {}  {}\n", f.severity.label(), f.code, one_line(&f.message)));
+        out.push_str(&format!("          fix: {}\n", one_line(&f.fix)));
+    }
+    let present =
+        report.scanned.iter().filter(|s| !matches!(s.state, audit::sources::PlaceState::Missing)).count();
+    out.push_str(&format!(
+        "\nScanned {} places ({present} present); --json lists them.\n",
+        report.scanned.len()
+    ));
+    out
+}

@@ -1,0 +1,136 @@
+//! `regauth audit` on a prepared home directory: every kind of finding, exit codes, and no secret in any
+//! output.
+
+mod support;
+
+use base64::Engine;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Output};
+
+const PAT: &str = "dckr_pat_SuperSecretValue123";
+const GHCR_TOKEN: &str = "ghp_AnotherSecretValue456";
+const HELPER_SECRET: &str = "never-read-by-audit";
+
+fn b64(s: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+fn home() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let h = dir.path();
+    std::fs::create_dir_all(h.join(".docker")).unwrap();
+    std::fs::create_dir_all(h.join("run/containers")).unwrap();
+    std::fs::create_dir_all(h.join(".ecr")).unwrap();
+    std::fs::create_dir_all(h.join("bin")).unwrap();
+    let docker = format!(
+        r#"{{"auths":{{"https://index.docker.io/v1/":{{"auth":"{}"}},"ghcr.io":{{"auth":"{}"}}}},"credHelpers":{{"quay.io":"lister","gcr.io":"gone"}}}}"#,
+        b64(&format!("alice:{PAT}")),
+        b64(&format!("bob:{GHCR_TOKEN}"))
+    );
+    let config = h.join(".docker/config.json");
+    std::fs::write(&config, docker).unwrap();
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+    // The same PAT again, for podman.
+    let auth = format!(r#"{{"auths":{{"docker.io":{{"auth":"{}"}}}}}}"#, b64(&format!("alice:{PAT}")));
+    std::fs::write(h.join("run/containers/auth.json"), auth).unwrap();
+    // An expired ECR token in the ECR helper's cache.
+    let ecr_inner =
+        b64(r#"{"payload":"p","datakey":"d","version":"2","type":"DATA_KEY","expiration":1600000000}"#);
+    let cache = format!(
+        r#"{{"version":"1.0","registries":{{"k":{{"AuthorizationToken":"{}","ProxyEndpoint":"https://1234.dkr.ecr.eu-west-1.amazonaws.com","ExpiresAt":"2020-09-13T12:26:40Z"}}}}}}"#,
+        b64(&format!("AWS:{ecr_inner}"))
+    );
+    std::fs::write(h.join(".ecr/cache.json"), cache).unwrap();
+    support::write_script(
+        &h.join("bin/docker-credential-lister"),
+        &format!(
+            "[ \"$1\" = list ] && echo '{{\"quay.io\":\"robot+ci\"}}' && exit 0\necho '{HELPER_SECRET}'"
+        ),
+    );
+    dir
+}
+
+fn audit(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_regauth"))
+        .arg("audit")
+        .args(args)
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", home.join("bin"))
+        .env("XDG_RUNTIME_DIR", home.join("run"))
+        .output()
+        .unwrap()
+}
+
+fn all_output(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+#[test]
+fn finds_every_kind_of_problem_without_showing_a_secret() {
+    let dir = home();
+    let out = audit(dir.path(), &["--json"]);
+    assert_eq!(out.status.code(), Some(9), "high findings fail by default: {}", all_output(&out));
+    let shown = all_output(&out);
+    for secret in [PAT, GHCR_TOKEN, HELPER_SECRET, "SuperSecret", &b64(&format!("alice:{PAT}"))] {
+        assert!(!shown.contains(secret), "secret {secret} printed");
+    }
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let creds = report["credentials"].as_array().unwrap();
+    let kind_of = |registry: &str| {
+        creds.iter().find(|c| c["registry"] == registry).map(|c| c["kind"].clone()).unwrap_or_default()
+    };
+    assert_eq!(kind_of("https://index.docker.io/v1/"), "docker-hub-personal-access-token");
+    assert_eq!(kind_of("ghcr.io"), "github-classic-token");
+    assert_eq!(kind_of("https://1234.dkr.ecr.eu-west-1.amazonaws.com"), "aws-ecr-token");
+    let quay = creds.iter().find(|c| c["registry"] == "quay.io").unwrap();
+    assert_eq!((quay["storage"].as_str(), quay["username"].as_str()), (Some("helper"), Some("robot+ci")));
+
+    let findings = report["findings"].as_array().unwrap();
+    let has =
+        |code: &str, severity: &str| findings.iter().any(|f| f["code"] == code && f["severity"] == severity);
+    assert!(has("plaintext-credential", "high"), "{findings:#?}");
+    assert!(has("readable-by-others", "high"), "{findings:#?}");
+    assert!(has("expired-credential", "low"), "{findings:#?}");
+    assert!(has("duplicated-credential", "low"), "{findings:#?}");
+    assert!(has("missing-helper", "medium"), "{findings:#?}");
+    let missing = findings.iter().find(|f| f["code"] == "missing-helper").unwrap();
+    assert!(missing["message"].as_str().unwrap().contains("docker-credential-gone"));
+    assert_eq!(findings[0]["severity"], "high", "most severe first");
+}
+
+#[test]
+fn fail_on_threshold_and_a_clean_machine() {
+    let dir = home();
+    assert_eq!(audit(dir.path(), &["--fail-on", "never"]).status.code(), Some(0));
+    let empty = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(empty.path().join("bin")).unwrap();
+    let out = audit(empty.path(), &["--fail-on", "info"]);
+    assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+    assert!(all_output(&out).contains("none found"));
+}
+
+#[test]
+fn text_report_names_fixes() {
+    let dir = home();
+    let out = audit(dir.path(), &["--no-helpers"]);
+    let text = all_output(&out);
+    assert!(text.contains("chmod 600"), "{text}");
+    assert!(text.contains("regauth helpers set regauth-keyutils"), "{text}");
+    assert!(
+        text.contains("Docker Hub personal access token for https://index.docker.io/v1/ (user alice)"),
+        "{text}"
+    );
+    assert!(!text.contains(PAT));
+}
+
+#[test]
+fn broken_config_is_a_finding_not_a_crash() {
+    let dir = home();
+    std::fs::write(dir.path().join(".docker/config.json"), "{\"auths\": {").unwrap();
+    let out = audit(dir.path(), &["--json", "--fail-on", "medium"]);
+    assert_eq!(out.status.code(), Some(9));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["findings"].as_array().unwrap().iter().any(|f| f["code"] == "unreadable-config"));
+}

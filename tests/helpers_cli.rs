@@ -1,0 +1,79 @@
+//! `regauth helpers list/set/unset` as users run them.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_regauth"))
+        .arg("--config")
+        .arg(dir.join("config.json"))
+        .args(args)
+        .env("PATH", dir.join("bin"))
+        .output()
+        .unwrap()
+}
+
+fn bed() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("bin")).unwrap();
+    support::write_script(
+        &dir.path().join("bin/docker-credential-present"),
+        "[ \"$1\" = version ] && echo 'present 1.2.3'; exit 0",
+    );
+    dir
+}
+
+#[test]
+fn list_reports_installed_missing_and_versions() {
+    let dir = bed();
+    std::fs::write(
+        dir.path().join("config.json"),
+        r#"{"credsStore":"present","credHelpers":{"ghcr.io":"absent"}}"#,
+    )
+    .unwrap();
+    let out = run(dir.path(), &["helpers", "list", "--json"]);
+    assert_eq!(out.status.code(), Some(3), "a missing helper is a local problem");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = v["helpers"].as_array().unwrap();
+    assert_eq!(rows[0]["scope"], "credsStore");
+    assert_eq!(rows[0]["version"], "present 1.2.3");
+    assert!(rows[0]["path"].is_string());
+    assert_eq!(rows[1]["scope"], "ghcr.io");
+    assert!(rows[1]["path"].is_null());
+    let text = String::from_utf8(run(dir.path(), &["helpers", "list"]).stdout).unwrap();
+    assert!(text.contains("MISSING"), "{text}");
+    assert!(text.contains("present 1.2.3"), "{text}");
+}
+
+#[test]
+fn set_for_docker_hub_writes_both_clients_keys_and_warns_when_missing() {
+    let dir = bed();
+    let out = run(dir.path(), &["helpers", "set", "docker-credential-absent", "--registry", "docker.io"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("docker-credential-absent is not on PATH"));
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("config.json")).unwrap()).unwrap();
+    assert_eq!(v["credHelpers"]["https://index.docker.io/v1/"], "absent");
+    assert_eq!(v["credHelpers"]["docker.io"], "absent");
+    let out = run(dir.path(), &["helpers", "unset", "--registry", "https://index.docker.io/v1/", "--json"]);
+    let changes: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(changes["changes"].as_array().unwrap().len(), 2);
+    assert_eq!(changes["changes"][0]["old"], "absent");
+    assert!(changes["changes"][0]["new"].is_null());
+}
+
+#[test]
+fn bad_names_are_usage_errors_and_write_nothing() {
+    let dir = bed();
+    for args in [
+        &["helpers", "set", "../evil"][..],
+        &["helpers", "set", "ok", "--registry", "not a host"],
+        &["helpers", "set", "ok", "--registry", "h:99999"],
+    ] {
+        let out = run(dir.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(!dir.path().join("config.json").exists(), "{args:?} wrote a file");
+    }
+}
