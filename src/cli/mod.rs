@@ -23,6 +23,7 @@ const ABOUT: &str =
     "  regauth resolve ghcr.io/org/app:1.2       which credential docker, podman and nerdctl would send\n",
     "  regauth audit                             every stored registry credential, with findings\n",
     "  regauth helpers set regauth-keyutils      make the kernel-keyring helper the default\n",
+    "  regauth helper-test pass                  check docker-credential-pass against the protocol\n",
     "  regauth <COMMAND> --help                  examples and details for one command\n\n",
     crate::exit_codes_help!()
 ))]
