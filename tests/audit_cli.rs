@@ -52,10 +52,15 @@ fn home() -> tempfile::TempDir {
 }
 
 fn audit(home: &Path, args: &[&str]) -> Output {
+    audit_with(home, args, &[])
+}
+
+fn audit_with(home: &Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_regauth"))
         .arg("audit")
         .args(args)
         .env_clear()
+        .envs(vars.iter().copied())
         .env("HOME", home)
         .env("PATH", home.join("bin"))
         .env("XDG_RUNTIME_DIR", home.join("run"))
@@ -123,6 +128,31 @@ fn text_report_names_fixes() {
         "{text}"
     );
     assert!(!text.contains(PAT));
+}
+
+#[test]
+fn environment_credentials_for_ci_are_inventoried() {
+    let dir = home();
+    let token = "glpat-EnvSecretValue789";
+    let vars = [
+        ("REGAUTH_REGISTRY_REGISTRY_GITLAB_COM_USERNAME", "ci-bot"),
+        ("REGAUTH_REGISTRY_REGISTRY_GITLAB_COM_PASSWORD", token),
+    ];
+    let out = audit_with(dir.path(), &["--json", "--no-helpers"], &vars);
+    assert!(!all_output(&out).contains(token));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let entry = report["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["registry"] == "registry.gitlab.com")
+        .cloned()
+        .expect("the environment credential is listed");
+    assert_eq!(entry["storage"], "environment");
+    assert_eq!(entry["kind"], "gitlab-personal-access-token");
+    assert_eq!(entry["location"], "$REGAUTH_REGISTRY_REGISTRY_GITLAB_COM_PASSWORD");
+    let findings = report["findings"].as_array().unwrap();
+    assert!(findings.iter().any(|f| f["code"] == "credential-in-environment" && f["severity"] == "info"));
 }
 
 #[test]

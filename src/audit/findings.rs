@@ -63,7 +63,8 @@ fn is_expired(stored: &Stored, now: i64) -> bool {
 fn plaintext(stored: &Stored, now: i64, out: &mut Vec<Finding>) {
     if stored.storage == Storage::Environment {
         out.push(Finding {
-            severity: Severity::Low,
+            // Environment variables are the intended way to hand CI a credential: worth knowing, no more.
+            severity: Severity::Info,
             code: "credential-in-environment",
             location: stored.location.clone(),
             message: format!("{} is in the environment, inherited by every child process", describe(stored)),

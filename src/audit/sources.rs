@@ -134,8 +134,32 @@ pub fn collect(env: &Environ, opts: &Options) -> Inventory {
             )),
         }
     }
+    scan_env_helper_variables(env, &mut inv, &fingerprint);
     scan_helpers(env, opts, &mut inv);
     inv
+}
+
+/// `REGAUTH_REGISTRY_<HOST>_USERNAME/_PASSWORD`, what docker-credential-regauth-env serves.
+fn scan_env_helper_variables(env: &Environ, inv: &mut Inventory, fingerprint: &impl Fn(&str) -> u64) {
+    use crate::store::{EnvStore, Store};
+    let store = EnvStore::new(env.clone());
+    let Ok(listing) = store.list() else { return };
+    for (key, username) in listing {
+        let Ok(creds) = store.get(&key) else { continue };
+        let info = classify(&creds.username, creds.secret.expose(), creds.is_identity_token());
+        let stem = crate::store::env::host_of_key(&key).and_then(|h| crate::store::env::variable_stem(&h));
+        inv.stored.push(Stored {
+            location: format!("${}_PASSWORD", stem.unwrap_or_default()),
+            registry: key,
+            username: Some(username),
+            storage: Storage::Environment,
+            kind: Some(info.kind),
+            expires_at: info.expires_at,
+            fingerprint: Some(fingerprint(creds.secret.expose())),
+            file_mode: None,
+            shadowed_by: None,
+        });
+    }
 }
 
 fn place(location: String, kind: PlaceKind, state: PlaceState, mode: Option<u32>) -> Scanned {

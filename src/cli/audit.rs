@@ -11,8 +11,8 @@ use std::time::Duration;
 
 /// Inventory every stored registry credential (config files, helpers, caches, environment) with findings.
 ///
-/// Looks in docker's config.json, containers' auth.json files, ~/.dockercfg, the ECR helper's cache and
-/// DOCKER_AUTH_CONFIG, and asks each configured credential helper to `list` what it holds. Secrets are read
+/// Looks in docker's config.json, containers' auth.json files, ~/.dockercfg, the ECR helper's cache,
+/// DOCKER_AUTH_CONFIG and the env helper's REGAUTH_REGISTRY_* variables, and asks each configured credential helper to `list` what it holds. Secrets are read
 /// in memory to tell their kind (Docker Hub PAT, GitHub token, ECR token, JWT...) and expiry, and are never
 /// printed. Findings: plaintext-credential, readable-by-others, expired-credential, duplicated-credential,
 /// missing-helper, helper-error, unreadable-config, credential-in-environment.
