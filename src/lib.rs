@@ -9,6 +9,8 @@
 //! - [`protocol`]: the credential-helper protocol: wire types, serve loop, client with timeout.
 //! - [`store`]: credential stores behind one trait.
 //! - [`resolve`]: which credential each client would send, and why.
+//! - [`http`]: the registry HTTP client: challenges, token fetch, JWT claims, TLS roots, evidence log.
+//! - [`diagnose`]: probes, verdicts and per-registry fixes behind `regauth diagnose`.
 //! - [`cli`]: the `regauth` command line and its output.
 //!
 //! Helpers link only `protocol` and `store`: no async runtime, no HTTP stack on the `get` path.
@@ -33,8 +35,10 @@ macro_rules! exit_codes_help {
 
 pub mod cli;
 pub mod config;
+pub mod diagnose;
 pub mod environ;
 pub mod error;
+pub mod http;
 pub mod lock;
 pub mod protocol;
 pub mod reference;

@@ -3,6 +3,7 @@
 //! Each subcommand lives in its own module with its arguments and its output (human and `--json`).
 
 mod completions;
+mod diagnose;
 mod helpers;
 pub mod man;
 mod output;
@@ -30,6 +31,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Resolve(resolve::Args),
+    Diagnose(diagnose::Args),
     Helpers(helpers::Args),
     Completions(completions::Args),
 }
@@ -52,6 +54,7 @@ pub fn main() -> i32 {
     let env = crate::environ::Environ::from_process();
     let result = match &cli.command {
         Command::Resolve(args) => resolve::run(&cli, args, &env),
+        Command::Diagnose(args) => diagnose::run(&cli, args, &env),
         Command::Helpers(args) => helpers::run(&cli, args, &env),
         Command::Completions(args) => completions::run(args),
     };

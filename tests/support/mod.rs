@@ -5,7 +5,10 @@
 
 #![allow(dead_code)] // each test binary uses a different part of the support code
 
+pub mod bed;
+pub mod certs;
 pub mod registry;
+pub mod token_server;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
