@@ -16,6 +16,10 @@ fn main() {
     let bed = TokenBed::start_with(policy, "/token", "test-registry", Some(&certs))
         .expect("docker-registry is needed");
     println!("REGISTRY={}", bed.registry.host());
-    println!("CA_DIR={}", dir.path().display());
+    // A directory with only ca.crt: skopeo's --cert-dir reads a lone *.key as a client key.
+    let ca_dir = dir.path().join("ca");
+    std::fs::create_dir_all(&ca_dir).unwrap();
+    std::fs::copy(&certs.ca, ca_dir.join("ca.crt")).unwrap();
+    println!("CA_DIR={}", ca_dir.display());
     let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut Vec::new());
 }

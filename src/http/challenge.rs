@@ -144,10 +144,10 @@ impl Scope {
     pub fn parse(text: &str) -> Option<Scope> {
         let (kind, rest) = text.split_once(':')?;
         let (name, actions) = rest.rsplit_once(':')?;
+        let kind = kind.split('(').next().unwrap_or(kind).to_owned();
         if kind.is_empty() || name.is_empty() {
             return None;
         }
-        let kind = kind.split('(').next().unwrap_or(kind).to_owned();
         let actions = actions.split(',').filter(|a| !a.is_empty()).map(str::to_owned).collect();
         Some(Scope { kind, name: name.to_owned(), actions })
     }

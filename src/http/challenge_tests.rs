@@ -82,6 +82,7 @@ fn scope_table() {
         ("repository:a:", Some(("repository", "a", &[]))),
         ("repository:a", None),
         (":a:pull", None),
+        ("(x):a:pull", None),
         ("", None),
     ];
     for (text, want) in cases {
