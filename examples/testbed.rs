@@ -13,7 +13,7 @@ fn main() {
     let policy = Policy::new(Style::Spec)
         .user("alice", User::new("alice-pw-1", &[("team/app", &["pull", "push"])]))
         .user("bob", User::new("bob-pw-22", &[("team/app", &["pull"])]));
-    let bed = TokenBed::start_with(policy, "/token", "test-registry", Some(&certs))
+    let bed = TokenBed::start_with(policy, "/token", "test-registry", Some(&certs), "127.0.0.1")
         .expect("docker-registry is needed");
     println!("REGISTRY={}", bed.registry.host());
     // A directory with only ca.crt: skopeo's --cert-dir reads a lone *.key as a client key.

@@ -260,3 +260,21 @@ fn secrets_never_appear_in_any_output() {
         "{verbose}"
     );
 }
+
+#[test]
+fn warns_before_the_credential_goes_to_a_realm_on_another_host() {
+    let policy = Policy::new(Style::Spec).user("alice", User::new("alice-pw-1", &[("team/app", &["pull"])]));
+    let Some(bed) = TokenBed::start_with(policy, "/token", SERVICE, None, "localhost") else { return };
+    let home = tempfile::tempdir().unwrap();
+    let image = bed.image("team/app:v1");
+    let run = regauth(
+        &["diagnose", &image, "--username", "alice", "--password-stdin"],
+        Some("alice-pw-1"),
+        home.path(),
+        None,
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let warning = format!("regauth: warning: the credential for {} will be sent to the token service on another host: localhost", bed.registry.host());
+    assert!(run.stderr.contains(&warning), "{}", run.stderr);
+    assert!(run.stdout.contains("warning    the credential for"), "{}", run.stdout);
+}

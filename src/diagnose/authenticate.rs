@@ -155,7 +155,47 @@ impl Probe {
         let index = Some(reply.index);
         let anonymous = self.credential.is_none();
         match class {
-            Class::Authorization if !anonymous => {
+            Class::RateLimited => {
+                let fix = self.fix(Problem::RateLimited);
+                self.set(
+                    Finding::new(step, Verdict::RateLimited, "the token service is rate limiting")
+                        .detail(limits(reply))
+                        .evidence(index)
+                        .fix(fix),
+                );
+            }
+            Class::NotFound => self.set(
+                Finding::new(
+                    step,
+                    Verdict::Network,
+                    format!("the token service answered 404 at {}: the challenge's realm is wrong", self.registry.realm.as_deref().map(one_line).unwrap_or_default()),
+                )
+                .evidence(index)
+                .fix("The registry's token realm does not serve tokens: ask its administrator to fix the auth.token.realm setting."),
+            ),
+            Class::Server => self.set(
+                Finding::new(
+                    step,
+                    Verdict::Network,
+                    format!("the token service failed: {} {message}", reply.status),
+                )
+                .evidence(index),
+            ),
+            _ if anonymous => {
+                self.needs_credential = true;
+                let fix = self.fix(Problem::NoCredential);
+                self.set(
+                    Finding::new(
+                        step,
+                        Verdict::AuthorizationDenied,
+                        format!("anonymous {action} on {} is not allowed", self.repository()),
+                    )
+                    .detail(format!("token service said: {} {message}", reply.status))
+                    .evidence(index)
+                    .fix(fix),
+                );
+            }
+            Class::Authorization => {
                 let sentence = if classify::is_insufficient_scopes(&message) {
                     format!("The password is fine: the token service knows this credential, but its token lacks the {action} scope on {}.", self.repository())
                 } else {
@@ -177,37 +217,6 @@ impl Probe {
                         format!("{action} on {} is not allowed for this credential", self.repository()),
                     )
                     .detail(sentence)
-                    .detail(format!("token service said: {} {message}", reply.status))
-                    .evidence(index)
-                    .fix(fix),
-                );
-            }
-            Class::RateLimited => {
-                let fix = self.fix(Problem::RateLimited);
-                self.set(
-                    Finding::new(step, Verdict::RateLimited, "the token service is rate limiting")
-                        .detail(limits(reply))
-                        .evidence(index)
-                        .fix(fix),
-                );
-            }
-            Class::Server => self.set(
-                Finding::new(
-                    step,
-                    Verdict::Network,
-                    format!("the token service failed: {} {message}", reply.status),
-                )
-                .evidence(index),
-            ),
-            _ if anonymous => {
-                self.needs_credential = true;
-                let fix = self.fix(Problem::NoCredential);
-                self.set(
-                    Finding::new(
-                        step,
-                        Verdict::AuthorizationDenied,
-                        format!("anonymous {action} on {} is not allowed", self.repository()),
-                    )
                     .detail(format!("token service said: {} {message}", reply.status))
                     .evidence(index)
                     .fix(fix),
@@ -242,16 +251,6 @@ impl Probe {
                     .detail(format!("token service said: {} {message}", reply.status))
                     .evidence(index)
                     .fix(fix),
-                );
-            }
-            Class::Authorization | Class::NotFound => {
-                self.set(
-                    Finding::new(
-                        step,
-                        Verdict::AuthorizationDenied,
-                        format!("the token service refused the {action} token: {} {message}", reply.status),
-                    )
-                    .evidence(index),
                 );
             }
         }

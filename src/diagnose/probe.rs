@@ -227,6 +227,11 @@ impl Probe {
                 )
                 .evidence(Some(reply.index)),
             ),
+            (429, _) => {
+                let summary = "not reached: the registry is rate limiting";
+                self.set(Finding::new(Step::Authentication, Verdict::Skipped, summary));
+                self.judge_manifest(reply, Session::None).await;
+            }
             _ => {
                 self.set(
                     Finding::new(

@@ -16,17 +16,19 @@ pub struct TokenBed {
 impl TokenBed {
     /// `path` is the realm's path (`/token`; GitLab's is `/jwt/auth`).
     pub fn start(policy: Policy, path: &str, service: &str) -> Option<TokenBed> {
-        TokenBed::start_with(policy, path, service, None)
+        TokenBed::start_with(policy, path, service, None, "127.0.0.1")
     }
 
-    /// The same, with the registry on TLS with these certificates.
+    /// The same, with the registry on TLS with these certificates, and `realm_host` in the token realm.
     pub fn start_with(
         policy: Policy,
         path: &str,
         service: &str,
         tls: Option<&ServerCerts>,
+        realm_host: &str,
     ) -> Option<TokenBed> {
-        let tokens = TokenServer::start(policy, path, service);
+        let mut tokens = TokenServer::start(policy, path, service);
+        tokens.realm_host = realm_host.into();
         let auth = Auth::Token {
             realm: tokens.realm(),
             service: service.into(),

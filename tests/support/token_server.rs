@@ -78,6 +78,8 @@ pub struct TokenServer {
     state: Arc<Mutex<State>>,
     key: Arc<SigningKey>,
     pub port: u16,
+    /// The host name in the realm: `127.0.0.1`, or `localhost` to look like another host.
+    pub realm_host: String,
     pub path: String,
     pub service: String,
     pub bundle: PathBuf,
@@ -107,6 +109,7 @@ impl TokenServer {
             state,
             key: key.clone(),
             port,
+            realm_host: "127.0.0.1".into(),
             path: path.into(),
             service: service.into(),
             bundle: key.bundle.clone(),
@@ -115,7 +118,7 @@ impl TokenServer {
     }
 
     pub fn realm(&self) -> String {
-        format!("http://127.0.0.1:{}{}", self.port, self.path)
+        format!("http://{}:{}{}", self.realm_host, self.port, self.path)
     }
 
     /// A token minted directly (for pushing test images), as if `subject` had asked.
