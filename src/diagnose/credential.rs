@@ -47,11 +47,12 @@ impl Probe {
         self.cred_info.key = r.key.clone();
         self.cred_info.source =
             serde_json::to_value(r.source).ok().and_then(|v| v.as_str().map(str::to_owned));
-        let place = format!(
-            "{} key \"{}\"",
-            r.file.as_ref().map(|f| f.display().to_string()).unwrap_or_else(|| "no config file".into()),
-            r.key.as_deref().unwrap_or_default()
-        );
+        let file =
+            r.file.as_ref().map(|f| f.display().to_string()).unwrap_or_else(|| "no config file".into());
+        let place = match &r.key {
+            Some(key) => format!("{} key \"{}\"", one_line(&file), one_line(key)),
+            None => one_line(&file),
+        };
         let helper = r.helper.as_ref().map(|h| h.program.clone());
         let mut finding = match (&r.outcome, r.credential.clone()) {
             (Outcome::Found { .. }, Some(credential)) => {

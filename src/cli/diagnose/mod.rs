@@ -2,7 +2,7 @@
 
 use super::output::{print, print_json, UsageError};
 use super::Cli;
-use crate::diagnose::{self, Finding, Lookup, Observer, RegistryType, Report, Verdict};
+use crate::diagnose::{self, Lookup, RegistryType};
 use crate::environ::Environ;
 use crate::error::Exit;
 use crate::http::{tls, transport::TlsOptions};
@@ -11,7 +11,7 @@ use crate::registry::Client;
 use crate::resolve::{self, Credential, CredentialKind};
 use crate::sanitize::one_line;
 use crate::secret::Secret;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -112,6 +112,12 @@ pub struct Args {
     pub verbose: bool,
 }
 
+mod progress;
+mod render;
+
+use progress::Progress;
+use render::render;
+
 pub fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
     let reference =
         Reference::parse(&args.image).map_err(|e| UsageError(format!("{}: {e}", one_line(&args.image))))?;
@@ -128,7 +134,7 @@ pub fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
         args.certs_dir.clone()
     };
     let ca_files = tls::extra_ca_files(&reference.registry, &certs_dirs, &args.ca_file);
-    let progress = Arc::new(Progress { on: std::io::stderr().is_terminal() && !args.json });
+    let progress = Arc::new(Progress::new(std::io::stderr().is_terminal() && !args.json));
     let input = diagnose::Input {
         reference,
         lookup,
@@ -175,149 +181,4 @@ fn lookup(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Lookup> {
     // docker-credential-helpers store identity tokens under the username "<token>".
     let username = args.username.clone().unwrap_or_else(|| "<token>".into());
     Ok(Lookup::Explicit(Credential { username, secret, kind }))
-}
-
-/// The current step on stderr, only when it is a terminal.
-struct Progress {
-    on: bool,
-}
-
-impl Progress {
-    fn clear(&self) {
-        if self.on {
-            eprint!("\r\x1b[2K");
-        }
-    }
-}
-
-impl Observer for Progress {
-    fn step(&self, what: &str) {
-        if self.on {
-            eprint!("\r\x1b[2Kregauth: {what}…");
-            let _ = std::io::stderr().flush();
-        }
-    }
-
-    fn warn(&self, text: &str) {
-        self.clear();
-        eprintln!("regauth: warning: {text}");
-    }
-}
-
-fn paint(text: &str, verdict: Verdict, colour: bool) -> String {
-    let code = match verdict {
-        Verdict::Ok => "32",
-        Verdict::Skipped => "2",
-        _ => "1;31",
-    };
-    if colour {
-        format!("\x1b[{code}m{text}\x1b[0m")
-    } else {
-        text.to_owned()
-    }
-}
-
-fn short(verdict: Verdict) -> &'static str {
-    match verdict {
-        Verdict::Ok => "ok",
-        Verdict::Skipped => "skipped",
-        Verdict::AuthenticationFailed => "AUTH FAILED",
-        Verdict::AuthorizationDenied => "DENIED",
-        Verdict::NotFound => "NOT FOUND",
-        Verdict::RateLimited => "RATE LIMITED",
-        Verdict::Network => "NETWORK",
-        Verdict::LocalConfig => "LOCAL CONFIG",
-    }
-}
-
-fn render(report: &Report, verbose: bool, colour: bool) -> String {
-    let r = &report.registry;
-    let mut out = format!(
-        "image      {}{}\nregistry   {} ({}){}\n\n",
-        report.image,
-        if report.push { " (pull and push)" } else { " (pull)" },
-        r.host,
-        r.kind.label(),
-        r.url.as_ref().map(|u| format!(", {u}")).unwrap_or_default()
-    );
-    for warning in &report.warnings {
-        out.push_str(&format!("warning    {warning}\n"));
-    }
-    for finding in &report.steps {
-        render_finding(&mut out, report, finding, verbose, colour);
-    }
-    let verdict = report.verdict;
-    out.push_str(&format!(
-        "\nresult     {} (exit {}); {} requests\n",
-        paint(verdict.label(), verdict, colour),
-        report.exit_code,
-        report.requests
-    ));
-    if verbose {
-        out.push_str("\nexchanges\n");
-        for index in 0..report.exchanges.len() {
-            render_exchange(&mut out, report, index, "  ");
-        }
-    }
-    out
-}
-
-fn render_finding(out: &mut String, report: &Report, f: &Finding, verbose: bool, colour: bool) {
-    out.push_str(&format!(
-        "{}{:<15} {}\n",
-        paint(&format!("{:<13}", short(f.verdict)), f.verdict, colour),
-        f.step.name(),
-        f.summary
-    ));
-    let pad = " ".repeat(29);
-    for d in &f.details {
-        out.push_str(&format!("{pad}{d}\n"));
-    }
-    // Evidence for failures always; for successes only with --verbose (they are listed below anyway).
-    if f.verdict.is_failure() {
-        for &index in &f.evidence {
-            render_exchange(out, report, index, &pad);
-        }
-    } else if verbose && !f.evidence.is_empty() {
-        let list: Vec<String> = f.evidence.iter().map(|i| format!("#{}", i + 1)).collect();
-        out.push_str(&format!("{pad}evidence: {}\n", list.join(", ")));
-    }
-    if let Some(fix) = &f.fix {
-        out.push_str(&format!("{pad}fix: {fix}\n"));
-    }
-}
-
-fn render_exchange(out: &mut String, report: &Report, index: usize, pad: &str) {
-    let Some(e) = report.exchanges.get(index) else { return };
-    let status = match (e.status, &e.error) {
-        (Some(s), _) => s.to_string(),
-        (None, Some(err)) => format!("no answer: {err}"),
-        (None, None) => "no answer".into(),
-    };
-    out.push_str(&format!("{pad}#{} {} {} -> {status} ({} ms)\n", index + 1, e.method, e.url, e.elapsed_ms));
-    let more = format!("{pad}   ");
-    if !matches!(e.auth, crate::http::transport::AuthSent::None) {
-        out.push_str(&format!(
-            "{more}sent: {} credential (redacted)\n",
-            serde_json::to_value(e.auth).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-        ));
-    }
-    for c in &e.challenges {
-        out.push_str(&format!("{more}www-authenticate: {c}\n"));
-    }
-    for (name, value) in &e.headers {
-        out.push_str(&format!("{more}{name}: {value}\n"));
-    }
-    if !e.scopes_asked.is_empty() {
-        out.push_str(&format!("{more}scopes asked: {}\n", e.scopes_asked.join(" ")));
-    }
-    if let Some(granted) = &e.scopes_granted {
-        out.push_str(&format!(
-            "{more}scopes granted: {}\n",
-            if granted.is_empty() { "(none)".into() } else { granted.join(" ") }
-        ));
-    }
-    if let Some(body) = &e.body {
-        out.push_str(&format!("{more}body: {body}\n"));
-    }
 }
