@@ -98,3 +98,20 @@ fn unreachable_registry_is_a_network_failure() {
     assert!(run.fix("reachability").contains("Nothing listens there"));
     assert_eq!(run.verdict("pull"), "skipped");
 }
+
+#[test]
+fn unusable_ca_file_is_local_configuration() {
+    let home = tempfile::tempdir().unwrap();
+    let bad = home.path().join("bad.crt");
+    std::fs::write(&bad, "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n").unwrap();
+    let port = support::free_port();
+    let image = format!("127.0.0.1:{port}/team/app:v1");
+    let run = regauth(
+        &["diagnose", &image, "--anonymous", "--ca-file", bad.to_str().unwrap()],
+        None,
+        home.path(),
+        None,
+    );
+    assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("bad.crt"), "{}", run.stderr);
+}

@@ -47,6 +47,7 @@ pub struct Input {
     pub observer: Arc<dyn Observer>,
 }
 
+/// Fails only when the HTTP client cannot be set up: an unreadable or malformed CA file.
 pub async fn run(input: Input) -> anyhow::Result<Report> {
     let transport = Transport::new(&input.tls)?;
     let mut probe = Probe::new(input, transport);

@@ -144,8 +144,16 @@ pub fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
         observer: progress.clone(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let report = runtime.block_on(diagnose::run(input))?;
+    let report = runtime.block_on(diagnose::run(input));
     progress.clear();
+    let report = match report {
+        Ok(report) => report,
+        Err(e) => {
+            // A CA file that cannot be used is this machine's configuration, not the registry's.
+            eprintln!("regauth: {}", crate::sanitize::for_terminal(&format!("{e:#}"), 2000));
+            return Ok(Exit::LocalConfig);
+        }
+    };
     if args.json {
         print_json(&report)?;
     } else {
