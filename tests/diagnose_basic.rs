@@ -115,3 +115,15 @@ fn unusable_ca_file_is_local_configuration() {
     assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("bad.crt"), "{}", run.stderr);
 }
+
+#[test]
+fn anonymous_on_a_basic_registry_is_denied_with_a_login_fix() {
+    let Some(registry) = Registry::start(users(), None) else { return };
+    let home = tempfile::tempdir().unwrap();
+    let image = format!("{}/team/app:v1", registry.host());
+    let run = regauth(&["diagnose", &image, "--json", "--anonymous"], None, home.path(), None);
+    assert_eq!(run.code, 5, "{}", run.stdout);
+    assert_eq!(run.verdict("authentication"), "skipped");
+    assert_eq!(run.verdict("pull"), "authorizationDenied");
+    assert!(run.fix("pull").contains("Log in first"), "{}", run.stdout);
+}

@@ -38,19 +38,20 @@ impl Probe {
         }
     }
 
-    pub(super) async fn basic(&mut self) {
+    /// `challenged` is the exchange whose 401 asked for Basic.
+    pub(super) async fn basic(&mut self, challenged: usize) {
         let Some(credential) = self.credential.clone() else {
             self.needs_credential = true;
-            let index = self.transport.requests().checked_sub(1);
             let fix = self.fix(Problem::NoCredential);
+            self.set(Finding::new(Step::Authentication, Verdict::Skipped, "no credential to send"));
+            let summary = format!(
+                "anonymous pull of {} is not allowed: the registry wants Basic authentication",
+                self.repository()
+            );
             self.set(
-                Finding::new(
-                    Step::Authentication,
-                    Verdict::AuthorizationDenied,
-                    "the registry wants Basic authentication and no credential was given",
-                )
-                .evidence(index)
-                .fix(fix),
+                Finding::new(Step::Pull, Verdict::AuthorizationDenied, summary)
+                    .evidence(Some(challenged))
+                    .fix(fix),
             );
             return;
         };

@@ -66,7 +66,7 @@ impl Probe {
                 Finding::new(Step::Credential, Verdict::Ok, summary)
             }
             (Outcome::HelperMissing { message }, _) => Finding::new(Step::Credential, Verdict::LocalConfig, format!("the credential helper is missing: {}", one_line(message)))
-                .fix(format!("Install {} or remove it from credsStore/credHelpers in {place}; docker would otherwise go anonymous.", helper.unwrap_or_default())),
+                .fix(format!("Install {} or remove it from credsStore/credHelpers in {place}: until then the client cannot read the stored credential.", helper.unwrap_or_default())),
             (Outcome::HelperFailed { message } | Outcome::HelperTimedOut { message }, _) => Finding::new(Step::Credential, Verdict::LocalConfig, format!("the credential helper failed: {}", one_line(message)))
                 .fix(format!("Run `echo {} | {} get` to see its error; log in again so it stores a fresh credential.", r.key.as_deref().unwrap_or_default(), helper.unwrap_or_default())),
             (Outcome::ConfigError { message }, _) => Finding::new(Step::Credential, Verdict::LocalConfig, format!("the config cannot be used: {}", one_line(message)))

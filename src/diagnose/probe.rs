@@ -219,7 +219,7 @@ impl Probe {
         let basic = reply.challenges.iter().any(Challenge::is_basic);
         match (reply.status, bearer) {
             (401, Some(challenge)) => self.bearer(challenge).await,
-            (401, None) if basic => self.basic().await,
+            (401, None) if basic => self.basic(reply.index).await,
             (401, None) => self.set(
                 Finding::new(
                     Step::Authentication,
