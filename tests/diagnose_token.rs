@@ -278,3 +278,23 @@ fn warns_before_the_credential_goes_to_a_realm_on_another_host() {
     assert!(run.stderr.contains(&warning), "{}", run.stderr);
     assert!(run.stdout.contains("warning    the credential for"), "{}", run.stdout);
 }
+
+#[test]
+fn stored_registry_token_is_sent_as_is() {
+    let Some(bed) = bed(Style::Spec) else { return };
+    let token = bed.tokens.mint("alice", &[("team/app", &["pull"])]);
+    let home = tempfile::tempdir().unwrap();
+    write_docker_config(
+        home.path(),
+        &serde_json::json!({"auths": {bed.registry.host(): {"registrytoken": token}}}),
+    );
+    let image = bed.image("team/app:v1");
+    let run = regauth(&["diagnose", &image, "--json", "--push", "--verbose"], None, home.path(), None);
+    assert_eq!(run.json()["credential"]["kind"], "registryToken");
+    assert_eq!(run.verdict("pull"), "ok", "{}", run.stdout);
+    // The token was minted for pull only, and is not exchanged for another: push is refused.
+    assert_eq!(run.verdict("push"), "authorizationDenied", "{}", run.stdout);
+    assert_eq!(run.code, 5);
+    assert!(bed.tokens.log().is_empty(), "asked the token service: {:?}", bed.tokens.log());
+    assert!(!run.all_output().contains(&token));
+}
