@@ -7,6 +7,7 @@
 
 pub mod bed;
 pub mod certs;
+pub mod http_server;
 pub mod registry;
 pub mod token_server;
 

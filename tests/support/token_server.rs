@@ -5,11 +5,11 @@
 //! tokens, refresh tokens, and answer 429.
 
 use super::certs::{signing_key, SigningKey};
+use super::http_server::{Request, Response, Server};
 use base64::Engine;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub const ISSUER: &str = "regauth-test-issuer";
@@ -73,8 +73,8 @@ struct State {
 }
 
 pub struct TokenServer {
-    server: Arc<tiny_http::Server>,
-    thread: Option<JoinHandle<()>>,
+    /// Stops when dropped.
+    _server: Server,
     state: Arc<Mutex<State>>,
     key: Arc<SigningKey>,
     pub port: u16,
@@ -91,21 +91,14 @@ impl TokenServer {
     pub fn start(policy: Policy, path: &str, service: &str) -> TokenServer {
         let dir = tempfile::tempdir().unwrap();
         let key = Arc::new(signing_key(dir.path()));
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
-        let port = server.server_addr().to_ip().unwrap().port();
         let state = Arc::new(Mutex::new(State { policy, refresh_tokens: HashMap::new(), log: Vec::new() }));
-        let thread = {
-            let (server, state, key, service) =
-                (server.clone(), state.clone(), key.clone(), service.to_owned());
-            std::thread::spawn(move || {
-                for request in server.incoming_requests() {
-                    handle(request, &state, &key, &service);
-                }
-            })
+        let server = {
+            let (state, key, service) = (state.clone(), key.clone(), service.to_owned());
+            Server::start(move |request| handle(request, &state, &key, &service))
         };
+        let port = server.port;
         TokenServer {
-            server,
-            thread: Some(thread),
+            _server: server,
             state,
             key: key.clone(),
             port,
@@ -144,38 +137,18 @@ impl TokenServer {
     }
 }
 
-impl Drop for TokenServer {
-    fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
 fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
 }
 
 type Reply = (u16, String, Vec<(&'static str, String)>);
 
-fn handle(mut request: tiny_http::Request, state: &Mutex<State>, key: &SigningKey, service: &str) {
-    let mut body = String::new();
-    let _ = request.as_reader().read_to_string(&mut body);
-    let authorization = request
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv("Authorization"))
-        .map(|h| h.value.as_str().to_owned());
-    let is_post = *request.method() == tiny_http::Method::Post;
-    let url = format!("http://x{}", request.url());
-    let (status, text, headers) = decide(state, key, service, is_post, &url, &body, authorization.as_deref());
-    let mut response = tiny_http::Response::from_string(text).with_status_code(status);
-    response.add_header(tiny_http::Header::from_bytes("Content-Type", "application/json").unwrap());
-    for (name, value) in headers {
-        response.add_header(tiny_http::Header::from_bytes(name, value.as_bytes()).unwrap());
-    }
-    let _ = request.respond(response);
+fn handle(request: &Request, state: &Mutex<State>, key: &SigningKey, service: &str) -> Response {
+    let is_post = request.method == "POST";
+    let url = format!("http://x{}", request.target);
+    let (status, body, headers) =
+        decide(state, key, service, is_post, &url, &request.body, request.header("authorization"));
+    Response { status, body, headers }
 }
 
 fn pairs(text: &str) -> Vec<(String, String)> {
