@@ -127,3 +127,14 @@ fn anonymous_on_a_basic_registry_is_denied_with_a_login_fix() {
     assert_eq!(run.verdict("pull"), "authorizationDenied");
     assert!(run.fix("pull").contains("Log in first"), "{}", run.stdout);
 }
+
+#[test]
+fn insecure_skips_verification_of_an_untrusted_certificate() {
+    let pki = tempfile::tempdir().unwrap();
+    let Some((registry, _ca)) = tls_registry(pki.path()) else { return };
+    let home = tempfile::tempdir().unwrap();
+    let run =
+        run_as(&format!("{}/team/app:v1", registry.host()), "basic-pw-77", &["--insecure"], home.path());
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.step("reachability")["summary"].as_str().unwrap().contains("not verified"), "{}", run.stdout);
+}

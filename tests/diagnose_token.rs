@@ -85,6 +85,7 @@ fn read_only_credential_asking_push_docker_hub_style_says_the_password_is_fine()
     assert_eq!(run.verdict("push"), "authorizationDenied");
     assert!(run.step("push").to_string().contains("The password is fine"), "{}", run.stdout);
     assert!(run.fix("push").contains("Read & Write"), "{}", run.fix("push"));
+    assert!(run.step("push").to_string().contains("in one token request"), "{}", run.stdout);
     let json = run.json();
     let evidence = &json["exchanges"][run.step("push")["evidence"][0].as_u64().unwrap() as usize];
     assert_eq!(evidence["status"], 401);

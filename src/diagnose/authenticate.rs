@@ -211,17 +211,20 @@ impl Probe {
                     );
                 }
                 let fix = self.fix(denied);
-                self.set(
-                    Finding::new(
-                        step,
-                        Verdict::AuthorizationDenied,
-                        format!("{action} on {} is not allowed for this credential", self.repository()),
-                    )
-                    .detail(sentence)
-                    .detail(format!("token service said: {} {message}", reply.status))
-                    .evidence(index)
-                    .fix(fix),
-                );
+                let mut finding = Finding::new(
+                    step,
+                    Verdict::AuthorizationDenied,
+                    format!("{action} on {} is not allowed for this credential", self.repository()),
+                )
+                .detail(sentence)
+                .detail(format!("token service said: {} {message}", reply.status));
+                if step == Step::Push && classify::is_insufficient_scopes(&message) {
+                    // The seed case: containerd sends the pull and the push scope in one token request.
+                    finding = finding.detail(
+                        "nerdctl, containerd and buildkit ask for pull and push in one token request, so with this token even their pull-time checks fail with 401",
+                    );
+                }
+                self.set(finding.evidence(index).fix(fix));
             }
             // After a pull token was issued, a refused push token is about the scope, not the credential.
             _ if step == Step::Push => {

@@ -98,6 +98,11 @@ impl Probe {
         if let Some(e) = reply.challenge_error() {
             finding = finding.detail(format!("challenge error: {}", one_line(e)));
         }
+        if !expired && self.claims.is_some() {
+            finding = finding.detail(
+                "the token is not expired by this machine's clock: the registry may not trust the token service's signing key, or the clocks differ",
+            );
+        }
         let fix = self.fix(if expired { Problem::ExpiredCredential } else { Problem::BadCredential });
         self.set(
             finding
