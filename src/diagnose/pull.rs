@@ -125,6 +125,7 @@ impl Probe {
             format!("{who} may not pull {} (action pull)", self.repository()),
         )
         .detail(format!("registry said: {} {}", reply.status, one_line(&reply.message())))
+        .detail("registries answer the same for a repository that does not exist or is hidden: check the name too")
         .evidence(Some(reply.index))
         .fix(fix);
         if let Some(e) = reply.challenge_error() {
@@ -178,6 +179,22 @@ impl Probe {
                     self.push(session).await;
                 }
             }
+            Ok(tags) if tags.status != 404 => self.set(
+                Finding::new(
+                    Step::Pull,
+                    Verdict::NotFound,
+                    format!("{} has no manifest {reference}", self.repository()),
+                )
+                .detail(format!("registry said: 404 {}", one_line(&body.message())))
+                .detail(format!(
+                    "the tag list could not be read ({} {}), so a missing tag and a missing repository look the same",
+                    tags.status,
+                    one_line(&tags.message())
+                ))
+                .evidence(Some(body.index))
+                .evidence(Some(tags.index))
+                .fix(format!("Check the repository name and the tag or digest of {}.", self.input.reference)),
+            ),
             Ok(tags) => {
                 let mut finding = Finding::new(
                     Step::Pull,
