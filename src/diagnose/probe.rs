@@ -168,6 +168,11 @@ impl Probe {
             format!("{} cannot be reached: {}", self.registry.host, failure.cause),
         )
         .evidence(failure.index);
+        if failure.is_certificate() && is_loopback(&self.registry.host) {
+            finding = finding.detail(
+                "docker treats 127.0.0.0/8 as an insecure registry and skips this check; containerd, podman and skopeo do not",
+            );
+        }
         finding = if failure.is_certificate() {
             finding.fix(format!(
                 "Trust the registry's CA the way docker does: put it in /etc/docker/certs.d/{}/ca.crt (or pass --ca-file FILE); --insecure skips verification.",
