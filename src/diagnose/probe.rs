@@ -170,7 +170,7 @@ impl Probe {
         .evidence(failure.index);
         if failure.is_certificate() && is_loopback(&self.registry.host) {
             finding = finding.detail(
-                "docker treats 127.0.0.0/8 as an insecure registry and skips this check; containerd, podman and skopeo do not",
+                "docker treats 127.0.0.0/8 as an insecure registry and skips this check; other clients may not",
             );
         }
         finding = if failure.is_certificate() {
