@@ -64,3 +64,33 @@ fn working_helper_credential_is_used() {
     assert_eq!(run.verdict("authentication"), "ok");
     assert!(!run.all_output().contains("helper-pw-5"));
 }
+
+#[test]
+fn the_client_decides_which_credential_is_probed() {
+    let Some(registry) = registry() else { return };
+    let home = tempfile::tempdir().unwrap();
+    let bin = home.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    support::write_script(&bin.join("docker-credential-broken"), "echo 'keyring is locked' ; exit 1");
+    let auth = base64_of("alice:helper-pw-5");
+    write_docker_config(
+        home.path(),
+        &serde_json::json!({"credsStore": "broken", "auths": {registry.host(): {"auth": auth}}}),
+    );
+    let image = format!("{}/team/app:v1", registry.host());
+    let path = Some(support::path_with(&bin));
+    // docker asks the credsStore helper, which fails.
+    let docker = regauth(&["diagnose", &image, "--json"], None, home.path(), path.clone());
+    assert_eq!(docker.code, 3, "{}", docker.stdout);
+    // podman ignores credsStore and uses the auths entry: authenticated (the image was never pushed).
+    let podman = regauth(&["diagnose", &image, "--json", "--client", "podman"], None, home.path(), path);
+    assert_eq!(podman.verdict("credential"), "ok", "{}", podman.stdout);
+    assert_eq!(podman.verdict("authentication"), "ok", "{}", podman.stdout);
+    assert_eq!(podman.json()["credential"]["client"], "podman");
+    assert_eq!(podman.code, 6, "{}", podman.stdout);
+}
+
+fn base64_of(text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(text)
+}
