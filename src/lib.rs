@@ -10,6 +10,8 @@
 //! - [`store`]: credential stores behind one trait.
 //! - [`resolve`]: which credential each client would send, and why.
 //! - [`audit`]: an inventory of stored credentials and findings about them.
+//! - [`http`]: the registry HTTP client: challenges, token fetch, JWT claims, TLS roots, evidence log.
+//! - [`diagnose`]: probes, verdicts and per-registry fixes behind `regauth diagnose`.
 //! - [`cli`]: the `regauth` command line and its output.
 //!
 //! Helpers link only `protocol` and `store`: no async runtime, no HTTP stack on the `get` path.
@@ -36,9 +38,11 @@ pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod conformance;
+pub mod diagnose;
 pub mod environ;
 pub mod error;
 pub mod helper;
+pub mod http;
 pub mod lock;
 pub mod protocol;
 pub mod reference;

@@ -4,6 +4,7 @@
 
 mod audit;
 mod completions;
+mod diagnose;
 mod helper_test;
 mod helpers;
 pub mod man;
@@ -21,6 +22,7 @@ const ABOUT: &str =
 #[command(name = "regauth", version, about = ABOUT, long_about = None, after_long_help = concat!(
     "Examples:\n",
     "  regauth resolve ghcr.io/org/app:1.2       which credential docker, podman and nerdctl would send\n",
+    "  regauth diagnose docker.io/me/app --push  is it the password, or the permission? (with the fix)\n",
     "  regauth audit                             every stored registry credential, with findings\n",
     "  regauth helpers set regauth-keyutils      make the kernel-keyring helper the default\n",
     "  regauth helper-test pass                  check docker-credential-pass against the protocol\n",
@@ -51,10 +53,11 @@ impl Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Resolve(resolve::Args),
+    Diagnose(diagnose::Args),
     Audit(audit::Args),
     Helpers(helpers::Args),
-    Completions(completions::Args),
     HelperTest(helper_test::Args),
+    Completions(completions::Args),
 }
 
 /// The clap command tree, for man pages and completions.
@@ -76,6 +79,7 @@ pub fn main() -> i32 {
     let result = match &cli.command {
         Command::Resolve(args) => resolve::run(&cli, args, &env),
         Command::Audit(args) => audit::run(&cli, args, &env),
+        Command::Diagnose(args) => diagnose::run(&cli, args, &env),
         Command::Helpers(args) => helpers::run(&cli, args, &env),
         Command::Completions(args) => completions::run(args),
         Command::HelperTest(args) => helper_test::run(args, &env),

@@ -6,8 +6,12 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// Where cargo put our binaries (helpers and regauth): the directory to put first on PATH.
+/// (`option_env!`: cargo defines the variable for integration tests only, and examples share this code.)
 pub fn bin_dir() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_docker-credential-regauth-keyutils")).parent().unwrap()
+    match option_env!("CARGO_BIN_EXE_docker-credential-regauth-keyutils") {
+        Some(helper) => Path::new(helper).parent().unwrap(),
+        None => panic!("helper binaries are known to integration tests only"),
+    }
 }
 
 /// PATH with our binaries first.

@@ -5,9 +5,13 @@
 
 #![allow(dead_code)] // each test binary uses a different part of the support code
 
+pub mod bed;
+pub mod certs;
 pub mod helpers;
+pub mod http_server;
 pub mod keyring;
 pub mod registry;
+pub mod token_server;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

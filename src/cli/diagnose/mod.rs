@@ -1,0 +1,193 @@
+//! `regauth diagnose IMAGE`: is the credential wrong, or may it not pull/push this repository?
+
+use super::output::{print, print_json, UsageError};
+use super::Cli;
+use crate::diagnose::{self, Lookup, RegistryType};
+use crate::environ::Environ;
+use crate::error::Exit;
+use crate::http::{tls, transport::TlsOptions};
+use crate::reference::Reference;
+use crate::registry::Client;
+use crate::resolve::{self, Credential, CredentialKind};
+use crate::sanitize::one_line;
+use crate::secret::Secret;
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Tell a wrong or expired credential (authentication) from a valid one that may not pull or push this
+/// repository (authorization), with the HTTP exchange that proves it and the fix for this registry.
+///
+/// Probes, in the fewest round trips: an anonymous HEAD of the manifest (learns the challenge), a pull
+/// token, a HEAD with it; with --push a push token and an upload session that is cancelled at once.
+/// Nothing is ever written to the repository. The credential is the one the chosen client would send
+/// (see `regauth resolve`), or given on stdin. Secrets are never printed.
+#[derive(Debug, clap::Args)]
+#[command(after_long_help = concat!(
+    "Examples:\n",
+    "  regauth diagnose docker.io/me/app:latest --push\n",
+    "      Docker Hub push says 401? A read-only personal access token shows as:\n",
+    "        ok       authentication  the token service accepted the credential and issued a pull token\n",
+    "        DENIED   push            push on me/app is not allowed for this credential\n",
+    "                                 The password is fine: ... its token lacks the push scope on me/app.\n",
+    "                                 fix: Create a personal access token with \"Read & Write\" access ...\n",
+    "      and exit code 5.\n",
+    "  regauth diagnose ghcr.io/org/app:1.2 --client podman\n",
+    "      Use the credential podman would send (it ignores credsStore).\n",
+    "  printf %s \"$TOKEN\" | regauth diagnose registry.example.com/team/app --username ci --password-stdin --push\n",
+    "  regauth diagnose 127.0.0.1:5000/team/app:v1 --ca-file ca.pem --verbose\n",
+    "      Show every request and answer (secrets redacted).\n",
+    "  regauth diagnose quay.io/org/app --json | jq '.steps[] | select(.verdict != \"ok\")'\n\n",
+    "Steps (one verdict each): credential, reachability, authentication, pull, push.\n",
+    "Verdicts: ok, skipped, authenticationFailed, authorizationDenied, notFound, rateLimited, network,\n",
+    "localConfig. The exit code is that of the first failing step.\n\n",
+    "JSON (--json, schemaVersion 1; fields are only ever added):\n",
+    "  {schemaVersion, image, repository, reference, push,\n",
+    "   registry: {host, url, type, realm, service},\n",
+    "   credential: {origin: client|stdin|anonymous, client, username, kind, file, key, source},\n",
+    "   steps: [{step, verdict, summary, details: [..], evidence: [exchange index], fix}],\n",
+    "   verdict, exitCode, warnings: [..], requests,\n",
+    "   exchanges: [{method, url, auth: none|basic|bearer|refreshToken, status, error, challenges: [..],\n",
+    "                headers: {..}, body, scopesAsked: [..], scopesGranted: [..]|null, elapsedMs}]}\n\n",
+    "TLS as docker: system roots, plus <certs.d>/HOST[:PORT]/*.crt and the `ca` entries of\n",
+    "<certs.d>/HOST[:PORT]/hosts.toml, where certs.d is /etc/docker/certs.d, /etc/containerd/certs.d and\n",
+    "/etc/containers/certs.d (or --certs-dir). Plain http only for loopback or with --insecure. Proxies come\n",
+    "from HTTPS_PROXY / HTTP_PROXY / NO_PROXY. NO_COLOR turns colours off.\n\n",
+    crate::exit_codes_help!()
+))]
+pub struct Args {
+    /// The image, as you would pass it to docker pull or push.
+    pub image: String,
+
+    /// Also check that the credential may push (opens an upload session and cancels it).
+    #[arg(long)]
+    pub push: bool,
+
+    /// Use the credential this client would send.
+    #[arg(long, value_enum, default_value = "docker")]
+    pub client: Client,
+
+    /// Username for --password-stdin or --identity-token-stdin.
+    #[arg(long, value_name = "USER")]
+    pub username: Option<String>,
+
+    /// Read the password (or access token) from stdin instead of the client's config.
+    #[arg(long, requires = "username", conflicts_with_all = ["identity_token_stdin", "anonymous"])]
+    pub password_stdin: bool,
+
+    /// Read an identity (OAuth refresh) token from stdin.
+    #[arg(long, conflicts_with = "anonymous")]
+    pub identity_token_stdin: bool,
+
+    /// Probe without any credential.
+    #[arg(long, conflicts_with = "username")]
+    pub anonymous: bool,
+
+    /// Treat the registry as this type (recognised from host and token realm otherwise).
+    #[arg(long, value_enum, value_name = "TYPE")]
+    pub registry_type: Option<RegistryType>,
+
+    /// Trust this CA certificate (PEM) too. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Vec<PathBuf>,
+
+    /// certs.d directories to search instead of docker's, containerd's and containers'. Repeatable.
+    #[arg(long, value_name = "DIR", env = "REGAUTH_CERTS_D", value_delimiter = ':')]
+    pub certs_dir: Vec<PathBuf>,
+
+    /// Allow plain http and skip certificate verification (docker's insecure-registries).
+    #[arg(long)]
+    pub insecure: bool,
+
+    /// Seconds to wait for a credential helper.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub helper_timeout: f64,
+
+    /// Print the report as JSON (see the schema below).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Show every request and answer, not only the evidence.
+    #[arg(long)]
+    pub verbose: bool,
+}
+
+mod progress;
+mod render;
+
+use progress::Progress;
+use render::render;
+
+pub fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
+    let reference =
+        Reference::parse(&args.image).map_err(|e| UsageError(format!("{}: {e}", one_line(&args.image))))?;
+    if !(args.helper_timeout.is_finite() && args.helper_timeout > 0.0) {
+        return Err(UsageError("--helper-timeout must be a positive number of seconds".into()).into());
+    }
+    if args.username.is_some() && !args.password_stdin && !args.identity_token_stdin {
+        return Err(UsageError("--username needs --password-stdin or --identity-token-stdin".into()).into());
+    }
+    let lookup = lookup(cli, args, env)?;
+    let certs_dirs: Vec<PathBuf> = if args.certs_dir.is_empty() {
+        tls::DEFAULT_CERTS_DIRS.iter().map(PathBuf::from).collect()
+    } else {
+        args.certs_dir.clone()
+    };
+    let ca_files = tls::extra_ca_files(&reference.registry, &certs_dirs, &args.ca_file);
+    let progress = Arc::new(Progress::new(std::io::stderr().is_terminal() && !args.json));
+    let input = diagnose::Input {
+        reference,
+        lookup,
+        push: args.push,
+        registry_type: args.registry_type,
+        tls: TlsOptions { ca_files, insecure: args.insecure },
+        observer: progress.clone(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let report = runtime.block_on(diagnose::run(input));
+    progress.clear();
+    let report = match report {
+        Ok(report) => report,
+        Err(e) => {
+            // A CA file that cannot be used is this machine's configuration, not the registry's.
+            eprintln!("regauth: {}", crate::sanitize::for_terminal(&format!("{e:#}"), 2000));
+            return Ok(Exit::LocalConfig);
+        }
+    };
+    if args.json {
+        print_json(&report)?;
+    } else {
+        let colour = std::io::stdout().is_terminal() && env.get("NO_COLOR").is_none();
+        print(&render(&report, args.verbose, colour))?;
+    }
+    Ok(report.exit())
+}
+
+fn lookup(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Lookup> {
+    if args.anonymous {
+        return Ok(Lookup::Anonymous);
+    }
+    let kind = if args.password_stdin {
+        CredentialKind::Password
+    } else if args.identity_token_stdin {
+        CredentialKind::IdentityToken
+    } else {
+        let options = resolve::Options {
+            docker_config: cli.config.clone(),
+            helper_timeout: Duration::from_secs_f64(args.helper_timeout),
+            ..resolve::Options::default()
+        };
+        return Ok(Lookup::Client { client: args.client, env: env.clone(), options });
+    };
+    let mut text = String::new();
+    std::io::stdin().read_to_string(&mut text)?;
+    let secret = Secret::new(text.trim_end_matches(['\n', '\r']));
+    text.clear();
+    if secret.is_empty() {
+        return Err(UsageError("stdin is empty: pipe the password or token in".into()).into());
+    }
+    // docker-credential-helpers store identity tokens under the username "<token>".
+    let username = args.username.clone().unwrap_or_else(|| "<token>".into());
+    Ok(Lookup::Explicit(Credential { username, secret, kind }))
+}

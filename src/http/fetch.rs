@@ -1,0 +1,145 @@
+//! Fetching a bearer token from a challenge's realm: GET with Basic credentials (docker's way), or the
+//! OAuth2 POST `refresh_token` grant when an identity token is stored, falling back to GET when the token
+//! server does not take POST (GitLab answers 404).
+
+use super::challenge::{Challenge, Scope};
+use super::jwt::{self, Claims};
+use super::token::TokenResponse;
+use super::transport::{Auth, Failure, Reply, Request, Transport};
+use crate::secret::Secret;
+use reqwest::Method;
+
+/// The client id sent with OAuth2 requests, as docker sends its own name.
+const CLIENT_ID: &str = "regauth";
+
+/// Who asks for the token.
+pub enum Login<'a> {
+    Anonymous,
+    Password { username: &'a str, password: &'a Secret },
+    Refresh { username: &'a str, token: &'a Secret },
+}
+
+pub enum TokenOutcome {
+    Granted {
+        token: TokenResponse,
+        claims: Option<Claims>,
+        index: usize,
+    },
+    /// The token endpoint answered, but not with a token.
+    Refused(Reply),
+    Failed(Failure),
+}
+
+/// Ask `challenge`'s realm for a token covering `scopes`.
+pub async fn fetch(
+    transport: &Transport,
+    challenge: &Challenge,
+    scopes: &[Scope],
+    login: Login<'_>,
+) -> TokenOutcome {
+    let Some(realm) = challenge.param("realm") else {
+        return TokenOutcome::Failed(Failure { cause: "the challenge has no realm".into(), index: None });
+    };
+    let service = challenge.param("service");
+    let scope_texts: Vec<String> = scopes.iter().map(Scope::to_string).collect();
+    let result = match login {
+        Login::Refresh { username, token } => {
+            let post = post_refresh(transport, realm, service, &scope_texts, token).await;
+            match post {
+                Ok(reply) if reply.status == 404 || reply.status == 405 => {
+                    get(transport, realm, service, &scope_texts, Auth::Basic(username, token), Some(username))
+                        .await
+                }
+                other => other,
+            }
+        }
+        Login::Password { username, password } => {
+            get(transport, realm, service, &scope_texts, Auth::Basic(username, password), Some(username))
+                .await
+        }
+        Login::Anonymous => get(transport, realm, service, &scope_texts, Auth::None, None).await,
+    };
+    let reply = match result {
+        Ok(reply) => reply,
+        Err(failure) => return TokenOutcome::Failed(failure),
+    };
+    if reply.status != 200 {
+        return TokenOutcome::Refused(reply);
+    }
+    match TokenResponse::parse(&reply.body) {
+        Ok(token) => {
+            transport.redact(&token.token);
+            if let Some(r) = &token.refresh_token {
+                transport.redact(r);
+            }
+            let claims = jwt::decode(token.token.expose());
+            if let Some(c) = &claims {
+                let granted = c
+                    .access
+                    .iter()
+                    .map(|a| format!("{}:{}:{}", a.kind, a.name, a.actions.join(",")))
+                    .collect();
+                transport.set_granted(reply.index, granted);
+            }
+            TokenOutcome::Granted { token, claims, index: reply.index }
+        }
+        Err(e) => TokenOutcome::Failed(Failure { cause: e.to_string(), index: Some(reply.index) }),
+    }
+}
+
+async fn get(
+    transport: &Transport,
+    realm: &str,
+    service: Option<&str>,
+    scopes: &[String],
+    auth: Auth<'_>,
+    account: Option<&str>,
+) -> Result<Reply, Failure> {
+    let mut url = match reqwest::Url::parse(realm) {
+        Ok(url) => url,
+        Err(e) => return Err(Failure { cause: format!("the realm is not a URL: {e}"), index: None }),
+    };
+    {
+        let mut query = url.query_pairs_mut();
+        if let Some(s) = service {
+            query.append_pair("service", s);
+        }
+        for scope in scopes {
+            query.append_pair("scope", scope);
+        }
+        if let Some(a) = account.filter(|a| !a.is_empty()) {
+            query.append_pair("account", a);
+        }
+    }
+    let mut req = Request::new(Method::GET, url.as_str(), auth);
+    req.scopes_asked = scopes.to_vec();
+    transport.send(req).await
+}
+
+async fn post_refresh(
+    transport: &Transport,
+    realm: &str,
+    service: Option<&str>,
+    scopes: &[String],
+    token: &Secret,
+) -> Result<Reply, Failure> {
+    let mut form = reqwest::Url::parse("http://form.invalid/").expect("static URL");
+    {
+        let mut pairs = form.query_pairs_mut();
+        pairs.append_pair("grant_type", "refresh_token");
+        pairs.append_pair("refresh_token", token.expose());
+        pairs.append_pair("client_id", CLIENT_ID);
+        pairs.append_pair("access_type", "offline");
+        if let Some(s) = service {
+            pairs.append_pair("service", s);
+        }
+        if !scopes.is_empty() {
+            pairs.append_pair("scope", &scopes.join(" "));
+        }
+    }
+    let mut req = Request::new(Method::POST, realm, Auth::None);
+    req.form = form.query().map(str::to_owned);
+    req.refresh = true;
+    req.scopes_asked = scopes.to_vec();
+    transport.send(req).await
+}
