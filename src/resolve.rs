@@ -181,24 +181,30 @@ fn resolve_docker(reference: &Reference, env: &Environ, opts: &Options) -> Resol
             Err(e) => res.notes.push(format!("DOCKER_AUTH_CONFIG is ignored: {e}")),
         }
     }
+    let Some(doc) = load_docker_config(env, opts, &mut res) else { return res };
+    docker_lookup(&doc, &key, env, opts, &mut res);
+    res
+}
+
+/// Docker's config.json, as docker and nerdctl read it; `None` (with the reason in `res`) when there is
+/// nothing to look in.
+fn load_docker_config(env: &Environ, opts: &Options, res: &mut Resolution) -> Option<Document> {
     let Some(path) = config::docker_config_path(env, opts.docker_config.as_deref()) else {
         res.notes.push("no config file: neither DOCKER_CONFIG nor HOME is set".into());
-        return res;
+        return None;
     };
     res.file = Some(path.clone());
-    let doc = match config::load(&path, false) {
-        Ok(Some(doc)) => doc,
+    match config::load(&path, false) {
+        Ok(Some(doc)) => Some(doc),
         Ok(None) => {
             res.notes.push(format!("{} does not exist", path.display()));
-            return res;
+            None
         }
         Err(e) => {
             res.outcome = Outcome::ConfigError { message: e.to_string() };
-            return res;
+            None
         }
-    };
-    docker_lookup(&doc, &key, env, opts, &mut res);
-    res
+    }
 }
 
 /// The Docker CLI's order for one key: `credHelpers[key]`, else `credsStore`, else `auths`.
@@ -218,22 +224,7 @@ fn docker_lookup(doc: &Document, key: &str, env: &Environ, opts: &Options, res: 
 
 fn resolve_nerdctl(reference: &Reference, env: &Environ, opts: &Options) -> Resolution {
     let mut res = Resolution::new(Client::Nerdctl);
-    let Some(path) = config::docker_config_path(env, opts.docker_config.as_deref()) else {
-        res.notes.push("no config file: neither DOCKER_CONFIG nor HOME is set".into());
-        return res;
-    };
-    res.file = Some(path.clone());
-    let doc = match config::load(&path, false) {
-        Ok(Some(doc)) => doc,
-        Ok(None) => {
-            res.notes.push(format!("{} does not exist", path.display()));
-            return res;
-        }
-        Err(e) => {
-            res.outcome = Outcome::ConfigError { message: e.to_string() };
-            return res;
-        }
-    };
+    let Some(doc) = load_docker_config(env, opts, &mut res) else { return res };
     let variants = registry::nerdctl_keys(&reference.registry);
     for key in &variants {
         let mut attempt = Resolution::new(Client::Nerdctl);
