@@ -77,3 +77,17 @@ fn bad_names_are_usage_errors_and_write_nothing() {
         assert!(!dir.path().join("config.json").exists(), "{args:?} wrote a file");
     }
 }
+
+#[test]
+fn completions_cover_every_subcommand() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_regauth")).args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        for sub in ["resolve", "diagnose", "audit", "helpers", "helper-test"] {
+            assert!(script.contains(sub), "{shell} completion lacks {sub}");
+        }
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_regauth")).args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "an unknown shell is a usage error");
+}

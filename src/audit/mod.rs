@@ -5,6 +5,7 @@
 //! - [`token_kind`]: what kind of secret each is (PAT, ECR token, JWT...), and when it expires.
 //! - [`findings`]: the rules (plaintext, readable by others, expired, duplicated, missing helper...).
 
+mod ecr_cache;
 pub mod findings;
 pub mod sources;
 pub mod token_kind;
