@@ -138,3 +138,20 @@ fn insecure_skips_verification_of_an_untrusted_certificate() {
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(run.step("reachability")["summary"].as_str().unwrap().contains("not verified"), "{}", run.stdout);
 }
+
+#[test]
+fn read_only_registry_refuses_push_and_says_why() {
+    let Some(registry) = Registry::start(users(), None) else { return };
+    let client = reqwest::blocking::Client::new();
+    push_image(&client, &registry.base_url(), "team/app", "v1", Some(&basic("alice", "basic-pw-77")));
+    let registry = registry.restart_read_only();
+    let home = tempfile::tempdir().unwrap();
+    let run = run_as(&format!("{}/team/app:v1", registry.host()), "basic-pw-77", &["--push"], home.path());
+    assert_eq!(run.verdict("authentication"), "ok", "{}", run.stdout);
+    assert_eq!(run.verdict("pull"), "ok", "{}", run.stdout);
+    assert_ne!(run.verdict("push"), "ok", "{}", run.stdout);
+    assert_ne!(run.code, 0);
+    let push = run.step("push").to_string();
+    assert!(push.contains("read-only"), "{push}");
+    assert!(run.fix("push").contains("read-only mode"), "{}", run.fix("push"));
+}

@@ -74,20 +74,30 @@ impl Registry {
                 .unwrap();
             }
         }
-        let config_path = dir.path().join("config.yml");
-        std::fs::write(&config_path, config).unwrap();
-        let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();
-        let child = Command::new(program)
-            .arg("serve")
-            .arg(&config_path)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("start docker-registry");
+        std::fs::write(dir.path().join("config.yml"), config).unwrap();
+        let child = spawn(&program, dir.path());
         let mut registry = Registry { child, port, dir, tls: tls.is_some() };
         registry.wait_ready();
         Some(registry)
+    }
+
+    /// Restart the same registry (same port, data and auth) in read-only maintenance mode, as operators
+    /// do during garbage collection: pulls work, uploads are refused with 405.
+    pub fn restart_read_only(mut self) -> Registry {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let path = self.dir.path().join("config.yml");
+        let config = std::fs::read_to_string(&path).unwrap();
+        let config = config.replacen(
+            "storage:\n",
+            "storage:\n  maintenance:\n    readonly:\n      enabled: true\n",
+            1,
+        );
+        std::fs::write(&path, config).unwrap();
+        let program = need_program("docker-registry").expect("it ran a moment ago");
+        self.child = spawn(&program, self.dir.path());
+        self.wait_ready();
+        self
     }
 
     fn wait_ready(&mut self) {
@@ -120,6 +130,18 @@ impl Registry {
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().join("data")
     }
+}
+
+fn spawn(program: &std::path::Path, dir: &std::path::Path) -> Child {
+    let log = std::fs::File::create(dir.join("registry.log")).unwrap();
+    Command::new(program)
+        .arg("serve")
+        .arg(dir.join("config.yml"))
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .expect("start docker-registry")
 }
 
 impl Drop for Registry {
