@@ -104,7 +104,14 @@ impl Probe {
     }
 
     pub(super) fn fix(&self, problem: Problem) -> String {
-        registries::fix(self.registry.kind, problem, &self.registry.host, &self.input.reference.repository)
+        let repository = &self.input.reference.repository;
+        let mut fix = registries::fix(self.registry.kind, problem, &self.registry.host, repository);
+        let username = self.cred_info.username.as_deref().unwrap_or_default();
+        if let Some(hint) = registries::namespace_hint(self.registry.kind, problem, username, repository) {
+            fix.push(' ');
+            fix.push_str(&hint);
+        }
+        fix
     }
 
     pub(super) fn warn(&mut self, text: String) {

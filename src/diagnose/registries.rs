@@ -124,9 +124,52 @@ pub fn fix(kind: RegistryType, problem: Problem, host: &str, repository: &str) -
     }
 }
 
+/// On registries whose first path component is the owner (a user or an organisation), a denied repository
+/// outside the user's own namespace is the usual mistake: `ghcr.io/someone-else/app`, a Docker Hub image
+/// tagged with another account's name. Says so; an organisation may still grant access, so it is a hint.
+pub fn namespace_hint(
+    kind: RegistryType,
+    problem: Problem,
+    username: &str,
+    repository: &str,
+) -> Option<String> {
+    let owned = matches!(
+        kind,
+        RegistryType::Dockerhub | RegistryType::Ghcr | RegistryType::Gitlab | RegistryType::Quay
+    );
+    let denied = matches!(problem, Problem::PullDenied | Problem::PushDenied);
+    let (owner, _) = repository.split_once('/')?;
+    let plain_user = !username.is_empty() && !username.starts_with('<') && !username.contains(['+', '$']);
+    if !owned || !denied || !plain_user || owner.eq_ignore_ascii_case(username) || owner == "library" {
+        return None;
+    }
+    Some(format!(
+        "Note: you are \"{username}\" but {repository} is under \"{owner}/\": unless {owner} is an organisation \
+         that gave you access, push to your own namespace ({}/...).",
+        username.to_ascii_lowercase()
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn namespace_hint_table() {
+        use Problem::*;
+        use RegistryType::*;
+        let hint = |k, p, u, r| namespace_hint(k, p, u, r).is_some();
+        assert!(hint(Ghcr, PushDenied, "alice", "bob/app"));
+        assert!(hint(Dockerhub, PullDenied, "alice", "bob/app"));
+        assert!(!hint(Ghcr, PushDenied, "Alice", "alice/app"), "GitHub names are case-insensitive");
+        assert!(!hint(Ghcr, BadCredential, "alice", "bob/app"), "only for refusals of a valid credential");
+        assert!(!hint(Distribution, PushDenied, "alice", "bob/app"), "no owner convention");
+        assert!(!hint(Dockerhub, PullDenied, "alice", "library/nginx"));
+        assert!(!hint(Quay, PushDenied, "org+robot", "org/app"), "robot accounts act for an org");
+        assert!(!hint(Ghcr, PushDenied, "<token>", "bob/app"));
+        assert!(!hint(Ghcr, PushDenied, "", "bob/app"));
+        assert!(!hint(Ghcr, PushDenied, "alice", "app"));
+    }
 
     #[test]
     fn detects_registries_from_host_and_realm() {
