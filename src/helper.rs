@@ -49,8 +49,8 @@ and secret. Normal users share a kernel quota (sysctl kernel.keys.maxbytes, 2000
 kernel.keys.maxkeys). Inside a container Docker's default seccomp profile blocks keyctl: the helper then \
 says the keyring is not usable; use docker-credential-regauth-env there.",
     environment: "  REGAUTH_KEYUTILS_NAMESPACE=NAME
-      Use the description prefix regauth@NAME:docker-credential: instead of the default, so that a test
-      or a second tenant sees only its own entries (NAME: 1-64 of A-Z a-z 0-9 _ -).",
+      Use the description prefix regauth@NAME:docker-credential: instead of the default, so
+      that a test or a second tenant sees only its own entries (NAME: 1-64 of A-Z a-z 0-9 _ -).",
 };
 
 pub const SECRET_SERVICE: HelperDoc = HelperDoc {
