@@ -16,8 +16,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
-    #[error("timed out after {:.1}s waiting for lock {path}{}", waited.as_secs_f32(), holder_text(holder))]
-    Timeout { path: PathBuf, holder: Option<Holder>, waited: Duration },
+    #[error("gave up after waiting {}s for lock {path}{}", timeout.as_secs_f32(), holder_text(holder))]
+    Timeout { path: PathBuf, holder: Option<Holder>, timeout: Duration },
     #[error("cannot use lock file {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
 }
@@ -79,7 +79,7 @@ pub fn acquire(path: &Path, timeout: Duration) -> Result<LockGuard, LockError> {
                     return Err(LockError::Timeout {
                         path: path.to_owned(),
                         holder: read_holder(&mut file),
-                        waited,
+                        timeout,
                     });
                 }
                 thread::sleep(pause.min(timeout - waited));
