@@ -63,7 +63,8 @@ D-Bus session bus (gnome-keyring, KeePassXC, KWallet), in the default keyring. M
 Items are labelled \"regauth: SERVER_URL\" and carry the attributes xdg:schema=io.regauth.DockerCredential, \
 regauth=docker-credential, server=SERVER_URL and username=USERNAME, so a keyring browser (Seahorse) shows \
 what they are, and the helper never touches another program's items. Secrets are transferred in a plain \
-session: the socket is private to the user and the bus, so a Diffie-Hellman session would only add time.
+session: the bus socket is private to the user, and whoever could eavesdrop on it could ask the Secret \
+Service for the item directly, so a Diffie-Hellman session would only add time.
 
 Limits: needs a D-Bus session bus and a running, unlocked Secret Service. A locked keyring is reported as \
 locked and a missing bus as missing (exit 1, one line), never as \"not found\". The helper cannot show an \

@@ -5,9 +5,10 @@
 //! `regauth` = `docker-credential`, `server` and `username`: a keyring browser shows whose they are, and
 //! lookups never match another program's items.
 //!
-//! The transfer session is "plain", not Diffie-Hellman: the secret travels over a local socket that only
-//! this user and the bus daemon can read, and the bus daemon could read a DH exchange's keys all the same;
-//! the key agreement would add a round trip and a 1024-bit modular exponentiation to every `get`.
+//! The transfer session is "plain", not Diffie-Hellman: the secret travels over the user's private session
+//! bus socket, and a process able to eavesdrop on that bus runs as this user and could ask the Secret
+//! Service for the item itself; the key agreement would add a round trip and a 1024-bit modular
+//! exponentiation to every `get`, about half of its time.
 
 use super::{Listing, Store, StoreError};
 use crate::protocol::Credentials;
