@@ -195,7 +195,10 @@ fn load_docker_config(env: &Environ, opts: &Options, res: &mut Resolution) -> Op
     };
     res.file = Some(path.clone());
     match config::load(&path, false) {
-        Ok(Some(doc)) => Some(doc),
+        Ok(Some(doc)) => {
+            note_duplicates(&doc, &path, &mut res.notes);
+            Some(doc)
+        }
         Ok(None) => {
             res.notes.push(format!("{} does not exist", path.display()));
             None
@@ -256,6 +259,7 @@ fn resolve_podman(reference: &Reference, env: &Environ, opts: &Options) -> Resol
                 return res;
             }
         };
+        note_duplicates(&doc, &file.path, &mut res.notes);
         if let Some(store) = doc.creds_store() {
             res.notes.push(format!(
                 "{} sets credsStore \"{store}\", which podman, skopeo and buildah ignore",
@@ -285,6 +289,12 @@ fn resolve_podman(reference: &Reference, env: &Environ, opts: &Options) -> Resol
     }
     res.key = Some(registry_key);
     res
+}
+
+fn note_duplicates(doc: &Document, path: &std::path::Path, notes: &mut Vec<String>) {
+    for key in doc.duplicate_keys() {
+        notes.push(format!("{}: {key} appears twice; clients use the last one", path.display()));
+    }
 }
 
 /// `auths[key]`, else a legacy key whose hostname is `key` (docker's file-store fallback).

@@ -240,3 +240,22 @@ fn a_held_lock_times_out_naming_the_holder() {
     assert!(stderr.contains("after waiting 0.3s"), "the configured timeout is honoured: {stderr}");
     assert_eq!(fs::read_to_string(&path).unwrap(), "{}");
 }
+
+#[test]
+fn duplicate_keys_are_read_but_never_rewritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.json");
+    let text = r#"{"auths": {"ghcr.io": {"auth": "Zmlyc3Q6cHc="}, "ghcr.io": {"auth": "bGFzdDpwdw=="}}}"#;
+    fs::write(&path, text).unwrap();
+    let out = regauth(&path, &["helpers", "set", "pass"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("\"auths\".\"ghcr.io\" appears twice"), "{stderr}");
+    assert_eq!(fs::read_to_string(&path).unwrap(), text, "the first copy would have been lost");
+    // Reading goes on as clients read it (the last copy wins), with a note.
+    let out = regauth(&path, &["resolve", "ghcr.io/o/a", "--client", "docker"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("\"last\""), "{stdout}");
+    assert!(stdout.contains("appears twice"), "{stdout}");
+}

@@ -13,6 +13,10 @@ pub struct Document {
     /// One level of indentation as found in the file (docker writes a tab).
     indent: String,
     trailing_newline: bool,
+    /// Lines end in CRLF (a file edited on Windows): kept when writing.
+    crlf: bool,
+    /// Keys that appear twice in one object (see `config::duplicates`): such a file is never rewritten.
+    duplicate_keys: Vec<String>,
     /// `~/.dockercfg`: the root is the `auths` map.
     legacy: bool,
 }
@@ -40,7 +44,14 @@ impl AuthEntry {
 
 impl Default for Document {
     fn default() -> Self {
-        Document { root: Map::new(), indent: "\t".into(), trailing_newline: false, legacy: false }
+        Document {
+            root: Map::new(),
+            indent: "\t".into(),
+            trailing_newline: false,
+            crlf: false,
+            duplicate_keys: Vec::new(),
+            legacy: false,
+        }
     }
 }
 
@@ -69,8 +80,14 @@ impl Document {
         let Value::Object(root) = value else {
             return Err(wrong_type(path, "the top level", "a JSON object"));
         };
-        let doc =
-            Document { root, indent: detect_indent(bytes), trailing_newline: bytes.ends_with(b"\n"), legacy };
+        let doc = Document {
+            root,
+            indent: detect_indent(bytes),
+            trailing_newline: bytes.ends_with(b"\n"),
+            crlf: bytes.windows(2).any(|w| w == b"\r\n"),
+            duplicate_keys: super::duplicates::find(bytes),
+            legacy,
+        };
         doc.check_types(path)?;
         Ok(doc)
     }
@@ -159,6 +176,11 @@ impl Document {
         self.root.get(name)
     }
 
+    /// Keys that appear twice in one object, as paths (`auths."ghcr.io"`).
+    pub fn duplicate_keys(&self) -> &[String] {
+        &self.duplicate_keys
+    }
+
     pub fn is_legacy(&self) -> bool {
         self.legacy
     }
@@ -223,6 +245,10 @@ impl Document {
         self.root.serialize(&mut ser).expect("a JSON value always serialises");
         if self.trailing_newline {
             out.push(b'\n');
+        }
+        if self.crlf {
+            // serde_json escapes any \n inside strings, so every raw \n here is a line end.
+            out = String::from_utf8(out).expect("serde_json writes UTF-8").replace('\n', "\r\n").into_bytes();
         }
         out
     }

@@ -148,3 +148,24 @@ fn legacy_dockercfg_root_is_auths() {
     assert_eq!(doc.auth_keys(), ["https://index.docker.io/v1/"]);
     assert_eq!(doc.auth("https://index.docker.io/v1/").unwrap().username.as_deref(), Some("u"));
 }
+
+#[test]
+fn crlf_files_keep_crlf() {
+    let text = "{\r\n\t\"a\": \"x\\ny\",\r\n\t\"b\": 1\r\n}\r\n";
+    let mut doc = parse(text).unwrap();
+    assert_eq!(String::from_utf8(doc.to_bytes()).unwrap(), text);
+    doc.set_creds_store(Some("pass"));
+    let out = String::from_utf8(doc.to_bytes()).unwrap();
+    assert!(out.contains("\"credsStore\": \"pass\"\r\n}"), "{out:?}");
+    assert!(!out.replace("\r\n", "").contains('\n'), "a bare LF slipped in: {out:?}");
+    assert!(out.contains("x\\ny"), "escaped newlines inside strings stay escaped");
+}
+
+#[test]
+fn duplicate_keys_are_read_last_wins_and_reported() {
+    let doc =
+        parse(r#"{"auths":{"ghcr.io":{"auth":"Zmlyc3Q6cHc="},"ghcr.io":{"auth":"bGFzdDpwdw=="}}}"#).unwrap();
+    assert_eq!(doc.auth("ghcr.io").unwrap().username.as_deref(), Some("last"));
+    assert_eq!(doc.duplicate_keys(), ["\"auths\".\"ghcr.io\""]);
+    assert!(parse(RICH).unwrap().duplicate_keys().is_empty());
+}

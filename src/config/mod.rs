@@ -6,6 +6,7 @@
 //! - [`write`]: the only way to change a file: locked, re-read under the lock, atomic, durable.
 
 pub mod document;
+mod duplicates;
 pub mod locate;
 pub mod write;
 
@@ -25,6 +26,8 @@ pub enum ConfigError {
     WrongType { path: PathBuf, field: String, expected: &'static str },
     #[error("cannot write {path}: {source}; the previous file is intact")]
     Write { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {} appears twice (clients use the last one); rewriting the file would drop the first, so it was left unchanged: remove one by hand", keys.join(", "))]
+    DuplicateKeys { path: PathBuf, keys: Vec<String> },
     #[error("{path} is not a regular file")]
     NotAFile { path: PathBuf },
     #[error("{path}: too many levels of symbolic links")]

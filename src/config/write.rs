@@ -53,6 +53,9 @@ pub fn update<T>(
         Err(source) => return Err(ConfigError::Read { path: target, source }),
     };
     let mut doc = load(&target, false)?.unwrap_or_default();
+    if !doc.duplicate_keys().is_empty() {
+        return Err(ConfigError::DuplicateKeys { path: target, keys: doc.duplicate_keys().to_vec() });
+    }
     let result = edit(&mut doc)?;
     write_atomically(&guard, &target, &doc.to_bytes(), previous.as_ref())?;
     Ok(result)
@@ -223,6 +226,18 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().contains(TEMP_MARK))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn a_file_with_duplicate_keys_is_never_rewritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        let text = "{\"credsStore\": \"a\", \"credsStore\": \"b\"}";
+        fs::write(&path, text).unwrap();
+        let err = update(&path, T, |doc| Ok(doc.set_cred_helper("h", "x"))).unwrap_err();
+        assert!(matches!(err, ConfigError::DuplicateKeys { .. }), "{err}");
+        assert!(err.to_string().contains("\"credsStore\" appears twice"), "{err}");
+        assert_eq!(fs::read_to_string(&path).unwrap(), text);
     }
 
     #[test]
