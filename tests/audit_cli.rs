@@ -164,3 +164,31 @@ fn broken_config_is_a_finding_not_a_crash() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(report["findings"].as_array().unwrap().iter().any(|f| f["code"] == "unreadable-config"));
 }
+
+/// With --all-users a root audit reads other users' configs; a helper answers for whoever runs it, so a
+/// helper named only in another user's file must not be asked (its answer would be root's entries).
+#[test]
+fn helpers_named_in_another_users_config_are_not_asked() {
+    // SAFETY: geteuid(2) cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("SKIPPED: needs root to give a file to another user");
+        return;
+    }
+    let dir = home();
+    let config = dir.path().join(".docker/config.json");
+    std::os::unix::fs::chown(&config, Some(65534), Some(65534)).unwrap();
+    let out = audit(dir.path(), &["--json", "--fail-on", "never"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let creds = report["credentials"].as_array().unwrap();
+    assert!(!creds.iter().any(|c| c["storage"] == "helper"), "another user's helper was asked: {creds:#?}");
+    let findings = report["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().any(|f| f["code"] == "missing-helper"),
+        "a missing helper is still reported: {findings:#?}"
+    );
+    // Owned by us again, the same helper is asked.
+    std::os::unix::fs::chown(&config, Some(0), Some(0)).unwrap();
+    let out = audit(dir.path(), &["--json", "--fail-on", "never"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["credentials"].as_array().unwrap().iter().any(|c| c["storage"] == "helper"));
+}

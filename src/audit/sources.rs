@@ -99,6 +99,9 @@ pub struct Scanned {
     /// Helpers a config file names (credsStore and credHelpers), for the missing-helper rule.
     #[serde(skip)]
     pub helpers: Vec<(String, String)>,
+    /// Owner of the file: a helper named in another user's config would answer with this user's entries.
+    #[serde(skip)]
+    pub owner: Option<u32>,
 }
 
 /// What the scan gathered.
@@ -163,7 +166,14 @@ fn scan_env_helper_variables(env: &Environ, inv: &mut Inventory, fingerprint: &i
 }
 
 pub(super) fn place(location: String, kind: PlaceKind, state: PlaceState, mode: Option<u32>) -> Scanned {
-    Scanned { location, kind, state, mode: mode.map(|m| format!("{:04o}", m & 0o7777)), helpers: Vec::new() }
+    Scanned {
+        location,
+        kind,
+        state,
+        mode: mode.map(|m| format!("{:04o}", m & 0o7777)),
+        helpers: Vec::new(),
+        owner: None,
+    }
 }
 
 /// The files to read: this user's, or with `all_users` every home's and the system's.
@@ -230,6 +240,7 @@ fn scan_file(path: &Path, kind: PlaceKind, inv: &mut Inventory, fingerprint: &im
         }
     };
     let mut scanned = place(location.clone(), kind, PlaceState::Read, mode);
+    scanned.owner = std::fs::metadata(path).ok().map(|m| m.uid());
     if let Some(store) = doc.creds_store() {
         scanned.helpers.push(("credsStore".into(), store.to_owned()));
     }
@@ -288,9 +299,27 @@ fn push_entry(
     });
 }
 
+/// Ask each helper named in this user's own config files to `list`. A helper answers for whoever runs it,
+/// so one named only in another user's file (with `--all-users`) is not asked: its entries would be ours.
 fn scan_helpers(env: &Environ, opts: &Options, inv: &mut Inventory) {
-    let names: BTreeSet<String> =
-        inv.scanned.iter().flat_map(|s| s.helpers.iter().map(|(_, h)| h.clone())).collect();
+    let own = |s: &Scanned| s.owner.is_none_or(|uid| uid == env.uid());
+    let names: BTreeSet<String> = inv
+        .scanned
+        .iter()
+        .filter(|s| own(s))
+        .flat_map(|s| s.helpers.iter().map(|(_, h)| h.clone()))
+        .collect();
+    let others: BTreeSet<String> = inv
+        .scanned
+        .iter()
+        .filter(|s| !own(s))
+        .flat_map(|s| s.helpers.iter().map(|(_, h)| h.clone()))
+        .filter(|h| !names.contains(h))
+        .collect();
+    for name in others {
+        let client = HelperClient::new(&name, env.search_path(), opts.helper_timeout);
+        inv.helpers_present.push((name, client.locate().is_some()));
+    }
     for name in names {
         let client = HelperClient::new(&name, env.search_path(), opts.helper_timeout);
         let present = client.locate().is_some();
