@@ -119,20 +119,10 @@ pub fn classify(username: &str, secret: &str, identity: bool) -> TokenInfo {
     plain(TokenKind::Password)
 }
 
-/// `Some(exp)` for a JWT (exp may be absent), `None` when `secret` is not a JWT.
+/// `Some(exp)` for a JWT (exp may be absent), `None` when `secret` is not a JWT. The same decoder that
+/// reads registry tokens in `diagnose`.
 pub fn jwt_expiry(secret: &str) -> Option<Option<i64>> {
-    let mut parts = secret.split('.');
-    let (header, payload, _sig) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
-        return None;
-    }
-    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let header: serde_json::Value =
-        serde_json::from_slice(&engine.decode(header.trim_end_matches('=')).ok()?).ok()?;
-    header.get("alg")?;
-    let payload: serde_json::Value =
-        serde_json::from_slice(&engine.decode(payload.trim_end_matches('=')).ok()?).ok()?;
-    Some(payload.get("exp").and_then(|e| e.as_f64()).map(|e| e as i64))
+    crate::http::jwt::decode(secret).map(|claims| claims.expires_at)
 }
 
 /// ECR tokens are base64 of JSON with an `expiration` (Unix seconds).
