@@ -11,8 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ "${1:-}" != "--inside" ]; then
-  cargo build --release --locked --bin docker-credential-regauth-keyutils \
-    --bin docker-credential-regauth-secretservice --bin docker-credential-regauth-env
+  cargo build --release --locked -p regauth-helpers --bins
   work=$(mktemp -d)
   trap 'GNUPGHOME="$work/gnupg" gpgconf --kill all 2>/dev/null || true; rm -rf "$work"' EXIT
   for d in home data config cache run gnupg; do mkdir -p -m 700 "$work/$d"; done

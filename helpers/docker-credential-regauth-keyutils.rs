@@ -1,10 +1,10 @@
 //! docker-credential-regauth-keyutils: credentials in the Linux kernel keyring.
 
-use regauth::environ::Environ;
-use regauth::helper::{self, KEYUTILS};
-use regauth::store::KeyutilsStore;
+use regauth_core::environ::Environ;
+use regauth_core::store::KeyutilsStore;
+use regauth_helpers::KEYUTILS;
 
 fn main() {
     let store = KeyutilsStore::from_environ(&Environ::from_process());
-    std::process::exit(helper::main(&KEYUTILS, &store));
+    std::process::exit(regauth_helpers::main(&KEYUTILS, &store));
 }

@@ -1,8 +1,8 @@
 //! docker-credential-regauth-secretservice: credentials in the freedesktop Secret Service over D-Bus.
 
-use regauth::helper::{self, SECRET_SERVICE};
-use regauth::store::SecretServiceStore;
+use regauth_core::store::SecretServiceStore;
+use regauth_helpers::SECRET_SERVICE;
 
 fn main() {
-    std::process::exit(helper::main(&SECRET_SERVICE, &SecretServiceStore::new()));
+    std::process::exit(regauth_helpers::main(&SECRET_SERVICE, &SecretServiceStore::new()));
 }

@@ -5,10 +5,10 @@
 //! the suite erases what it stored before it returns. Secrets are throwaway values; they are still kept out
 //! of every reported detail.
 
-use crate::error::{ERR_CREDENTIALS_NOT_FOUND, ERR_MISSING_SERVER_URL, ERR_MISSING_USERNAME};
-use crate::protocol::{decode_credentials, HelperClient, HelperError, RawAnswer};
-use crate::sanitize::one_line;
-use crate::secret::{redact_all, Secret};
+use regauth_core::protocol::{decode_credentials, HelperClient, HelperError, RawAnswer};
+use regauth_core::protocol::{ERR_CREDENTIALS_NOT_FOUND, ERR_MISSING_SERVER_URL, ERR_MISSING_USERNAME};
+use regauth_core::sanitize::one_line;
+use regauth_core::secret::{redact_all, Secret};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -1,20 +1,18 @@
 //! regauth: container-registry credentials.
 //!
-//! The library behind the `regauth` command and the `docker-credential-regauth-*` helpers:
+//! The library behind the `regauth` command. What it shares with the `docker-credential-regauth-*` helpers
+//! (config files, references, registry keys, the helper protocol, stores, locks) is the `regauth_core`
+//! crate; this crate adds what needs HTTP or a command line:
 //!
-//! - [`reference`]: image references, normalised as docker does.
-//! - [`registry`]: the key each client (docker, podman, nerdctl) looks a registry up under.
-//! - [`config`]: config.json / auth.json: locate, parse losslessly, edit safely.
-//! - [`lock`]: lock files for every writer.
-//! - [`protocol`]: the credential-helper protocol: wire types, serve loop, client with timeout.
-//! - [`store`]: credential stores behind one trait.
 //! - [`resolve`]: which credential each client would send, and why.
 //! - [`audit`]: an inventory of stored credentials and findings about them.
 //! - [`http`]: the registry HTTP client: challenges, token fetch, JWT claims, TLS roots, evidence log.
 //! - [`diagnose`]: probes, verdicts and per-registry fixes behind `regauth diagnose`.
 //! - [`cli`]: the `regauth` command line and its output.
+//! - [`conformance`]: the helper conformance suite behind `regauth helper-test`.
 //!
-//! Helpers link only `protocol` and `store`: no async runtime, no HTTP stack on the `get` path.
+//! The helpers (the `regauth-helpers` package) link only `regauth_core`: no async runtime, no HTTP stack on
+//! the `get` path, enforced by the package graph rather than by the linker.
 
 /// The exit-code table as a literal, so clap attributes can `concat!` it after their examples.
 #[macro_export]
@@ -36,18 +34,8 @@ macro_rules! exit_codes_help {
 
 pub mod audit;
 pub mod cli;
-pub mod config;
 pub mod conformance;
 pub mod diagnose;
-pub mod environ;
-pub mod error;
-pub mod helper;
+pub mod exit;
 pub mod http;
-pub mod lock;
-pub mod protocol;
-pub mod reference;
-pub mod registry;
 pub mod resolve;
-pub mod sanitize;
-pub mod secret;
-pub mod store;

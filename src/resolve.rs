@@ -4,12 +4,12 @@
 //! ignores it; Docker Hub is `https://index.docker.io/v1/` for docker and `docker.io` for podman; nerdctl
 //! tries several key variants. See shared/reference/helper-protocol.md.
 
-use crate::config::{self, AuthEntry, Document};
-use crate::environ::Environ;
-use crate::protocol::{HelperClient, HelperError};
-use crate::reference::Reference;
-use crate::registry::{self, Client};
-use crate::secret::Secret;
+use regauth_core::config::{self, AuthEntry, Document};
+use regauth_core::environ::Environ;
+use regauth_core::protocol::{HelperClient, HelperError};
+use regauth_core::reference::Reference;
+use regauth_core::registry::{self, Client};
+use regauth_core::secret::Secret;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -31,7 +31,7 @@ impl Default for Options {
             docker_config: None,
             authfile: None,
             call_helpers: true,
-            helper_timeout: crate::protocol::DEFAULT_TIMEOUT,
+            helper_timeout: regauth_core::protocol::DEFAULT_TIMEOUT,
         }
     }
 }

@@ -227,7 +227,8 @@ fn a_held_lock_times_out_naming_the_holder() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config.json");
     fs::write(&path, "{}").unwrap();
-    let _held = regauth::lock::acquire(&dir.path().join("config.json.lock"), Duration::from_secs(1)).unwrap();
+    let _held =
+        regauth_core::lock::acquire(&dir.path().join("config.json.lock"), Duration::from_secs(1)).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_regauth"))
         .args(["--config", path.to_str().unwrap(), "helpers", "set", "pass"])
         .env("REGAUTH_LOCK_TIMEOUT", "0.3")

@@ -7,13 +7,16 @@ mod support;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use support::helpers::{call, path};
+use support::helpers::{call, helper_bin, path};
 use support::keyring::keyutils_namespace;
 use support::registry::{basic, push_image, Auth, Registry};
 
+fn helper_path() -> std::path::PathBuf {
+    helper_bin("docker-credential-regauth-keyutils")
+}
+
 const USER: &str = "alice";
 const PASSWORD: &str = "clients-right-pw-5Xk";
-const HELPER: &str = env!("CARGO_BIN_EXE_docker-credential-regauth-keyutils");
 
 fn registry() -> Option<Registry> {
     let registry = Registry::start(Auth::Htpasswd(vec![(USER.into(), PASSWORD.into())]), None)?;
@@ -47,7 +50,7 @@ fn ok(out: &Output, what: &str) {
 
 /// The helper's own view of the entry: `Some(username)` when it holds our password.
 fn stored(namespace: &str, key: &str) -> Option<String> {
-    let mut command = Command::new(HELPER);
+    let mut command = Command::new(helper_path());
     command.env("REGAUTH_KEYUTILS_NAMESPACE", namespace);
     let answer = call(command, "get", key);
     if answer.code != 0 {

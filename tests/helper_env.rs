@@ -4,12 +4,14 @@
 mod support;
 
 use std::process::Command;
-use support::helpers::{call, helper_test, path, with_outcome};
+use support::helpers::{call, helper_bin, helper_test, path, with_outcome};
 
-const HELPER: &str = env!("CARGO_BIN_EXE_docker-credential-regauth-env");
+fn helper_path() -> std::path::PathBuf {
+    helper_bin("docker-credential-regauth-env")
+}
 
 fn helper() -> Command {
-    let mut command = Command::new(HELPER);
+    let mut command = Command::new(helper_path());
     command
         .env("REGAUTH_REGISTRY_127_0_0_1___5000_USERNAME", "ci")
         .env("REGAUTH_REGISTRY_127_0_0_1___5000_PASSWORD", "env-secret-local")

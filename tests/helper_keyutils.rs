@@ -4,13 +4,15 @@
 mod support;
 
 use std::process::Command;
-use support::helpers::{call, helper_test, path, with_outcome};
+use support::helpers::{call, helper_bin, helper_test, path, with_outcome};
 use support::keyring::keyutils_namespace;
 
-const HELPER: &str = env!("CARGO_BIN_EXE_docker-credential-regauth-keyutils");
+fn helper_path() -> std::path::PathBuf {
+    helper_bin("docker-credential-regauth-keyutils")
+}
 
 fn helper(namespace: &str) -> Command {
-    let mut command = Command::new(HELPER);
+    let mut command = Command::new(helper_path());
     command.env("REGAUTH_KEYUTILS_NAMESPACE", namespace);
     command
 }
@@ -66,7 +68,9 @@ fn entries_outlive_the_session_keyring_that_stored_them() {
     let body = format!(r#"{{"ServerURL":"{url}","Username":"dave","Secret":"session-secret-77"}}"#);
     let in_new_session = |action: &str, input: &str| {
         let mut command = Command::new(&keyctl);
-        command.args(["session", "-", HELPER]).env("REGAUTH_KEYUTILS_NAMESPACE", &ns);
+        command
+            .args(["session".as_ref(), "-".as_ref(), helper_path().as_os_str()])
+            .env("REGAUTH_KEYUTILS_NAMESPACE", &ns);
         call(command, action, input)
     };
     assert_eq!(in_new_session("store", &body).code, 0);
@@ -85,7 +89,7 @@ fn an_unusable_namespace_is_one_line_on_stdout_and_exit_1() {
     assert_eq!(answer.stdout.lines().count(), 1);
     // version and --help do not need the keyring.
     assert_eq!(call(helper("not valid!"), "version", "").code, 0);
-    let help = call(Command::new(HELPER), "--help", "");
+    let help = call(Command::new(helper_path()), "--help", "");
     assert!(help.stdout.contains("reboot") && help.stdout.contains("seccomp"), "{}", help.stdout);
 }
 
@@ -153,7 +157,7 @@ fn a_normal_user_keeps_entries_across_login_sessions() {
         command
             .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
             .arg(&keyctl)
-            .args(["session", "-", HELPER])
+            .args(["session".as_ref(), "-".as_ref(), helper_path().as_os_str()])
             .env("REGAUTH_KEYUTILS_NAMESPACE", &ns);
         call(command, action, input)
     };

@@ -4,10 +4,13 @@
 mod support;
 
 use std::process::Command;
-use support::helpers::{call, helper_test, path, with_outcome};
+use support::helpers::{call, helper_bin, helper_test, path, with_outcome};
 use support::keyring::SecretService;
 
-const HELPER: &str = env!("CARGO_BIN_EXE_docker-credential-regauth-secretservice");
+fn helper_path() -> std::path::PathBuf {
+    helper_bin("docker-credential-regauth-secretservice")
+}
+
 const NOT_FOUND: &str = "credentials not found in native keychain";
 
 #[test]
@@ -26,7 +29,7 @@ fn items_are_recognisable_in_a_keyring_browser() {
     let Some(session) = SecretService::start() else { return };
     let Some(_) = support::need_program("secret-tool") else { return };
     let body = r#"{"ServerURL":"127.0.0.1:5999","Username":"erin","Secret":"browser-secret-1"}"#;
-    assert_eq!(call(session.command(HELPER), "store", body).code, 0);
+    assert_eq!(call(session.command(helper_path()), "store", body).code, 0);
     let out = session
         .command("secret-tool")
         .args(["search", "--all", "regauth", "docker-credential", "server", "127.0.0.1:5999"])
@@ -42,8 +45,8 @@ fn items_are_recognisable_in_a_keyring_browser() {
     }
     // Storing again under another username replaces the entry instead of adding one.
     let body = r#"{"ServerURL":"127.0.0.1:5999","Username":"frank","Secret":"browser-secret-2"}"#;
-    assert_eq!(call(session.command(HELPER), "store", body).code, 0);
-    let listed = call(session.command(HELPER), "list", "unused");
+    assert_eq!(call(session.command(helper_path()), "store", body).code, 0);
+    let listed = call(session.command(helper_path()), "list", "unused");
     assert_eq!(listed.stdout.trim(), r#"{"127.0.0.1:5999":"frank"}"#);
 }
 
@@ -52,13 +55,13 @@ fn a_locked_keyring_is_reported_as_locked_not_as_not_found() {
     let Some(session) = SecretService::start() else { return };
     let secret = "locked-secret-Q1";
     let body = format!(r#"{{"ServerURL":"ghcr.io","Username":"gina","Secret":"{secret}"}}"#);
-    assert_eq!(call(session.command(HELPER), "store", &body).code, 0);
+    assert_eq!(call(session.command(helper_path()), "store", &body).code, 0);
     session.lock();
     let answers = [
-        call(session.command(HELPER), "get", "ghcr.io"),
-        call(session.command(HELPER), "get", "never-stored.invalid"),
-        call(session.command(HELPER), "store", &body),
-        call(session.command(HELPER), "list", "unused"),
+        call(session.command(helper_path()), "get", "ghcr.io"),
+        call(session.command(helper_path()), "get", "never-stored.invalid"),
+        call(session.command(helper_path()), "store", &body),
+        call(session.command(helper_path()), "list", "unused"),
     ];
     for answer in &answers {
         assert_eq!(answer.code, 1, "{answer:?}");
@@ -72,7 +75,7 @@ fn a_locked_keyring_is_reported_as_locked_not_as_not_found() {
 #[test]
 fn no_session_bus_is_reported_as_such() {
     let empty = tempfile::tempdir().unwrap();
-    let mut command = Command::new(HELPER);
+    let mut command = Command::new(helper_path());
     command.env_remove("DBUS_SESSION_BUS_ADDRESS").env("XDG_RUNTIME_DIR", empty.path());
     let answer = call(command, "get", "ghcr.io");
     assert_eq!(answer.code, 1, "{answer:?}");
@@ -108,7 +111,7 @@ fn a_bus_without_a_secret_service_is_reported_as_such() {
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    let mut command = Command::new(HELPER);
+    let mut command = Command::new(helper_path());
     command.env("DBUS_SESSION_BUS_ADDRESS", format!("unix:path={}", socket.display()));
     let answer = call(command, "get", "ghcr.io");
     let _ = daemon.kill();

@@ -1,7 +1,7 @@
 #![no_main]
 //! config.json: never panic; a parsed document written back parses to the same document.
 use libfuzzer_sys::fuzz_target;
-use regauth::config::Document;
+use regauth_core::config::Document;
 use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,8 +1,8 @@
 #![no_main]
 //! Helper stdin: the serve loop never panics and always answers with exit 0 or 1, on any input.
 use libfuzzer_sys::fuzz_target;
-use regauth::protocol::{serve, HelperInfo};
-use regauth::store::MemoryStore;
+use regauth_core::protocol::{serve, HelperInfo};
+use regauth_core::protocol::MemoryStore;
 
 const INFO: HelperInfo = HelperInfo { name: "docker-credential-fuzz", version: "0", help: "" };
 

@@ -1,7 +1,7 @@
 #![no_main]
 //! Image references: never panic; a parsed reference's normal form parses to itself.
 use libfuzzer_sys::fuzz_target;
-use regauth::reference::Reference;
+use regauth_core::reference::Reference;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };

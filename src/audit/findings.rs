@@ -112,7 +112,7 @@ fn plaintext(stored: &Stored, now: i64, out: &mut Vec<Finding>) {
 
 /// `docker login` / `docker logout` for a key: no argument for Docker Hub.
 fn docker_command(verb: &str, registry: &str) -> String {
-    match crate::registry::key_to_hostname(registry) {
+    match regauth_core::registry::key_to_hostname(registry) {
         "index.docker.io" | "docker.io" | "registry-1.docker.io" => format!("docker {verb}"),
         host => format!("docker {verb} {host}"),
     }

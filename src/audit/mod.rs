@@ -25,7 +25,7 @@ pub struct Report {
 }
 
 /// Scan the places `opts` names and judge what is there.
-pub fn run(env: &crate::environ::Environ, opts: &Options) -> Report {
+pub fn run(env: &regauth_core::environ::Environ, opts: &Options) -> Report {
     let inventory = sources::collect(env, opts);
     let findings = findings::judge(&inventory, opts.now);
     Report { credentials: inventory.stored, findings, scanned: inventory.scanned }

@@ -1,9 +1,9 @@
 //! Where registry credentials are stored, and reading them without keeping a secret.
 
 use super::token_kind::{classify, TokenInfo, TokenKind};
-use crate::config::{self, AuthEntry, Document};
-use crate::environ::Environ;
-use crate::protocol::HelperClient;
+use regauth_core::config::{self, AuthEntry, Document};
+use regauth_core::environ::Environ;
+use regauth_core::protocol::HelperClient;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::hash::BuildHasher;
@@ -144,13 +144,15 @@ pub fn collect(env: &Environ, opts: &Options) -> Inventory {
 
 /// `REGAUTH_REGISTRY_<HOST>_USERNAME/_PASSWORD`, what docker-credential-regauth-env serves.
 fn scan_env_helper_variables(env: &Environ, inv: &mut Inventory, fingerprint: &impl Fn(&str) -> u64) {
-    use crate::store::{EnvStore, Store};
+    use regauth_core::protocol::Store;
+    use regauth_core::store::EnvStore;
     let store = EnvStore::new(env.clone());
     let Ok(listing) = store.list() else { return };
     for (key, username) in listing {
         let Ok(creds) = store.get(&key) else { continue };
         let info = classify(&creds.username, creds.secret.expose(), creds.is_identity_token());
-        let stem = crate::store::env::host_of_key(&key).and_then(|h| crate::store::env::variable_stem(&h));
+        let stem = regauth_core::store::env::host_of_key(&key)
+            .and_then(|h| regauth_core::store::env::variable_stem(&h));
         inv.stored.push(Stored {
             location: format!("${}_PASSWORD", stem.unwrap_or_default()),
             registry: key,

@@ -3,9 +3,9 @@
 use super::output::{print, print_json};
 use super::Cli;
 use crate::audit::{self, Severity};
-use crate::environ::Environ;
-use crate::error::Exit;
-use crate::sanitize::one_line;
+use crate::exit::Exit;
+use regauth_core::environ::Environ;
+use regauth_core::sanitize::one_line;
 use std::path::PathBuf;
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! `regauth completions SHELL`: shell completion scripts generated from the command definitions.
 
-use crate::error::Exit;
+use crate::exit::Exit;
 
 /// Print a completion script for your shell.
 #[derive(Debug, clap::Args)]

@@ -2,9 +2,9 @@
 
 use super::output::{print, print_json};
 use crate::conformance::{self, Outcome, Report};
-use crate::environ::Environ;
-use crate::error::Exit;
-use crate::protocol::{HelperClient, DEFAULT_TIMEOUT};
+use crate::exit::Exit;
+use regauth_core::environ::Environ;
+use regauth_core::protocol::{HelperClient, DEFAULT_TIMEOUT};
 use std::fmt::Write as _;
 
 /// Check that a credential helper speaks the protocol the way docker's clients expect.
@@ -44,7 +44,7 @@ pub fn run(args: &Args, env: &Environ) -> anyhow::Result<Exit> {
         Ok(report) => report,
         // Missing, hung or unstartable: the helper is the local problem, like a failed check.
         Err(e) => {
-            eprintln!("regauth: {}", crate::sanitize::one_line(&e.to_string()));
+            eprintln!("regauth: {}", regauth_core::sanitize::one_line(&e.to_string()));
             return Ok(Exit::LocalConfig);
         }
     };
@@ -66,7 +66,7 @@ fn text(report: &Report) -> String {
         };
         let _ = write!(out, "  {word}  {}", check.name);
         if !check.detail.is_empty() {
-            let _ = write!(out, ": {}", crate::sanitize::one_line(&check.detail));
+            let _ = write!(out, ": {}", regauth_core::sanitize::one_line(&check.detail));
         }
         out.push('\n');
     }

@@ -3,13 +3,13 @@
 
 use super::output::{print, print_json, UsageError};
 use super::Cli;
-use crate::config::{self, ConfigError};
-use crate::environ::Environ;
-use crate::error::Exit;
-use crate::protocol::HelperClient;
-use crate::reference::{check_registry, DOCKER_HUB};
-use crate::registry::{key_to_hostname, DOCKER_HUB_KEY};
-use crate::sanitize::one_line;
+use crate::exit::Exit;
+use regauth_core::config::{self, ConfigError};
+use regauth_core::environ::Environ;
+use regauth_core::protocol::HelperClient;
+use regauth_core::reference::{check_registry, DOCKER_HUB};
+use regauth_core::registry::{key_to_hostname, DOCKER_HUB_KEY};
+use regauth_core::sanitize::one_line;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -8,7 +8,7 @@ use clap_mangen::Man;
 pub fn pages() -> Vec<(String, Vec<u8>)> {
     let mut pages = Vec::new();
     collect(super::command(), "regauth", &mut pages);
-    for helper in crate::helper::ALL {
+    for helper in regauth_helpers::ALL {
         collect(helper.command(), helper.name, &mut pages);
     }
     pages

@@ -3,6 +3,7 @@
 //! Each subcommand lives in its own module with its arguments and its output (human and `--json`).
 
 mod audit;
+mod client_arg;
 mod completions;
 mod diagnose;
 mod helper_test;
@@ -11,7 +12,7 @@ pub mod man;
 mod output;
 mod resolve;
 
-use crate::error::Exit;
+use crate::exit::Exit;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -36,7 +37,7 @@ pub struct Cli {
     pub config: Option<PathBuf>,
 
     /// Seconds to wait for another writer's lock on a config file before giving up.
-    #[arg(long, global = true, value_name = "SECONDS", env = "REGAUTH_LOCK_TIMEOUT", default_value_t = crate::lock::DEFAULT_TIMEOUT.as_secs_f64())]
+    #[arg(long, global = true, value_name = "SECONDS", env = "REGAUTH_LOCK_TIMEOUT", default_value_t = regauth_core::lock::DEFAULT_TIMEOUT.as_secs_f64())]
     pub lock_timeout: f64,
 
     #[command(subcommand)]
@@ -75,7 +76,7 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    let env = crate::environ::Environ::from_process();
+    let env = regauth_core::environ::Environ::from_process();
     let result = match &cli.command {
         Command::Resolve(args) => resolve::run(&cli, args, &env),
         Command::Audit(args) => audit::run(&cli, args, &env),

@@ -1,19 +1,21 @@
 //! Shared output plumbing: errors to stderr with their exit code, JSON to stdout, and a stdout that treats
 //! a closed pipe (`regauth ... | head`) as a normal end.
 
-use crate::config::ConfigError;
-use crate::error::Exit;
+use crate::exit::Exit;
+use regauth_core::config::ConfigError;
 use std::io::Write;
 
 /// Print a failure on stderr and return its exit code.
 pub fn report_error(err: &anyhow::Error) -> i32 {
     let exit = classify(err);
-    eprintln!("regauth: {}", crate::sanitize::for_terminal(&format!("{err:#}"), 2000));
+    eprintln!("regauth: {}", regauth_core::sanitize::for_terminal(&format!("{err:#}"), 2000));
     exit.code() as i32
 }
 
 fn classify(err: &anyhow::Error) -> Exit {
-    if err.downcast_ref::<ConfigError>().is_some() || err.downcast_ref::<crate::lock::LockError>().is_some() {
+    if err.downcast_ref::<ConfigError>().is_some()
+        || err.downcast_ref::<regauth_core::lock::LockError>().is_some()
+    {
         return Exit::LocalConfig;
     }
     if err.downcast_ref::<UsageError>().is_some() {

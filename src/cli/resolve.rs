@@ -2,12 +2,12 @@
 
 use super::output::{print, print_json, UsageError};
 use super::Cli;
-use crate::environ::Environ;
-use crate::error::Exit;
-use crate::reference::Reference;
-use crate::registry::Client;
+use crate::exit::Exit;
 use crate::resolve::{self, Outcome, Resolution, Source};
-use crate::sanitize::one_line;
+use regauth_core::environ::Environ;
+use regauth_core::reference::Reference;
+use regauth_core::registry::Client;
+use regauth_core::sanitize::one_line;
 use std::path::PathBuf;
 use std::time::Duration;
 

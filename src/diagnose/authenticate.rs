@@ -12,7 +12,7 @@ use crate::http::fetch::{self, Login, TokenOutcome};
 use crate::http::jwt::Claims;
 use crate::http::transport::{Auth, Reply};
 use crate::resolve::{Credential, CredentialKind};
-use crate::sanitize::one_line;
+use regauth_core::sanitize::one_line;
 
 impl Probe {
     pub(super) fn warn_before_sending(&mut self, target: &str) {

@@ -2,9 +2,9 @@
 
 use super::probe::{Lookup, Probe};
 use super::report::{Finding, Step, Verdict};
-use crate::reference::Reference;
 use crate::resolve::{self, Credential, CredentialKind, Outcome, Resolution};
-use crate::sanitize::one_line;
+use regauth_core::reference::Reference;
+use regauth_core::sanitize::one_line;
 
 impl Probe {
     pub(super) fn apply_lookup(&mut self, found: Found) {

@@ -3,7 +3,7 @@
 
 /// Docker Hub's API lives on registry-1.docker.io.
 pub(super) fn api_host(registry: &str) -> String {
-    if registry == crate::reference::DOCKER_HUB {
+    if registry == regauth_core::reference::DOCKER_HUB {
         "registry-1.docker.io".into()
     } else {
         registry.to_owned()

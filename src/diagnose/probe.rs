@@ -7,14 +7,14 @@ use super::credential::look_up;
 use super::hosts::{api_host, is_loopback};
 use super::registries::{self, Problem, RegistryType};
 use super::report::{CredentialInfo, Finding, RegistryInfo, Report, Step, Verdict, SCHEMA_VERSION};
-use crate::environ::Environ;
 use crate::http::challenge::Challenge;
 use crate::http::jwt::Claims;
 use crate::http::transport::{Auth, Failure, Reply, Request, TlsOptions, Transport};
-use crate::reference::Reference;
-use crate::registry::Client;
 use crate::resolve::{self, Credential};
-use crate::secret::Secret;
+use regauth_core::environ::Environ;
+use regauth_core::reference::Reference;
+use regauth_core::registry::Client;
+use regauth_core::secret::Secret;
 use reqwest::Method;
 use std::sync::Arc;
 

@@ -6,8 +6,8 @@ use super::probe::{now_unix, Probe, Session, MANIFEST_ACCEPT};
 use super::registries::Problem;
 use super::report::{Finding, Step, Verdict};
 use crate::http::transport::{Auth, Reply, Request};
-use crate::sanitize::one_line;
-use crate::secret::Secret;
+use regauth_core::sanitize::one_line;
+use regauth_core::secret::Secret;
 use reqwest::Method;
 
 impl Probe {

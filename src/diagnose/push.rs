@@ -11,8 +11,8 @@ use crate::http::challenge::Scope;
 use crate::http::fetch::{self, TokenOutcome};
 use crate::http::transport::{Reply, Request};
 use crate::resolve::CredentialKind;
-use crate::sanitize::one_line;
-use crate::secret::Secret;
+use regauth_core::sanitize::one_line;
+use regauth_core::secret::Secret;
 use reqwest::Method;
 
 impl Probe {

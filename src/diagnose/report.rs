@@ -2,7 +2,7 @@
 //! Serialised as the documented `--json` schema (schemaVersion 1): only add fields, never rename.
 
 use super::registries::RegistryType;
-use crate::error::Exit;
+use crate::exit::Exit;
 use crate::http::transport::Exchange;
 use crate::resolve::CredentialKind;
 use serde::Serialize;

@@ -6,7 +6,7 @@ use super::challenge::{Challenge, Scope};
 use super::jwt::{self, Claims};
 use super::token::TokenResponse;
 use super::transport::{Auth, Failure, Reply, Request, Transport};
-use crate::secret::Secret;
+use regauth_core::secret::Secret;
 use reqwest::Method;
 
 /// The client id sent with OAuth2 requests, as docker sends its own name.

@@ -1,7 +1,7 @@
 //! Token endpoint responses: `token` and/or `access_token`, `expires_in`, `issued_at`, `refresh_token`
 //! (distribution docs/spec/auth/token.md and oauth.md).
 
-use crate::secret::Secret;
+use regauth_core::secret::Secret;
 
 /// The default lifetime when `expires_in` is missing or not positive, per the token spec.
 pub const DEFAULT_EXPIRES_IN: u64 = 60;

@@ -2,8 +2,8 @@
 //! every exchange (secrets redacted, untrusted text sanitised) that the report shows as evidence.
 
 use super::challenge::{self, Challenge};
-use crate::sanitize::for_terminal;
-use crate::secret::{redact_all, Secret};
+use regauth_core::sanitize::for_terminal;
+use regauth_core::secret::{redact_all, Secret};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -2,16 +2,30 @@
 
 use std::ffi::OsString;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// Where cargo put our binaries (helpers and regauth): the directory to put first on PATH.
-/// (`option_env!`: cargo defines the variable for integration tests only, and examples share this code.)
+/// Where cargo put our binaries (regauth, and the helpers of the regauth-helpers package): the directory to
+/// put first on PATH. (`option_env!`: cargo defines the variable for integration tests only, and examples
+/// share this code.)
 pub fn bin_dir() -> &'static Path {
-    match option_env!("CARGO_BIN_EXE_docker-credential-regauth-keyutils") {
-        Some(helper) => Path::new(helper).parent().unwrap(),
-        None => panic!("helper binaries are known to integration tests only"),
+    match option_env!("CARGO_BIN_EXE_regauth") {
+        Some(regauth) => Path::new(regauth).parent().unwrap(),
+        None => panic!("binaries are known to integration tests only"),
     }
+}
+
+/// One of our helper binaries. They belong to the regauth-helpers package, which links only regauth-core;
+/// `cargo test` at the workspace top builds them (their own tests in helpers/tests/ need them) before any
+/// test runs. A test of this package run alone needs them built first.
+pub fn helper_bin(name: &str) -> PathBuf {
+    let path = bin_dir().join(name);
+    assert!(
+        path.is_file(),
+        "{} is not built: run `cargo build -p regauth-helpers` (or `cargo test` at the workspace top)",
+        path.display()
+    );
+    path
 }
 
 /// PATH with our binaries first.

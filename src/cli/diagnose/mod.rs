@@ -1,16 +1,16 @@
 //! `regauth diagnose IMAGE`: is the credential wrong, or may it not pull/push this repository?
 
+use super::client_arg::ClientArg;
 use super::output::{print, print_json, UsageError};
 use super::Cli;
 use crate::diagnose::{self, Lookup, RegistryType};
-use crate::environ::Environ;
-use crate::error::Exit;
+use crate::exit::Exit;
 use crate::http::{tls, transport::TlsOptions};
-use crate::reference::Reference;
-use crate::registry::Client;
 use crate::resolve::{self, Credential, CredentialKind};
-use crate::sanitize::one_line;
-use crate::secret::Secret;
+use regauth_core::environ::Environ;
+use regauth_core::reference::Reference;
+use regauth_core::sanitize::one_line;
+use regauth_core::secret::Secret;
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -66,7 +66,7 @@ pub struct Args {
 
     /// Use the credential this client would send.
     #[arg(long, value_enum, default_value = "docker")]
-    pub client: Client,
+    pub client: ClientArg,
 
     /// Username for --password-stdin or --identity-token-stdin.
     #[arg(long, value_name = "USER")]
@@ -151,7 +151,7 @@ pub fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
         Ok(report) => report,
         Err(e) => {
             // A CA file that cannot be used is this machine's configuration, not the registry's.
-            eprintln!("regauth: {}", crate::sanitize::for_terminal(&format!("{e:#}"), 2000));
+            eprintln!("regauth: {}", regauth_core::sanitize::for_terminal(&format!("{e:#}"), 2000));
             return Ok(Exit::LocalConfig);
         }
     };
@@ -178,7 +178,7 @@ fn lookup(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Lookup> {
             helper_timeout: Duration::from_secs_f64(args.helper_timeout),
             ..resolve::Options::default()
         };
-        return Ok(Lookup::Client { client: args.client, env: env.clone(), options });
+        return Ok(Lookup::Client { client: args.client.into(), env: env.clone(), options });
     };
     let mut text = String::new();
     std::io::stdin().read_to_string(&mut text)?;

@@ -1,10 +1,10 @@
 //! Calling a `docker-credential-*` program the way docker does, but with a timeout, and telling apart the
 //! outcomes docker lumps together: not found, helper missing, helper failed, helper hung.
 
+use super::store::Listing;
 use super::wire::{decode_credentials, Credentials};
-use crate::error::ERR_CREDENTIALS_NOT_FOUND;
+use crate::protocol::ERR_CREDENTIALS_NOT_FOUND;
 use crate::sanitize;
-use crate::store::Listing;
 use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;

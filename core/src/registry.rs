@@ -7,7 +7,7 @@ use crate::reference::{split_host_port, Reference, DOCKER_HUB};
 pub const DOCKER_HUB_KEY: &str = "https://index.docker.io/v1/";
 
 /// The clients whose lookup rules regauth knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Client {
     /// Docker CLI (also buildx, compose, docker-py).

@@ -11,9 +11,9 @@
 //! `REGAUTH_KEYUTILS_NAMESPACE=NAME` switches to the prefix `regauth@NAME:docker-credential:`, which no
 //! default entry can match; tests use it to stay among their own keys.
 
-use super::{Listing, Store, StoreError};
 use crate::environ::Environ;
 use crate::protocol::Credentials;
+use crate::protocol::{Listing, Store, StoreError};
 use crate::secret::Secret;
 use std::ffi::CString;
 use zeroize::Zeroizing;

@@ -1,20 +1,8 @@
-//! Credential stores behind one trait named after the helper protocol's verbs.
-//!
-//! A helper binary is `protocol::serve` over one store. Backends stay small: they map the four verbs onto
-//! their storage and report failures as [`StoreError`], whose `Display` is what the helper prints.
+//! The `Store` trait: one credential backend, named after the protocol's verbs. Backends live in
+//! `crate::store`; the serve loop takes any `Store`.
 
-pub mod env;
-pub mod keyutils;
-mod memory;
-pub mod secret_service;
-
-pub use env::EnvStore;
-pub use keyutils::KeyutilsStore;
-pub use memory::MemoryStore;
-pub use secret_service::SecretServiceStore;
-
-use crate::error::ERR_CREDENTIALS_NOT_FOUND;
-use crate::protocol::Credentials;
+use super::wire::Credentials;
+use super::ERR_CREDENTIALS_NOT_FOUND;
 use std::collections::BTreeMap;
 
 /// `server URL -> username`, the answer to `list`.

@@ -2,9 +2,9 @@
 //!
 //! stdio are parameters so the whole protocol is tested without spawning a process.
 
+use super::store::{Store, StoreError};
 use super::wire::{self, decode_credentials, go_json_string, MAX_INPUT};
-use crate::error::{ERR_MISSING_SERVER_URL, ERR_MISSING_USERNAME};
-use crate::store::{Store, StoreError};
+use super::{ERR_MISSING_SERVER_URL, ERR_MISSING_USERNAME};
 use std::io::{Read, Write};
 
 /// The protocol's actions.
@@ -158,8 +158,8 @@ fn write_out(stdout: &mut dyn Write, text: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ERR_CREDENTIALS_NOT_FOUND;
-    use crate::store::MemoryStore;
+    use crate::protocol::MemoryStore;
+    use crate::protocol::ERR_CREDENTIALS_NOT_FOUND;
 
     const INFO: HelperInfo =
         HelperInfo { name: "docker-credential-test", version: "0.1.0", help: "help text\n" };

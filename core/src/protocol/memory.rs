@@ -1,7 +1,7 @@
 //! An in-memory store for unit tests of the protocol and of code that takes any [`Store`].
 
-use super::{Listing, Store, StoreError};
-use crate::protocol::Credentials;
+use super::store::{Listing, Store, StoreError};
+use super::wire::Credentials;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 

@@ -143,7 +143,7 @@ fn split_registry(name: &str) -> (String, String) {
 }
 
 /// Split `host[:port]`, `[v6]:port`; the port text is returned unchecked.
-pub(crate) fn split_host_port(registry: &str) -> (&str, Option<&str>) {
+pub fn split_host_port(registry: &str) -> (&str, Option<&str>) {
     if registry.starts_with('[') {
         return match registry.find(']') {
             Some(end) => match &registry[end + 1..] {
@@ -159,7 +159,7 @@ pub(crate) fn split_host_port(registry: &str) -> (&str, Option<&str>) {
     }
 }
 
-pub(crate) fn check_registry(registry: &str) -> Result<(), ReferenceError> {
+pub fn check_registry(registry: &str) -> Result<(), ReferenceError> {
     let invalid = || ReferenceError::InvalidRegistry(registry.to_owned());
     let (host, port) = split_host_port(registry);
     if let Some(inner) = host.strip_prefix('[') {

@@ -8,9 +8,9 @@
 //! between letters or digits and a `-` never starts or ends a label, so a run of underscores is read back
 //! unambiguously (1: `.`, 3: `:`, 2k: k hyphens). IPv6 literals have no variable name.
 
-use super::{Listing, Store, StoreError};
 use crate::environ::Environ;
 use crate::protocol::Credentials;
+use crate::protocol::{Listing, Store, StoreError};
 use crate::reference::DOCKER_HUB;
 use crate::registry::DOCKER_HUB_KEY;
 use crate::secret::Secret;

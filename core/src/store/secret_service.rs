@@ -10,8 +10,8 @@
 //! Service for the item itself; the key agreement would add a round trip and a 1024-bit modular
 //! exponentiation to every `get`, about half of its time.
 
-use super::{Listing, Store, StoreError};
 use crate::protocol::Credentials;
+use crate::protocol::{Listing, Store, StoreError};
 use crate::sanitize::one_line;
 use crate::secret::Secret;
 use std::collections::HashMap;

@@ -1,14 +1,4 @@
-//! Error strings shared with docker's credential-helper clients, and the process exit codes of `regauth`.
-//!
-//! The wire strings must match docker/docker-credential-helpers byte for byte: clients recognise
-//! "not found" only by the exact text.
-
-/// What a helper prints on stdout (exit 1) when it has no entry for a server URL.
-pub const ERR_CREDENTIALS_NOT_FOUND: &str = "credentials not found in native keychain";
-/// `store` with an empty or missing `ServerURL`.
-pub const ERR_MISSING_SERVER_URL: &str = "no credentials server URL";
-/// `store` with an empty or missing `Username`.
-pub const ERR_MISSING_USERNAME: &str = "no credentials username";
+//! The process exit codes of `regauth`.
 
 /// Exit codes of `regauth`. Scripts rely on them: never renumber, only add.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

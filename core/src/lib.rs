@@ -1,0 +1,24 @@
+//! regauth-core: what every regauth program shares, and nothing that talks HTTP or parses a command line.
+//!
+//! - [`secret`]: `Secret`, which never prints itself.
+//! - [`sanitize`]: untrusted text made safe for a terminal.
+//! - [`environ`]: a snapshot of the environment, passed down so lookup rules are testable.
+//! - [`reference`]: image references, normalised as docker does.
+//! - [`registry`]: the key each client (docker, podman, nerdctl) looks a registry up under.
+//! - [`config`]: config.json / auth.json: locate, parse losslessly, edit safely.
+//! - [`lock`]: lock files for every writer.
+//! - [`protocol`]: the credential-helper protocol: wire types, the `Store` trait, serve loop, client.
+//! - [`store`]: the credential store backends.
+//!
+//! This crate has no async runtime, HTTP or TLS stack and no command-line parser among its dependencies, so
+//! the helper binaries, which link only this crate, cannot reach them: `get` runs on every pull.
+
+pub mod config;
+pub mod environ;
+pub mod lock;
+pub mod protocol;
+pub mod reference;
+pub mod registry;
+pub mod sanitize;
+pub mod secret;
+pub mod store;

@@ -1,0 +1,24 @@
+//! `--client` values: the command-line face of `regauth_core::registry::Client`, which stays free of clap.
+
+use regauth_core::registry::Client;
+
+/// A client whose lookup rules regauth knows, as named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClientArg {
+    /// Docker CLI (also buildx, compose, docker-py).
+    Docker,
+    /// containers/image: podman, skopeo, buildah, cri-o.
+    Podman,
+    /// nerdctl (and buildkit through it).
+    Nerdctl,
+}
+
+impl From<ClientArg> for Client {
+    fn from(arg: ClientArg) -> Client {
+        match arg {
+            ClientArg::Docker => Client::Docker,
+            ClientArg::Podman => Client::Podman,
+            ClientArg::Nerdctl => Client::Nerdctl,
+        }
+    }
+}
