@@ -212,7 +212,6 @@ impl Transport {
         } else if req.method == reqwest::Method::POST {
             builder = builder.header(reqwest::header::CONTENT_LENGTH, "0");
         }
-        let started = Instant::now();
         let mut exchange = Exchange {
             method: req.method.to_string(),
             url: self.clean(&strip_query_secrets(&req.url), 300),
@@ -226,6 +225,14 @@ impl Transport {
             scopes_granted: None,
             elapsed_ms: 0,
         };
+        // The index is the exchange's place in send order, taken before the first await: requests sent
+        // together (a 404's body and tag list) are logged in a fixed order, not in the order they finish.
+        let index = {
+            let mut log = self.log.lock().expect("log lock");
+            log.push(exchange.clone());
+            log.len() - 1
+        };
+        let started = Instant::now();
         let outcome = match builder.send().await {
             Ok(response) => {
                 let status = response.status().as_u16();
@@ -241,7 +248,6 @@ impl Transport {
         };
         exchange.elapsed_ms = started.elapsed().as_millis() as u64;
         let mut log = self.log.lock().expect("log lock");
-        let index = log.len();
         match outcome {
             Ok((status, headers, body)) => {
                 let lines: Vec<&str> = headers
@@ -260,13 +266,13 @@ impl Transport {
                     exchange.body = Some(self.clean(String::from_utf8_lossy(&body).trim(), MAX_BODY));
                 }
                 let challenges = challenge::parse_all(lines);
-                log.push(exchange);
+                log[index] = exchange;
                 Ok(Reply { status, challenges, headers, body, index })
             }
             Err(cause) => {
                 let cause = self.clean(&cause, 600);
                 exchange.error = Some(cause.clone());
-                log.push(exchange);
+                log[index] = exchange;
                 Err(Failure { cause, index: Some(index) })
             }
         }
