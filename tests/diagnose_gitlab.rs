@@ -2,6 +2,7 @@
 //! `container_registry`, GET only, 403 for a credential without registry scope): recognised as GitLab from
 //! the realm, with GitLab's fixes.
 
+mod diagnose_golden;
 mod support;
 
 use support::bed::{regauth, TokenBed};
@@ -27,6 +28,7 @@ fn credential_without_registry_scope_is_authorization_with_gitlab_fix() {
     assert_eq!(run.verdict("pull"), "authorizationDenied");
     assert!(run.step("pull").to_string().contains("access forbidden"), "{}", run.stdout);
     assert!(run.fix("pull").contains("read_registry"), "{}", run.stdout);
+    diagnose_golden::check("gitlab_no_registry_scope", &run, &args, Some("gl-noscope-pw"), home.path(), None);
 }
 
 #[test]
@@ -39,6 +41,7 @@ fn wrong_token_is_authentication_with_gitlab_fix() {
     assert_eq!(run.code, 4, "{}", run.stdout);
     assert_eq!(run.verdict("authentication"), "authenticationFailed");
     assert!(run.fix("authentication").contains("HTTP Basic: Access denied"), "{}", run.stdout);
+    diagnose_golden::check("gitlab_wrong_token", &run, &args, Some("not-the-token"), home.path(), None);
 }
 
 #[test]
@@ -57,4 +60,12 @@ fn identity_token_falls_back_to_get_when_post_is_refused() {
         "{log:?}"
     );
     assert!(!run.all_output().contains(&refresh));
+    diagnose_golden::check(
+        "gitlab_identity_token_get_fallback",
+        &run,
+        &args,
+        Some(&refresh),
+        home.path(),
+        None,
+    );
 }

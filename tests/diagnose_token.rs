@@ -1,6 +1,7 @@
 //! `regauth diagnose` against a real distribution registry with token auth and a token server owned by the
 //! test, in the spec's style (grants the intersection) and Docker Hub's (refuses the whole request).
 
+mod diagnose_golden;
 mod support;
 
 use support::bed::{regauth, write_docker_config, Run, TokenBed};
@@ -17,12 +18,23 @@ fn bed(style: Style) -> Option<TokenBed> {
     TokenBed::start(policy, "/token", SERVICE)
 }
 
+fn args<'a>(image: &'a str, user: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["diagnose", image, "--json", "--username", user, "--password-stdin"];
+    args.extend_from_slice(extra);
+    args
+}
+
 fn diagnose(bed: &TokenBed, image: &str, user: &str, password: &str, extra: &[&str]) -> Run {
     let home = tempfile::tempdir().unwrap();
     let image = bed.image(image);
-    let mut args = vec!["diagnose", image.as_str(), "--json", "--username", user, "--password-stdin"];
-    args.extend_from_slice(extra);
-    regauth(&args, Some(password), home.path(), None)
+    regauth(&args(&image, user, extra), Some(password), home.path(), None)
+}
+
+/// Compare `run`, made by [`diagnose`] with these arguments, with its golden files.
+fn golden(name: &str, run: &Run, bed: &TokenBed, image: &str, user: &str, password: &str, extra: &[&str]) {
+    let home = tempfile::tempdir().unwrap();
+    let image = bed.image(image);
+    diagnose_golden::check(name, run, &args(&image, user, extra), Some(password), home.path(), None);
 }
 
 fn methods(run: &Run) -> Vec<String> {
@@ -55,6 +67,7 @@ fn valid_credential_may_pull_and_push_and_nothing_is_written() {
         .text()
         .unwrap();
     assert!(tags.contains(r#"["v1"]"#), "{tags}");
+    golden("token_spec_may_pull_and_push", &run, &bed, "team/app:v1", "alice", "alice-pw-1", &["--push"]);
 }
 
 #[test]
@@ -73,6 +86,7 @@ fn read_only_credential_asking_push_spec_style_is_authorization() {
     assert_eq!(evidence["method"], "POST");
     assert_eq!(evidence["status"], 401);
     assert!(evidence["challenges"][0].as_str().unwrap().contains("insufficient_scope"), "{evidence}");
+    golden("token_spec_read_only_push", &run, &bed, "team/app:v1", "bob", "bob-pw-22", &["--push"]);
 }
 
 #[test]
@@ -91,6 +105,8 @@ fn read_only_credential_asking_push_docker_hub_style_says_the_password_is_fine()
     assert_eq!(evidence["status"], 401);
     assert!(evidence["body"].as_str().unwrap().contains("insufficient scopes"), "{evidence}");
     assert_eq!(evidence["scopesAsked"][0], "repository:team/app:pull,push");
+    let extra = ["--push", "--registry-type", "dockerhub"];
+    golden("token_dockerhub_read_only_push", &run, &bed, "team/app:v1", "bob", "bob-pw-22", &extra);
 }
 
 #[test]
@@ -113,6 +129,8 @@ fn docker_hub_style_human_report_names_the_scope() {
     assert!(run.stdout.contains("The password is fine"), "{}", run.stdout);
     assert!(run.stdout.contains("DENIED       push"), "{}", run.stdout);
     assert!(run.stdout.contains("result     authorization denied (exit 5)"), "{}", run.stdout);
+    // The same scenario and text golden as the test above.
+    diagnose_golden::check_text("token_dockerhub_read_only_push", &run);
 }
 
 #[test]
@@ -123,6 +141,7 @@ fn wrong_password_is_authentication() {
     assert_eq!(run.verdict("authentication"), "authenticationFailed");
     assert_eq!(run.verdict("pull"), "skipped");
     assert!(run.fix("authentication").contains("Check the username and password"), "{}", run.stdout);
+    golden("token_spec_wrong_password", &run, &bed, "team/app:v1", "alice", "not-the-password", &["--push"]);
 }
 
 #[test]
@@ -135,6 +154,7 @@ fn expired_token_is_authentication_with_the_expiry() {
     assert!(auth["summary"].as_str().unwrap().contains("expired"), "{auth}");
     assert!(auth.to_string().contains("invalid_token"), "{auth}");
     assert!(run.fix("authentication").contains("log in again"), "{auth}");
+    golden("token_spec_expired_token", &run, &bed, "team/app:v1", "dave", "dave-pw-44", &[]);
 }
 
 #[test]
@@ -146,6 +166,7 @@ fn credential_for_another_repository_is_pull_authorization() {
     assert_eq!(run.verdict("pull"), "authorizationDenied");
     assert!(run.fix("pull").contains("pull access"), "{}", run.stdout);
     assert!(run.step("pull").to_string().contains("the token grants []"), "{}", run.stdout);
+    golden("token_spec_other_repository", &run, &bed, "team/app:v1", "carol", "carol-pw-3", &[]);
 }
 
 #[test]
@@ -156,6 +177,7 @@ fn missing_tag_is_not_found_and_lists_tags() {
     assert_eq!(run.verdict("pull"), "notFound");
     assert!(run.step("pull")["summary"].as_str().unwrap().contains("has no v9"), "{}", run.stdout);
     assert!(run.fix("pull").contains("v1"), "{}", run.stdout);
+    golden("token_spec_missing_tag", &run, &bed, "team/app:v9", "alice", "alice-pw-1", &[]);
 }
 
 #[test]
@@ -164,6 +186,7 @@ fn missing_tag_is_fine_when_pushing() {
     let run = diagnose(&bed, "team/app:v9", "alice", "alice-pw-1", &["--push"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(run.verdict("push"), "ok");
+    golden("token_spec_missing_tag_push", &run, &bed, "team/app:v9", "alice", "alice-pw-1", &["--push"]);
 }
 
 #[test]
@@ -175,6 +198,7 @@ fn missing_repository_is_not_found() {
     assert!(run.step("pull")["summary"].as_str().unwrap().contains("does not exist"), "{}", run.stdout);
     assert!(run.fix("pull").contains("Check the repository name"), "{}", run.stdout);
     assert_eq!(run.verdict("push"), "skipped");
+    golden("token_spec_missing_repository", &run, &bed, "other/repo:v1", "carol", "carol-pw-3", &["--push"]);
 }
 
 #[test]
@@ -187,6 +211,8 @@ fn anonymous_on_a_private_repository_needs_a_login() {
     assert_eq!(run.verdict("credential"), "ok");
     assert_eq!(run.verdict("pull"), "authorizationDenied");
     assert!(run.fix("pull").contains("Log in first"), "{}", run.stdout);
+    let args = ["diagnose", &image, "--json", "--anonymous"];
+    diagnose_golden::check("token_spec_anonymous", &run, &args, None, home.path(), None);
 
     // The same without --anonymous and with no stored credential: the missing login is the local problem.
     let run = regauth(&["diagnose", &image, "--json"], None, home.path(), None);
@@ -197,6 +223,8 @@ fn anonymous_on_a_private_repository_needs_a_login() {
         "{}",
         run.stdout
     );
+    let args = ["diagnose", &image, "--json"];
+    diagnose_golden::check("token_spec_no_stored_credential", &run, &args, None, home.path(), None);
 }
 
 #[test]
@@ -216,6 +244,8 @@ fn stored_identity_token_is_refreshed_with_post() {
     assert_eq!(log, vec!["POST refresh_token", "POST refresh_token"], "{log:?}");
     assert_eq!(run.json()["exchanges"][2]["auth"], "refreshToken");
     assert!(!run.all_output().contains(&refresh));
+    let args = ["diagnose", &image, "--json", "--push"];
+    diagnose_golden::check("token_spec_stored_identity_token", &run, &args, None, home.path(), None);
 }
 
 #[test]
@@ -227,6 +257,7 @@ fn rate_limited_token_service_is_reported_with_its_headers() {
     let pull = run.step("pull");
     assert_eq!(pull["verdict"], "rateLimited");
     assert!(pull.to_string().contains("ratelimit-remaining: 0;w=21600"), "{pull}");
+    golden("token_dockerhub_rate_limited", &run, &bed, "team/app:v1", "alice", "alice-pw-1", &[]);
 }
 
 #[test]
@@ -260,6 +291,11 @@ fn secrets_never_appear_in_any_output() {
         verbose.contains("exchanges") && verbose.contains("sent: basic credential (redacted)"),
         "{verbose}"
     );
+    let names = ["alice_push", "bob_push", "wrong_password_push", "identity_token_bob_push"];
+    for (i, name) in names.iter().enumerate() {
+        diagnose_golden::check_text(&format!("token_spec_verbose_{name}"), &runs[i].1);
+        diagnose_golden::check_json(&format!("token_spec_{name}"), &runs[i + 4].1);
+    }
 }
 
 #[test]
@@ -278,6 +314,7 @@ fn warns_before_the_credential_goes_to_a_realm_on_another_host() {
     let warning = format!("regauth: warning: the credential for {} will be sent to the token service on another host: localhost", bed.registry.host());
     assert!(run.stderr.contains(&warning), "{}", run.stderr);
     assert!(run.stdout.contains("warning    the credential for"), "{}", run.stdout);
+    diagnose_golden::check_text("token_spec_realm_on_another_host", &run);
 }
 
 #[test]
@@ -298,4 +335,6 @@ fn stored_registry_token_is_sent_as_is() {
     assert_eq!(run.code, 5);
     assert!(bed.tokens.log().is_empty(), "asked the token service: {:?}", bed.tokens.log());
     assert!(!run.all_output().contains(&token));
+    let args = ["diagnose", &image, "--json", "--push", "--verbose"];
+    diagnose_golden::check("token_spec_stored_registry_token", &run, &args, None, home.path(), None);
 }
