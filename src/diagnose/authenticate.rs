@@ -1,264 +1,158 @@
 //! The authentication step: Basic straight to the registry, or a pull token from the challenge's realm
-//! (GET with Basic, POST refresh_token for identity tokens), and what a refused token request means.
+//! (GET with Basic, POST refresh_token for identity tokens). Returns what happened and what the pull step
+//! does next; [`Refusal`] says what a refused token request means, for pull and push alike.
 
 use super::classify::{self, Class};
+use super::context::{now_unix, Context, Said, Session};
 use super::hosts::{api_host, is_loopback, same_site};
-use super::probe::{now_unix, Probe, Session};
-use super::pull::limits;
-use super::registries::{self, Problem};
+use super::pull::Pull;
+use super::registries::Problem;
 use super::report::{Finding, Step, Verdict};
-use crate::http::challenge::{Challenge, Scope};
-use crate::http::fetch::{self, Login, TokenOutcome};
+use crate::http::challenge::Scope;
+use crate::http::fetch::{self, TokenOutcome, TokenService};
 use crate::http::jwt::Claims;
-use crate::http::transport::{Auth, Reply};
-use crate::resolve::{Credential, CredentialKind};
+use crate::http::transport::{Auth, Failure, Reply};
+use crate::resolve::CredentialKind;
 use regauth_core::sanitize::one_line;
+use reqwest::Method;
 
-impl Probe {
-    pub(super) fn warn_before_sending(&mut self, target: &str) {
-        if self.credential.is_none() {
-            return;
-        }
-        let Ok(url) = reqwest::Url::parse(target) else { return };
-        let host = url.host_str().unwrap_or_default().to_owned();
-        let registry_host = api_host(&self.registry.host);
-        let registry_host = registry_host
-            .rsplit_once(':')
-            .map_or(registry_host.as_str(), |(h, _)| h)
-            .trim_matches(['[', ']']);
-        if url.scheme() == "http" && !is_loopback(&host) {
-            self.warn(format!("the credential will be sent over plain http to {}", one_line(url.as_str())));
-        }
-        if !same_site(&host, registry_host) {
-            self.warn(format!(
-                "the credential for {} will be sent to the token service on another host: {}",
-                self.registry.host,
-                one_line(&host)
-            ));
-        }
-    }
+pub(super) enum Authentication {
+    /// The registry answered the anonymous request without asking for authentication.
+    NotAsked { index: usize },
+    /// The first answer was 429: authentication never came up.
+    RateLimited,
+    /// 401 without a Basic or Bearer challenge.
+    NoChallenge { index: usize },
+    /// Basic wanted, no credential to send.
+    NoCredential,
+    /// Basic sent; `accepted` is the exchange when the answer was not 401.
+    BasicSent { accepted: Option<usize> },
+    /// A stored registry token, sent as is.
+    RegistryToken,
+    /// The token service issued a pull token.
+    Issued { index: usize, anonymous: bool, details: Vec<String> },
+    /// The token service refused the pull token.
+    Refused(Refusal),
+    /// The token service could not be used.
+    ServiceFailed(Failure),
+}
 
-    /// `challenged` is the exchange whose 401 asked for Basic.
-    pub(super) async fn basic(&mut self, challenged: usize) {
-        let Some(credential) = self.credential.clone() else {
-            self.needs_credential = true;
-            let fix = self.fix(Problem::NoCredential);
-            self.set(Finding::new(Step::Authentication, Verdict::Skipped, "no credential to send"));
-            let summary = format!(
-                "anonymous pull of {} is not allowed: the registry wants Basic authentication",
-                self.repository()
-            );
-            self.set(
-                Finding::new(Step::Pull, Verdict::AuthorizationDenied, summary)
-                    .evidence(Some(challenged))
-                    .fix(fix),
-            );
-            return;
-        };
-        let base = self.base().to_owned();
-        self.warn_before_sending(&base);
-        self.input.observer.step("checking the credential (Basic)");
-        let reply = self.head_manifest(&base, Auth::Basic(&credential.username, &credential.secret)).await;
-        match reply {
-            Ok(reply) => {
-                if reply.status != 401 {
-                    self.set(
-                        Finding::new(
-                            Step::Authentication,
-                            Verdict::Ok,
-                            "the registry accepted the credential (Basic)",
-                        )
-                        .evidence(Some(reply.index)),
-                    );
-                }
-                self.judge_manifest(reply, Session::Basic).await;
-            }
-            Err(f) => self.unreachable(f),
-        }
-    }
+/// What the pull step does after authentication.
+pub(super) enum Next {
+    /// HEAD the manifest with this session.
+    Head { session: Session, claims: Option<Claims> },
+    /// The manifest's answer is already here (made with this session).
+    Judge { reply: Reply, session: Session },
+    /// Authentication decided the pull step (or that it is not reached).
+    Decided(Option<Pull>),
+}
 
-    pub(super) fn login<'a>(&self, credential: &'a Option<Credential>) -> Login<'a> {
-        match credential {
-            None => Login::Anonymous,
-            Some(c) if c.kind == CredentialKind::IdentityToken => {
-                Login::Refresh { username: &c.username, token: &c.secret }
-            }
-            Some(c) => Login::Password { username: &c.username, password: &c.secret },
-        }
-    }
+pub(super) struct Authenticated {
+    pub(super) outcome: Authentication,
+    pub(super) next: Next,
+    pub(super) warnings: Vec<String>,
+}
 
-    pub(super) async fn bearer(&mut self, challenge: Challenge) {
-        let realm = challenge.param("realm").map(str::to_owned);
-        self.registry.realm = realm.clone();
-        self.registry.service = challenge.param("service").map(str::to_owned);
-        if self.input.registry_type.is_none() {
-            self.registry.kind = registries::detect(&self.registry.host, realm.as_deref());
-        }
-        let credential = self.credential.clone();
-        if let Some(c) = credential.as_ref().filter(|c| c.kind == CredentialKind::RegistryToken) {
-            self.set(Finding::new(
-                Step::Authentication,
-                Verdict::Ok,
-                "a registry token is sent as is; the registry's answer judges it",
-            ));
-            let token = c.secret.clone();
-            return self.pull_with(token).await;
-        }
-        if let Some(realm) = &realm {
-            self.warn_before_sending(realm);
-        }
-        self.input.observer.step("asking the token service for a pull token");
-        let scope = Scope::repository(self.repository(), &["pull"]);
-        let outcome = fetch::fetch(&self.transport, &challenge, &[scope], self.login(&credential)).await;
-        match outcome {
-            TokenOutcome::Granted { token, claims, index } => {
-                let mut finding = if credential.is_some() {
-                    Finding::new(
-                        Step::Authentication,
-                        Verdict::Ok,
-                        "the token service accepted the credential and issued a pull token",
-                    )
-                } else {
-                    Finding::new(
-                        Step::Authentication,
-                        Verdict::Skipped,
-                        "no credential: the token service issued an anonymous token",
-                    )
-                };
-                finding =
-                    finding.evidence(Some(index)).detail(token_text(claims.as_ref(), self.repository()));
-                if token.refresh_token.is_some() {
-                    finding = finding.detail("the token service also issued a refresh token (not shown)");
-                }
-                self.set(finding);
-                self.claims = claims;
-                self.pull_with(token.token).await;
-            }
-            TokenOutcome::Refused(reply) => self.token_refused(&reply, Step::Pull),
-            TokenOutcome::Failed(f) => self.set(
-                Finding::new(
-                    Step::Authentication,
-                    Verdict::Network,
-                    format!("the token service could not be used: {}", f.cause),
-                )
-                .evidence(f.index)
-                .fix("Check that the realm in the challenge is reachable from here (proxy, DNS, TLS)."),
-            ),
-        }
+impl Authenticated {
+    fn new(outcome: Authentication, next: Next) -> Authenticated {
+        Authenticated { outcome, next, warnings: Vec::new() }
     }
+}
 
-    /// A token request for `step`'s scope was refused.
-    pub(super) fn token_refused(&mut self, reply: &Reply, step: Step) {
-        let message = one_line(&reply.message());
-        let class = classify::token_refusal(self.registry.kind, reply);
-        let action = if step == Step::Push { "push" } else { "pull" };
-        let denied = if step == Step::Push { Problem::PushDenied } else { Problem::PullDenied };
-        let index = Some(reply.index);
-        let anonymous = self.credential.is_none();
-        match class {
-            Class::RateLimited => {
-                let fix = self.fix(Problem::RateLimited);
-                self.set(
-                    Finding::new(step, Verdict::RateLimited, "the token service is rate limiting")
-                        .detail(limits(reply))
-                        .evidence(index)
-                        .fix(fix),
-                );
-            }
-            Class::NotFound => self.set(
-                Finding::new(
-                    step,
-                    Verdict::Network,
-                    format!("the token service answered 404 at {}: the challenge's realm is wrong", self.registry.realm.as_deref().map(one_line).unwrap_or_default()),
-                )
-                .evidence(index)
-                .fix("The registry's token realm does not serve tokens: ask its administrator to fix the auth.token.realm setting."),
-            ),
-            Class::Server => self.set(
-                Finding::new(
-                    step,
-                    Verdict::Network,
-                    format!("the token service failed: {} {message}", reply.status),
-                )
-                .evidence(index),
-            ),
-            _ if anonymous => {
-                self.needs_credential = true;
-                let fix = self.fix(Problem::NoCredential);
-                self.set(
-                    Finding::new(
-                        step,
-                        Verdict::AuthorizationDenied,
-                        format!("anonymous {action} on {} is not allowed", self.repository()),
-                    )
-                    .detail(format!("token service said: {} {message}", reply.status))
-                    .evidence(index)
-                    .fix(fix),
-                );
-            }
-            Class::Authorization => {
-                let sentence = if classify::is_insufficient_scopes(&message) {
-                    format!("The password is fine: the token service knows this credential, but its token lacks the {action} scope on {}.", self.repository())
-                } else {
-                    format!(
-                        "The token service knows this credential but refuses {action} on {}.",
-                        self.repository()
-                    )
-                };
-                if !self.has(Step::Authentication) || step == Step::Pull {
-                    self.set(
-                        Finding::new(Step::Authentication, Verdict::Ok, sentence.clone()).evidence(index),
-                    );
-                }
-                let fix = self.fix(denied);
-                let mut finding = Finding::new(
-                    step,
-                    Verdict::AuthorizationDenied,
-                    format!("{action} on {} is not allowed for this credential", self.repository()),
-                )
-                .detail(sentence)
-                .detail(format!("token service said: {} {message}", reply.status));
-                if step == Step::Push && classify::is_insufficient_scopes(&message) {
-                    // The seed case: containerd sends the pull and the push scope in one token request.
-                    finding = finding.detail(
-                        "nerdctl, containerd and buildkit ask for pull and push in one token request, so with this token even their pull-time checks fail with 401",
-                    );
-                }
-                self.set(finding.evidence(index).fix(fix));
-            }
-            // After a pull token was issued, a refused push token is about the scope, not the credential.
-            _ if step == Step::Push => {
-                let fix = self.fix(Problem::PushDenied);
-                self.set(
-                    Finding::new(
-                        step,
-                        Verdict::AuthorizationDenied,
-                        format!(
-                            "the token service refuses push on {} to a credential it accepted for pull",
-                            self.repository()
-                        ),
-                    )
-                    .detail(format!("token service said: {} {message}", reply.status))
-                    .evidence(index)
-                    .fix(fix),
-                );
-            }
-            Class::Authentication { expired } => {
-                let fix = self.fix(if expired { Problem::ExpiredCredential } else { Problem::BadCredential });
-                let what = if expired { "the credential has expired" } else { "the credential is wrong" };
-                self.set(
-                    Finding::new(
-                        Step::Authentication,
-                        Verdict::AuthenticationFailed,
-                        format!("the token service rejected the credential: {what}"),
-                    )
-                    .detail(format!("token service said: {} {message}", reply.status))
-                    .evidence(index)
-                    .fix(fix),
-                );
-            }
-        }
+/// Authenticate as the first answer (`reply`, anonymous) asks.
+pub(super) async fn step(ctx: &Context<'_>, reply: Reply) -> Authenticated {
+    let bearer = reply.challenges.iter().any(|c| c.is_bearer());
+    let basic = reply.challenges.iter().any(|c| c.is_basic());
+    let index = reply.index;
+    match reply.status {
+        401 if bearer => bearer_token(ctx).await,
+        401 if basic => basic_auth(ctx, index).await,
+        401 => Authenticated::new(Authentication::NoChallenge { index }, Next::Decided(None)),
+        429 => Authenticated::new(Authentication::RateLimited, Next::Judge { reply, session: Session::None }),
+        _ => Authenticated::new(
+            Authentication::NotAsked { index },
+            Next::Judge { reply, session: Session::None },
+        ),
     }
+}
+
+/// Warnings before the credential goes to `target`: plain http off loopback, or another site.
+fn warnings_before_sending(ctx: &Context<'_>, target: &str) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let Ok(url) = reqwest::Url::parse(target) else { return warnings };
+    if ctx.anonymous() {
+        return warnings;
+    }
+    let host = url.host_str().unwrap_or_default().to_owned();
+    let registry_host = api_host(ctx.host);
+    let registry_host =
+        registry_host.rsplit_once(':').map_or(registry_host.as_str(), |(h, _)| h).trim_matches(['[', ']']);
+    if url.scheme() == "http" && !is_loopback(&host) {
+        warnings.push(format!("the credential will be sent over plain http to {}", one_line(url.as_str())));
+    }
+    if !same_site(&host, registry_host) {
+        warnings.push(format!(
+            "the credential for {} will be sent to the token service on another host: {}",
+            ctx.host,
+            one_line(&host)
+        ));
+    }
+    for w in &warnings {
+        ctx.observer.warn(w);
+    }
+    warnings
+}
+
+/// `challenged` is the exchange whose 401 asked for Basic.
+async fn basic_auth(ctx: &Context<'_>, challenged: usize) -> Authenticated {
+    let Some(credential) = ctx.credential else {
+        let pull = Pull::LoginRequired { index: challenged };
+        return Authenticated::new(Authentication::NoCredential, Next::Decided(Some(pull)));
+    };
+    let warnings = warnings_before_sending(ctx, ctx.base);
+    ctx.observer.step("checking the credential (Basic)");
+    let (outcome, next) = match ctx
+        .manifest(Method::HEAD, Auth::Basic(&credential.username, &credential.secret))
+        .await
+    {
+        Ok(reply) => (
+            Authentication::BasicSent { accepted: (reply.status != 401).then_some(reply.index) },
+            Next::Judge { reply, session: Session::Basic },
+        ),
+        Err(f) => (Authentication::BasicSent { accepted: None }, Next::Decided(Some(Pull::Unreachable(f)))),
+    };
+    Authenticated { outcome, next, warnings }
+}
+
+async fn bearer_token(ctx: &Context<'_>) -> Authenticated {
+    if let Some(c) = ctx.credential.filter(|c| c.kind == CredentialKind::RegistryToken) {
+        let next = Next::Head { session: Session::Bearer(c.secret.clone()), claims: None };
+        return Authenticated::new(Authentication::RegistryToken, next);
+    }
+    let warnings = ctx.realm.map(|realm| warnings_before_sending(ctx, realm)).unwrap_or_default();
+    ctx.observer.step("asking the token service for a pull token");
+    let Some(realm) = ctx.realm else {
+        let failed = Authentication::ServiceFailed(Failure::protocol("the challenge has no realm", None));
+        return Authenticated { outcome: failed, next: Next::Decided(None), warnings };
+    };
+    let scope = Scope::repository(ctx.repository(), &["pull"]);
+    let service = TokenService { realm, service: ctx.service };
+    let (outcome, next) = match fetch::fetch(ctx.transport, service, &[scope], ctx.login()).await {
+        TokenOutcome::Granted { token, claims, index } => {
+            let mut details = vec![token_text(claims.as_ref(), ctx.repository())];
+            if token.refresh_token.is_some() {
+                details.push("the token service also issued a refresh token (not shown)".into());
+            }
+            let issued = Authentication::Issued { index, anonymous: ctx.anonymous(), details };
+            (issued, Next::Head { session: Session::Bearer(token.token), claims })
+        }
+        TokenOutcome::Refused(reply) => {
+            let refusal = Refusal::new(ctx, &reply, Step::Pull);
+            (Authentication::Refused(refusal.clone()), Next::Decided(Some(Pull::TokenRefused(refusal))))
+        }
+        TokenOutcome::Failed(f) => (Authentication::ServiceFailed(f), Next::Decided(None)),
+    };
+    Authenticated { outcome, next, warnings }
 }
 
 fn token_text(claims: Option<&Claims>, repository: &str) -> String {
@@ -270,5 +164,228 @@ fn token_text(claims: Option<&Claims>, repository: &str) -> String {
             c.expires_at.map(|e| format!(", expires in {} s", e - now_unix())).unwrap_or_default()
         ),
         None => "opaque token: judged by the registry's answer".into(),
+    }
+}
+
+impl Authentication {
+    /// The authentication finding, unless a later answer decides it (see [`Pull::authentication_finding`]).
+    pub(super) fn finding(&self, ctx: &Context<'_>) -> Option<Finding> {
+        let step = Step::Authentication;
+        Some(match self {
+            Authentication::NotAsked { index } => Finding::new(
+                step,
+                Verdict::Skipped,
+                "not asked: the registry answered without authentication",
+            )
+            .evidence(Some(*index)),
+            Authentication::RateLimited => {
+                Finding::new(step, Verdict::Skipped, "not reached: the registry is rate limiting")
+            }
+            Authentication::NoChallenge { index } => Finding::new(
+                step,
+                Verdict::AuthenticationFailed,
+                "the registry asks for authentication without a Basic or Bearer challenge",
+            )
+            .evidence(Some(*index)),
+            Authentication::NoCredential => Finding::new(step, Verdict::Skipped, "no credential to send"),
+            Authentication::BasicSent { accepted } => {
+                Finding::new(step, Verdict::Ok, "the registry accepted the credential (Basic)")
+                    .evidence(Some((*accepted)?))
+            }
+            Authentication::RegistryToken => Finding::new(
+                step,
+                Verdict::Ok,
+                "a registry token is sent as is; the registry's answer judges it",
+            ),
+            Authentication::Issued { index, anonymous, details } => {
+                let finding = if *anonymous {
+                    Finding::new(
+                        step,
+                        Verdict::Skipped,
+                        "no credential: the token service issued an anonymous token",
+                    )
+                } else {
+                    Finding::new(
+                        step,
+                        Verdict::Ok,
+                        "the token service accepted the credential and issued a pull token",
+                    )
+                };
+                details.iter().fold(finding.evidence(Some(*index)), |f, d| f.detail(d.clone()))
+            }
+            Authentication::Refused(refusal) => return refusal.authentication_finding(ctx),
+            Authentication::ServiceFailed(f) => Finding::new(
+                step,
+                Verdict::Network,
+                format!("the token service could not be used: {}", f.cause),
+            )
+            .evidence(f.index)
+            .fix("Check that the realm in the challenge is reachable from here (proxy, DNS, TLS)."),
+        })
+    }
+}
+
+/// A token request for the pull or the push scope, refused.
+#[derive(Debug, Clone)]
+pub(super) struct Refusal {
+    /// [`Step::Pull`] or [`Step::Push`]: the scope asked for.
+    step: Step,
+    said: Said,
+    meaning: Meaning,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Meaning {
+    RateLimited,
+    /// 404: the challenge's realm serves no tokens.
+    RealmNotFound,
+    ServiceFailed,
+    /// No credential was sent: log in.
+    Anonymous,
+    /// The credential is known but may not have this scope.
+    Scope {
+        insufficient_scopes: bool,
+    },
+    /// A push token refused to a credential the service accepted for pull.
+    PushAfterPull,
+    BadCredential {
+        expired: bool,
+    },
+}
+
+impl Refusal {
+    pub(super) fn new(ctx: &Context<'_>, reply: &Reply, step: Step) -> Refusal {
+        let said = Said::of(reply);
+        let meaning = match classify::token_refusal(ctx.kind, reply) {
+            Class::RateLimited => Meaning::RateLimited,
+            Class::NotFound => Meaning::RealmNotFound,
+            Class::Server => Meaning::ServiceFailed,
+            _ if ctx.anonymous() => Meaning::Anonymous,
+            Class::Authorization => {
+                Meaning::Scope { insufficient_scopes: classify::is_insufficient_scopes(&said.message) }
+            }
+            // After a pull token was issued, a refused push token is about the scope, not the credential.
+            _ if step == Step::Push => Meaning::PushAfterPull,
+            Class::Authentication { expired } => Meaning::BadCredential { expired },
+        };
+        Refusal { step, said, meaning }
+    }
+
+    pub(super) fn needs_login(&self) -> bool {
+        self.meaning == Meaning::Anonymous
+    }
+
+    fn action(&self) -> &'static str {
+        if self.step == Step::Push {
+            "push"
+        } else {
+            "pull"
+        }
+    }
+
+    /// Why a scope was refused to a known credential.
+    fn scope_sentence(&self, ctx: &Context<'_>, insufficient_scopes: bool) -> String {
+        let (action, repository) = (self.action(), ctx.repository());
+        if insufficient_scopes {
+            format!("The password is fine: the token service knows this credential, but its token lacks the {action} scope on {repository}.")
+        } else {
+            format!("The token service knows this credential but refuses {action} on {repository}.")
+        }
+    }
+
+    /// What the refusal says about the credential: accepted (a pull scope refused), or rejected.
+    pub(super) fn authentication_finding(&self, ctx: &Context<'_>) -> Option<Finding> {
+        let index = Some(self.said.index);
+        match self.meaning {
+            Meaning::Scope { insufficient_scopes } if self.step == Step::Pull => Some(
+                Finding::new(
+                    Step::Authentication,
+                    Verdict::Ok,
+                    self.scope_sentence(ctx, insufficient_scopes),
+                )
+                .evidence(index),
+            ),
+            Meaning::BadCredential { expired } => {
+                let what = if expired { "the credential has expired" } else { "the credential is wrong" };
+                let problem = if expired { Problem::ExpiredCredential } else { Problem::BadCredential };
+                Some(
+                    Finding::new(
+                        Step::Authentication,
+                        Verdict::AuthenticationFailed,
+                        format!("the token service rejected the credential: {what}"),
+                    )
+                    .detail(self.said.token_service_said())
+                    .evidence(index)
+                    .fix(ctx.fix(problem)),
+                )
+            }
+            _ => None,
+        }
+    }
+
+    /// The finding of the step whose scope was asked for.
+    pub(super) fn step_finding(&self, ctx: &Context<'_>) -> Option<Finding> {
+        let (step, said, repository) = (self.step, &self.said, ctx.repository());
+        let index = Some(said.index);
+        let finding = match self.meaning {
+            Meaning::RateLimited => Finding::new(step, Verdict::RateLimited, "the token service is rate limiting")
+                .detail(said.limits.clone())
+                .evidence(index)
+                .fix(ctx.fix(Problem::RateLimited)),
+            Meaning::RealmNotFound => Finding::new(
+                step,
+                Verdict::Network,
+                format!(
+                    "the token service answered 404 at {}: the challenge's realm is wrong",
+                    ctx.realm.map(one_line).unwrap_or_default()
+                ),
+            )
+            .evidence(index)
+            .fix("The registry's token realm does not serve tokens: ask its administrator to fix the auth.token.realm setting."),
+            Meaning::ServiceFailed => Finding::new(
+                step,
+                Verdict::Network,
+                format!("the token service failed: {} {}", said.status, said.message),
+            )
+            .evidence(index),
+            Meaning::Anonymous => Finding::new(
+                step,
+                Verdict::AuthorizationDenied,
+                format!("anonymous {} on {repository} is not allowed", self.action()),
+            )
+            .detail(said.token_service_said())
+            .evidence(index)
+            .fix(ctx.fix(Problem::NoCredential)),
+            Meaning::Scope { insufficient_scopes } => self.scope_finding(ctx, insufficient_scopes),
+            Meaning::PushAfterPull => Finding::new(
+                step,
+                Verdict::AuthorizationDenied,
+                format!("the token service refuses push on {repository} to a credential it accepted for pull"),
+            )
+            .detail(said.token_service_said())
+            .evidence(index)
+            .fix(ctx.fix(Problem::PushDenied)),
+            Meaning::BadCredential { .. } => return None,
+        };
+        Some(finding)
+    }
+
+    fn scope_finding(&self, ctx: &Context<'_>, insufficient_scopes: bool) -> Finding {
+        let action = self.action();
+        let denied = if self.step == Step::Push { Problem::PushDenied } else { Problem::PullDenied };
+        let mut finding = Finding::new(
+            self.step,
+            Verdict::AuthorizationDenied,
+            format!("{action} on {} is not allowed for this credential", ctx.repository()),
+        )
+        .detail(self.scope_sentence(ctx, insufficient_scopes))
+        .detail(self.said.token_service_said());
+        if self.step == Step::Push && insufficient_scopes {
+            // The seed case: containerd sends the pull and the push scope in one token request.
+            finding = finding.detail(
+                "nerdctl, containerd and buildkit ask for pull and push in one token request, so with this token even their pull-time checks fail with 401",
+            );
+        }
+        finding.evidence(Some(self.said.index)).fix(ctx.fix(denied))
     }
 }

@@ -1,20 +1,25 @@
 //! `regauth diagnose`: tell a bad credential (authentication) from a valid credential that may not pull or
 //! push one repository (authorization), with the exchange that proves it and the fix for the registry.
 //!
-//! [`probe`] runs the sequence of registry-auth.md (its steps in `credential`, `authenticate`, `pull`,
-//! `push`), [`classify`] reads each answer, [`registries`] knows
-//! each registry's fixes, [`report`] holds the result that the CLI prints as text or JSON.
+//! [`probe`] drives the sequence of registry-auth.md: each step (`credential`, `reachability`,
+//! `authenticate`, `pull`, `push`) is a function that reads a `context::Context` and returns a typed
+//! outcome, and the driver turns the outcomes into findings. [`classify`] reads each answer, [`registries`]
+//! knows each registry's fixes, [`report`] holds the result that the CLI prints as text or JSON.
 
 mod authenticate;
 pub mod classify;
+mod context;
 mod credential;
 mod hosts;
 pub mod probe;
 mod pull;
 mod push;
+mod reachability;
 pub mod registries;
 pub mod report;
 
-pub use probe::{run, Input, Lookup, Observer};
+pub use context::Observer;
+pub use credential::Lookup;
+pub use probe::{run, Input};
 pub use registries::RegistryType;
 pub use report::{Finding, Report, Step, Verdict};

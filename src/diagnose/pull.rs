@@ -1,251 +1,324 @@
 //! The pull step: HEAD the manifest with the session; on refusal read the body with GET; on 404 read the
 //! tag list at the same time to tell a missing tag from a missing repository.
 
+use super::authenticate::Refusal;
 use super::classify::{self, Class};
-use super::probe::{now_unix, Probe, Session, MANIFEST_ACCEPT};
+use super::context::{now_unix, Context, Said, Session};
 use super::registries::Problem;
 use super::report::{Finding, Step, Verdict};
-use crate::http::transport::{Auth, Reply, Request};
+use crate::http::body;
+use crate::http::jwt::Claims;
+use crate::http::transport::{Failure, Reply, Request};
 use regauth_core::sanitize::one_line;
-use regauth_core::secret::Secret;
 use reqwest::Method;
 
-impl Probe {
-    pub(super) async fn pull_with(&mut self, token: Secret) {
-        self.input.observer.step("checking pull");
-        let base = self.base().to_owned();
-        match self.head_manifest(&base, Auth::Bearer(&token)).await {
-            Ok(reply) => self.judge_manifest(reply, Session::Bearer(token)).await,
-            Err(f) => self.unreachable(f),
-        }
-    }
+pub(super) enum Pull {
+    /// 200: the manifest exists.
+    Exists {
+        digest: String,
+        content_type: String,
+        index: usize,
+    },
+    /// 404, and the tag list answered: the repository exists without this tag.
+    TagMissing {
+        listed: String,
+        body: Said,
+        tags_index: usize,
+    },
+    /// 404, and the tag list could not be read either.
+    ManifestMissing {
+        body: Said,
+        tags: Said,
+    },
+    /// 404, and the tag list is 404 too.
+    RepositoryMissing {
+        body_index: usize,
+        tags: Said,
+    },
+    /// The credential (or anonymous) may not pull; `granted` is what the token allows on the repository.
+    Denied {
+        said: Said,
+        granted: Option<Vec<String>>,
+    },
+    RateLimited(Said),
+    /// An answer regauth cannot place (a 5xx, a 404 after all).
+    Unexpected(Said),
+    /// The registry rejected the credential or token itself: an authentication failure.
+    Rejected(Rejection),
+    /// Basic wanted, no credential: the 401 of `index`.
+    LoginRequired {
+        index: usize,
+    },
+    /// The pull token was refused.
+    TokenRefused(Refusal),
+    Unreachable(Failure),
+}
 
-    /// Judge the answer to a manifest HEAD made with `session`; then push when asked.
-    pub(super) async fn judge_manifest(&mut self, reply: Reply, session: Session) {
-        let basic = matches!(session, Session::Basic);
-        if reply.status == 200 {
-            let digest = reply
-                .header("docker-content-digest")
-                .map(one_line)
-                .unwrap_or_else(|| "no digest header".into());
-            let kind = reply.header("content-type").map(one_line).unwrap_or_default();
-            self.set(
-                Finding::new(
-                    Step::Pull,
-                    Verdict::Ok,
-                    format!("may pull {}: the manifest exists ({digest})", self.input.reference),
-                )
-                .detail(kind)
-                .evidence(Some(reply.index)),
-            );
-            return self.push(session).await;
-        }
-        if reply.status == 404 {
-            return self.not_found(reply, session).await;
-        }
-        // HEAD has no body: read it with GET, for the evidence.
-        let reply = self.get_body(&session, reply).await;
-        match classify::registry_refusal(basic, &reply) {
-            Class::Authentication { expired } => self.registry_rejected(&reply, expired),
-            Class::Authorization => self.pull_denied(&reply),
-            Class::RateLimited => {
-                let fix = self.fix(Problem::RateLimited);
-                self.set(
-                    Finding::new(Step::Pull, Verdict::RateLimited, "the registry is rate limiting")
-                        .detail(limits(&reply))
-                        .evidence(Some(reply.index))
-                        .fix(fix),
-                );
+/// A registry's rejection of the credential or token, with what the token said about its expiry.
+pub(super) struct Rejection {
+    said: Said,
+    /// The registry said "expired".
+    expired_said: bool,
+    /// Seconds since the token expired, and its `exp`, when it has.
+    expired: Option<(i64, i64)>,
+    /// The token was a JWT (its expiry could be read).
+    decoded: bool,
+}
+
+/// The pull step: judge `answer` when authentication already made the request, else HEAD the manifest.
+pub(super) async fn step(
+    ctx: &Context<'_>,
+    session: &Session,
+    claims: Option<&Claims>,
+    answer: Option<Reply>,
+) -> Pull {
+    let reply = match answer {
+        Some(reply) => reply,
+        None => {
+            ctx.observer.step("checking pull");
+            match ctx.manifest(Method::HEAD, ctx.auth(session)).await {
+                Ok(reply) => reply,
+                Err(f) => return Pull::Unreachable(f),
             }
-            Class::NotFound | Class::Server => self.set(
-                Finding::new(
-                    Step::Pull,
-                    Verdict::Network,
-                    format!("the registry answered {}: {}", reply.status, one_line(&reply.message())),
-                )
-                .evidence(Some(reply.index)),
-            ),
         }
+    };
+    if reply.status == 200 {
+        let header = |name| reply.header(name).map(one_line);
+        return Pull::Exists {
+            digest: header("docker-content-digest").unwrap_or_else(|| "no digest header".into()),
+            content_type: header("content-type").unwrap_or_default(),
+            index: reply.index,
+        };
     }
-
-    pub(super) async fn get_body(&self, session: &Session, head: Reply) -> Reply {
-        let r = &self.input.reference;
-        let mut req = Request::new(
-            Method::GET,
-            format!("{}/v2/{}/manifests/{}", self.base(), r.repository, r.manifest_reference()),
-            self.auth_of(session),
-        );
-        req.accept = Some(MANIFEST_ACCEPT);
-        match self.transport.send(req).await {
-            Ok(reply) if reply.status == head.status => reply,
-            _ => head,
-        }
+    if reply.status == 404 {
+        return not_found(ctx, session, reply).await;
     }
-
-    pub(super) fn registry_rejected(&mut self, reply: &Reply, expired_said: bool) {
-        let now = now_unix();
-        let expired_at = self.claims.as_ref().and_then(|c| c.expires_at).filter(|exp| *exp <= now);
-        let expired = expired_said || expired_at.is_some();
-        let what =
-            if expired { "the token has expired" } else { "the registry rejected the credential or token" };
-        let mut finding = Finding::new(Step::Authentication, Verdict::AuthenticationFailed, what);
-        if let Some(exp) = expired_at {
-            finding = finding.detail(format!(
-                "the token expired {} s ago (exp {exp}); check this machine's clock if the token is new",
-                now - exp
-            ));
+    // HEAD has no body: read it with GET, for the evidence.
+    let reply = get_body(ctx, session, reply).await;
+    let said = Said::of(&reply);
+    match classify::registry_refusal(matches!(session, Session::Basic), &reply) {
+        Class::Authentication { expired } => Pull::Rejected(Rejection::new(said, expired, claims)),
+        Class::Authorization => {
+            Pull::Denied { said, granted: claims.map(|c| c.actions_on(ctx.repository())) }
         }
-        if let Some(e) = reply.challenge_error() {
-            finding = finding.detail(format!("challenge error: {}", one_line(e)));
-        }
-        if !expired && self.claims.is_some() {
-            finding = finding.detail(
-                "the token is not expired by this machine's clock: the registry may not trust the token service's signing key, or the clocks differ",
-            );
-        }
-        let fix = self.fix(if expired { Problem::ExpiredCredential } else { Problem::BadCredential });
-        self.set(
-            finding
-                .detail(format!("registry said: {} {}", reply.status, one_line(&reply.message())))
-                .evidence(Some(reply.index))
-                .fix(fix),
-        );
-    }
-
-    pub(super) fn pull_denied(&mut self, reply: &Reply) {
-        if self.credential.is_none() {
-            self.needs_credential = true;
-        }
-        let problem = if self.credential.is_none() { Problem::NoCredential } else { Problem::PullDenied };
-        let fix = self.fix(problem);
-        let who = if self.credential.is_none() { "anonymous" } else { "this credential" };
-        let mut finding = Finding::new(
-            Step::Pull,
-            Verdict::AuthorizationDenied,
-            format!("{who} may not pull {} (action pull)", self.repository()),
-        )
-        .detail(format!("registry said: {} {}", reply.status, one_line(&reply.message())))
-        .detail("registries answer the same for a repository that does not exist or is hidden: check the name too")
-        .evidence(Some(reply.index))
-        .fix(fix);
-        if let Some(e) = reply.challenge_error() {
-            finding = finding.detail(format!("challenge error: {}", one_line(e)));
-        }
-        if let Some(c) = &self.claims {
-            finding = finding.detail(format!(
-                "the token grants {:?} on {}",
-                c.actions_on(self.repository()),
-                self.repository()
-            ));
-        }
-        self.set(finding);
-    }
-
-    /// A 404: read the body and the tag list at once to tell a missing tag from a missing repository.
-    pub(super) async fn not_found(&mut self, head: Reply, session: Session) {
-        let tags_url = format!("{}/v2/{}/tags/list?n=5", self.base(), self.repository());
-        let (body, tags) = tokio::join!(
-            self.get_body(&session, head),
-            self.transport.send(Request::new(Method::GET, tags_url, self.auth_of(&session)))
-        );
-        let reference = self.input.reference.manifest_reference().to_owned();
-        match tags {
-            Ok(tags) if tags.status == 200 => {
-                let listed = tag_list(&tags.body);
-                let finding = if self.input.push {
-                    Finding::new(
-                        Step::Pull,
-                        Verdict::Ok,
-                        format!(
-                            "may pull from {}; {reference} does not exist yet (a push creates it)",
-                            self.repository()
-                        ),
-                    )
-                } else {
-                    Finding::new(
-                        Step::Pull,
-                        Verdict::NotFound,
-                        format!("the repository {} exists but has no {reference}", self.repository()),
-                    )
-                    .fix(format!("Check the tag or digest; existing tags include: {listed}"))
-                };
-                self.set(
-                    finding
-                        .detail(format!("registry said: 404 {}", one_line(&body.message())))
-                        .evidence(Some(body.index))
-                        .evidence(Some(tags.index)),
-                );
-                if self.input.push {
-                    self.push(session).await;
-                }
-            }
-            Ok(tags) if tags.status != 404 => self.set(
-                Finding::new(
-                    Step::Pull,
-                    Verdict::NotFound,
-                    format!("{} has no manifest {reference}", self.repository()),
-                )
-                .detail(format!("registry said: 404 {}", one_line(&body.message())))
-                .detail(format!(
-                    "the tag list could not be read ({} {}), so a missing tag and a missing repository look the same",
-                    tags.status,
-                    one_line(&tags.message())
-                ))
-                .evidence(Some(body.index))
-                .evidence(Some(tags.index))
-                .fix(format!("Check the repository name and the tag or digest of {}.", self.input.reference)),
-            ),
-            Ok(tags) => {
-                let mut finding = Finding::new(
-                    Step::Pull,
-                    Verdict::NotFound,
-                    format!(
-                        "the repository {} does not exist (or is hidden from this credential)",
-                        self.repository()
-                    ),
-                )
-                .detail(format!("registry said: {} {}", tags.status, one_line(&tags.message())))
-                .evidence(Some(body.index))
-                .evidence(Some(tags.index))
-                .fix(format!(
-                    "Check the repository name ({}): {} answered that it does not know it.",
-                    self.input.reference.name(),
-                    self.registry.host
-                ));
-                if self.input.push {
-                    finding = finding.detail("push was not probed: asking for a push token can create the repository on some registries (Quay, GitLab)");
-                }
-                self.set(finding);
-            }
-            Err(f) => self.unreachable(f),
-        }
+        Class::RateLimited => Pull::RateLimited(said),
+        Class::NotFound | Class::Server => Pull::Unexpected(said),
     }
 }
 
-pub(super) fn limits(reply: &Reply) -> String {
-    let parts: Vec<String> =
-        ["ratelimit-limit", "ratelimit-remaining", "docker-ratelimit-source", "retry-after"]
-            .iter()
-            .filter_map(|h| reply.header(h).map(|v| format!("{h}: {}", one_line(v))))
-            .collect();
-    if parts.is_empty() {
-        "no rate-limit headers".into()
-    } else {
-        parts.join(", ")
+/// The manifest again with GET, for the body a HEAD lacks; the HEAD's answer when GET answers otherwise.
+async fn get_body(ctx: &Context<'_>, session: &Session, head: Reply) -> Reply {
+    match ctx.manifest(Method::GET, ctx.auth(session)).await {
+        Ok(reply) if reply.status == head.status => reply,
+        _ => head,
+    }
+}
+
+/// A 404: read the body and the tag list at once to tell a missing tag from a missing repository.
+async fn not_found(ctx: &Context<'_>, session: &Session, head: Reply) -> Pull {
+    let tags_url = format!("{}/v2/{}/tags/list?n=5", ctx.base, ctx.repository());
+    let (body, tags) = tokio::join!(
+        get_body(ctx, session, head),
+        ctx.transport.send(Request::new(Method::GET, tags_url, ctx.auth(session)))
+    );
+    match tags {
+        Ok(tags) if tags.status == 200 => {
+            Pull::TagMissing { listed: tag_list(&tags.body), body: Said::of(&body), tags_index: tags.index }
+        }
+        Ok(tags) if tags.status != 404 => {
+            Pull::ManifestMissing { body: Said::of(&body), tags: Said::of(&tags) }
+        }
+        Ok(tags) => Pull::RepositoryMissing { body_index: body.index, tags: Said::of(&tags) },
+        Err(f) => Pull::Unreachable(f),
     }
 }
 
 fn tag_list(body: &[u8]) -> String {
-    let tags: Vec<String> = serde_json::from_slice::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| v.get("tags")?.as_array().cloned())
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|t| t.as_str().map(one_line))
-        .collect();
+    let tags: Vec<String> = body::tags(body).iter().map(|t| one_line(t)).collect();
     if tags.is_empty() {
         "none".into()
     } else {
         tags.join(", ")
     }
+}
+
+impl Rejection {
+    fn new(said: Said, expired_said: bool, claims: Option<&Claims>) -> Rejection {
+        let now = now_unix();
+        let expired = claims.and_then(|c| c.expires_at).filter(|exp| *exp <= now).map(|exp| (now - exp, exp));
+        Rejection { said, expired_said, expired, decoded: claims.is_some() }
+    }
+
+    fn finding(&self, ctx: &Context<'_>) -> Finding {
+        let expired = self.expired_said || self.expired.is_some();
+        let what =
+            if expired { "the token has expired" } else { "the registry rejected the credential or token" };
+        let mut finding = Finding::new(Step::Authentication, Verdict::AuthenticationFailed, what);
+        if let Some((ago, exp)) = self.expired {
+            finding = finding.detail(format!(
+                "the token expired {ago} s ago (exp {exp}); check this machine's clock if the token is new"
+            ));
+        }
+        if let Some(detail) = self.said.challenge_detail() {
+            finding = finding.detail(detail);
+        }
+        if !expired && self.decoded {
+            finding = finding.detail(
+                "the token is not expired by this machine's clock: the registry may not trust the token service's signing key, or the clocks differ",
+            );
+        }
+        let problem = if expired { Problem::ExpiredCredential } else { Problem::BadCredential };
+        finding.detail(self.said.registry_said()).evidence(Some(self.said.index)).fix(ctx.fix(problem))
+    }
+}
+
+impl Pull {
+    /// Whether the push step follows (pull proved the repository exists).
+    pub(super) fn leads_to_push(&self) -> bool {
+        matches!(self, Pull::Exists { .. } | Pull::TagMissing { .. })
+    }
+
+    /// A registry that refused anonymous access: the credential step names the missing login.
+    pub(super) fn needs_login(&self, ctx: &Context<'_>) -> bool {
+        match self {
+            Pull::LoginRequired { .. } => true,
+            Pull::Denied { .. } => ctx.anonymous(),
+            Pull::TokenRefused(refusal) => refusal.needs_login(),
+            _ => false,
+        }
+    }
+
+    /// The registry's answer decides authentication after all when it rejected the credential.
+    pub(super) fn authentication_finding(&self, ctx: &Context<'_>) -> Option<Finding> {
+        match self {
+            Pull::Rejected(rejection) => Some(rejection.finding(ctx)),
+            _ => None,
+        }
+    }
+
+    pub(super) fn finding(&self, ctx: &Context<'_>) -> Option<Finding> {
+        let repository = ctx.repository();
+        Some(match self {
+            Pull::Exists { digest, content_type, index } => Finding::new(
+                Step::Pull,
+                Verdict::Ok,
+                format!("may pull {}: the manifest exists ({digest})", ctx.reference),
+            )
+            .detail(content_type.clone())
+            .evidence(Some(*index)),
+            Pull::TagMissing { listed, body, tags_index } => tag_missing(ctx, listed, body, *tags_index),
+            Pull::ManifestMissing { body, tags } => missing_manifest(ctx, body, tags),
+            Pull::RepositoryMissing { body_index, tags } => missing_repository(ctx, *body_index, tags),
+            Pull::Denied { said, granted } => denied(ctx, said, granted.as_deref()),
+            Pull::RateLimited(said) => {
+                Finding::new(Step::Pull, Verdict::RateLimited, "the registry is rate limiting")
+                    .detail(said.limits.clone())
+                    .evidence(Some(said.index))
+                    .fix(ctx.fix(Problem::RateLimited))
+            }
+            Pull::Unexpected(said) => Finding::new(
+                Step::Pull,
+                Verdict::Network,
+                format!("the registry answered {}: {}", said.status, said.message),
+            )
+            .evidence(Some(said.index)),
+            Pull::LoginRequired { index } => Finding::new(
+                Step::Pull,
+                Verdict::AuthorizationDenied,
+                format!(
+                    "anonymous pull of {repository} is not allowed: the registry wants Basic authentication"
+                ),
+            )
+            .evidence(Some(*index))
+            .fix(ctx.fix(Problem::NoCredential)),
+            Pull::TokenRefused(refusal) => return refusal.step_finding(ctx),
+            Pull::Rejected(_) | Pull::Unreachable(_) => return None,
+        })
+    }
+}
+
+fn tag_missing(ctx: &Context<'_>, listed: &str, body: &Said, tags_index: usize) -> Finding {
+    let (repository, reference) = (ctx.repository(), ctx.reference.manifest_reference());
+    let finding = if ctx.push {
+        Finding::new(
+            Step::Pull,
+            Verdict::Ok,
+            format!("may pull from {repository}; {reference} does not exist yet (a push creates it)"),
+        )
+    } else {
+        Finding::new(
+            Step::Pull,
+            Verdict::NotFound,
+            format!("the repository {repository} exists but has no {reference}"),
+        )
+        .fix(format!("Check the tag or digest; existing tags include: {listed}"))
+    };
+    finding
+        .detail(format!("registry said: 404 {}", body.message))
+        .evidence(Some(body.index))
+        .evidence(Some(tags_index))
+}
+
+fn missing_manifest(ctx: &Context<'_>, body: &Said, tags: &Said) -> Finding {
+    Finding::new(
+        Step::Pull,
+        Verdict::NotFound,
+        format!("{} has no manifest {}", ctx.repository(), ctx.reference.manifest_reference()),
+    )
+    .detail(format!("registry said: 404 {}", body.message))
+    .detail(format!(
+        "the tag list could not be read ({} {}), so a missing tag and a missing repository look the same",
+        tags.status, tags.message
+    ))
+    .evidence(Some(body.index))
+    .evidence(Some(tags.index))
+    .fix(format!("Check the repository name and the tag or digest of {}.", ctx.reference))
+}
+
+fn missing_repository(ctx: &Context<'_>, body_index: usize, tags: &Said) -> Finding {
+    let finding = Finding::new(
+        Step::Pull,
+        Verdict::NotFound,
+        format!("the repository {} does not exist (or is hidden from this credential)", ctx.repository()),
+    )
+    .detail(tags.registry_said())
+    .evidence(Some(body_index))
+    .evidence(Some(tags.index))
+    .fix(format!(
+        "Check the repository name ({}): {} answered that it does not know it.",
+        ctx.reference.name(),
+        ctx.host
+    ));
+    if ctx.push {
+        finding.detail("push was not probed: asking for a push token can create the repository on some registries (Quay, GitLab)")
+    } else {
+        finding
+    }
+}
+
+fn denied(ctx: &Context<'_>, said: &Said, granted: Option<&[String]>) -> Finding {
+    let repository = ctx.repository();
+    let (who, problem) = if ctx.anonymous() {
+        ("anonymous", Problem::NoCredential)
+    } else {
+        ("this credential", Problem::PullDenied)
+    };
+    let mut finding = Finding::new(
+        Step::Pull,
+        Verdict::AuthorizationDenied,
+        format!("{who} may not pull {repository} (action pull)"),
+    )
+    .detail(said.registry_said())
+    .detail(
+        "registries answer the same for a repository that does not exist or is hidden: check the name too",
+    )
+    .evidence(Some(said.index))
+    .fix(ctx.fix(problem));
+    if let Some(detail) = said.challenge_detail() {
+        finding = finding.detail(detail);
+    }
+    if let Some(granted) = granted {
+        finding = finding.detail(format!("the token grants {granted:?} on {repository}"));
+    }
+    finding
 }

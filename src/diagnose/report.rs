@@ -4,7 +4,8 @@
 use super::registries::RegistryType;
 use crate::exit::Exit;
 use crate::http::transport::Exchange;
-use crate::resolve::CredentialKind;
+use crate::resolve::{CredentialKind, Source};
+use regauth_core::registry::Client;
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -134,18 +135,43 @@ pub struct RegistryInfo {
 }
 
 /// Where the credential came from; never the secret.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CredentialInfo {
-    /// `client`, `stdin`, `anonymous`.
-    pub origin: String,
-    pub client: Option<String>,
+    pub origin: Origin,
+    pub client: Option<Client>,
     pub username: Option<String>,
     pub kind: Option<CredentialKind>,
     pub file: Option<PathBuf>,
     pub key: Option<String>,
     /// `credHelpers`, `credsStore`, `auths`, ...
-    pub source: Option<String>,
+    pub source: Option<Source>,
+}
+
+impl CredentialInfo {
+    pub fn new(origin: Origin) -> CredentialInfo {
+        CredentialInfo {
+            origin,
+            client: None,
+            username: None,
+            kind: None,
+            file: None,
+            key: None,
+            source: None,
+        }
+    }
+}
+
+/// How the credential was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// What a client (`--client`) would send.
+    Client,
+    /// `--password-stdin` or `--identity-token-stdin`.
+    Stdin,
+    /// `--anonymous`.
+    Anonymous,
 }
 
 #[derive(Debug, Clone, Serialize)]

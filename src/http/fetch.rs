@@ -2,7 +2,7 @@
 //! OAuth2 POST `refresh_token` grant when an identity token is stored, falling back to GET when the token
 //! server does not take POST (GitLab answers 404).
 
-use super::challenge::{Challenge, Scope};
+use super::challenge::Scope;
 use super::jwt::{self, Claims};
 use super::token::TokenResponse;
 use super::transport::{Auth, Failure, Reply, Request, Transport};
@@ -30,17 +30,21 @@ pub enum TokenOutcome {
     Failed(Failure),
 }
 
-/// Ask `challenge`'s realm for a token covering `scopes`.
+/// Where tokens come from: a Bearer challenge's `realm` and `service`.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenService<'a> {
+    pub realm: &'a str,
+    pub service: Option<&'a str>,
+}
+
+/// Ask the token service for a token covering `scopes`.
 pub async fn fetch(
     transport: &Transport,
-    challenge: &Challenge,
+    endpoint: TokenService<'_>,
     scopes: &[Scope],
     login: Login<'_>,
 ) -> TokenOutcome {
-    let Some(realm) = challenge.param("realm") else {
-        return TokenOutcome::Failed(Failure { cause: "the challenge has no realm".into(), index: None });
-    };
-    let service = challenge.param("service");
+    let TokenService { realm, service } = endpoint;
     let scope_texts: Vec<String> = scopes.iter().map(Scope::to_string).collect();
     let result = match login {
         Login::Refresh { username, token } => {
@@ -83,7 +87,7 @@ pub async fn fetch(
             }
             TokenOutcome::Granted { token, claims, index: reply.index }
         }
-        Err(e) => TokenOutcome::Failed(Failure { cause: e.to_string(), index: Some(reply.index) }),
+        Err(e) => TokenOutcome::Failed(Failure::protocol(e.to_string(), Some(reply.index))),
     }
 }
 
@@ -97,7 +101,7 @@ async fn get(
 ) -> Result<Reply, Failure> {
     let mut url = match reqwest::Url::parse(realm) {
         Ok(url) => url,
-        Err(e) => return Err(Failure { cause: format!("the realm is not a URL: {e}"), index: None }),
+        Err(e) => return Err(Failure::protocol(format!("the realm is not a URL: {e}"), None)),
     };
     {
         let mut query = url.query_pairs_mut();
@@ -123,22 +127,21 @@ async fn post_refresh(
     scopes: &[String],
     token: &Secret,
 ) -> Result<Reply, Failure> {
-    let mut form = reqwest::Url::parse("http://form.invalid/").expect("static URL");
-    {
-        let mut pairs = form.query_pairs_mut();
-        pairs.append_pair("grant_type", "refresh_token");
-        pairs.append_pair("refresh_token", token.expose());
-        pairs.append_pair("client_id", CLIENT_ID);
-        pairs.append_pair("access_type", "offline");
-        if let Some(s) = service {
-            pairs.append_pair("service", s);
-        }
-        if !scopes.is_empty() {
-            pairs.append_pair("scope", &scopes.join(" "));
-        }
+    let joined = scopes.join(" ");
+    let mut form = vec![
+        ("grant_type", "refresh_token"),
+        ("refresh_token", token.expose()),
+        ("client_id", CLIENT_ID),
+        ("access_type", "offline"),
+    ];
+    if let Some(s) = service {
+        form.push(("service", s));
+    }
+    if !scopes.is_empty() {
+        form.push(("scope", &joined));
     }
     let mut req = Request::new(Method::POST, realm, Auth::None);
-    req.form = form.query().map(str::to_owned);
+    req.form = Some(form);
     req.refresh = true;
     req.scopes_asked = scopes.to_vec();
     transport.send(req).await

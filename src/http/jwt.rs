@@ -2,8 +2,9 @@
 //! was granted (`access`) and when it expires, to explain a refusal. Opaque tokens (GHCR) decode to `None`
 //! and are judged by probing.
 
+use super::body::{is_object, items, value, Lenient};
 use base64::Engine;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Claims {
@@ -34,6 +35,38 @@ impl Claims {
     }
 }
 
+/// The payload as sent: standard claims and distribution's `access`.
+#[derive(Deserialize)]
+struct Payload {
+    iss: Option<Lenient<String>>,
+    sub: Option<Lenient<String>>,
+    aud: Option<Lenient<Audience>>,
+    exp: Option<Lenient<serde_json::Number>>,
+    nbf: Option<Lenient<serde_json::Number>>,
+    access: Option<Lenient<Vec<Lenient<AccessEntry>>>>,
+}
+
+/// `aud` is one string or a list of them.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Audience {
+    One(String),
+    Many(Vec<Lenient<String>>),
+}
+
+#[derive(Deserialize)]
+struct AccessEntry {
+    #[serde(rename = "type")]
+    kind: String,
+    name: String,
+    actions: Option<Lenient<Vec<Lenient<String>>>>,
+}
+
+/// A NumericDate: seconds, whole or not.
+fn seconds(n: serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| n.as_f64().map(|f| f as i64))
+}
+
 /// The claims of a compact JWS, or `None` when the token is not one.
 pub fn decode(token: &str) -> Option<Claims> {
     let mut parts = token.split('.');
@@ -43,38 +76,25 @@ pub fn decode(token: &str) -> Option<Claims> {
     }
     let bytes =
         base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
-    let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    let object = value.as_object()?;
-    let text = |k: &str| object.get(k).and_then(|v| v.as_str()).map(str::to_owned);
-    let number = |k: &str| object.get(k).and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)));
-    let audience = text("aud").or_else(|| {
-        object.get("aud")?.as_array()?.iter().filter_map(|v| v.as_str()).next().map(str::to_owned)
+    if !is_object(&bytes) {
+        return None;
+    }
+    let payload: Payload = serde_json::from_slice(&bytes).ok()?;
+    let audience = value(payload.aud).and_then(|aud| match aud {
+        Audience::One(a) => Some(a),
+        Audience::Many(list) => list.into_iter().find_map(Lenient::get),
     });
-    let access = object
-        .get("access")
-        .and_then(|v| v.as_array())
-        .map(|items| items.iter().filter_map(access_entry).collect())
-        .unwrap_or_default();
+    let access = items(payload.access)
+        .into_iter()
+        .map(|a| Access { kind: a.kind, name: a.name, actions: items(a.actions) })
+        .collect();
     Some(Claims {
-        issuer: text("iss"),
-        subject: text("sub"),
+        issuer: value(payload.iss),
+        subject: value(payload.sub),
         audience,
-        expires_at: number("exp"),
-        not_before: number("nbf"),
+        expires_at: value(payload.exp).and_then(seconds),
+        not_before: value(payload.nbf).and_then(seconds),
         access,
-    })
-}
-
-fn access_entry(value: &serde_json::Value) -> Option<Access> {
-    let object = value.as_object()?;
-    Some(Access {
-        kind: object.get("type")?.as_str()?.to_owned(),
-        name: object.get("name")?.as_str()?.to_owned(),
-        actions: object
-            .get("actions")
-            .and_then(|a| a.as_array())
-            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
-            .unwrap_or_default(),
     })
 }
 
@@ -107,5 +127,20 @@ mod tests {
             assert_eq!(decode(token), None, "{token}");
         }
         assert_eq!(decode(&jwt(r#"{"aud":["a","b"]}"#)).unwrap().audience.as_deref(), Some("a"));
+        assert_eq!(decode(&jwt(r#"{"aud":[1,"b"]}"#)).unwrap().audience.as_deref(), Some("b"));
+        assert_eq!(decode(&jwt("[1]")), None, "a payload that is not an object");
+    }
+
+    #[test]
+    fn fields_of_another_type_count_as_absent() {
+        let c = decode(&jwt(
+            r#"{"sub":5,"exp":1.5e3,"nbf":"soon","access":[{"type":"repository","name":"a","actions":["pull",3]},{"name":"no type"},7]}"#,
+        ))
+        .unwrap();
+        assert_eq!(c.subject, None);
+        assert_eq!(c.expires_at, Some(1500));
+        assert_eq!(c.not_before, None);
+        assert_eq!(c.access.len(), 1);
+        assert_eq!(c.actions_on("a"), vec!["pull"]);
     }
 }

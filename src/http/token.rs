@@ -1,7 +1,9 @@
 //! Token endpoint responses: `token` and/or `access_token`, `expires_in`, `issued_at`, `refresh_token`
 //! (distribution docs/spec/auth/token.md and oauth.md).
 
+use super::body::{is_object, value, Lenient};
 use regauth_core::secret::Secret;
+use serde::Deserialize;
 
 /// The default lifetime when `expires_in` is missing or not positive, per the token spec.
 pub const DEFAULT_EXPIRES_IN: u64 = 60;
@@ -23,24 +25,39 @@ pub enum TokenResponseError {
     NoToken,
 }
 
+/// The body as sent; the secrets in it become [`Secret`]s at once.
+#[derive(Deserialize)]
+struct Body {
+    token: Option<Lenient<String>>,
+    access_token: Option<Lenient<String>>,
+    expires_in: Option<Lenient<serde_json::Number>>,
+    issued_at: Option<Lenient<String>>,
+    refresh_token: Option<Lenient<String>>,
+}
+
+/// `expires_in`: whole seconds, or a fraction some servers send (a JSON number either way; serde_json's
+/// exact numbers are read through [`serde_json::Number`]).
+fn lifetime(n: serde_json::Number) -> Option<u64> {
+    n.as_u64().or_else(|| n.as_f64().filter(|f| *f >= 1.0).map(|f| f as u64))
+}
+
 impl TokenResponse {
     /// Parse a 200 body. Unknown fields are ignored; wrong types count as absent.
     pub fn parse(body: &[u8]) -> Result<TokenResponse, TokenResponseError> {
-        let value: serde_json::Value =
-            serde_json::from_slice(body).map_err(|_| TokenResponseError::NotAnObject)?;
-        let object = value.as_object().ok_or(TokenResponseError::NotAnObject)?;
-        let text = |key: &str| object.get(key).and_then(|v| v.as_str()).filter(|s| !s.is_empty());
-        let token = text("token").or_else(|| text("access_token")).ok_or(TokenResponseError::NoToken)?;
-        let expires_in = object
-            .get("expires_in")
-            .and_then(|v| v.as_u64().or_else(|| v.as_f64().filter(|f| *f >= 1.0).map(|f| f as u64)))
-            .filter(|n| *n > 0)
-            .unwrap_or(DEFAULT_EXPIRES_IN);
+        if !is_object(body) {
+            return Err(TokenResponseError::NotAnObject);
+        }
+        let body: Body = serde_json::from_slice(body).map_err(|_| TokenResponseError::NotAnObject)?;
+        let text = |field: Option<Lenient<String>>| value(field).filter(|s| !s.is_empty());
+        let token =
+            text(body.token).or_else(|| text(body.access_token)).ok_or(TokenResponseError::NoToken)?;
+        let expires_in =
+            value(body.expires_in).and_then(lifetime).filter(|n| *n > 0).unwrap_or(DEFAULT_EXPIRES_IN);
         Ok(TokenResponse {
             token: Secret::new(token),
             expires_in,
-            issued_at: text("issued_at").map(str::to_owned),
-            refresh_token: text("refresh_token").map(Secret::new),
+            issued_at: text(body.issued_at),
+            refresh_token: text(body.refresh_token).map(Secret::new),
         })
     }
 }

@@ -1,6 +1,7 @@
 //! The HTTP client regauth probes with: TLS roots like docker, proxies from the environment, and a log of
 //! every exchange (secrets redacted, untrusted text sanitised) that the report shows as evidence.
 
+use super::body::error_message;
 use super::challenge::{self, Challenge};
 use regauth_core::sanitize::for_terminal;
 use regauth_core::secret::{redact_all, Secret};
@@ -40,6 +41,29 @@ pub enum AuthSent {
     Basic,
     Bearer,
     RefreshToken,
+}
+
+impl AuthSent {
+    /// As in the JSON report.
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthSent::None => "none",
+            AuthSent::Basic => "basic",
+            AuthSent::Bearer => "bearer",
+            AuthSent::RefreshToken => "refreshToken",
+        }
+    }
+}
+
+/// The HTTP client could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    #[error("cannot read CA file {}: {source}", path.display())]
+    CaFileUnreadable { path: PathBuf, source: std::io::Error },
+    #[error("CA file {} is not PEM: {source}", path.display())]
+    CaFileNotPem { path: PathBuf, source: reqwest::Error },
+    #[error("{}", cause_chain(.0))]
+    Client(reqwest::Error),
 }
 
 /// One request and its answer, as evidence.
@@ -90,23 +114,82 @@ impl Reply {
     }
 }
 
-/// A request that got no answer.
+/// A request that got no usable answer.
 #[derive(Debug, Clone)]
 pub struct Failure {
+    pub kind: FailureKind,
+    /// The error and its sources, sanitised and redacted, for people.
     pub cause: String,
     /// The exchange, when a request was sent.
     pub index: Option<usize>,
 }
 
+/// What kind of failure, read from the error's source chain (never from its text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// Nothing listens on that port.
+    Refused,
+    /// The server's certificate was not accepted.
+    Certificate,
+    /// Another TLS failure (a plain-http server answering a TLS hello lands here).
+    Tls,
+    TimedOut,
+    /// Any other network failure (DNS, reset, proxy).
+    Network,
+    /// An answer or a URL regauth cannot use (no realm, a realm that is not a URL, a token body without a token).
+    Protocol,
+}
+
 impl Failure {
+    /// A failure before or after the exchange that is not a network failure.
+    pub fn protocol(cause: impl Into<String>, index: Option<usize>) -> Failure {
+        Failure { kind: FailureKind::Protocol, cause: cause.into(), index }
+    }
+
     pub fn is_certificate(&self) -> bool {
-        let c = self.cause.to_ascii_lowercase();
-        c.contains("certificate") || c.contains("unknownissuer") || c.contains("notvalidforname")
+        self.kind == FailureKind::Certificate
     }
 
     pub fn is_refused(&self) -> bool {
-        let c = self.cause.to_ascii_lowercase();
-        c.contains("connection refused") || c.contains("os error 111")
+        self.kind == FailureKind::Refused
+    }
+}
+
+/// Classify a failed request by walking its source chain down to the I/O and TLS errors.
+fn failure_kind(err: &reqwest::Error) -> FailureKind {
+    let found = chain_kind(err);
+    match found {
+        Some(kind) => kind,
+        None if err.is_timeout() => FailureKind::TimedOut,
+        None => FailureKind::Network,
+    }
+}
+
+/// The first TLS error or telling I/O error kind in `err` and its sources. An `io::Error`'s `source()`
+/// skips the error it wraps (and TLS errors arrive wrapped in one or two of them), so that is followed too.
+fn chain_kind(err: &(dyn std::error::Error + 'static)) -> Option<FailureKind> {
+    if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+        return Some(tls_kind(tls));
+    }
+    if let Some(io) = err.downcast_ref::<std::io::Error>() {
+        if let Some(kind) = io.get_ref().and_then(|inner| chain_kind(inner)) {
+            return Some(kind);
+        }
+        match io.kind() {
+            std::io::ErrorKind::ConnectionRefused => return Some(FailureKind::Refused),
+            std::io::ErrorKind::TimedOut => return Some(FailureKind::TimedOut),
+            _ => {}
+        }
+    }
+    err.source().and_then(chain_kind)
+}
+
+fn tls_kind(err: &rustls::Error) -> FailureKind {
+    match err {
+        rustls::Error::InvalidCertificate(_)
+        | rustls::Error::NoCertificatesPresented
+        | rustls::Error::InvalidCertRevocationList(_) => FailureKind::Certificate,
+        _ => FailureKind::Tls,
     }
 }
 
@@ -121,8 +204,8 @@ pub struct Request<'a> {
     pub url: String,
     pub auth: Auth<'a>,
     pub accept: Option<&'a str>,
-    /// A form body (`application/x-www-form-urlencoded`), already encoded.
-    pub form: Option<String>,
+    /// A form body, sent `application/x-www-form-urlencoded`.
+    pub form: Option<Vec<(&'static str, &'a str)>>,
     /// The form carries a refresh token (recorded as such).
     pub refresh: bool,
     pub scopes_asked: Vec<String>,
@@ -150,7 +233,7 @@ pub struct Transport {
 }
 
 impl Transport {
-    pub fn new(tls: &TlsOptions) -> anyhow::Result<Transport> {
+    pub fn new(tls: &TlsOptions) -> Result<Transport, TransportError> {
         let mut builder = reqwest::Client::builder()
             .use_rustls_tls()
             .connect_timeout(Duration::from_secs(10))
@@ -160,14 +243,15 @@ impl Transport {
             .danger_accept_invalid_certs(tls.insecure);
         for file in &tls.ca_files {
             let pem = std::fs::read(file)
-                .map_err(|e| anyhow::anyhow!("cannot read CA file {}: {e}", file.display()))?;
-            for cert in reqwest::Certificate::from_pem_bundle(&pem)
-                .map_err(|e| anyhow::anyhow!("CA file {} is not PEM: {e}", file.display()))?
-            {
+                .map_err(|source| TransportError::CaFileUnreadable { path: file.clone(), source })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|source| TransportError::CaFileNotPem { path: file.clone(), source })?;
+            for cert in certs {
                 builder = builder.add_root_certificate(cert);
             }
         }
-        Ok(Transport { client: builder.build()?, log: Arc::default(), secrets: Arc::default() })
+        let client = builder.build().map_err(TransportError::Client)?;
+        Ok(Transport { client, log: Arc::default(), secrets: Arc::default() })
     }
 
     /// Remember a secret so no evidence ever shows it (credentials, and tokens as they arrive).
@@ -197,21 +281,7 @@ impl Transport {
             (Auth::Basic(..), _) => AuthSent::Basic,
             (Auth::Bearer(_), _) => AuthSent::Bearer,
         };
-        let mut builder = self.client.request(req.method.clone(), &req.url);
-        builder = match req.auth {
-            Auth::None => builder,
-            Auth::Basic(user, secret) => builder.basic_auth(user, Some(secret.expose())),
-            Auth::Bearer(token) => builder.bearer_auth(token.expose()),
-        };
-        if let Some(accept) = req.accept {
-            builder = builder.header(reqwest::header::ACCEPT, accept);
-        }
-        if let Some(form) = req.form {
-            builder =
-                builder.header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(form);
-        } else if req.method == reqwest::Method::POST {
-            builder = builder.header(reqwest::header::CONTENT_LENGTH, "0");
-        }
+        let builder = self.builder(&req);
         let mut exchange = Exchange {
             method: req.method.to_string(),
             url: self.clean(&strip_query_secrets(&req.url), 300),
@@ -244,38 +314,67 @@ impl Transport {
                 };
                 Ok((status, headers, body))
             }
-            Err(err) => Err(cause_chain(&err)),
+            Err(err) => Err((failure_kind(&err), cause_chain(&err))),
         };
         exchange.elapsed_ms = started.elapsed().as_millis() as u64;
         let mut log = self.log.lock().expect("log lock");
         match outcome {
             Ok((status, headers, body)) => {
-                let lines: Vec<&str> = headers
-                    .get_all(reqwest::header::WWW_AUTHENTICATE)
-                    .iter()
-                    .filter_map(|v| v.to_str().ok())
-                    .collect();
-                exchange.status = Some(status);
-                exchange.challenges = lines.iter().map(|l| self.clean(l, 400)).collect();
-                for name in KEPT_HEADERS {
-                    if let Some(v) = headers.get(name).and_then(|v| v.to_str().ok()) {
-                        exchange.headers.insert(name.to_owned(), self.clean(&strip_query_secrets(v), 200));
-                    }
-                }
-                if status >= 400 && !body.is_empty() {
-                    exchange.body = Some(self.clean(String::from_utf8_lossy(&body).trim(), MAX_BODY));
-                }
-                let challenges = challenge::parse_all(lines);
+                let challenges = self.record_answer(&mut exchange, status, &headers, &body);
                 log[index] = exchange;
                 Ok(Reply { status, challenges, headers, body, index })
             }
-            Err(cause) => {
+            Err((kind, cause)) => {
                 let cause = self.clean(&cause, 600);
                 exchange.error = Some(cause.clone());
                 log[index] = exchange;
-                Err(Failure { cause, index: Some(index) })
+                Err(Failure { kind, cause, index: Some(index) })
             }
         }
+    }
+
+    fn builder(&self, req: &Request<'_>) -> reqwest::RequestBuilder {
+        let mut builder = self.client.request(req.method.clone(), &req.url);
+        builder = match req.auth {
+            Auth::None => builder,
+            Auth::Basic(user, secret) => builder.basic_auth(user, Some(secret.expose())),
+            Auth::Bearer(token) => builder.bearer_auth(token.expose()),
+        };
+        if let Some(accept) = req.accept {
+            builder = builder.header(reqwest::header::ACCEPT, accept);
+        }
+        if let Some(form) = &req.form {
+            builder = builder.form(form);
+        } else if req.method == reqwest::Method::POST {
+            builder = builder.header(reqwest::header::CONTENT_LENGTH, "0");
+        }
+        builder
+    }
+
+    /// Fill in the evidence of an answer (cleaned); the answer's challenges, parsed.
+    fn record_answer(
+        &self,
+        exchange: &mut Exchange,
+        status: u16,
+        headers: &reqwest::header::HeaderMap,
+        body: &[u8],
+    ) -> Vec<Challenge> {
+        let lines: Vec<&str> = headers
+            .get_all(reqwest::header::WWW_AUTHENTICATE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        exchange.status = Some(status);
+        exchange.challenges = lines.iter().map(|l| self.clean(l, 400)).collect();
+        for name in KEPT_HEADERS {
+            if let Some(v) = headers.get(name).and_then(|v| v.to_str().ok()) {
+                exchange.headers.insert(name.to_owned(), self.clean(&strip_query_secrets(v), 200));
+            }
+        }
+        if status >= 400 && !body.is_empty() {
+            exchange.body = Some(self.clean(String::from_utf8_lossy(body).trim(), MAX_BODY));
+        }
+        challenge::parse_all(lines)
     }
 
     /// Redact every known secret, then make the text safe for a terminal.
@@ -308,47 +407,32 @@ fn cause_chain(err: &dyn std::error::Error) -> String {
     parts.join(": ")
 }
 
-/// The human part of an error body.
-pub fn error_message(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    if let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) {
-        if let Some(errors) = value.get("errors").and_then(|e| e.as_array()) {
-            let parts: Vec<String> = errors
-                .iter()
-                .map(|e| {
-                    let code = e.get("code").and_then(|c| c.as_str()).unwrap_or_default();
-                    let message = e.get("message").and_then(|c| c.as_str()).unwrap_or_default();
-                    format!("{code} {message}").trim().to_owned()
-                })
-                .collect();
-            return parts.join("; ");
-        }
-        for key in ["details", "detail", "message", "error_description", "error"] {
-            if let Some(s) = value.get(key).and_then(|v| v.as_str()) {
-                return s.to_owned();
-            }
-        }
-    }
-    text.trim().to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn error_messages_from_known_shapes() {
-        let cases = [
+    fn failures_are_classified_from_the_source_chain_not_the_text() {
+        use std::io::{Error, ErrorKind};
+        #[derive(Debug, thiserror::Error)]
+        #[error("tcp connect error")]
+        struct Connect(#[source] Error);
+        let certificate = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        let wrapped = |e: rustls::Error| Error::other(Error::new(ErrorKind::InvalidData, e));
+        let cases: Vec<(Box<dyn std::error::Error + 'static>, Option<FailureKind>)> = vec![
+            (Box::new(wrapped(certificate)), Some(FailureKind::Certificate)),
+            (Box::new(rustls::Error::NoCertificatesPresented), Some(FailureKind::Certificate)),
             (
-                r#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required","detail":[]}]}"#,
-                "UNAUTHORIZED authentication required",
+                Box::new(wrapped(rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType))),
+                Some(FailureKind::Tls),
             ),
-            (r#"{"details":"access token has insufficient scopes"}"#, "access token has insufficient scopes"),
-            (r#"{"error":"access forbidden"}"#, "access forbidden"),
-            ("HTTP Basic: Access denied\n", "HTTP Basic: Access denied"),
+            (Box::new(Connect(Error::from(ErrorKind::ConnectionRefused))), Some(FailureKind::Refused)),
+            (Box::new(Error::from(ErrorKind::TimedOut)), Some(FailureKind::TimedOut)),
+            // Words in a message prove nothing.
+            (Box::new(Error::other("invalid peer certificate: connection refused")), None),
         ];
-        for (body, want) in cases {
-            assert_eq!(error_message(body.as_bytes()), want);
+        for (err, want) in cases {
+            assert_eq!(chain_kind(err.as_ref()), want, "{err:?}");
         }
     }
 

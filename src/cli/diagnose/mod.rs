@@ -151,7 +151,7 @@ pub fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
         Ok(report) => report,
         Err(e) => {
             // A CA file that cannot be used is this machine's configuration, not the registry's.
-            eprintln!("regauth: {}", regauth_core::sanitize::for_terminal(&format!("{e:#}"), 2000));
+            eprintln!("regauth: {}", regauth_core::sanitize::for_terminal(&e.to_string(), 2000));
             return Ok(Exit::LocalConfig);
         }
     };

@@ -97,10 +97,7 @@ fn render_exchange(out: &mut String, report: &Report, index: usize, pad: &str) {
     out.push_str(&format!("{pad}#{} {} {} -> {status} ({} ms)\n", index + 1, e.method, e.url, e.elapsed_ms));
     let more = format!("{pad}   ");
     if !matches!(e.auth, crate::http::transport::AuthSent::None) {
-        out.push_str(&format!(
-            "{more}sent: {} credential (redacted)\n",
-            serde_json::to_value(e.auth).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-        ));
+        out.push_str(&format!("{more}sent: {} credential (redacted)\n", e.auth.name()));
     }
     for c in &e.challenges {
         out.push_str(&format!("{more}www-authenticate: {c}\n"));
