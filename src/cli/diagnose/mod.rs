@@ -1,7 +1,7 @@
 //! `regauth diagnose IMAGE`: is the credential wrong, or may it not pull/push this repository?
 
 use super::client_arg::ClientArg;
-use super::output::{print, print_json, UsageError};
+use super::output::{print_json, UsageError};
 use super::Cli;
 use crate::diagnose::{self, Lookup, RegistryType};
 use crate::exit::Exit;
@@ -158,10 +158,26 @@ pub fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
     if args.json {
         print_json(&report)?;
     } else {
-        let colour = std::io::stdout().is_terminal() && env.get("NO_COLOR").is_none();
-        print(&render(&report, args.verbose, colour))?;
+        // anstream strips the styles off a terminal; NO_COLOR is read from the environment snapshot.
+        let choice = if env.get("NO_COLOR").is_some() {
+            anstream::ColorChoice::Never
+        } else {
+            anstream::ColorChoice::Auto
+        };
+        print_styled(&render(&report, args.verbose), choice)?;
     }
     Ok(report.exit())
+}
+
+/// Like `output::print`, through a stream that keeps or strips the styles as `choice` says.
+fn print_styled(text: &str, choice: anstream::ColorChoice) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = anstream::AutoStream::new(std::io::stdout().lock(), choice);
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn lookup(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Lookup> {

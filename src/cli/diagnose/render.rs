@@ -1,19 +1,21 @@
 //! The human report: one line per step, the evidence of failures, the fix; every exchange with --verbose.
-//! Colours only when asked (a terminal without NO_COLOR).
+//! Verdicts are styled with anstyle; the stream that prints the report (anstream) drops the styles when
+//! colour is off (not a terminal, NO_COLOR).
 
 use crate::diagnose::{Finding, Report, Verdict};
+use anstyle::{AnsiColor, Style};
 
-fn paint(text: &str, verdict: Verdict, colour: bool) -> String {
-    let code = match verdict {
-        Verdict::Ok => "32",
-        Verdict::Skipped => "2",
-        _ => "1;31",
-    };
-    if colour {
-        format!("\x1b[{code}m{text}\x1b[0m")
-    } else {
-        text.to_owned()
+fn style(verdict: Verdict) -> Style {
+    match verdict {
+        Verdict::Ok => Style::new().fg_color(Some(AnsiColor::Green.into())),
+        Verdict::Skipped => Style::new().dimmed(),
+        _ => Style::new().bold().fg_color(Some(AnsiColor::Red.into())),
     }
+}
+
+fn paint(text: &str, verdict: Verdict) -> String {
+    let style = style(verdict);
+    format!("{style}{text}{style:#}")
 }
 
 fn short(verdict: Verdict) -> &'static str {
@@ -29,7 +31,8 @@ fn short(verdict: Verdict) -> &'static str {
     }
 }
 
-pub fn render(report: &Report, verbose: bool, colour: bool) -> String {
+/// The report with styles; print it through an anstream stream, which strips them when colour is off.
+pub fn render(report: &Report, verbose: bool) -> String {
     let r = &report.registry;
     let mut out = format!(
         "image      {}{}\nregistry   {} ({}){}\n\n",
@@ -43,12 +46,12 @@ pub fn render(report: &Report, verbose: bool, colour: bool) -> String {
         out.push_str(&format!("warning    {warning}\n"));
     }
     for finding in &report.steps {
-        render_finding(&mut out, report, finding, verbose, colour);
+        render_finding(&mut out, report, finding, verbose);
     }
     let verdict = report.verdict;
     out.push_str(&format!(
         "\nresult     {} (exit {}); {} request{}\n",
-        paint(verdict.label(), verdict, colour),
+        paint(verdict.label(), verdict),
         report.exit_code,
         report.requests,
         if report.requests == 1 { "" } else { "s" }
@@ -62,10 +65,10 @@ pub fn render(report: &Report, verbose: bool, colour: bool) -> String {
     out
 }
 
-fn render_finding(out: &mut String, report: &Report, f: &Finding, verbose: bool, colour: bool) {
+fn render_finding(out: &mut String, report: &Report, f: &Finding, verbose: bool) {
     out.push_str(&format!(
         "{}{:<15} {}\n",
-        paint(&format!("{:<13}", short(f.verdict)), f.verdict, colour),
+        paint(&format!("{:<13}", short(f.verdict)), f.verdict),
         f.step.name(),
         f.summary
     ));
@@ -116,5 +119,19 @@ fn render_exchange(out: &mut String, report: &Report, index: usize, pad: &str) {
     }
     if let Some(body) = &e.body {
         out.push_str(&format!("{more}body: {body}\n"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn styles_are_stripped_to_the_same_text() {
+        let painted = paint(&format!("{:<13}", "DENIED"), Verdict::AuthorizationDenied);
+        assert_eq!(painted, "\x1b[1m\x1b[31mDENIED       \x1b[0m");
+        let mut plain = anstream::StripStream::new(Vec::new());
+        std::io::Write::write_all(&mut plain, painted.as_bytes()).unwrap();
+        assert_eq!(String::from_utf8(plain.into_inner()).unwrap(), "DENIED       ");
     }
 }
