@@ -1,9 +1,9 @@
 //! The pull step: HEAD the manifest with the session; on refusal read the body with GET; on 404 read the
 //! tag list at the same time to tell a missing tag from a missing repository.
 
-use super::authenticate::Refusal;
 use super::classify::{self, Class};
 use super::context::{now_unix, Context, Said, Session};
+use super::refusal::Refusal;
 use super::registries::Problem;
 use super::report::{Finding, Step, Verdict};
 use crate::http::body;

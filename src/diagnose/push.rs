@@ -2,9 +2,9 @@
 //! `repository:N:pull,push`), an upload session opened and cancelled at once. Nothing is written; no
 //! cross-repository mounts.
 
-use super::authenticate::Refusal;
 use super::classify::{self, Class};
 use super::context::{Context, Said, Session};
+use super::refusal::Refusal;
 use super::registries::Problem;
 use super::report::{Finding, Step, Verdict};
 use crate::http::challenge::Scope;
