@@ -82,7 +82,8 @@ shows every registry the environment provides.
 Each registry host[:port] has one pair of variables, REGAUTH_REGISTRY_<HOST>_USERNAME and \
 REGAUTH_REGISTRY_<HOST>_PASSWORD, where <HOST> is the host upper-cased with \".\" written \"_\", \"-\" \
 written \"__\" and \":\" written \"___\". Docker Hub is DOCKER_IO whichever key a client asks with \
-(https://index.docker.io/v1/, docker.io, index.docker.io). get accepts host, host:port, http(s)://host \
+(https://index.docker.io/v1/, docker.io, index.docker.io, registry-1.docker.io; registry.hub.docker.com \
+is a host of its own, as it is to docker and podman). get accepts host, host:port, http(s)://host \
 and http(s)://host/v1/ or /v2/. Two hosts never share a name: in a host name \".\" and \":\" sit between \
 letters or digits and \"-\" never starts or ends a label, so every run of underscores reads back one way. \
 The port is part of the name (ghcr.io:443 is not ghcr.io); IPv6 literals have no variable.

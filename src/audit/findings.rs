@@ -112,9 +112,11 @@ fn plaintext(stored: &Stored, now: i64, out: &mut Vec<Finding>) {
 
 /// `docker login` / `docker logout` for a key: no argument for Docker Hub.
 fn docker_command(verb: &str, registry: &str) -> String {
-    match regauth_core::registry::key_to_hostname(registry) {
-        "index.docker.io" | "docker.io" | "registry-1.docker.io" => format!("docker {verb}"),
-        host => format!("docker {verb} {host}"),
+    let host = regauth_core::registry::RegistryHost::new(registry);
+    if host.is_docker_hub() {
+        format!("docker {verb}")
+    } else {
+        format!("docker {verb} {host}")
     }
 }
 

@@ -151,8 +151,7 @@ fn scan_env_helper_variables(env: &Environ, inv: &mut Inventory, fingerprint: &i
     for (key, username) in listing {
         let Ok(creds) = store.get(&key) else { continue };
         let info = classify(&creds.username, creds.secret.expose(), creds.is_identity_token());
-        let stem = regauth_core::store::env::host_of_key(&key)
-            .and_then(|h| regauth_core::store::env::variable_stem(&h));
+        let stem = regauth_core::store::env::variable_stem(&key);
         inv.stored.push(Stored {
             location: format!("${}_PASSWORD", stem.unwrap_or_default()),
             registry: key,

@@ -8,6 +8,9 @@ use std::net::Ipv6Addr;
 
 /// Docker Hub's canonical registry name.
 pub const DOCKER_HUB: &str = "docker.io";
+/// The one other name docker's reference grammar reads as Docker Hub. Host text has a longer list:
+/// `registry::DOCKER_HUB_ALIASES`.
+pub const LEGACY_DOCKER_HUB: &str = "index.docker.io";
 /// Longest repository name including the registry (distribution's NameTotalLengthMax).
 pub const MAX_NAME_LEN: usize = 255;
 /// Longest tag.
@@ -138,7 +141,7 @@ fn split_registry(name: &str) -> (String, String) {
     if !is_registry {
         return (DOCKER_HUB.to_owned(), name.to_owned());
     }
-    let registry = if first == "index.docker.io" { DOCKER_HUB } else { first };
+    let registry = if first == LEGACY_DOCKER_HUB { DOCKER_HUB } else { first };
     (registry.to_owned(), rest.to_owned())
 }
 
