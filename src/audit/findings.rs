@@ -122,7 +122,7 @@ fn docker_command(verb: &str, registry: &str) -> String {
 
 fn expired(stored: &Stored, now: i64, out: &mut Vec<Finding>) {
     let Some(exp) = stored.expires_at.filter(|&e| e <= now) else { return };
-    let days = (now - exp) / 86400;
+    let days = time::Duration::seconds(now - exp).whole_days();
     out.push(Finding {
         severity: Severity::Low,
         code: "expired-credential",
