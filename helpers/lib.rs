@@ -1,6 +1,8 @@
 //! regauth-helpers: what the `docker-credential-regauth-*` binaries share: their documentation, written once and rendered
 //! both as `--help` and as the man page, and the `main` that serves one protocol call over a store.
 
+#![warn(unreachable_pub)]
+
 use regauth_core::protocol::{serve, HelperInfo, Store};
 use std::ffi::OsString;
 use std::io::{stdin, stdout};

@@ -9,7 +9,7 @@ use std::fmt;
 pub const DOCKER_HUB_KEY: &str = "https://index.docker.io/v1/";
 
 /// Where Docker Hub's registry API answers.
-pub const DOCKER_HUB_API_HOST: &str = "registry-1.docker.io";
+const DOCKER_HUB_API_HOST: &str = "registry-1.docker.io";
 
 /// Every name that means Docker Hub in host text (a `--registry` value, a config key, a server URL a
 /// client sends), the canonical one first. `registry.hub.docker.com` is not among them: no client folds

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 pub const MAX_INPUT: usize = 64 * 1024;
 
 /// Username that marks the secret as an OAuth identity (refresh) token.
-pub const IDENTITY_TOKEN_USERNAME: &str = "<token>";
+const IDENTITY_TOKEN_USERNAME: &str = "<token>";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credentials {

@@ -14,7 +14,7 @@ pub const LEGACY_DOCKER_HUB: &str = "index.docker.io";
 /// Longest repository name including the registry (distribution's NameTotalLengthMax).
 pub const MAX_NAME_LEN: usize = 255;
 /// Longest tag.
-pub const MAX_TAG_LEN: usize = 128;
+const MAX_TAG_LEN: usize = 128;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {

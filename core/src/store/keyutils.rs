@@ -19,7 +19,7 @@ use linux_keyutils::{Key, KeyError, KeyRing, KeyRingIdentifier, KeySerialId, Key
 use zeroize::Zeroizing;
 
 /// The variable that selects a private description prefix.
-pub const NAMESPACE_VAR: &str = "REGAUTH_KEYUTILS_NAMESPACE";
+const NAMESPACE_VAR: &str = "REGAUTH_KEYUTILS_NAMESPACE";
 
 /// Largest payload of a kernel `user` key.
 const MAX_PAYLOAD: usize = 32767;
@@ -81,7 +81,7 @@ impl Place {
 }
 
 impl KeyutilsStore {
-    /// The store, with the description prefix chosen by [`NAMESPACE_VAR`].
+    /// The store, with the description prefix chosen by `REGAUTH_KEYUTILS_NAMESPACE`.
     pub fn from_environ(env: &Environ) -> KeyutilsStore {
         let prefix = match env.get(NAMESPACE_VAR) {
             None => Ok("regauth:docker-credential:".to_owned()),
