@@ -1,5 +1,6 @@
-//! regauth-helpers: what the `docker-credential-regauth-*` binaries share: their documentation, written once and rendered
-//! both as `--help` and as the man page, and the `main` that serves one protocol call over a store.
+//! regauth-helpers: what the `docker-credential-regauth-*` binaries share: their documentation, written
+//! once and rendered both as `--help` and as the man page, and the `main` that serves one protocol call
+//! over a store.
 
 #![warn(unreachable_pub)]
 
@@ -118,9 +119,11 @@ impl HelperDoc {
                     .value_name("ACTION")
                     .required(true)
                     .value_parser(["store", "get", "erase", "list", "version"])
-                    .help("store: read {\"ServerURL\",\"Username\",\"Secret\"} JSON on stdin and keep it; get: read a \
-                           server URL on stdin, print the JSON; erase: read a server URL, remove it; list: print \
-                           {serverURL: username} JSON; version"),
+                    .help(
+                        "store: read {\"ServerURL\",\"Username\",\"Secret\"} JSON on stdin and keep it; \
+                         get: read a server URL on stdin, print the JSON; erase: read a server URL, remove \
+                         it; list: print {serverURL: username} JSON; version",
+                    ),
             )
             .after_long_help(format!("Environment:\n{}\n\n{EXIT_CODES}", self.environment))
     }

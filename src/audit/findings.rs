@@ -94,10 +94,14 @@ fn plaintext(stored: &Stored, now: i64, out: &mut Vec<Finding>) {
         }
         Some(shadow) => {
             message.push_str(&format!(
-                "; docker asks {} instead, but podman, skopeo and buildah ignore credsStore and still read it",
+                "; docker asks {} instead, but podman, skopeo and buildah ignore credsStore and still \
+                 read it",
                 shadow.helper
             ));
-            format!("{store_it}; for podman and skopeo add a credHelpers entry (`regauth helpers set NAME --registry HOST`)")
+            format!(
+                "{store_it}; for podman and skopeo add a credHelpers entry \
+                 (`regauth helpers set NAME --registry HOST`)"
+            )
         }
         None => store_it,
     };
@@ -221,8 +225,13 @@ fn missing_helpers(inv: &Inventory, out: &mut Vec<Finding>) {
                      logins fail and pulls silently go anonymous"
                 ),
                 fix: match scope.strip_prefix("credHelpers[") {
-                    Some(_) => format!("install docker-credential-{helper}, or remove it: `regauth helpers unset --registry {}`", place_scope),
-                    None => format!("install docker-credential-{helper}, or remove it: `regauth helpers unset`"),
+                    Some(_) => format!(
+                        "install docker-credential-{helper}, or remove it: \
+                         `regauth helpers unset --registry {place_scope}`"
+                    ),
+                    None => {
+                        format!("install docker-credential-{helper}, or remove it: `regauth helpers unset`")
+                    }
                 },
             });
         }

@@ -118,7 +118,8 @@ fn helper_name(raw: &str) -> Result<String, UsageError> {
         Ok(name.to_owned())
     } else {
         Err(UsageError(format!(
-            "{:?} is not a helper name: use letters, digits, '.', '_' and '-' (the part after docker-credential-)",
+            "{:?} is not a helper name: use letters, digits, '.', '_' and '-' \
+             (the part after docker-credential-)",
             one_line(raw)
         )))
     }

@@ -161,13 +161,20 @@ mod tests {
             ("simple string", "server = \"https://r:5000\"\nca = \"/a.crt\"\n", &["/a.crt"]),
             ("no server", "ca = \"extra.pem\"\n", &["extra.pem"]),
             ("array", "ca = [\"b.crt\", \"/c.crt\"] # two\n", &["b.crt", "/c.crt"]),
-            ("multi-line array", "ca = [\n  \"/a.crt\",\n  # comment\n  \"/b.crt\",\n]\n", &["/a.crt", "/b.crt"]),
+            (
+                "multi-line array",
+                "ca = [\n  \"/a.crt\",\n  # note\n  \"/b.crt\",\n]\n",
+                &["/a.crt", "/b.crt"],
+            ),
             ("literal string", "ca = '/etc/ca \"quoted\".crt'\n", &["/etc/ca \"quoted\".crt"]),
             ("literal with backslash", "ca = 'C:\\certs\\ca.crt'\n", &["C:\\certs\\ca.crt"]),
             ("hash inside a string", "ca = \"/a#b.crt\"\n", &["/a#b.crt"]),
             (
                 "mirror section is the mirror's",
-                "server = \"https://r:5000\"\nca = \"/r.crt\"\n[host.\"https://mirror.local\"]\n  ca = \"/m.crt\"\n  capabilities = [\"pull\"]\n",
+                concat!(
+                    "server = \"https://r:5000\"\nca = \"/r.crt\"\n",
+                    "[host.\"https://mirror.local\"]\n  ca = \"/m.crt\"\n  capabilities = [\"pull\"]\n"
+                ),
                 &["/r.crt"],
             ),
             (
@@ -176,14 +183,17 @@ mod tests {
                 &["/own.crt"],
             ),
             ("server elsewhere", "server = \"https://other.example\"\nca = \"/o.crt\"\n", &[]),
-            ("nothing about ca", "server = \"https://r:5000\"\n[host.\"https://r:5000\"]\ncapabilities = [\"pull\"]\n", &[]),
+            ("nothing about ca", "[host.\"https://r:5000\"]\ncapabilities = [\"pull\"]\n", &[]),
             ("empty", "", &[]),
         ];
         for (name, text, want) in ok {
             assert_eq!(hosts_toml_cas(text, "r:5000").unwrap(), *want, "{name}");
         }
         // Docker Hub's directory is docker.io; its API host registry-1.docker.io names the same registry.
-        let hub = "server = \"https://registry-1.docker.io\"\n[host.\"https://registry-1.docker.io\"]\nca = \"/h.crt\"\n";
+        let hub = concat!(
+            "server = \"https://registry-1.docker.io\"\n",
+            "[host.\"https://registry-1.docker.io\"]\nca = \"/h.crt\"\n"
+        );
         assert_eq!(hosts_toml_cas(hub, "docker.io").unwrap(), ["/h.crt"]);
 
         let bad = [

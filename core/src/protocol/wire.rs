@@ -147,7 +147,10 @@ mod tests {
         };
         assert_eq!(
             encode_credentials(&c),
-            "{\"ServerURL\":\"https://index.docker.io/v1/\",\"Username\":\"\\u003ctoken\\u003e\",\"Secret\":\"a\\u0026b\\\"c\"}\n"
+            concat!(
+                "{\"ServerURL\":\"https://index.docker.io/v1/\",",
+                "\"Username\":\"\\u003ctoken\\u003e\",\"Secret\":\"a\\u0026b\\\"c\"}\n"
+            )
         );
         assert_eq!(decode_credentials(encode_credentials(&c).as_bytes()).unwrap(), c);
     }

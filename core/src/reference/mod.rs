@@ -41,13 +41,19 @@ pub enum ReferenceError {
     InvalidPort(String),
     #[error("repository name {0:?} must be lowercase (try {1:?})")]
     Uppercase(String, String),
-    #[error("repository path component {0:?} is not valid: use lowercase letters, digits and single separators . _ __ -")]
+    #[error(
+        "repository path component {0:?} is not valid: use lowercase letters, digits and single \
+         separators . _ __ -"
+    )]
     InvalidComponent(String),
     #[error("repository name is {0} characters long; the limit is {MAX_NAME_LEN}")]
     NameTooLong(usize),
     #[error("tag {0:?} is not valid: up to {MAX_TAG_LEN} letters, digits, _ . - not starting with . or -")]
     InvalidTag(String),
-    #[error("digest {0:?} is not valid: expected ALGORITHM:HEX such as sha256: followed by 64 lowercase hex digits")]
+    #[error(
+        "digest {0:?} is not valid: expected ALGORITHM:HEX such as sha256: followed by 64 lowercase hex \
+         digits"
+    )]
     InvalidDigest(String),
     #[error("digest algorithm {0:?} is not supported (sha256, sha384, sha512)")]
     UnsupportedDigest(String),
