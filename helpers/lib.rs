@@ -1,5 +1,8 @@
-//! regauth-helpers: what the `docker-credential-regauth-*` binaries share: their documentation, written once and rendered
-//! both as `--help` and as the man page, and the `main` that serves one protocol call over a store.
+//! regauth-helpers: what the `docker-credential-regauth-*` binaries share: their documentation, written
+//! once and rendered both as `--help` and as the man page, and the `main` that serves one protocol call
+//! over a store.
+
+#![warn(unreachable_pub)]
 
 use regauth_core::protocol::{serve, HelperInfo, Store};
 use std::ffi::OsString;
@@ -82,7 +85,8 @@ shows every registry the environment provides.
 Each registry host[:port] has one pair of variables, REGAUTH_REGISTRY_<HOST>_USERNAME and \
 REGAUTH_REGISTRY_<HOST>_PASSWORD, where <HOST> is the host upper-cased with \".\" written \"_\", \"-\" \
 written \"__\" and \":\" written \"___\". Docker Hub is DOCKER_IO whichever key a client asks with \
-(https://index.docker.io/v1/, docker.io, index.docker.io). get accepts host, host:port, http(s)://host \
+(https://index.docker.io/v1/, docker.io, index.docker.io, registry-1.docker.io; registry.hub.docker.com \
+is a host of its own, as it is to docker and podman). get accepts host, host:port, http(s)://host \
 and http(s)://host/v1/ or /v2/. Two hosts never share a name: in a host name \".\" and \":\" sit between \
 letters or digits and \"-\" never starts or ends a label, so every run of underscores reads back one way. \
 The port is part of the name (ghcr.io:443 is not ghcr.io); IPv6 literals have no variable.
@@ -115,9 +119,11 @@ impl HelperDoc {
                     .value_name("ACTION")
                     .required(true)
                     .value_parser(["store", "get", "erase", "list", "version"])
-                    .help("store: read {\"ServerURL\",\"Username\",\"Secret\"} JSON on stdin and keep it; get: read a \
-                           server URL on stdin, print the JSON; erase: read a server URL, remove it; list: print \
-                           {serverURL: username} JSON; version"),
+                    .help(
+                        "store: read {\"ServerURL\",\"Username\",\"Secret\"} JSON on stdin and keep it; \
+                         get: read a server URL on stdin, print the JSON; erase: read a server URL, remove \
+                         it; list: print {serverURL: username} JSON; version",
+                    ),
             )
             .after_long_help(format!("Environment:\n{}\n\n{EXIT_CODES}", self.environment))
     }

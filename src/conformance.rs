@@ -393,7 +393,11 @@ mod tests {
         let client = script(
             dir.path(),
             "emptyget",
-            r#"case "$1" in get) printf '{"ServerURL":"x","Username":"","Secret":""}\n';; list) echo '{}';; version) echo 1;; esac"#,
+            r#"case "$1" in
+              get) printf '{"ServerURL":"x","Username":"","Secret":""}\n';;
+              list) echo '{}';;
+              version) echo 1;;
+            esac"#,
         );
         let report = run(&client, false).unwrap();
         let check = report.check("get-missing-is-not-found").unwrap();
@@ -409,8 +413,17 @@ mod tests {
             dir.path(),
             "ro",
             r#"read -r input; case "$1" in
-              get) if [ -z "$input" ]; then echo 'no credentials server URL'; else echo 'credentials not found in native keychain'; fi; exit 1;;
-              store) case "$input" in *ServerURL*Username*) echo 'this helper is read-only';; *ServerURL*) echo 'no credentials username';; *) echo 'no credentials server URL';; esac; exit 1;;
+              get)
+                if [ -z "$input" ]; then echo 'no credentials server URL'
+                else echo 'credentials not found in native keychain'; fi
+                exit 1;;
+              store)
+                case "$input" in
+                  *ServerURL*Username*) echo 'this helper is read-only';;
+                  *ServerURL*) echo 'no credentials username';;
+                  *) echo 'no credentials server URL';;
+                esac
+                exit 1;;
               list) echo '{}';; version) echo 1;; esac"#,
         );
         let report = run(&client, false).unwrap();

@@ -8,7 +8,7 @@ use regauth_core::config::{self, AuthEntry, Document};
 use regauth_core::environ::Environ;
 use regauth_core::protocol::{HelperClient, HelperError};
 use regauth_core::reference::Reference;
-use regauth_core::registry::{self, Client};
+use regauth_core::registry::{self, Client, RegistryHost};
 use regauth_core::secret::Secret;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -165,7 +165,7 @@ pub fn resolve(reference: &Reference, client: Client, env: &Environ, opts: &Opti
 
 fn resolve_docker(reference: &Reference, env: &Environ, opts: &Options) -> Resolution {
     let mut res = Resolution::new(Client::Docker);
-    let key = registry::docker_key(&reference.registry);
+    let key = RegistryHost::of_reference(reference).docker_key();
     res.key = Some(key.clone());
     if let Some(raw) = env.get("DOCKER_AUTH_CONFIG") {
         let path = PathBuf::from("$DOCKER_AUTH_CONFIG");
@@ -228,7 +228,7 @@ fn docker_lookup(doc: &Document, key: &str, env: &Environ, opts: &Options, res: 
 fn resolve_nerdctl(reference: &Reference, env: &Environ, opts: &Options) -> Resolution {
     let mut res = Resolution::new(Client::Nerdctl);
     let Some(doc) = load_docker_config(env, opts, &mut res) else { return res };
-    let variants = registry::nerdctl_keys(&reference.registry);
+    let variants = RegistryHost::of_reference(reference).nerdctl_keys();
     for key in &variants {
         let mut attempt = Resolution::new(Client::Nerdctl);
         attempt.file = res.file.clone();
@@ -245,9 +245,9 @@ fn resolve_nerdctl(reference: &Reference, env: &Environ, opts: &Options) -> Reso
 
 fn resolve_podman(reference: &Reference, env: &Environ, opts: &Options) -> Resolution {
     let mut res = Resolution::new(Client::Podman);
-    let registry_key =
-        if reference.is_docker_hub() { "docker.io".to_owned() } else { reference.registry.clone() };
-    let keys = registry::containers_keys(reference);
+    let host = RegistryHost::of_reference(reference);
+    let registry_key = host.as_str().to_owned();
+    let keys = host.containers_keys(&reference.repository);
     for file in config::containers_auth_files(env, opts.authfile.as_deref(), opts.docker_config.as_deref()) {
         let doc = match config::load(&file.path, file.legacy) {
             Ok(Some(doc)) => doc,

@@ -64,7 +64,10 @@ esac"#;
 #[test]
 fn docker_uses_auths_when_no_helper_is_configured() {
     let bed = Bed::new();
-    bed.docker_config(r#"{"auths":{"https://index.docker.io/v1/":{"auth":"aHViLXVzZXI6cHc="},"127.0.0.1:5000":{"auth":"bG9jYWw6cHc="}}}"#);
+    bed.docker_config(concat!(
+        r#"{"auths":{"https://index.docker.io/v1/":{"auth":"aHViLXVzZXI6cHc="},"#,
+        r#""127.0.0.1:5000":{"auth":"bG9jYWw6cHc="}}}"#
+    ));
     let r = bed.resolve("nginx", Client::Docker);
     assert_eq!((r.source, user_of(&r)), (Source::Auths, Some("hub-user")));
     assert_eq!(r.key.as_deref(), Some("https://index.docker.io/v1/"));

@@ -13,6 +13,8 @@
 //! This crate has no async runtime, HTTP or TLS stack and no command-line parser among its dependencies, so
 //! the helper binaries, which link only this crate, cannot reach them: `get` runs on every pull.
 
+#![warn(unreachable_pub)]
+
 pub mod config;
 pub mod environ;
 pub mod lock;

@@ -106,13 +106,19 @@ fn read_holder(file: &mut File) -> Option<Holder> {
 }
 
 fn current_command() -> String {
-    // The program name and subcommand only: later arguments could be anything the user typed.
-    std::env::args().take(3).collect::<Vec<_>>().join(" ")
+    // The program name and subcommand only: later arguments could be anything the user typed. `args_os`:
+    // `args` panics on an argument that is not UTF-8, and this note must never stop a write.
+    command_note(std::env::args_os())
+}
+
+fn command_note(args: impl Iterator<Item = std::ffi::OsString>) -> String {
+    args.take(3).map(|a| a.to_string_lossy().into_owned()).collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::ffi::OsString;
 
     #[test]
     fn second_taker_times_out_and_names_the_holder() {
@@ -127,6 +133,14 @@ mod tests {
         assert!(err.to_string().contains("config.json.lock"), "{err}");
         drop(first);
         acquire(&path, Duration::from_millis(60)).expect("free after the holder is gone");
+    }
+
+    #[test]
+    fn a_non_utf8_argument_is_noted_lossily() {
+        use std::os::unix::ffi::OsStringExt;
+        let args =
+            ["regauth", "helpers"].map(Into::into).into_iter().chain([OsString::from_vec(b"\xffx".to_vec())]);
+        assert_eq!(command_note(args.chain(["secret-arg".into()])), "regauth helpers \u{fffd}x");
     }
 
     #[test]

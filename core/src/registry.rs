@@ -1,11 +1,24 @@
-//! Registry keys: how each client turns an image reference into the key it looks up in config files and
-//! credential helpers. They differ, which is why the same login works for docker and not for podman.
+//! Registry hosts and keys: [`RegistryHost`] is a registry's `host[:port]`, with Docker Hub's aliases
+//! folded into one name, and the key each client looks it up under in config files and credential
+//! helpers. The clients differ, which is why the same login works for docker and not for podman.
 
-use crate::reference::{split_host_port, Reference, DOCKER_HUB};
+use crate::reference::{split_host_port, Reference, DOCKER_HUB, LEGACY_DOCKER_HUB};
+use std::fmt;
 
 /// The key the Docker CLI uses for Docker Hub in `auths` and with helpers.
 pub const DOCKER_HUB_KEY: &str = "https://index.docker.io/v1/";
 
+/// Where Docker Hub's registry API answers.
+const DOCKER_HUB_API_HOST: &str = "registry-1.docker.io";
+
+/// Every name that means Docker Hub in host text (a `--registry` value, a config key, a server URL a
+/// client sends), the canonical one first. `registry.hub.docker.com` is not among them: no client folds
+/// it into Docker Hub's key (docker and podman look an image named `registry.hub.docker.com/...` up under
+/// `registry.hub.docker.com`), so regauth keeps it a registry of its own everywhere.
+pub const DOCKER_HUB_ALIASES: [&str; 3] = [DOCKER_HUB, LEGACY_DOCKER_HUB, DOCKER_HUB_API_HOST];
+
+/// Prefix of the environment store's variables.
+pub const ENV_PREFIX: &str = "REGAUTH_REGISTRY_";
 /// The clients whose lookup rules regauth knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -30,47 +43,195 @@ impl Client {
     }
 }
 
-/// Docker CLI: `https://index.docker.io/v1/` for Docker Hub, `host[:port]` otherwise.
-pub fn docker_key(registry: &str) -> String {
-    if registry == DOCKER_HUB {
-        DOCKER_HUB_KEY.to_owned()
-    } else {
-        registry.to_owned()
+/// A registry's `host[:port]`: `docker.io` for Docker Hub (whichever alias named it), otherwise as written.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RegistryHost {
+    host: String,
+}
+
+impl RegistryHost {
+    /// From host text: `host`, `host:port`, or a key such as `https://host:5000/v1/` (scheme and path are
+    /// dropped, as docker's `ConvertToHostname` does). Docker Hub's aliases (any case) become `docker.io`.
+    /// Not validated: see [`RegistryHost::parse`].
+    pub fn new(text: &str) -> RegistryHost {
+        let host = key_to_hostname(text);
+        if DOCKER_HUB_ALIASES.iter().any(|alias| alias.eq_ignore_ascii_case(host)) {
+            RegistryHost { host: DOCKER_HUB.to_owned() }
+        } else {
+            RegistryHost { host: host.to_owned() }
+        }
+    }
+
+    /// [`RegistryHost::new`] for text a user typed (surrounding whitespace ignored), refused unless the
+    /// host is a valid registry in docker's grammar.
+    pub fn parse(text: &str) -> Result<RegistryHost, crate::reference::ReferenceError> {
+        let host = RegistryHost::new(text.trim());
+        crate::reference::check_registry(&host.host)?;
+        Ok(host)
+    }
+
+    /// The registry of an image reference. Docker's reference grammar has already named Docker Hub
+    /// `docker.io` (it folds only `index.docker.io`); any other name is a registry of its own to every
+    /// client, so it is kept as the reference has it.
+    pub fn of_reference(reference: &Reference) -> RegistryHost {
+        RegistryHost { host: reference.registry.clone() }
+    }
+
+    /// `docker.io`, `ghcr.io`, `127.0.0.1:5000`, `[::1]:5000`.
+    pub fn as_str(&self) -> &str {
+        &self.host
+    }
+
+    pub fn is_docker_hub(&self) -> bool {
+        self.host == DOCKER_HUB
+    }
+
+    /// The host without its port; an IPv6 literal without its brackets.
+    pub fn name(&self) -> &str {
+        let (name, _port) = split_host_port(&self.host);
+        name.strip_prefix('[').and_then(|n| n.strip_suffix(']')).unwrap_or(name)
+    }
+
+    /// `localhost` or a loopback address: where plain http is allowed.
+    pub fn is_loopback(&self) -> bool {
+        let name = self.name();
+        name == "localhost" || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    }
+
+    /// Where the registry API answers: Docker Hub's is `registry-1.docker.io`.
+    pub fn api_host(&self) -> &str {
+        if self.is_docker_hub() {
+            DOCKER_HUB_API_HOST
+        } else {
+            &self.host
+        }
+    }
+
+    /// Docker CLI: `https://index.docker.io/v1/` for Docker Hub, `host[:port]` otherwise.
+    pub fn docker_key(&self) -> String {
+        if self.is_docker_hub() {
+            DOCKER_HUB_KEY.to_owned()
+        } else {
+            self.host.clone()
+        }
+    }
+
+    /// containers/image: the most specific key first, `host/ns/repo`, `host/ns`, ..., `host`.
+    pub fn containers_keys(&self, repository: &str) -> Vec<String> {
+        let mut name = format!("{}/{repository}", self.host);
+        let mut keys = vec![name.clone()];
+        while let Some(i) = name.rfind('/') {
+            name.truncate(i);
+            keys.push(name.clone());
+        }
+        keys
+    }
+
+    /// The `credHelpers` keys that make every client use one helper for this registry: docker's key, and
+    /// for Docker Hub also `docker.io`, the key podman, skopeo and buildah use.
+    pub fn helper_keys(&self) -> Vec<String> {
+        let mut keys = vec![self.docker_key()];
+        if self.is_docker_hub() {
+            keys.push(self.host.clone());
+        }
+        keys
+    }
+
+    /// nerdctl: the canonical `host:port` (Docker Hub: docker's key first) and the legacy variants it also
+    /// reads, in the order it tries them.
+    pub fn nerdctl_keys(&self) -> Vec<String> {
+        let mut keys = Vec::new();
+        if self.is_docker_hub() {
+            keys.push(DOCKER_HUB_KEY.to_owned());
+        }
+        let (host, port) = split_host_port(&self.host);
+        let port = port.unwrap_or("443");
+        let with_port = format!("{host}:{port}");
+        keys.push(with_port.clone());
+        keys.push(format!("https://{with_port}"));
+        keys.push(format!("http://{with_port}"));
+        if port == "443" {
+            keys.push(host.to_owned());
+            keys.push(format!("https://{host}"));
+            keys.push(format!("http://{host}"));
+        }
+        keys.dedup();
+        keys
+    }
+
+    /// The environment store's variable stem, `REGAUTH_REGISTRY_<HOST>`: the host lower-cased, then
+    /// upper-cased with `.` -> `_`, `-` -> `__` and `:` -> `___`. `None` for a host outside docker's domain
+    /// grammar (an IPv6 literal has no variable name).
+    ///
+    /// The mapping is one-to-one: in a registry host `.` and `:` always sit between letters or digits and
+    /// a `-` never starts or ends a label, so a run of underscores is read back unambiguously (1: `.`,
+    /// 3: `:`, 2k: k hyphens); [`RegistryHost::from_env_stem`] is its inverse.
+    pub fn env_stem(&self) -> Option<String> {
+        env_stem(&self.host.to_ascii_lowercase())
+    }
+
+    /// The inverse of [`RegistryHost::env_stem`], on the part after `REGAUTH_REGISTRY_`. A name that
+    /// spells one of Docker Hub's other aliases (`INDEX_DOCKER_IO`) is not read: Docker Hub's is `DOCKER_IO`.
+    pub fn from_env_stem(encoded: &str) -> Option<RegistryHost> {
+        let mut host = String::new();
+        let mut chars = encoded.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c != '_' {
+                host.push(c.to_ascii_lowercase());
+                continue;
+            }
+            let mut run = 1;
+            while chars.next_if_eq(&'_').is_some() {
+                run += 1;
+            }
+            match run {
+                1 => host.push('.'),
+                3 => host.push(':'),
+                n if n % 2 == 0 => host.extend(std::iter::repeat_n('-', n / 2)),
+                _ => return None,
+            }
+        }
+        // Round-trip check: only names this scheme produces for a canonical host are read back.
+        let host = RegistryHost::new(&host);
+        (host.env_stem()?.strip_prefix(ENV_PREFIX)? == encoded).then_some(host)
     }
 }
 
-/// containers/image: the most specific key first, `host/ns/repo`, `host/ns`, ..., `host`.
-pub fn containers_keys(reference: &Reference) -> Vec<String> {
-    let mut keys = Vec::new();
-    let mut name = reference.name();
-    keys.push(name.clone());
-    while let Some(i) = name.rfind('/') {
-        name.truncate(i);
-        keys.push(name.clone());
+impl fmt::Display for RegistryHost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.host)
     }
-    keys
 }
 
-/// nerdctl: the canonical `host:port` (Docker Hub: docker's key) and the legacy variants it also reads,
-/// in the order it tries them.
-pub fn nerdctl_keys(registry: &str) -> Vec<String> {
-    let mut keys = Vec::new();
-    if registry == DOCKER_HUB {
-        keys.push(DOCKER_HUB_KEY.to_owned());
+/// `REGAUTH_REGISTRY_<HOST>` for a valid lower-case `host[:port]`.
+fn env_stem(host: &str) -> Option<String> {
+    if !valid_env_host(host) {
+        return None;
     }
-    let (host, port) = split_host_port(registry);
-    let port = port.unwrap_or("443");
-    let with_port = format!("{host}:{port}");
-    keys.push(with_port.clone());
-    keys.push(format!("https://{with_port}"));
-    keys.push(format!("http://{with_port}"));
-    if port == "443" {
-        keys.push(host.to_owned());
-        keys.push(format!("https://{host}"));
-        keys.push(format!("http://{host}"));
+    let mut name = String::from(ENV_PREFIX);
+    for c in host.chars() {
+        match c {
+            '.' => name.push('_'),
+            '-' => name.push_str("__"),
+            ':' => name.push_str("___"),
+            c => name.push(c.to_ascii_uppercase()),
+        }
     }
-    keys.dedup();
-    keys
+    Some(name)
+}
+
+/// docker's domain grammar, lower case: labels of letters, digits and inner hyphens joined by dots,
+/// optional `:port`.
+fn valid_env_host(host: &str) -> bool {
+    let (name, port) = host.split_once(':').map_or((host, None), |(n, p)| (n, Some(p)));
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    port_ok && name.split('.').all(label_ok)
 }
 
 /// Docker's `ConvertToHostname`: `https://host:5000/v1/` -> `host:5000`. Used for legacy `auths` keys.
@@ -82,14 +243,12 @@ pub fn key_to_hostname(key: &str) -> &str {
 /// containers/image's normalisation of a legacy key: a URL loses scheme and path, and Docker Hub's
 /// aliases fold into `docker.io`. A key without a scheme keeps its path (`quay.io/org` stays as it is).
 pub fn containers_normalize_key(key: &str) -> String {
-    let stripped = key.strip_prefix("https://").or_else(|| key.strip_prefix("http://"));
-    let host = match stripped {
-        Some(rest) => rest.split('/').next().unwrap_or(rest),
-        None => key,
-    };
-    match host {
-        "index.docker.io" | "registry-1.docker.io" => DOCKER_HUB.to_owned(),
-        other => other.to_owned(),
+    let has_scheme = key.starts_with("https://") || key.starts_with("http://");
+    let host = RegistryHost::new(key);
+    if has_scheme || host.is_docker_hub() && !key.contains('/') {
+        host.host
+    } else {
+        key.to_owned()
     }
 }
 
@@ -101,6 +260,81 @@ mod tests {
         Reference::parse(s).unwrap()
     }
 
+    fn host(s: &str) -> RegistryHost {
+        RegistryHost::new(s)
+    }
+
+    #[test]
+    fn host_text_table() {
+        // text, host, Docker Hub?, docker key, API host
+        let table = [
+            ("docker.io", "docker.io", true, DOCKER_HUB_KEY, "registry-1.docker.io"),
+            ("index.docker.io", "docker.io", true, DOCKER_HUB_KEY, "registry-1.docker.io"),
+            ("registry-1.docker.io", "docker.io", true, DOCKER_HUB_KEY, "registry-1.docker.io"),
+            ("Index.Docker.IO", "docker.io", true, DOCKER_HUB_KEY, "registry-1.docker.io"),
+            ("https://index.docker.io/v1/", "docker.io", true, DOCKER_HUB_KEY, "registry-1.docker.io"),
+            ("http://registry-1.docker.io", "docker.io", true, DOCKER_HUB_KEY, "registry-1.docker.io"),
+            (
+                "registry.hub.docker.com",
+                "registry.hub.docker.com",
+                false,
+                "registry.hub.docker.com",
+                "registry.hub.docker.com",
+            ),
+            ("hub.docker.com", "hub.docker.com", false, "hub.docker.com", "hub.docker.com"),
+            ("notdocker.io", "notdocker.io", false, "notdocker.io", "notdocker.io"),
+            ("docker.io.evil.com", "docker.io.evil.com", false, "docker.io.evil.com", "docker.io.evil.com"),
+            ("ghcr.io", "ghcr.io", false, "ghcr.io", "ghcr.io"),
+            ("https://ghcr.io/v2/", "ghcr.io", false, "ghcr.io", "ghcr.io"),
+            ("quay.io/org/repo", "quay.io", false, "quay.io", "quay.io"),
+            ("127.0.0.1:5000", "127.0.0.1:5000", false, "127.0.0.1:5000", "127.0.0.1:5000"),
+            ("[::1]:5000", "[::1]:5000", false, "[::1]:5000", "[::1]:5000"),
+            ("localhost", "localhost", false, "localhost", "localhost"),
+        ];
+        for (text, want, hub, docker, api) in table {
+            let h = host(text);
+            assert_eq!(
+                (h.as_str(), h.is_docker_hub(), h.docker_key().as_str(), h.api_host()),
+                (want, hub, docker, api),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn parse_refuses_what_is_not_a_registry() {
+        assert_eq!(RegistryHost::parse(" https://ghcr.io/ ").unwrap().as_str(), "ghcr.io");
+        assert_eq!(RegistryHost::parse("127.0.0.1:5000").unwrap().as_str(), "127.0.0.1:5000");
+        for bad in ["", "bad host", "h:99999", "-x.io", "a..b", "[::1", "[zz]:5000", "h:"] {
+            assert!(RegistryHost::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_reference_grammar_folds_a_subset_of_the_aliases() {
+        // The grammar keeps `registry-1.docker.io/...` a registry of its own, as docker does; every
+        // name it folds into docker.io is one of the aliases.
+        for image in ["nginx", "index.docker.io/user/app", "docker.io/user/app"] {
+            assert!(RegistryHost::of_reference(&r(image)).is_docker_hub(), "{image}");
+            assert!(DOCKER_HUB_ALIASES.iter().any(|a| image.starts_with(a)) || !image.contains('/'));
+        }
+        assert!(!RegistryHost::of_reference(&r("registry-1.docker.io/library/nginx")).is_docker_hub());
+        assert!(!RegistryHost::of_reference(&r("registry.hub.docker.com/library/nginx")).is_docker_hub());
+    }
+
+    #[test]
+    fn loopback_table() {
+        for good in ["127.0.0.1:5000", "localhost", "localhost:5000", "[::1]:5000", "[::1]", "127.3.2.1"] {
+            assert!(host(good).is_loopback(), "{good}");
+        }
+        for bad in ["10.0.0.1:5000", "example.com", "localhost.example.com", "::1", "[::2]:5000", "docker.io"]
+        {
+            assert!(!host(bad).is_loopback(), "{bad}");
+        }
+        assert_eq!(host("[::1]:5000").name(), "::1");
+        assert_eq!(host("ghcr.io:443").name(), "ghcr.io");
+    }
+
     #[test]
     fn docker_keys() {
         let table = [
@@ -110,29 +344,39 @@ mod tests {
             ("127.0.0.1:5000/team/app", "127.0.0.1:5000"),
             ("[::1]:5000/x", "[::1]:5000"),
             ("localhost/x", "localhost"),
+            ("registry-1.docker.io/library/nginx", "registry-1.docker.io"),
         ];
         for (image, key) in table {
-            assert_eq!(docker_key(&r(image).registry), key, "{image}");
+            assert_eq!(RegistryHost::of_reference(&r(image)).docker_key(), key, "{image}");
         }
     }
 
     #[test]
+    fn helper_keys_cover_docker_and_podman() {
+        assert_eq!(host("ghcr.io").helper_keys(), ["ghcr.io"]);
+        assert_eq!(host("docker.io").helper_keys(), [DOCKER_HUB_KEY, "docker.io"]);
+        assert_eq!(host("https://index.docker.io/v1/").helper_keys(), [DOCKER_HUB_KEY, "docker.io"]);
+        assert_eq!(host("registry.hub.docker.com").helper_keys(), ["registry.hub.docker.com"]);
+    }
+
+    #[test]
     fn containers_key_order() {
+        let keys = |image: &str| {
+            let reference = r(image);
+            RegistryHost::of_reference(&reference).containers_keys(&reference.repository)
+        };
         assert_eq!(
-            containers_keys(&r("quay.io/org/team/repo:1")),
+            keys("quay.io/org/team/repo:1"),
             ["quay.io/org/team/repo", "quay.io/org/team", "quay.io/org", "quay.io"]
         );
-        assert_eq!(
-            containers_keys(&r("nginx")),
-            ["docker.io/library/nginx", "docker.io/library", "docker.io"]
-        );
-        assert_eq!(containers_keys(&r("127.0.0.1:5000/app")), ["127.0.0.1:5000/app", "127.0.0.1:5000"]);
+        assert_eq!(keys("nginx"), ["docker.io/library/nginx", "docker.io/library", "docker.io"]);
+        assert_eq!(keys("127.0.0.1:5000/app"), ["127.0.0.1:5000/app", "127.0.0.1:5000"]);
     }
 
     #[test]
     fn nerdctl_key_variants() {
         assert_eq!(
-            nerdctl_keys("ghcr.io"),
+            host("ghcr.io").nerdctl_keys(),
             [
                 "ghcr.io:443",
                 "https://ghcr.io:443",
@@ -142,10 +386,10 @@ mod tests {
                 "http://ghcr.io"
             ]
         );
-        assert_eq!(nerdctl_keys("docker.io").len(), 7);
-        assert_eq!(nerdctl_keys("docker.io")[0], DOCKER_HUB_KEY);
+        assert_eq!(host("docker.io").nerdctl_keys().len(), 7);
+        assert_eq!(host("docker.io").nerdctl_keys()[0], DOCKER_HUB_KEY);
         assert_eq!(
-            nerdctl_keys("127.0.0.1:5000"),
+            host("127.0.0.1:5000").nerdctl_keys(),
             ["127.0.0.1:5000", "https://127.0.0.1:5000", "http://127.0.0.1:5000"]
         );
     }
@@ -159,10 +403,47 @@ mod tests {
             ("quay.io", "quay.io", "quay.io"),
             ("quay.io/org/repo", "quay.io", "quay.io/org/repo"),
             ("index.docker.io", "index.docker.io", "docker.io"),
+            ("index.docker.io/org", "index.docker.io", "index.docker.io/org"),
+            ("https://registry.hub.docker.com/v1/", "registry.hub.docker.com", "registry.hub.docker.com"),
         ];
         for (key, host, normal) in table {
             assert_eq!(key_to_hostname(key), host, "{key}");
             assert_eq!(containers_normalize_key(key), normal, "{key}");
         }
+    }
+
+    #[test]
+    fn env_variable_names_table() {
+        let table = [
+            ("127.0.0.1:5000", "REGAUTH_REGISTRY_127_0_0_1___5000"),
+            ("ghcr.io", "REGAUTH_REGISTRY_GHCR_IO"),
+            ("docker.io", "REGAUTH_REGISTRY_DOCKER_IO"),
+            ("my-registry.example.com", "REGAUTH_REGISTRY_MY__REGISTRY_EXAMPLE_COM"),
+            ("xn--bcher-kva.de:443", "REGAUTH_REGISTRY_XN____BCHER__KVA_DE___443"),
+            ("localhost", "REGAUTH_REGISTRY_LOCALHOST"),
+            ("registry.hub.docker.com", "REGAUTH_REGISTRY_REGISTRY_HUB_DOCKER_COM"),
+        ];
+        for (text, name) in table {
+            assert_eq!(host(text).env_stem().as_deref(), Some(name), "{text}");
+            let back = RegistryHost::from_env_stem(name.strip_prefix(ENV_PREFIX).unwrap());
+            assert_eq!(back.as_ref().map(RegistryHost::as_str), Some(text), "{name}");
+        }
+        // Docker Hub has one name whichever alias names it; upper case is read as lower case.
+        assert_eq!(host("registry-1.docker.io").env_stem().as_deref(), Some("REGAUTH_REGISTRY_DOCKER_IO"));
+        assert_eq!(host("GHCR.io").env_stem().as_deref(), Some("REGAUTH_REGISTRY_GHCR_IO"));
+        for bad in ["", "-a.com", "a-.com", "a..b", "a_b", "[::1]:5000", "a:", "a:x"] {
+            assert_eq!(host(bad).env_stem(), None, "{bad}");
+        }
+        for bad in ["A__", "A_____B", "_A", "A____", "A_B_", "INDEX_DOCKER_IO", "REGISTRY__1_DOCKER_IO"] {
+            assert_eq!(RegistryHost::from_env_stem(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn distinct_hosts_never_share_a_variable() {
+        let hosts = ["a.b", "a-b", "a:5", "a--b", "a.b.c", "a-b.c", "a.b-c", "ab", "a.5", "a-5", "a5"];
+        let names: std::collections::BTreeSet<_> =
+            hosts.iter().map(|h| host(h).env_stem().unwrap()).collect();
+        assert_eq!(names.len(), hosts.len());
     }
 }

@@ -94,10 +94,14 @@ fn plaintext(stored: &Stored, now: i64, out: &mut Vec<Finding>) {
         }
         Some(shadow) => {
             message.push_str(&format!(
-                "; docker asks {} instead, but podman, skopeo and buildah ignore credsStore and still read it",
+                "; docker asks {} instead, but podman, skopeo and buildah ignore credsStore and still \
+                 read it",
                 shadow.helper
             ));
-            format!("{store_it}; for podman and skopeo add a credHelpers entry (`regauth helpers set NAME --registry HOST`)")
+            format!(
+                "{store_it}; for podman and skopeo add a credHelpers entry \
+                 (`regauth helpers set NAME --registry HOST`)"
+            )
         }
         None => store_it,
     };
@@ -112,15 +116,17 @@ fn plaintext(stored: &Stored, now: i64, out: &mut Vec<Finding>) {
 
 /// `docker login` / `docker logout` for a key: no argument for Docker Hub.
 fn docker_command(verb: &str, registry: &str) -> String {
-    match regauth_core::registry::key_to_hostname(registry) {
-        "index.docker.io" | "docker.io" | "registry-1.docker.io" => format!("docker {verb}"),
-        host => format!("docker {verb} {host}"),
+    let host = regauth_core::registry::RegistryHost::new(registry);
+    if host.is_docker_hub() {
+        format!("docker {verb}")
+    } else {
+        format!("docker {verb} {host}")
     }
 }
 
 fn expired(stored: &Stored, now: i64, out: &mut Vec<Finding>) {
     let Some(exp) = stored.expires_at.filter(|&e| e <= now) else { return };
-    let days = (now - exp) / 86400;
+    let days = time::Duration::seconds(now - exp).whole_days();
     out.push(Finding {
         severity: Severity::Low,
         code: "expired-credential",
@@ -219,8 +225,13 @@ fn missing_helpers(inv: &Inventory, out: &mut Vec<Finding>) {
                      logins fail and pulls silently go anonymous"
                 ),
                 fix: match scope.strip_prefix("credHelpers[") {
-                    Some(_) => format!("install docker-credential-{helper}, or remove it: `regauth helpers unset --registry {}`", place_scope),
-                    None => format!("install docker-credential-{helper}, or remove it: `regauth helpers unset`"),
+                    Some(_) => format!(
+                        "install docker-credential-{helper}, or remove it: \
+                         `regauth helpers unset --registry {place_scope}`"
+                    ),
+                    None => {
+                        format!("install docker-credential-{helper}, or remove it: `regauth helpers unset`")
+                    }
                 },
             });
         }

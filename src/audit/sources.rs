@@ -1,5 +1,6 @@
 //! Where registry credentials are stored, and reading them without keeping a secret.
 
+use super::ecr_cache::ReadError;
 use super::token_kind::{classify, TokenInfo, TokenKind};
 use regauth_core::config::{self, AuthEntry, Document};
 use regauth_core::environ::Environ;
@@ -151,8 +152,7 @@ fn scan_env_helper_variables(env: &Environ, inv: &mut Inventory, fingerprint: &i
     for (key, username) in listing {
         let Ok(creds) = store.get(&key) else { continue };
         let info = classify(&creds.username, creds.secret.expose(), creds.is_identity_token());
-        let stem = regauth_core::store::env::host_of_key(&key)
-            .and_then(|h| regauth_core::store::env::variable_stem(&h));
+        let stem = regauth_core::store::env::variable_stem(&key);
         inv.stored.push(Stored {
             location: format!("${}_PASSWORD", stem.unwrap_or_default()),
             registry: key,
@@ -167,7 +167,7 @@ fn scan_env_helper_variables(env: &Environ, inv: &mut Inventory, fingerprint: &i
     }
 }
 
-pub(super) fn place(location: String, kind: PlaceKind, state: PlaceState, mode: Option<u32>) -> Scanned {
+fn place(location: String, kind: PlaceKind, state: PlaceState, mode: Option<u32>) -> Scanned {
     Scanned {
         location,
         kind,
@@ -226,7 +226,7 @@ fn scan_file(path: &Path, kind: PlaceKind, inv: &mut Inventory, fingerprint: &im
     let location = path.display().to_string();
     let mode = std::fs::metadata(path).ok().map(|m| m.mode());
     if kind == PlaceKind::EcrCache {
-        return super::ecr_cache::scan(path, mode, inv, fingerprint);
+        return scan_ecr_cache(path, mode, inv, fingerprint);
     }
     let loaded = config::load(path, kind == PlaceKind::Dockercfg);
     let doc = match loaded {
@@ -260,6 +260,35 @@ fn scan_file(path: &Path, kind: PlaceKind, inv: &mut Inventory, fingerprint: &im
         push_entry(inv, &location, Storage::Plaintext, entry, mode, shadow, fingerprint);
     }
     inv.scanned.push(scanned);
+}
+
+/// amazon-ecr-credential-helper's cache: every token is a plaintext credential of user `AWS`.
+fn scan_ecr_cache(path: &Path, mode: Option<u32>, inv: &mut Inventory, fingerprint: &impl Fn(&str) -> u64) {
+    let location = path.display().to_string();
+    let tokens = match super::ecr_cache::read(path, fingerprint) {
+        Ok(tokens) => tokens,
+        Err(ReadError::Missing) => {
+            return inv.scanned.push(place(location, PlaceKind::EcrCache, PlaceState::Missing, None))
+        }
+        Err(ReadError::Unreadable(message)) => {
+            let state = PlaceState::Error { message };
+            return inv.scanned.push(place(location, PlaceKind::EcrCache, state, mode));
+        }
+    };
+    for token in tokens {
+        inv.stored.push(Stored {
+            location: location.clone(),
+            registry: token.registry,
+            username: Some("AWS".into()),
+            storage: Storage::Plaintext,
+            kind: Some(token.kind),
+            expires_at: token.expires_at,
+            fingerprint: Some(token.fingerprint),
+            file_mode: mode,
+            shadowed_by: None,
+        });
+    }
+    inv.scanned.push(place(location, PlaceKind::EcrCache, PlaceState::Read, mode));
 }
 
 fn push_entry(

@@ -125,12 +125,17 @@ pub fn jwt_expiry(secret: &str) -> Option<Option<i64>> {
     crate::http::jwt::decode(secret).map(|claims| claims.expires_at)
 }
 
-/// ECR tokens are base64 of JSON with an `expiration` (Unix seconds).
+/// ECR tokens are base64 of JSON with a `payload` and an `expiration` (Unix seconds).
 fn ecr_expiry(secret: &str) -> Option<i64> {
-    let bytes = base64::engine::general_purpose::STANDARD.decode(secret).ok()?;
-    let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    value.get("payload")?;
-    value.get("expiration")?.as_f64().map(|e| e as i64)
+    #[derive(serde::Deserialize)]
+    struct EcrToken {
+        #[serde(rename = "payload")]
+        _payload: serde::de::IgnoredAny,
+        expiration: f64,
+    }
+    let bytes = zeroize::Zeroizing::new(base64::engine::general_purpose::STANDARD.decode(secret).ok()?);
+    let token: EcrToken = serde_json::from_slice(&bytes).ok()?;
+    Some(token.expiration as i64)
 }
 
 #[cfg(test)]

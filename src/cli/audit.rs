@@ -12,10 +12,11 @@ use std::time::Duration;
 /// Inventory every stored registry credential (config files, helpers, caches, environment) with findings.
 ///
 /// Looks in docker's config.json, containers' auth.json files, ~/.dockercfg, the ECR helper's cache,
-/// DOCKER_AUTH_CONFIG and the env helper's REGAUTH_REGISTRY_* variables, and asks each configured credential helper to `list` what it holds. Secrets are read
-/// in memory to tell their kind (Docker Hub PAT, GitHub token, ECR token, JWT...) and expiry, and are never
-/// printed. Findings: plaintext-credential, readable-by-others, expired-credential, duplicated-credential,
-/// missing-helper, helper-error, unreadable-config, credential-in-environment.
+/// DOCKER_AUTH_CONFIG and the env helper's REGAUTH_REGISTRY_* variables, and asks each configured
+/// credential helper to `list` what it holds. Secrets are read in memory to tell their kind (Docker Hub
+/// PAT, GitHub token, ECR token, JWT...) and expiry, and are never printed. Findings: plaintext-credential,
+/// readable-by-others, expired-credential, duplicated-credential, missing-helper, helper-error,
+/// unreadable-config, credential-in-environment.
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = concat!(
     "Examples:\n",
@@ -26,7 +27,8 @@ use std::time::Duration;
     "  regauth audit --fail-on medium\n",
     "      Exit 9 when any finding is medium or worse (for CI and cron).\n\n",
     "JSON: {\"credentials\": [{location, registry, username, storage, kind, expires_at}],\n",
-    "       \"findings\": [{severity, code, location, message, fix}], \"scanned\": [{location, kind, state, mode}]}\n\n",
+    "       \"findings\": [{severity, code, location, message, fix}],",
+    " \"scanned\": [{location, kind, state, mode}]}\n\n",
     crate::exit_codes_help!()
 ))]
 pub struct Args {

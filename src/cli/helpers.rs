@@ -7,8 +7,7 @@ use crate::exit::Exit;
 use regauth_core::config::{self, ConfigError};
 use regauth_core::environ::Environ;
 use regauth_core::protocol::HelperClient;
-use regauth_core::reference::{check_registry, DOCKER_HUB};
-use regauth_core::registry::{key_to_hostname, DOCKER_HUB_KEY};
+use regauth_core::registry::RegistryHost;
 use regauth_core::sanitize::one_line;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -119,7 +118,8 @@ fn helper_name(raw: &str) -> Result<String, UsageError> {
         Ok(name.to_owned())
     } else {
         Err(UsageError(format!(
-            "{:?} is not a helper name: use letters, digits, '.', '_' and '-' (the part after docker-credential-)",
+            "{:?} is not a helper name: use letters, digits, '.', '_' and '-' \
+             (the part after docker-credential-)",
             one_line(raw)
         )))
     }
@@ -127,15 +127,8 @@ fn helper_name(raw: &str) -> Result<String, UsageError> {
 
 /// The config keys for a registry: Docker Hub gets docker's key and podman's.
 fn registry_keys(raw: &str) -> Result<Vec<String>, UsageError> {
-    let host = key_to_hostname(raw.trim());
-    let host = match host {
-        "index.docker.io" | "registry-1.docker.io" | DOCKER_HUB => {
-            return Ok(vec![DOCKER_HUB_KEY.into(), DOCKER_HUB.into()])
-        }
-        other => other,
-    };
-    check_registry(host).map_err(|e| UsageError(e.to_string()))?;
-    Ok(vec![host.to_owned()])
+    let host = RegistryHost::parse(raw).map_err(|e| UsageError(e.to_string()))?;
+    Ok(host.helper_keys())
 }
 
 fn warn_if_missing(helper: &str, env: &Environ) {
@@ -230,6 +223,7 @@ fn list(path: &Path, env: &Environ, json: bool) -> anyhow::Result<Exit> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use regauth_core::registry::DOCKER_HUB_KEY;
 
     #[test]
     fn helper_names() {
@@ -247,6 +241,8 @@ mod tests {
         assert_eq!(registry_keys("127.0.0.1:5000").unwrap(), ["127.0.0.1:5000"]);
         assert_eq!(registry_keys("docker.io").unwrap(), [DOCKER_HUB_KEY, "docker.io"]);
         assert_eq!(registry_keys("https://index.docker.io/v1/").unwrap(), [DOCKER_HUB_KEY, "docker.io"]);
+        assert_eq!(registry_keys("registry-1.docker.io").unwrap(), [DOCKER_HUB_KEY, "docker.io"]);
+        assert_eq!(registry_keys("registry.hub.docker.com").unwrap(), ["registry.hub.docker.com"]);
         for bad in ["", "bad host", "h:99999", "-x.io"] {
             assert!(registry_keys(bad).is_err(), "{bad:?}");
         }

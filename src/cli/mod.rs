@@ -37,7 +37,13 @@ pub struct Cli {
     pub config: Option<PathBuf>,
 
     /// Seconds to wait for another writer's lock on a config file before giving up.
-    #[arg(long, global = true, value_name = "SECONDS", env = "REGAUTH_LOCK_TIMEOUT", default_value_t = regauth_core::lock::DEFAULT_TIMEOUT.as_secs_f64())]
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECONDS",
+        env = "REGAUTH_LOCK_TIMEOUT",
+        default_value_t = regauth_core::lock::DEFAULT_TIMEOUT.as_secs_f64()
+    )]
     pub lock_timeout: f64,
 
     #[command(subcommand)]

@@ -30,7 +30,8 @@ use std::time::Duration;
     crate::exit_codes_help!()
 ))]
 pub struct Args {
-    /// The image, as you would pass it to docker pull (nginx, ghcr.io/org/app:tag, host:5000/repo@sha256:...).
+    /// The image, as you would pass it to docker pull (nginx, ghcr.io/org/app:tag,
+    /// host:5000/repo@sha256:...).
     pub image: String,
 
     /// Which client's lookup rules to apply.

@@ -181,10 +181,6 @@ impl Document {
         &self.duplicate_keys
     }
 
-    pub fn is_legacy(&self) -> bool {
-        self.legacy
-    }
-
     /// Point `credHelpers[registry]` at `helper`. Returns the previous helper.
     pub fn set_cred_helper(&mut self, registry: &str, helper: &str) -> Option<String> {
         let helpers = object_field(&mut self.root, "credHelpers");

@@ -4,7 +4,14 @@ fn parse(text: &str) -> Result<Document, ConfigError> {
     Document::parse(text.as_bytes(), Path::new("/t/config.json"))
 }
 
-const RICH: &str = "{\n\t\"auths\": {\n\t\t\"https://index.docker.io/v1/\": {\n\t\t\t\"auth\": \"dXNlcjpwYXNz\",\n\t\t\t\"email\": \"u@example.com\",\n\t\t\t\"x-unknown\": [\n\t\t\t\t1,\n\t\t\t\t2.50,\n\t\t\t\t{\n\t\t\t\t\t\"deep\": true\n\t\t\t\t}\n\t\t\t]\n\t\t},\n\t\t\"ghcr.io\": {\n\t\t\t\"identitytoken\": \"refresh-tok\"\n\t\t}\n\t},\n\t\"psFormat\": \"table {{.ID}}\",\n\t\"credHelpers\": {\n\t\t\"gcr.io\": \"gcloud\"\n\t},\n\t\"zzz\": 12345678901234567890123,\n\t\"credsStore\": \"desktop\",\n\t\"aaa\": null\n}";
+const RICH: &str = concat!(
+    "{\n\t\"auths\": {\n\t\t\"https://index.docker.io/v1/\": {\n\t\t\t\"auth\": \"dXNlcjpwYXNz\",\n",
+    "\t\t\t\"email\": \"u@example.com\",\n\t\t\t\"x-unknown\": [\n\t\t\t\t1,\n\t\t\t\t2.50,\n",
+    "\t\t\t\t{\n\t\t\t\t\t\"deep\": true\n\t\t\t\t}\n\t\t\t]\n\t\t},\n\t\t\"ghcr.io\": {\n",
+    "\t\t\t\"identitytoken\": \"refresh-tok\"\n\t\t}\n\t},\n\t\"psFormat\": \"table {{.ID}}\",\n",
+    "\t\"credHelpers\": {\n\t\t\"gcr.io\": \"gcloud\"\n\t},\n\t\"zzz\": 12345678901234567890123,\n",
+    "\t\"credsStore\": \"desktop\",\n\t\"aaa\": null\n}",
+);
 
 #[test]
 fn typed_views() {

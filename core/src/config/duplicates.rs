@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::fmt;
 
 /// Paths (`auths."ghcr.io"`) of keys that appear more than once in their object.
-pub fn find(bytes: &[u8]) -> Vec<String> {
+pub(crate) fn find(bytes: &[u8]) -> Vec<String> {
     let found = RefCell::new(Vec::new());
     let mut de = serde_json::Deserializer::from_slice(bytes);
     // Only called on bytes that already parsed; an error here just means no finding.

@@ -26,7 +26,11 @@ pub enum ConfigError {
     WrongType { path: PathBuf, field: String, expected: &'static str },
     #[error("cannot write {path}: {source}; the previous file is intact")]
     Write { path: PathBuf, source: std::io::Error },
-    #[error("{path}: {} appears twice (clients use the last one); rewriting the file would drop the first, so it was left unchanged: remove one by hand", keys.join(", "))]
+    #[error(
+        "{path}: {} appears twice (clients use the last one); rewriting the file would drop the first, \
+         so it was left unchanged: remove one by hand",
+        keys.join(", ")
+    )]
     DuplicateKeys { path: PathBuf, keys: Vec<String> },
     #[error("{path} is not a regular file")]
     NotAFile { path: PathBuf },

@@ -131,14 +131,11 @@ fn write_atomically(
 }
 
 fn keep_owner_and_mode(file: &File, meta: &fs::Metadata) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
-    // SAFETY: fchown/geteuid on a descriptor we own; no memory is shared.
-    let euid = unsafe { libc::geteuid() };
-    if euid == 0 && (meta.uid() != 0 || meta.gid() != 0) {
-        let rc = unsafe { libc::fchown(file.as_raw_fd(), meta.uid(), meta.gid()) };
-        if rc != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
+    // The temp file was just created, so it belongs to our effective uid: only root can give it to
+    // another owner, and only root needs to (a user's file is already the user's).
+    let running_as_root = file.metadata()?.uid() == 0;
+    if running_as_root && (meta.uid() != 0 || meta.gid() != 0) {
+        std::os::unix::fs::fchown(file, Some(meta.uid()), Some(meta.gid()))?;
     }
     file.set_permissions(fs::Permissions::from_mode(meta.mode() & 0o7777))
 }

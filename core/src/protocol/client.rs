@@ -31,12 +31,6 @@ pub enum HelperError {
     BadResponse { program: String, reason: String },
 }
 
-impl HelperError {
-    pub fn is_not_found(&self) -> bool {
-        matches!(self, HelperError::NotFound { .. })
-    }
-}
-
 /// A credential helper named as in config.json (`secretservice` runs `docker-credential-secretservice`).
 #[derive(Debug, Clone)]
 pub struct HelperClient {

@@ -2,7 +2,8 @@
 //! loop used by helper binaries, and a client that runs any `docker-credential-*` program with a timeout.
 //!
 //! Facts: shared/reference/helper-protocol.md. One argument (the action), input on stdin, output and errors
-//! on stdout, exit 0 or 1. This module depends on no backend: `store` implements [`Store`], never the reverse.
+//! on stdout, exit 0 or 1. This module depends on no backend: `store` implements [`Store`], never the
+//! reverse.
 
 mod client;
 mod memory;

@@ -215,7 +215,10 @@ mod tests {
     #[test]
     fn identity_tokens_round_trip_go_escaped() {
         let s = MemoryStore::new();
-        let input = r#"{"ServerURL":"https://index.docker.io/v1/","Username":"\u003ctoken\u003e","Secret":"refresh"}"#;
+        let input = concat!(
+            r#"{"ServerURL":"https://index.docker.io/v1/","#,
+            r#""Username":"\u003ctoken\u003e","Secret":"refresh"}"#
+        );
         assert_eq!(call(&s, &["store"], input).0, 0);
         let (_, out) = call(&s, &["get"], "https://index.docker.io/v1/");
         assert!(out.contains(r#""Username":"\u003ctoken\u003e""#), "{out}");

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 pub const MAX_INPUT: usize = 64 * 1024;
 
 /// Username that marks the secret as an OAuth identity (refresh) token.
-pub const IDENTITY_TOKEN_USERNAME: &str = "<token>";
+const IDENTITY_TOKEN_USERNAME: &str = "<token>";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credentials {
@@ -147,7 +147,10 @@ mod tests {
         };
         assert_eq!(
             encode_credentials(&c),
-            "{\"ServerURL\":\"https://index.docker.io/v1/\",\"Username\":\"\\u003ctoken\\u003e\",\"Secret\":\"a\\u0026b\\\"c\"}\n"
+            concat!(
+                "{\"ServerURL\":\"https://index.docker.io/v1/\",",
+                "\"Username\":\"\\u003ctoken\\u003e\",\"Secret\":\"a\\u0026b\\\"c\"}\n"
+            )
         );
         assert_eq!(decode_credentials(encode_credentials(&c).as_bytes()).unwrap(), c);
     }

@@ -8,10 +8,13 @@ use std::net::Ipv6Addr;
 
 /// Docker Hub's canonical registry name.
 pub const DOCKER_HUB: &str = "docker.io";
+/// The one other name docker's reference grammar reads as Docker Hub. Host text has a longer list:
+/// `registry::DOCKER_HUB_ALIASES`.
+pub const LEGACY_DOCKER_HUB: &str = "index.docker.io";
 /// Longest repository name including the registry (distribution's NameTotalLengthMax).
 pub const MAX_NAME_LEN: usize = 255;
 /// Longest tag.
-pub const MAX_TAG_LEN: usize = 128;
+const MAX_TAG_LEN: usize = 128;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {
@@ -38,13 +41,19 @@ pub enum ReferenceError {
     InvalidPort(String),
     #[error("repository name {0:?} must be lowercase (try {1:?})")]
     Uppercase(String, String),
-    #[error("repository path component {0:?} is not valid: use lowercase letters, digits and single separators . _ __ -")]
+    #[error(
+        "repository path component {0:?} is not valid: use lowercase letters, digits and single \
+         separators . _ __ -"
+    )]
     InvalidComponent(String),
     #[error("repository name is {0} characters long; the limit is {MAX_NAME_LEN}")]
     NameTooLong(usize),
     #[error("tag {0:?} is not valid: up to {MAX_TAG_LEN} letters, digits, _ . - not starting with . or -")]
     InvalidTag(String),
-    #[error("digest {0:?} is not valid: expected ALGORITHM:HEX such as sha256: followed by 64 lowercase hex digits")]
+    #[error(
+        "digest {0:?} is not valid: expected ALGORITHM:HEX such as sha256: followed by 64 lowercase hex \
+         digits"
+    )]
     InvalidDigest(String),
     #[error("digest algorithm {0:?} is not supported (sha256, sha384, sha512)")]
     UnsupportedDigest(String),
@@ -138,7 +147,7 @@ fn split_registry(name: &str) -> (String, String) {
     if !is_registry {
         return (DOCKER_HUB.to_owned(), name.to_owned());
     }
-    let registry = if first == "index.docker.io" { DOCKER_HUB } else { first };
+    let registry = if first == LEGACY_DOCKER_HUB { DOCKER_HUB } else { first };
     (registry.to_owned(), rest.to_owned())
 }
 

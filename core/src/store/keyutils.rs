@@ -15,14 +15,22 @@ use crate::environ::Environ;
 use crate::protocol::Credentials;
 use crate::protocol::{Listing, Store, StoreError};
 use crate::secret::Secret;
-use std::ffi::CString;
+use linux_keyutils::{Key, KeyError, KeyRing, KeyRingIdentifier, KeySerialId, KeyType, Metadata};
 use zeroize::Zeroizing;
 
 /// The variable that selects a private description prefix.
-pub const NAMESPACE_VAR: &str = "REGAUTH_KEYUTILS_NAMESPACE";
+const NAMESPACE_VAR: &str = "REGAUTH_KEYUTILS_NAMESPACE";
 
 /// Largest payload of a kernel `user` key.
 const MAX_PAYLOAD: usize = 32767;
+
+/// Longest key description `list` can read back. linux-keyutils describes a key into a 512-byte buffer
+/// holding `type;uid;gid;perm;description` and a NUL; with ten-digit ids that leaves 475 bytes. A longer
+/// description would be stored but could never be listed, so `store` refuses it.
+const MAX_DESCRIPTION: usize = 475;
+
+/// The description of the persistent keyring, `_persistent.<uid>`.
+const PERSISTENT_PREFIX: &str = "_persistent.";
 
 const HINT: &str = "the kernel keyring is not usable here; inside a container Docker's default seccomp \
                     profile blocks keyctl (use docker-credential-regauth-env, or allow keyctl and add_key \
@@ -35,8 +43,45 @@ pub struct KeyutilsStore {
     prefix: Result<String, String>,
 }
 
+/// Which keyring holds the entries.
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    /// The persistent keyring of our uid, linked into this process's keyring.
+    Persistent(KeyRing),
+    /// The user keyring `@u`, on kernels without persistent keyrings.
+    User(KeyRing),
+}
+
+impl Place {
+    fn ring(self) -> KeyRing {
+        match self {
+            Place::Persistent(ring) | Place::User(ring) => ring,
+        }
+    }
+
+    /// The keyring as a key whose payload is the ids linked in it. The crate does not expose a keyring's
+    /// id: `@u` has a special id, and the persistent keyring is found among the process keyring's links,
+    /// where `get_persistent` put it.
+    fn contents(self) -> Result<Key, StoreError> {
+        let special = |ring: KeyRingIdentifier| Key::from_id(KeySerialId::new(ring as i32));
+        match self {
+            Place::User(_) => Ok(special(KeyRingIdentifier::User)),
+            Place::Persistent(_) => {
+                let linked = read(special(KeyRingIdentifier::Process), "read process keyring")?;
+                let persistent = key_ids(&linked).find(|&key| {
+                    describe(key).is_some_and(|m| {
+                        m.get_type() == KeyType::KeyRing && m.get_description().starts_with(PERSISTENT_PREFIX)
+                    })
+                });
+                persistent
+                    .ok_or_else(|| StoreError::Failed("keyctl: the persistent keyring is not linked".into()))
+            }
+        }
+    }
+}
+
 impl KeyutilsStore {
-    /// The store, with the description prefix chosen by [`NAMESPACE_VAR`].
+    /// The store, with the description prefix chosen by `REGAUTH_KEYUTILS_NAMESPACE`.
     pub fn from_environ(env: &Environ) -> KeyutilsStore {
         let prefix = match env.get(NAMESPACE_VAR) {
             None => Ok("regauth:docker-credential:".to_owned()),
@@ -52,25 +97,31 @@ impl KeyutilsStore {
         self.prefix.as_deref().map_err(|e| StoreError::Failed(e.clone()))
     }
 
-    fn description(&self, server_url: &str) -> Result<CString, StoreError> {
-        CString::new(format!("{}{server_url}", self.prefix()?))
-            .map_err(|_| StoreError::Failed("server URL contains a NUL byte".into()))
+    fn description(&self, server_url: &str) -> Result<String, StoreError> {
+        if server_url.contains('\0') {
+            return Err(StoreError::Failed("server URL contains a NUL byte".into()));
+        }
+        Ok(format!("{}{server_url}", self.prefix()?))
     }
 
     /// The keyring entries live in, linked into this process's keyring so that we possess it (and so hold
     /// the possessor permissions on the keys in it, whatever the session keyring is).
-    fn keyring(&self) -> Result<i32, StoreError> {
-        match sys::get_persistent() {
-            Ok(id) => Ok(id),
-            Err(libc::EOPNOTSUPP) => Ok(libc::KEY_SPEC_USER_KEYRING),
+    fn keyring(&self) -> Result<Place, StoreError> {
+        match KeyRing::get_persistent(KeyRingIdentifier::Process) {
+            Ok(ring) => Ok(Place::Persistent(ring)),
+            Err(KeyError::OperationNotSupported) => KeyRing::from_special_id(KeyRingIdentifier::User, true)
+                .map(Place::User)
+                .map_err(|e| unavailable("get_keyring_id", e)),
             Err(e) => Err(unavailable("get_persistent", e)),
         }
     }
 
-    fn find(&self, keyring: i32, server_url: &str) -> Result<i32, StoreError> {
-        match sys::search(keyring, &self.description(server_url)?) {
-            Ok(id) => Ok(id),
-            Err(libc::ENOKEY | libc::EKEYEXPIRED | libc::EKEYREVOKED) => Err(StoreError::NotFound),
+    fn find(&self, place: Place, server_url: &str) -> Result<Key, StoreError> {
+        match place.ring().search(&self.description(server_url)?) {
+            Ok(key) => Ok(key),
+            Err(KeyError::KeyDoesNotExist | KeyError::KeyExpired | KeyError::KeyRevoked) => {
+                Err(StoreError::NotFound)
+            }
             Err(e) => Err(unavailable("search", e)),
         }
     }
@@ -88,45 +139,52 @@ impl Store for KeyutilsStore {
                 payload.len()
             )));
         }
-        let keyring = self.keyring()?;
+        let description = self.description(&creds.server_url)?;
+        if description.len() > MAX_DESCRIPTION {
+            return Err(StoreError::Failed(format!(
+                "the server URL is {} bytes; this store keeps URLs of at most {} bytes",
+                creds.server_url.len(),
+                MAX_DESCRIPTION - (description.len() - creds.server_url.len())
+            )));
+        }
+        let place = self.keyring()?;
         // add_key replaces the payload of an existing key with the same description: no window without one.
-        sys::add_user_key(&self.description(&creds.server_url)?, &payload, keyring).map_err(|e| match e {
-            libc::EDQUOT => StoreError::Failed(
+        match place.ring().add_key(&description, &payload[..]) {
+            Ok(_) => Ok(()),
+            Err(KeyError::QuotaExceeded) => Err(StoreError::Failed(
                 "kernel key quota exceeded: erase unused entries, or raise the sysctls \
                  kernel.keys.maxbytes and kernel.keys.maxkeys"
                     .into(),
-            ),
-            e => unavailable("add_key", e),
-        })
+            )),
+            Err(e) => Err(unavailable("add_key", e)),
+        }
     }
 
     fn get(&self, server_url: &str) -> Result<Credentials, StoreError> {
-        let keyring = self.keyring()?;
-        let key = self.find(keyring, server_url)?;
-        let payload = read(key)?;
+        let key = self.find(self.keyring()?, server_url)?;
+        let payload = read(key, "read")?;
         let (username, secret) = decode(&payload)?;
         Ok(Credentials { server_url: server_url.to_owned(), username, secret })
     }
 
     fn erase(&self, server_url: &str) -> Result<(), StoreError> {
-        let keyring = self.keyring()?;
-        let key = self.find(keyring, server_url)?;
-        sys::invalidate(key).map_err(|e| unavailable("invalidate", e))
+        let key = self.find(self.keyring()?, server_url)?;
+        key.invalidate().map_err(|e| unavailable("invalidate", e))
     }
 
     fn list(&self) -> Result<Listing, StoreError> {
         let prefix = self.prefix()?;
-        let keyring = self.keyring()?;
-        let ids = sys::read(keyring).map_err(|e| unavailable("read keyring", e))?;
+        let keyring = self.keyring()?.contents()?;
+        let ids = read(keyring, "read keyring")?;
         let mut listing = Listing::new();
-        for id in ids.chunks_exact(4).map(|b| i32::from_ne_bytes([b[0], b[1], b[2], b[3]])) {
+        for key in key_ids(&ids) {
             // A key that vanished or that we may not view is not ours to report.
-            let Ok(description) = sys::describe(id) else { continue };
-            // "type;uid;gid;perm;description"
-            let mut fields = description.splitn(5, ';');
-            let (Some("user"), Some(desc)) = (fields.next(), fields.nth(3)) else { continue };
-            let Some(server_url) = desc.strip_prefix(prefix) else { continue };
-            if let Ok(payload) = read(id) {
+            let Some(metadata) = describe(key) else { continue };
+            if metadata.get_type() != KeyType::User {
+                continue;
+            }
+            let Some(server_url) = metadata.get_description().strip_prefix(prefix) else { continue };
+            if let Ok(payload) = read(key, "read") {
                 let (username, _secret) = decode(&payload)?;
                 listing.insert(server_url.to_owned(), username);
             }
@@ -156,126 +214,71 @@ fn decode(payload: &[u8]) -> Result<(String, Secret), StoreError> {
     Ok((username.to_owned(), Secret::new(secret)))
 }
 
-fn read(key: i32) -> Result<Zeroizing<Vec<u8>>, StoreError> {
-    match sys::read(key) {
-        Ok(payload) => Ok(payload),
-        Err(libc::EKEYEXPIRED | libc::EKEYREVOKED | libc::ENOKEY) => Err(StoreError::NotFound),
-        Err(e) => Err(unavailable("read", e)),
+/// A key's payload (a keyring's payload is the ids linked in it), zeroed when dropped. The kernel answers
+/// a buffer that is too small with the payload's full size: read again with that.
+fn read(key: Key, call: &str) -> Result<Zeroizing<Vec<u8>>, StoreError> {
+    let mut buf = Zeroizing::new(vec![0u8; 4096]);
+    loop {
+        let len = match key.read(&mut *buf) {
+            Ok(len) => len,
+            Err(KeyError::KeyExpired | KeyError::KeyRevoked | KeyError::KeyDoesNotExist) => {
+                return Err(StoreError::NotFound)
+            }
+            Err(e) => return Err(unavailable(call, e)),
+        };
+        if len <= buf.len() {
+            buf.truncate(len);
+            return Ok(buf);
+        }
+        buf = Zeroizing::new(vec![0u8; len]);
     }
 }
 
-fn unavailable(call: &str, errno: i32) -> StoreError {
+/// The keys whose ids a keyring's payload holds.
+fn key_ids(payload: &[u8]) -> impl Iterator<Item = Key> + '_ {
+    payload
+        .chunks_exact(4)
+        .map(|b| Key::from_id(KeySerialId::new(i32::from_ne_bytes([b[0], b[1], b[2], b[3]]))))
+}
+
+/// A key's type and description, or `None` for a key that vanished, that we may not view, or whose
+/// description linux-keyutils cannot hold (it panics on one longer than its fixed buffer: such a key was
+/// not written by this store, see [`MAX_DESCRIPTION`], and is skipped like any other stranger's key).
+fn describe(key: Key) -> Option<Metadata> {
+    std::panic::catch_unwind(|| key.metadata()).ok()?.ok()
+}
+
+/// The errno behind a keyutils error, for the same messages the kernel's own text gives.
+fn errno(e: KeyError) -> Option<i32> {
+    Some(match e {
+        KeyError::AccessDenied => libc::EACCES,
+        KeyError::PermissionDenied => libc::EPERM,
+        KeyError::QuotaExceeded => libc::EDQUOT,
+        KeyError::BadAddress => libc::EFAULT,
+        KeyError::InvalidArguments => libc::EINVAL,
+        KeyError::KeyExpired => libc::EKEYEXPIRED,
+        KeyError::KeyRevoked => libc::EKEYREVOKED,
+        KeyError::KeyRejected => libc::EKEYREJECTED,
+        KeyError::KeyDoesNotExist => libc::ENOKEY,
+        KeyError::OutOfMemory => libc::ENOMEM,
+        KeyError::OperationNotSupported => libc::EOPNOTSUPP,
+        KeyError::MissingFileOrDirectory => libc::ENOENT,
+        KeyError::Unknown(n) => n,
+        KeyError::KeyringDoesNotExist
+        | KeyError::InvalidDescription
+        | KeyError::InvalidIdentifier
+        | KeyError::WriteError => return None,
+    })
+}
+
+fn unavailable(call: &str, e: KeyError) -> StoreError {
+    let Some(errno) = errno(e) else { return StoreError::Failed(format!("keyctl {call}: {e:?}")) };
     let err = std::io::Error::from_raw_os_error(errno);
     match errno {
         libc::ENOSYS | libc::EPERM | libc::EACCES => {
             StoreError::Unavailable(format!("keyctl {call}: {err}: {HINT}"))
         }
         _ => StoreError::Failed(format!("keyctl {call}: {err}")),
-    }
-}
-
-/// The four keyctl operations used, as raw syscalls: no C library beyond libc.
-mod sys {
-    use std::ffi::{c_long, CStr};
-    use zeroize::Zeroizing;
-
-    type Result<T> = std::result::Result<T, i32>;
-
-    fn errno() -> i32 {
-        std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO)
-    }
-
-    fn check(ret: c_long) -> Result<c_long> {
-        if ret < 0 {
-            Err(errno())
-        } else {
-            Ok(ret)
-        }
-    }
-
-    /// The persistent keyring of our uid, linked into our process keyring.
-    pub fn get_persistent() -> Result<i32> {
-        // SAFETY: integer arguments only.
-        let ret = unsafe {
-            libc::syscall(
-                libc::SYS_keyctl,
-                libc::KEYCTL_GET_PERSISTENT,
-                -1 as c_long,
-                libc::KEY_SPEC_PROCESS_KEYRING,
-            )
-        };
-        check(ret).map(|id| id as i32)
-    }
-
-    pub fn search(keyring: i32, description: &CStr) -> Result<i32> {
-        // SAFETY: both strings are NUL-terminated and outlive the call.
-        let ret = unsafe {
-            libc::syscall(
-                libc::SYS_keyctl,
-                libc::KEYCTL_SEARCH,
-                keyring,
-                c"user".as_ptr(),
-                description.as_ptr(),
-                0,
-            )
-        };
-        check(ret).map(|id| id as i32)
-    }
-
-    pub fn add_user_key(description: &CStr, payload: &[u8], keyring: i32) -> Result<()> {
-        // SAFETY: the strings are NUL-terminated; the payload pointer and length describe one live slice.
-        let ret = unsafe {
-            libc::syscall(
-                libc::SYS_add_key,
-                c"user".as_ptr(),
-                description.as_ptr(),
-                payload.as_ptr(),
-                payload.len(),
-                keyring,
-            )
-        };
-        check(ret).map(|_| ())
-    }
-
-    pub fn invalidate(key: i32) -> Result<()> {
-        // SAFETY: integer arguments only.
-        check(unsafe { libc::syscall(libc::SYS_keyctl, libc::KEYCTL_INVALIDATE, key) }).map(|_| ())
-    }
-
-    /// A key's payload (a keyring's payload is its key ids), zeroed when dropped.
-    pub fn read(key: i32) -> Result<Zeroizing<Vec<u8>>> {
-        let mut buf = Zeroizing::new(vec![0u8; 4096]);
-        loop {
-            // SAFETY: buf is writable for buf.len() bytes.
-            let ret = unsafe {
-                libc::syscall(libc::SYS_keyctl, libc::KEYCTL_READ, key, buf.as_mut_ptr(), buf.len())
-            };
-            let len = check(ret)? as usize;
-            if len <= buf.len() {
-                buf.truncate(len);
-                return Ok(buf);
-            }
-            // The payload is larger than the buffer: KEYCTL_READ returned its full size. Retry with that.
-            buf = Zeroizing::new(vec![0u8; len]);
-        }
-    }
-
-    /// `type;uid;gid;perm;description`.
-    pub fn describe(key: i32) -> Result<String> {
-        let mut buf = vec![0u8; 512];
-        loop {
-            // SAFETY: buf is writable for buf.len() bytes.
-            let ret = unsafe {
-                libc::syscall(libc::SYS_keyctl, libc::KEYCTL_DESCRIBE, key, buf.as_mut_ptr(), buf.len())
-            };
-            let len = check(ret)? as usize;
-            if len <= buf.len() {
-                // The length includes the terminating NUL.
-                buf.truncate(len.saturating_sub(1));
-                return Ok(String::from_utf8_lossy(&buf).into_owned());
-            }
-            buf = vec![0u8; len];
-        }
     }
 }
 
@@ -305,9 +308,31 @@ mod tests {
     }
 
     #[test]
+    fn descriptions_list_could_not_read_back_are_refused_before_the_keyring_is_touched() {
+        let store = KeyutilsStore::from_environ(&Environ::empty(0).with(NAMESPACE_VAR, "n"));
+        let creds =
+            |url: String| Credentials { server_url: url, username: "u".into(), secret: Secret::new("s") };
+        let prefix_len = "regauth@n:docker-credential:".len();
+        let err = store.store(&creds("h".repeat(MAX_DESCRIPTION - prefix_len + 1))).unwrap_err();
+        let limit = MAX_DESCRIPTION - prefix_len;
+        assert_eq!(
+            err,
+            StoreError::Failed(format!(
+                "the server URL is {} bytes; this store keeps URLs of at most {limit} bytes",
+                limit + 1
+            ))
+        );
+        assert!(matches!(store.get("a\0b"), Err(StoreError::Failed(m)) if m.contains("NUL")));
+    }
+
+    #[test]
     fn blocked_keyctl_is_unavailable_with_a_hint() {
-        let err = unavailable("search", libc::EPERM);
-        assert!(matches!(&err, StoreError::Unavailable(m) if m.contains("seccomp")), "{err}");
-        assert!(matches!(unavailable("read", libc::EINVAL), StoreError::Failed(_)));
+        for blocked in [KeyError::PermissionDenied, KeyError::AccessDenied, KeyError::Unknown(libc::ENOSYS)] {
+            let err = unavailable("search", blocked);
+            assert!(matches!(&err, StoreError::Unavailable(m) if m.contains("seccomp")), "{err}");
+        }
+        let err = unavailable("read", KeyError::InvalidArguments);
+        assert!(matches!(&err, StoreError::Failed(m) if m == "keyctl read: Invalid argument (os error 22)"));
+        assert!(matches!(unavailable("read", KeyError::InvalidIdentifier), StoreError::Failed(_)));
     }
 }

@@ -52,8 +52,9 @@ use std::time::Duration;
     "                headers: {..}, body, scopesAsked: [..], scopesGranted: [..]|null, elapsedMs}]}\n\n",
     "TLS as docker: system roots, plus <certs.d>/HOST[:PORT]/*.crt and the `ca` entries of\n",
     "<certs.d>/HOST[:PORT]/hosts.toml, where certs.d is /etc/docker/certs.d, /etc/containerd/certs.d and\n",
-    "/etc/containers/certs.d (or --certs-dir). Plain http only for loopback or with --insecure. Proxies come\n",
-    "from HTTPS_PROXY / HTTP_PROXY / NO_PROXY. NO_COLOR turns colours off.\n\n",
+    "/etc/containers/certs.d (or --certs-dir); a hosts.toml that cannot be read is exit 3. Plain http only for\n",
+    "loopback or with --insecure. Proxies come from HTTPS_PROXY / HTTP_PROXY / NO_PROXY. NO_COLOR turns\n",
+    "colours off.\n\n",
     crate::exit_codes_help!()
 ))]
 pub struct Args {
@@ -134,7 +135,14 @@ pub fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
     } else {
         args.certs_dir.clone()
     };
-    let ca_files = tls::extra_ca_files(&reference.registry, &certs_dirs, &args.ca_file);
+    let ca_files = match tls::ca_files(&reference.registry, &certs_dirs, &args.ca_file) {
+        Ok(files) => files,
+        Err(e) => {
+            // A hosts.toml that cannot be read leaves the trusted CAs unknown: this machine's configuration.
+            eprintln!("regauth: {}", regauth_core::sanitize::for_terminal(&e.to_string(), 2000));
+            return Ok(Exit::LocalConfig);
+        }
+    };
     let progress = Arc::new(Progress::new(std::io::stderr().is_terminal() && !args.json));
     let input = diagnose::Input {
         reference,
