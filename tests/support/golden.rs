@@ -74,6 +74,14 @@ impl Golden {
     }
 }
 
+/// What a golden file holds for one run: `{"exit": CODE, "stdout": <the JSON printed>}`, pretty-printed
+/// (keys in the order the program printed them). Output that is not JSON is kept as a string.
+pub fn run_record(code: Option<i32>, stdout: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stdout);
+    let stdout = serde_json::from_str(&text).unwrap_or_else(|_| serde_json::Value::String(text.into_owned()));
+    serde_json::to_string_pretty(&serde_json::json!({"exit": code, "stdout": stdout})).unwrap()
+}
+
 fn bless() -> bool {
     std::env::var("REGAUTH_BLESS").is_ok_and(|v| v == "1")
 }
@@ -127,12 +135,12 @@ fn diff(expected: &str, actual: &str) -> String {
         if i < e.len() && j < a.len() && e[i] == a[j] {
             lines.push((' ', e[i]));
             (i, j) = (i + 1, j + 1);
-        } else if j < a.len() && (i == e.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            lines.push(('+', a[j]));
-            j += 1;
-        } else {
+        } else if i < e.len() && (j == a.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
             lines.push(('-', e[i]));
             i += 1;
+        } else {
+            lines.push(('+', a[j]));
+            j += 1;
         }
     }
     let near_change =
