@@ -34,23 +34,22 @@ fn a_second_process_sees_what_the_first_stored_and_other_namespaces_do_not() {
     let url = "https://cross-process.regauth-test.invalid";
     let secret = "cross-process-secret-Zq9";
     let body = format!(r#"{{"ServerURL":"{url}","Username":"carol","Secret":"{secret}"}}"#);
-    assert_eq!(call(helper(&ns), "store", &body).code, 0);
+    assert_eq!(call(helper(ns), "store", &body).code, 0);
 
-    let got = call(helper(&ns), "get", url);
+    let got = call(helper(ns), "get", url);
     assert_eq!(got.code, 0, "{got:?}");
     let creds: serde_json::Value = serde_json::from_str(&got.stdout).unwrap();
     assert_eq!((creds["Username"].as_str(), creds["Secret"].as_str()), (Some("carol"), Some(secret)));
-    let listed: serde_json::Value =
-        serde_json::from_str(&call(helper(&ns), "list", "unused").stdout).unwrap();
+    let listed: serde_json::Value = serde_json::from_str(&call(helper(ns), "list", "unused").stdout).unwrap();
     assert_eq!(listed, serde_json::json!({ url: "carol" }));
 
     // Another namespace neither sees nor lists it: descriptions never collide.
-    let elsewhere = call(helper(&other), "get", url);
+    let elsewhere = call(helper(other), "get", url);
     assert_eq!((elsewhere.code, elsewhere.stdout.trim()), (1, NOT_FOUND));
-    assert_eq!(call(helper(&other), "list", "unused").stdout.trim(), "{}");
+    assert_eq!(call(helper(other), "list", "unused").stdout.trim(), "{}");
 
-    assert_eq!(call(helper(&ns), "erase", url).code, 0);
-    let gone = call(helper(&ns), "get", url);
+    assert_eq!(call(helper(ns), "erase", url).code, 0);
+    let gone = call(helper(ns), "get", url);
     assert_eq!((gone.code, gone.stdout.trim()), (1, NOT_FOUND));
     for answer in [got, elsewhere, gone] {
         assert!(!answer.stderr.contains(secret));

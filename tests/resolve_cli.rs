@@ -146,6 +146,9 @@ fn bad_image_is_a_usage_error() {
     }
 }
 
+/// Name, config.json, arguments, extra environment.
+type Scenario<'a> = (&'a str, String, &'a [&'a str], &'a [(&'a str, &'a Path)]);
+
 /// A JWT-shaped secret (unsigned: resolve never checks it) that expired in 2020.
 const EXPIRED_JWT: &str =
     "eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJyb2JvdCIsImV4cCI6MTYwMDAwMDAwMH0.c2ln";
@@ -170,7 +173,7 @@ fn json_answers_match_the_golden_files() {
     )
     .unwrap();
     let with_podman_file: &[(&str, &Path)] = &[("REGISTRY_AUTH_FILE", &podman_file)];
-    let scenarios: &[(&str, String, &[&str], &[(&str, &Path)])] = &[
+    let scenarios: &[Scenario] = &[
         (
             "creds-store-and-auths",
             r#"{"credsStore":"fake","auths":{"127.0.0.1:5000":{"auth":"ZmlsZS11c2VyOmZpbGUtcHc="}}}"#.into(),

@@ -25,8 +25,9 @@ pub struct Tls {
     pub key: PathBuf,
 }
 
-/// The registry could not bind its port: another process holds it. Carries the setup back for a retry.
-pub struct PortTaken(pub Auth, pub Option<Tls>);
+/// The registry could not bind its port: another process holds it.
+#[derive(Debug)]
+pub struct PortTaken;
 
 pub struct Registry {
     child: Child,
@@ -44,26 +45,24 @@ impl Registry {
     pub fn start(auth: Auth, tls: Option<Tls>) -> Option<Registry> {
         const ATTEMPTS: usize = 8;
         need_program("docker-registry")?;
-        let mut setup = (auth, tls);
         for _ in 0..ATTEMPTS {
-            match Registry::start_on(setup, free_port()) {
-                Ok(registry) => return Some(registry),
-                Err(PortTaken(auth, tls)) => setup = (auth, tls),
+            if let Ok(registry) = Registry::start_on(&auth, tls.as_ref(), free_port()) {
+                return Some(registry);
             }
         }
         panic!("docker-registry found its port taken {ATTEMPTS} times in a row");
     }
 
-    /// One attempt on `port`; the setup comes back when another process holds the port.
-    pub fn start_on((auth, tls): (Auth, Option<Tls>), port: u16) -> Result<Registry, PortTaken> {
+    /// One attempt on `port`, which fails only when another process holds it.
+    pub fn start_on(auth: &Auth, tls: Option<&Tls>, port: u16) -> Result<Registry, PortTaken> {
         let program = need_program("docker-registry").expect("checked by the caller");
         let dir = tempfile::tempdir().unwrap();
-        let auth_section = auth_config(&auth, dir.path());
-        write_config(dir.path(), port, tls.as_ref(), &auth_section);
+        let auth_section = auth_config(auth, dir.path());
+        write_config(dir.path(), port, tls, &auth_section);
         let mut child = spawn(&program, dir.path());
         match wait_ready(&mut child, port, dir.path()) {
             Ready::Listening => Ok(Registry { child, port, dir, tls: tls.is_some() }),
-            Ready::AddressInUse => Err(PortTaken(auth, tls)),
+            Ready::AddressInUse => Err(PortTaken),
         }
     }
 
