@@ -1,12 +1,13 @@
-//! `regauth audit` on a prepared home directory: every kind of finding, exit codes, and no secret in any
-//! output.
+//! `regauth audit` on a prepared home directory: every kind of finding, exit codes, no secret in any
+//! output, and the `--json` report of representative homes against tests/golden/audit/.
 
 mod support;
 
 use base64::Engine;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
+use support::golden::Golden;
 
 const PAT: &str = "dckr_pat_SuperSecretValue123";
 const GHCR_TOKEN: &str = "ghp_AnotherSecretValue456";
@@ -34,6 +35,9 @@ fn home() -> tempfile::TempDir {
     // The same PAT again, for podman.
     let auth = format!(r#"{{"auths":{{"docker.io":{{"auth":"{}"}}}}}}"#, b64(&format!("alice:{PAT}")));
     std::fs::write(h.join("run/containers/auth.json"), auth).unwrap();
+    // Modes as the usual umask (022) leaves them, whatever this machine's umask is.
+    std::fs::set_permissions(h.join("run/containers/auth.json"), std::fs::Permissions::from_mode(0o644))
+        .unwrap();
     // An expired ECR token in the ECR helper's cache.
     let ecr_inner =
         b64(r#"{"payload":"p","datakey":"d","version":"2","type":"DATA_KEY","expiration":1600000000}"#);
@@ -42,6 +46,7 @@ fn home() -> tempfile::TempDir {
         b64(&format!("AWS:{ecr_inner}"))
     );
     std::fs::write(h.join(".ecr/cache.json"), cache).unwrap();
+    std::fs::set_permissions(h.join(".ecr/cache.json"), std::fs::Permissions::from_mode(0o644)).unwrap();
     support::write_script(
         &h.join("bin/docker-credential-lister"),
         &format!(
@@ -56,10 +61,9 @@ fn audit(home: &Path, args: &[&str]) -> Output {
 }
 
 fn audit_with(home: &Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_regauth"))
+    support::command::regauth()
         .arg("audit")
         .args(args)
-        .env_clear()
         .envs(vars.iter().copied())
         .env("HOME", home)
         .env("PATH", home.join("bin"))
@@ -169,9 +173,7 @@ fn broken_config_is_a_finding_not_a_crash() {
 /// helper named only in another user's file must not be asked (its answer would be root's entries).
 #[test]
 fn helpers_named_in_another_users_config_are_not_asked() {
-    // SAFETY: geteuid(2) cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
-        eprintln!("SKIPPED: needs root to give a file to another user");
+    if !support::need_root("gives a config file to another user") {
         return;
     }
     let dir = home();
@@ -191,4 +193,86 @@ fn helpers_named_in_another_users_config_are_not_asked() {
     let out = audit(dir.path(), &["--json", "--fail-on", "never"]);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(report["credentials"].as_array().unwrap().iter().any(|c| c["storage"] == "helper"));
+}
+
+/// A JWT (unsigned: audit only reads its claims) that expires at `exp`.
+fn jwt(exp: i64) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let part = |json: String| URL_SAFE_NO_PAD.encode(json);
+    let header = part(r#"{"alg":"ES256","typ":"JWT"}"#.to_owned());
+    format!("{header}.{}.c2lnbmF0dXJl", part(format!(r#"{{"sub":"robot","exp":{exp}}}"#)))
+}
+
+/// Write `text` at `home/relative` with `mode`, so the golden files do not depend on the umask.
+fn put(home: &Path, relative: &str, text: &str, mode: u32) {
+    let path = home.join(relative);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, text).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// Every credential place audit reads, in every state it reports: each `--json` report is compared with
+/// tests/golden/audit/<scenario>.json (HOME is `$HOME`; "expired N days ago" has `<N>`).
+#[test]
+fn json_reports_match_the_golden_files() {
+    let mut golden = Golden::new("audit");
+    let mut run = |name: &str, home: &tempfile::TempDir, args: &[&str], vars: &[(&str, &str)]| {
+        let out = audit_with(home.path(), args, vars);
+        golden.replace(home.path().to_str().unwrap(), "$HOME");
+        golden.check(name, &support::golden::run_record(out.status.code(), &out.stdout));
+    };
+
+    // Plaintext and duplicated tokens, a listing helper, a missing helper, an expired ECR token, mode 0644.
+    let every_kind = home();
+    run("every-kind-of-finding", &every_kind, &["--json"], &[]);
+    run("every-kind-no-helpers", &every_kind, &["--json", "--no-helpers", "--fail-on", "never"], &[]);
+
+    let empty = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(empty.path().join("bin")).unwrap();
+    run("clean-machine", &empty, &["--json", "--fail-on", "info"], &[]);
+
+    let broken = home();
+    put(broken.path(), ".docker/config.json", "{\"auths\": {", 0o600);
+    run("unreadable-config", &broken, &["--json", "--fail-on", "medium"], &[]);
+
+    // JWTs in auths (expired, and valid until 2100), an identity token, credsStore with a listing helper,
+    // podman's XDG_CONFIG_HOME file, the legacy ~/.dockercfg, and CI credentials in the environment.
+    let tokens = tempfile::tempdir().unwrap();
+    let h = tokens.path();
+    let auth = |user: &str, secret: &str| b64(&format!("{user}:{secret}"));
+    put(
+        h,
+        ".docker/config.json",
+        &format!(
+            r#"{{"credsStore":"lister","auths":{{"registry.gitlab.com":{{"auth":"{}"}},"127.0.0.1:5000":{{"auth":"{}"}},"ghcr.io":{{}},"quay.io":{{"identitytoken":"refresh-token-of-quay"}}}}}}"#,
+            auth("ci", &jwt(1_600_000_000)),
+            auth("robot", &jwt(4_102_444_800)),
+        ),
+        0o600,
+    );
+    put(
+        h,
+        ".config/containers/auth.json",
+        &format!(r#"{{"auths":{{"docker.io":{{"auth":"{}"}}}}}}"#, auth("alice", "plain-password")),
+        0o600,
+    );
+    put(
+        h,
+        ".dockercfg",
+        &format!(r#"{{"old.example.com":{{"auth":"{}","email":"e@x"}}}}"#, auth("u", "pw")),
+        0o640,
+    );
+    std::fs::create_dir_all(h.join("bin")).unwrap();
+    support::write_script(
+        &h.join("bin/docker-credential-lister"),
+        "[ \"$1\" = list ] && echo '{\"ghcr.io\":\"octocat\",\"https://index.docker.io/v1/\":\"hub-user\"}'",
+    );
+    let config_home = format!("{}/.config", h.display());
+    let vars = [
+        ("REGAUTH_REGISTRY_GHCR_IO_USERNAME", "ci-bot"),
+        ("REGAUTH_REGISTRY_GHCR_IO_PASSWORD", "ghp_EnvironmentTokenValue1"),
+        ("XDG_CONFIG_HOME", config_home.as_str()),
+    ];
+    run("tokens-helpers-and-environment", &tokens, &["--json", "--fail-on", "never"], &vars);
+    golden.finish();
 }

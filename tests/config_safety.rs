@@ -9,14 +9,15 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+/// regauth with a cleared environment: `home` as HOME, and a PATH without our or the developer's helpers.
+fn regauth_in(home: &Path) -> Command {
+    let mut command = support::command::regauth();
+    command.env("HOME", home).env("PATH", "/usr/bin:/bin");
+    command
+}
+
 fn regauth(config: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_regauth"))
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .env("PATH", "/usr/bin:/bin")
-        .output()
-        .unwrap()
+    regauth_in(config.parent().unwrap()).arg("--config").arg(config).args(args).output().unwrap()
 }
 
 fn parse(path: &Path) -> serde_json::Value {
@@ -79,7 +80,7 @@ fn sixty_four_concurrent_writers_lose_nothing() {
     fs::write(&path, FOREIGN).unwrap();
     let children: Vec<_> = (0..64)
         .map(|i| {
-            Command::new(env!("CARGO_BIN_EXE_regauth"))
+            regauth_in(dir.path())
                 .arg("--config")
                 .arg(&path)
                 .args([
@@ -89,7 +90,6 @@ fn sixty_four_concurrent_writers_lose_nothing() {
                     "--registry",
                     &format!("reg-{i}.example:5000"),
                 ])
-                .env("PATH", "/usr/bin:/bin")
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -109,56 +109,135 @@ fn sixty_four_concurrent_writers_lose_nothing() {
     assert_eq!(doc["zeta"]["k"], true);
 }
 
-/// SIGKILL a writer at pseudo-random moments in 500 writes: the file always parses and no entry is half
-/// written. A large unknown field makes each write take long enough to be interrupted mid-way.
+/// Where a writer was when it was frozen (SIGSTOP, then waited for), before the SIGKILL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Moment {
+    /// Its temp file exists: it is between creating the temp file and renaming it over the config.
+    MidWrite,
+    /// Alive without a temp file: not started writing (or already renamed, before exiting).
+    Elsewhere,
+    /// It had already exited.
+    Finished,
+}
+
+/// SIGKILL writers at pseudo-random moments over a write's lifetime, then at the moment their temp file
+/// exists; each is frozen first so where the kill lands is observed, not guessed. After every kill the
+/// config is the old document byte for byte or the new one complete, a kill mid-write always leaves the old
+/// one, and enough kills are proven to have landed mid-write. A large unknown field makes each write long.
 #[test]
 fn sigkill_during_writes_never_leaves_a_broken_file() {
+    const RANDOM_KILLS: u32 = 500;
+    const MID_WRITE_KILLS: usize = 50;
+    const MAX_AIMED_KILLS: u32 = 2000;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config.json");
     let padding = "p".repeat(1 << 20);
     fs::write(&path, format!("{{\"padding\": \"{padding}\", \"credHelpers\": {{}}}}")).unwrap();
+    let temp_of = |pid: u32| dir.path().join(format!(".config.json.regauth-tmp-{pid}"));
     let writer = |i: u32| {
-        Command::new(env!("CARGO_BIN_EXE_regauth"))
+        regauth_in(dir.path())
             .arg("--config")
             .arg(&path)
             .args(["helpers", "set", &format!("helper-{i}"), "--registry", &format!("reg-{i}.example")])
-            .env("PATH", "/usr/bin:/bin")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap()
     };
-    // Kill moments spread over a whole write's lifetime on this machine, measured, plus a margin.
-    let started = std::time::Instant::now();
-    assert!(writer(1000).wait().unwrap().success());
-    let lifetime = started.elapsed().as_micros() as u64 * 6 / 5 + 1;
-    let mut seed: u64 = 0x5eed_1234_abcd;
-    let mut killed = 0;
-    for i in 0..500 {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        let delay = Duration::from_micros((seed >> 33) % lifetime);
+    // One kill: start writer `i`, let `wait` decide when, freeze it, see where it is, kill it, check the file.
+    let kill_one = |i: u32, wait: &dyn Fn(&mut std::process::Child)| -> Moment {
+        let old = fs::read(&path).unwrap();
+        let mut new: serde_json::Value = serde_json::from_slice(&old).unwrap();
+        new["credHelpers"][format!("reg-{i}.example")] = format!("helper-{i}").into();
         let mut child = writer(i);
-        std::thread::sleep(delay);
-        if child.try_wait().unwrap().is_none() {
-            killed += 1;
-        }
+        wait(&mut child);
+        let temp = temp_of(child.id());
+        let moment = freeze(&mut child, &temp);
         let _ = child.kill();
         let _ = child.wait();
-        let doc: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap())
-            .unwrap_or_else(|e| panic!("config broken after kill {i}: {e}"));
-        assert_eq!(doc["padding"].as_str().map(str::len), Some(padding.len()), "padding cut after kill {i}");
-        for (key, value) in doc["credHelpers"].as_object().unwrap() {
-            let n = key.trim_start_matches("reg-").trim_end_matches(".example");
-            assert_eq!(value, &format!("helper-{n}"), "half-written entry after kill {i}");
+        let now = fs::read(&path).unwrap();
+        if now != old {
+            let doc: serde_json::Value = serde_json::from_slice(&now)
+                .unwrap_or_else(|e| panic!("config broken after kill {i} ({moment:?}): {e}"));
+            assert_eq!(
+                doc, new,
+                "after kill {i} ({moment:?}) the config is neither the old nor the new document"
+            );
+            assert_ne!(moment, Moment::MidWrite, "kill {i} mid-write, yet the config changed");
+        } else {
+            assert_ne!(moment, Moment::Finished, "writer {i} finished without writing");
         }
+        moment
+    };
+    // Moments spread over a whole write's lifetime on this machine, measured, plus a margin.
+    let started = std::time::Instant::now();
+    assert!(writer(100_000).wait().unwrap().success());
+    let lifetime = started.elapsed().as_micros() as u64 * 6 / 5 + 1;
+    let mut seed: u64 = 0x5eed_1234_abcd;
+    let mut moments = Vec::new();
+    for i in 0..RANDOM_KILLS {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let delay = Duration::from_micros((seed >> 33) % lifetime);
+        moments.push(kill_one(i, &|_| std::thread::sleep(delay)));
     }
+    // Then aimed at the write itself: as soon as the writer's temp file exists.
+    let mid_write = |moments: &[Moment]| moments.iter().filter(|m| **m == Moment::MidWrite).count();
+    let mut aimed = 0;
+    while mid_write(&moments) < MID_WRITE_KILLS && aimed < MAX_AIMED_KILLS {
+        let wait_for_temp = |child: &mut std::process::Child| {
+            let temp = temp_of(child.id());
+            while !temp.exists() && child.try_wait().unwrap().is_none() {
+                std::hint::spin_loop();
+            }
+        };
+        moments.push(kill_one(RANDOM_KILLS + aimed, &wait_for_temp));
+        aimed += 1;
+    }
+    let count = |m: Moment| moments.iter().filter(|x| **x == m).count();
     let survivors = parse(&path)["credHelpers"].as_object().unwrap().len();
-    eprintln!("500 writers over {lifetime} µs: {killed} killed while running, {survivors} entries written");
+    eprintln!(
+        "{} kills ({aimed} aimed at the temp file, lifetime {lifetime} µs): {} mid-write, {} before or after \
+         the write, {} after exit; {survivors} entries written",
+        moments.len(),
+        count(Moment::MidWrite),
+        count(Moment::Elsewhere),
+        count(Moment::Finished)
+    );
+    assert!(
+        count(Moment::MidWrite) >= MID_WRITE_KILLS,
+        "only {} of {} kills landed while a temp file existed",
+        count(Moment::MidWrite),
+        moments.len()
+    );
     let temps = fs::read_dir(dir.path())
         .unwrap()
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().contains("tmp"));
     assert!(temps.count() <= 1, "dead writers' temp files pile up");
+}
+
+/// Stop `child` (SIGSTOP, then wait until it has stopped or exited) and say where it is.
+fn freeze(child: &mut std::process::Child, temp: &Path) -> Moment {
+    if child.try_wait().unwrap().is_some() {
+        return Moment::Finished;
+    }
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: kill(2) and waitpid(2) on our own child, with a pointer to a local int.
+    let waited = unsafe {
+        libc::kill(pid, libc::SIGSTOP);
+        libc::waitpid(pid, &mut status, libc::WUNTRACED)
+    };
+    assert_eq!(waited, pid, "waitpid: {}", std::io::Error::last_os_error());
+    if !libc::WIFSTOPPED(status) {
+        // Reaped here: std's later wait() finds no child, which the caller ignores.
+        return Moment::Finished;
+    }
+    if temp.exists() {
+        Moment::MidWrite
+    } else {
+        Moment::Elsewhere
+    }
 }
 
 #[test]
@@ -229,7 +308,7 @@ fn a_held_lock_times_out_naming_the_holder() {
     fs::write(&path, "{}").unwrap();
     let _held =
         regauth_core::lock::acquire(&dir.path().join("config.json.lock"), Duration::from_secs(1)).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_regauth"))
+    let out = regauth_in(dir.path())
         .args(["--config", path.to_str().unwrap(), "helpers", "set", "pass"])
         .env("REGAUTH_LOCK_TIMEOUT", "0.3")
         .output()

@@ -1,19 +1,17 @@
 //! Real clients through our keyutils helper against the real distribution registry with htpasswd auth:
 //! the Docker CLI (credsStore) and skopeo (credHelpers) log in (store), read (get) and log out (erase).
-//! Each test has its own kernel-keyring namespace; the password never shows in any client output.
+//! Each test has its own kernel-keyring namespace, emptied by a guard however the test ends; the password
+//! never shows in any client output. Clients run with a cleared environment.
 
 mod support;
 
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use support::helpers::{call, helper_bin, path};
-use support::keyring::keyutils_namespace;
+use support::command::clean;
+use support::helpers::{call, path};
+use support::keyutils::{helper, KeyutilsNamespace};
 use support::registry::{basic, push_image, Auth, Registry};
-
-fn helper_path() -> std::path::PathBuf {
-    helper_bin("docker-credential-regauth-keyutils")
-}
 
 const USER: &str = "alice";
 const PASSWORD: &str = "clients-right-pw-5Xk";
@@ -50,9 +48,7 @@ fn ok(out: &Output, what: &str) {
 
 /// The helper's own view of the entry: `Some(username)` when it holds our password.
 fn stored(namespace: &str, key: &str) -> Option<String> {
-    let mut command = Command::new(helper_path());
-    command.env("REGAUTH_KEYUTILS_NAMESPACE", namespace);
-    let answer = call(command, "get", key);
+    let answer = call(helper(namespace), "get", key);
     if answer.code != 0 {
         assert_eq!(answer.stdout.trim(), "credentials not found in native keychain");
         return None;
@@ -66,16 +62,18 @@ fn stored(namespace: &str, key: &str) -> Option<String> {
 fn docker_cli_logs_in_reads_and_logs_out_through_the_helper() {
     let Some(_) = support::need_program("docker") else { return };
     let Some(registry) = registry() else { return };
-    let namespace = keyutils_namespace("docker");
+    let guard = KeyutilsNamespace::new("docker");
+    let namespace = &guard.name;
     let config = tempfile::tempdir().unwrap();
     std::fs::write(config.path().join("config.json"), r#"{"credsStore":"regauth-keyutils"}"#).unwrap();
     let docker = |args: &[&str]| {
-        let mut command = Command::new("docker");
+        let mut command = clean("docker");
         command
             .args(args)
+            .env("HOME", config.path())
             .env("DOCKER_CONFIG", config.path())
             .env("PATH", path())
-            .env("REGAUTH_KEYUTILS_NAMESPACE", &namespace)
+            .env("REGAUTH_KEYUTILS_NAMESPACE", namespace)
             // No daemon: login falls back to a client-side login, as on a machine without dockerd.
             .env("DOCKER_HOST", format!("unix://{}", config.path().join("no-daemon.sock").display()));
         command
@@ -85,7 +83,7 @@ fn docker_cli_logs_in_reads_and_logs_out_through_the_helper() {
 
     let out = run(docker(&["login", &host, "-u", USER, "--password-stdin"]), PASSWORD);
     ok(&out, "docker login");
-    assert_eq!(stored(&namespace, &host).as_deref(), Some(USER), "docker login did not store via the helper");
+    assert_eq!(stored(namespace, &host).as_deref(), Some(USER), "docker login did not store via the helper");
     let config_text = std::fs::read_to_string(config.path().join("config.json")).unwrap();
     assert!(!config_text.contains(PASSWORD) && !config_text.contains("\"auth\""), "{config_text}");
 
@@ -95,29 +93,32 @@ fn docker_cli_logs_in_reads_and_logs_out_through_the_helper() {
 
     let out = run(docker(&["logout", &host]), "");
     ok(&out, "docker logout");
-    assert_eq!(stored(&namespace, &host), None, "docker logout did not erase via the helper");
+    assert_eq!(stored(namespace, &host), None, "docker logout did not erase via the helper");
     // Without the helper's answer the registry refuses: the inspect above really used the helper.
     let out = run(docker(&["manifest", "inspect", "--insecure", &image]), "");
-    assert!(!out.status.success(), "manifest inspect worked without credentials");
+    let refused = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "manifest inspect worked without credentials: {refused}");
+    assert!(refused.contains("no basic auth credentials"), "refused for another reason: {refused}");
 }
 
 #[test]
 fn skopeo_logs_in_reads_and_logs_out_through_cred_helpers() {
     let Some(_) = support::need_program("skopeo") else { return };
     let Some(registry) = registry() else { return };
-    let namespace = keyutils_namespace("skopeo");
+    let guard = KeyutilsNamespace::new("skopeo");
+    let namespace = &guard.name;
     let dir = tempfile::tempdir().unwrap();
     let host = registry.host();
     let authfile = dir.path().join("auth.json");
     std::fs::write(&authfile, format!(r#"{{"credHelpers":{{"{host}":"regauth-keyutils"}}}}"#)).unwrap();
     let skopeo = |args: &[&str], authfile: &Path| {
-        let mut command = Command::new("skopeo");
+        let mut command = clean("skopeo");
         command
             .args(args)
             .arg("--authfile")
             .arg(authfile)
             .env("PATH", path())
-            .env("REGAUTH_KEYUTILS_NAMESPACE", &namespace)
+            .env("REGAUTH_KEYUTILS_NAMESPACE", namespace)
             .env("HOME", dir.path())
             .env("XDG_RUNTIME_DIR", dir.path());
         command
@@ -129,7 +130,7 @@ fn skopeo_logs_in_reads_and_logs_out_through_cred_helpers() {
         PASSWORD,
     );
     ok(&out, "skopeo login");
-    assert_eq!(stored(&namespace, &host).as_deref(), Some(USER), "skopeo login did not store via the helper");
+    assert_eq!(stored(namespace, &host).as_deref(), Some(USER), "skopeo login did not store via the helper");
     assert!(!std::fs::read_to_string(&authfile).unwrap().contains(PASSWORD));
 
     let out = run(skopeo(&["inspect", "--tls-verify=false", &image], &authfile), "");
@@ -138,7 +139,12 @@ fn skopeo_logs_in_reads_and_logs_out_through_cred_helpers() {
 
     let out = run(skopeo(&["logout", &host], &authfile), "");
     ok(&out, "skopeo logout");
-    assert_eq!(stored(&namespace, &host), None, "skopeo logout did not erase via the helper");
+    assert_eq!(stored(namespace, &host), None, "skopeo logout did not erase via the helper");
     let out = run(skopeo(&["inspect", "--tls-verify=false", &image], &authfile), "");
-    assert!(!out.status.success(), "inspect worked without credentials");
+    let refused = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "inspect worked without credentials: {refused}");
+    assert!(
+        refused.contains("unauthorized: authentication required"),
+        "refused for another reason: {refused}"
+    );
 }

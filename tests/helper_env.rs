@@ -4,6 +4,7 @@
 mod support;
 
 use std::process::Command;
+use support::command::{clean, regauth};
 use support::helpers::{call, helper_bin, helper_test, path, with_outcome};
 
 fn helper_path() -> std::path::PathBuf {
@@ -11,7 +12,7 @@ fn helper_path() -> std::path::PathBuf {
 }
 
 fn helper() -> Command {
-    let mut command = Command::new(helper_path());
+    let mut command = clean(helper_path());
     command
         .env("REGAUTH_REGISTRY_127_0_0_1___5000_USERNAME", "ci")
         .env("REGAUTH_REGISTRY_127_0_0_1___5000_PASSWORD", "env-secret-local")
@@ -65,15 +66,22 @@ fn list_shows_the_environment_and_writes_are_refused() {
     let body = r#"{"ServerURL":"ghcr.io","Username":"u","Secret":"must-not-echo"}"#;
     for (action, input) in [("store", body), ("erase", "127.0.0.1:5000")] {
         let answer = call(helper(), action, input);
-        assert_eq!(answer.code, 1, "{action}");
-        assert!(answer.stdout.contains("read-only"), "{action}: {answer:?}");
+        assert_eq!(
+            (answer.code, answer.stdout.trim_end()),
+            (
+                1,
+                "docker-credential-regauth-env is read-only: set REGAUTH_REGISTRY_<HOST>_USERNAME and \
+                 REGAUTH_REGISTRY_<HOST>_PASSWORD instead (see --help)"
+            ),
+            "{action}: {answer:?}"
+        );
         assert!(!answer.stdout.contains("must-not-echo") && !answer.stderr.contains("must-not-echo"));
     }
 }
 
 #[test]
 fn helper_test_reports_a_read_only_helper_with_skipped_checks() {
-    let mut regauth = Command::new(env!("CARGO_BIN_EXE_regauth"));
+    let mut regauth = regauth();
     regauth.env("PATH", path());
     let (code, report) = helper_test(regauth, "regauth-env", &[]);
     assert_eq!(report["read_only"], true, "{report:#}");

@@ -1,27 +1,24 @@
 //! docker-credential-regauth-keyutils against the real kernel keyring, each test in its own description
-//! namespace (REGAUTH_KEYUTILS_NAMESPACE) so that no key it did not create is ever read or changed.
+//! namespace (REGAUTH_KEYUTILS_NAMESPACE) so that no key it did not create is ever read or changed, and
+//! whose entries a guard erases when the test ends, passed or failed.
 
 mod support;
 
-use std::process::Command;
+use support::command::{clean, regauth};
 use support::helpers::{call, helper_bin, helper_test, path, with_outcome};
-use support::keyring::keyutils_namespace;
+use support::keyutils::{helper, keyutils_namespace, KeyutilsNamespace};
+
+const NOT_FOUND: &str = "credentials not found in native keychain";
 
 fn helper_path() -> std::path::PathBuf {
     helper_bin("docker-credential-regauth-keyutils")
 }
 
-fn helper(namespace: &str) -> Command {
-    let mut command = Command::new(helper_path());
-    command.env("REGAUTH_KEYUTILS_NAMESPACE", namespace);
-    command
-}
-
 #[test]
 fn full_protocol_suite_passes() {
-    let namespace = keyutils_namespace("suite");
-    let mut regauth = Command::new(env!("CARGO_BIN_EXE_regauth"));
-    regauth.env("PATH", path()).env("REGAUTH_KEYUTILS_NAMESPACE", &namespace);
+    let namespace = KeyutilsNamespace::new("suite");
+    let mut regauth = regauth();
+    regauth.env("PATH", path()).env("REGAUTH_KEYUTILS_NAMESPACE", &namespace.name);
     let (code, report) = helper_test(regauth, "regauth-keyutils", &[]);
     assert_eq!(with_outcome(&report, "fail"), Vec::<String>::new(), "{report:#}");
     assert_eq!(with_outcome(&report, "skip"), Vec::<String>::new());
@@ -31,29 +28,29 @@ fn full_protocol_suite_passes() {
 
 #[test]
 fn a_second_process_sees_what_the_first_stored_and_other_namespaces_do_not() {
-    let ns = keyutils_namespace("cross");
-    let other = keyutils_namespace("other");
+    let guard = KeyutilsNamespace::new("cross");
+    let other_guard = KeyutilsNamespace::new("other");
+    let (ns, other) = (&guard.name, &other_guard.name);
     let url = "https://cross-process.regauth-test.invalid";
     let secret = "cross-process-secret-Zq9";
     let body = format!(r#"{{"ServerURL":"{url}","Username":"carol","Secret":"{secret}"}}"#);
-    assert_eq!(call(helper(&ns), "store", &body).code, 0);
+    assert_eq!(call(helper(ns), "store", &body).code, 0);
 
-    let got = call(helper(&ns), "get", url);
+    let got = call(helper(ns), "get", url);
     assert_eq!(got.code, 0, "{got:?}");
     let creds: serde_json::Value = serde_json::from_str(&got.stdout).unwrap();
     assert_eq!((creds["Username"].as_str(), creds["Secret"].as_str()), (Some("carol"), Some(secret)));
-    let listed: serde_json::Value =
-        serde_json::from_str(&call(helper(&ns), "list", "unused").stdout).unwrap();
+    let listed: serde_json::Value = serde_json::from_str(&call(helper(ns), "list", "unused").stdout).unwrap();
     assert_eq!(listed, serde_json::json!({ url: "carol" }));
 
     // Another namespace neither sees nor lists it: descriptions never collide.
-    let elsewhere = call(helper(&other), "get", url);
-    assert_eq!((elsewhere.code, elsewhere.stdout.trim()), (1, "credentials not found in native keychain"));
-    assert_eq!(call(helper(&other), "list", "unused").stdout.trim(), "{}");
+    let elsewhere = call(helper(other), "get", url);
+    assert_eq!((elsewhere.code, elsewhere.stdout.trim()), (1, NOT_FOUND));
+    assert_eq!(call(helper(other), "list", "unused").stdout.trim(), "{}");
 
-    assert_eq!(call(helper(&ns), "erase", url).code, 0);
-    let gone = call(helper(&ns), "get", url);
-    assert_eq!((gone.code, gone.stdout.trim()), (1, "credentials not found in native keychain"));
+    assert_eq!(call(helper(ns), "erase", url).code, 0);
+    let gone = call(helper(ns), "get", url);
+    assert_eq!((gone.code, gone.stdout.trim()), (1, NOT_FOUND));
     for answer in [got, elsewhere, gone] {
         assert!(!answer.stderr.contains(secret));
     }
@@ -63,33 +60,40 @@ fn a_second_process_sees_what_the_first_stored_and_other_namespaces_do_not() {
 fn entries_outlive_the_session_keyring_that_stored_them() {
     // Two `keyctl session -` runs are two login sessions with different session keyrings.
     let Some(keyctl) = support::need_program("keyctl") else { return };
-    let ns = keyutils_namespace("session");
+    let ns = KeyutilsNamespace::with_runner("session", move |ns| {
+        let mut command = clean(&keyctl);
+        command
+            .args([
+                "session".as_ref(),
+                "-".as_ref(),
+                helper_bin("docker-credential-regauth-keyutils").as_os_str(),
+            ])
+            .env("REGAUTH_KEYUTILS_NAMESPACE", ns);
+        command
+    });
     let url = "127.0.0.1:65001";
     let body = format!(r#"{{"ServerURL":"{url}","Username":"dave","Secret":"session-secret-77"}}"#);
-    let in_new_session = |action: &str, input: &str| {
-        let mut command = Command::new(&keyctl);
-        command
-            .args(["session".as_ref(), "-".as_ref(), helper_path().as_os_str()])
-            .env("REGAUTH_KEYUTILS_NAMESPACE", &ns);
-        call(command, action, input)
-    };
+    let in_new_session = |action: &str, input: &str| call(ns.helper(), action, input);
     assert_eq!(in_new_session("store", &body).code, 0);
     let got = in_new_session("get", url);
     assert_eq!(got.code, 0, "{got:?}");
     assert!(got.stdout.contains("\"Username\":\"dave\""));
     assert_eq!(in_new_session("erase", url).code, 0);
-    assert_eq!(in_new_session("get", url).code, 1);
+    let gone = in_new_session("get", url);
+    assert_eq!((gone.code, gone.stdout.trim()), (1, NOT_FOUND));
 }
 
 #[test]
 fn an_unusable_namespace_is_one_line_on_stdout_and_exit_1() {
     let answer = call(helper("not valid!"), "get", "ghcr.io");
-    assert_eq!(answer.code, 1);
-    assert!(answer.stdout.contains("REGAUTH_KEYUTILS_NAMESPACE"), "{answer:?}");
-    assert_eq!(answer.stdout.lines().count(), 1);
+    assert_eq!(
+        (answer.code, answer.stdout.as_str()),
+        (1, "REGAUTH_KEYUTILS_NAMESPACE must be 1 to 64 of A-Z a-z 0-9 _ -\n"),
+        "{answer:?}"
+    );
     // version and --help do not need the keyring.
     assert_eq!(call(helper("not valid!"), "version", "").code, 0);
-    let help = call(Command::new(helper_path()), "--help", "");
+    let help = call(clean(helper_path()), "--help", "");
     assert!(help.stdout.contains("reboot") && help.stdout.contains("seccomp"), "{}", help.stdout);
 }
 
@@ -99,8 +103,8 @@ fn a_blocked_keyring_says_what_to_do_instead_of_not_found() {
     use std::os::unix::process::CommandExt;
     let body = r#"{"ServerURL":"ghcr.io","Username":"u","Secret":"blocked-secret-9"}"#;
     for (action, input) in [("get", "ghcr.io"), ("store", body), ("list", "unused"), ("erase", "ghcr.io")] {
-        let mut command = helper(&keyutils_namespace("blocked"));
-        // SAFETY: only async-signal-safe prctl(2) calls between fork and exec.
+        let mut command = helper(&keyutils_namespace("blocked")); // nothing can be stored: no guard
+                                                                  // SAFETY: only async-signal-safe prctl(2) calls between fork and exec.
         unsafe { command.pre_exec(block_keyctl) };
         let answer = call(command, action, input);
         assert_eq!(answer.code, 1, "{action}: {answer:?}");
@@ -140,27 +144,30 @@ fn block_keyctl() -> std::io::Result<()> {
 
 #[test]
 fn a_normal_user_keeps_entries_across_login_sessions() {
-    // Needs root to become another user; a normal user running the suite is covered by the tests above.
-    // SAFETY: getuid(2) cannot fail and touches no memory.
-    if unsafe { libc::getuid() } != 0 {
-        eprintln!("SKIPPED: not root, so the suite already runs as a normal user");
+    // Needs root to become another user (as a normal user, the tests above already cover it).
+    if !support::need_root("becomes uid 65534 to test a normal user's keyring") {
         return;
     }
     let (Some(setpriv), Some(keyctl)) = (support::need_program("setpriv"), support::need_program("keyctl"))
     else {
         return;
     };
-    let ns = keyutils_namespace("nobody");
-    // Each call is a new session keyring (a new login) of uid 65534 (nobody).
-    let as_nobody = |action: &str, input: &str| {
-        let mut command = Command::new(&setpriv);
+    // Each call is a new session keyring (a new login) of uid 65534 (nobody); the guard erases as nobody.
+    let nobody = KeyutilsNamespace::with_runner("nobody", move |ns| {
+        let mut command = clean(&setpriv);
         command
             .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
             .arg(&keyctl)
-            .args(["session".as_ref(), "-".as_ref(), helper_path().as_os_str()])
-            .env("REGAUTH_KEYUTILS_NAMESPACE", &ns);
-        call(command, action, input)
-    };
+            .args([
+                "session".as_ref(),
+                "-".as_ref(),
+                helper_bin("docker-credential-regauth-keyutils").as_os_str(),
+            ])
+            .env("REGAUTH_KEYUTILS_NAMESPACE", ns);
+        command
+    });
+    let ns = &nobody.name;
+    let as_nobody = |action: &str, input: &str| call(nobody.helper(), action, input);
     let body = r#"{"ServerURL":"127.0.0.1:65002","Username":"nobody","Secret":"nobody-secret-3"}"#;
     let stored = as_nobody("store", body);
     assert_eq!(stored.code, 0, "{stored:?}");
@@ -168,8 +175,27 @@ fn a_normal_user_keeps_entries_across_login_sessions() {
     assert_eq!(got.code, 0, "{got:?}");
     assert!(got.stdout.contains("nobody-secret-3"));
     // root's keyring does not have it: the entry is in nobody's own persistent keyring.
-    let as_root = call(helper(&ns), "get", "127.0.0.1:65002");
-    assert_eq!(as_root.code, 1, "{as_root:?}");
+    let as_root = call(helper(ns), "get", "127.0.0.1:65002");
+    assert_eq!((as_root.code, as_root.stdout.trim()), (1, NOT_FOUND), "{as_root:?}");
     assert_eq!(as_nobody("erase", "127.0.0.1:65002").code, 0);
-    assert_eq!(as_nobody("get", "127.0.0.1:65002").code, 1);
+    let gone = as_nobody("get", "127.0.0.1:65002");
+    assert_eq!((gone.code, gone.stdout.trim()), (1, NOT_FOUND), "{gone:?}");
+}
+
+#[test]
+fn the_namespace_guard_erases_what_a_failing_test_left() {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let failed = std::thread::spawn(move || {
+        let ns = KeyutilsNamespace::new("guard");
+        sender.send(ns.name.clone()).unwrap();
+        let body =
+            r#"{"ServerURL":"guard.regauth-test.invalid","Username":"ivan","Secret":"guard-secret-4"}"#;
+        assert_eq!(call(ns.helper(), "store", body).code, 0);
+        panic!("an assertion fails after the store");
+    })
+    .join();
+    assert!(failed.is_err(), "the test body panicked");
+    let name = receiver.recv().unwrap();
+    let left = call(helper(&name), "list", "");
+    assert_eq!((left.code, left.stdout.trim()), (0, "{}"), "the guard left entries behind");
 }

@@ -3,7 +3,7 @@
 
 mod support;
 
-use std::process::Command;
+use support::command::clean;
 use support::helpers::{call, helper_bin, helper_test, path, with_outcome};
 use support::keyring::SecretService;
 
@@ -75,8 +75,8 @@ fn a_locked_keyring_is_reported_as_locked_not_as_not_found() {
 #[test]
 fn no_session_bus_is_reported_as_such() {
     let empty = tempfile::tempdir().unwrap();
-    let mut command = Command::new(helper_path());
-    command.env_remove("DBUS_SESSION_BUS_ADDRESS").env("XDG_RUNTIME_DIR", empty.path());
+    let mut command = clean(helper_path());
+    command.env("XDG_RUNTIME_DIR", empty.path());
     let answer = call(command, "get", "ghcr.io");
     assert_eq!(answer.code, 1, "{answer:?}");
     assert_eq!(answer.stdout.lines().count(), 1, "{answer:?}");
@@ -100,7 +100,7 @@ fn a_bus_without_a_secret_service_is_reported_as_such() {
         ),
     )
     .unwrap();
-    let mut daemon = Command::new("dbus-daemon")
+    let mut daemon = clean("dbus-daemon")
         .arg(format!("--config-file={}", config.display()))
         .arg("--nofork")
         .spawn()
@@ -111,7 +111,7 @@ fn a_bus_without_a_secret_service_is_reported_as_such() {
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    let mut command = Command::new(helper_path());
+    let mut command = clean(helper_path());
     command.env("DBUS_SESSION_BUS_ADDRESS", format!("unix:path={}", socket.display()));
     let answer = call(command, "get", "ghcr.io");
     let _ = daemon.kill();

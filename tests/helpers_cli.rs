@@ -1,15 +1,17 @@
-//! `regauth helpers list/set/unset` as users run them.
+//! `regauth helpers list/set/unset` as users run them (with a cleared environment: only HOME and PATH).
 
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
+use support::command::regauth;
 
 fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_regauth"))
+    regauth()
         .arg("--config")
         .arg(dir.join("config.json"))
         .args(args)
+        .env("HOME", dir)
         .env("PATH", dir.join("bin"))
         .output()
         .unwrap()
@@ -67,13 +69,26 @@ fn set_for_docker_hub_writes_both_clients_keys_and_warns_when_missing() {
 #[test]
 fn bad_names_are_usage_errors_and_write_nothing() {
     let dir = bed();
-    for args in [
-        &["helpers", "set", "../evil"][..],
-        &["helpers", "set", "ok", "--registry", "not a host"],
-        &["helpers", "set", "ok", "--registry", "h:99999"],
-    ] {
+    let cases = [
+        (
+            &["helpers", "set", "../evil"][..],
+            "regauth: \"../evil\" is not a helper name: use letters, digits, '.', '_' and '-' (the part after \
+             docker-credential-)",
+        ),
+        (
+            &["helpers", "set", "ok", "--registry", "not a host"],
+            "regauth: registry \"not a host\" is not a valid host name, IPv4 address or [IPv6] literal",
+        ),
+        (
+            &["helpers", "set", "ok", "--registry", "h:99999"],
+            "regauth: registry \"h:99999\" has an invalid port (expected a number from 1 to 65535)",
+        ),
+    ];
+    for (args, message) in cases {
         let out = run(dir.path(), args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.lines().any(|l| l == message), "{args:?}: {stderr}");
         assert!(!dir.path().join("config.json").exists(), "{args:?} wrote a file");
     }
 }
@@ -81,13 +96,15 @@ fn bad_names_are_usage_errors_and_write_nothing() {
 #[test]
 fn completions_cover_every_subcommand() {
     for shell in ["bash", "zsh", "fish"] {
-        let out = Command::new(env!("CARGO_BIN_EXE_regauth")).args(["completions", shell]).output().unwrap();
+        let out = regauth().args(["completions", shell]).output().unwrap();
         assert!(out.status.success(), "{shell}");
         let script = String::from_utf8(out.stdout).unwrap();
         for sub in ["resolve", "diagnose", "audit", "helpers", "helper-test"] {
             assert!(script.contains(sub), "{shell} completion lacks {sub}");
         }
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_regauth")).args(["completions", "tcsh"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2), "an unknown shell is a usage error");
+    let out = regauth().args(["completions", "tcsh"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "an unknown shell is a usage error: {stderr}");
+    assert!(stderr.starts_with("error: invalid value 'tcsh' for '<SHELL>'"), "{stderr}");
 }

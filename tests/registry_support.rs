@@ -26,3 +26,22 @@ fn htpasswd_registry_accepts_a_push_and_refuses_a_wrong_password() {
         .unwrap();
     assert_eq!(manifest.status().as_u16(), 200);
 }
+
+/// The registry cannot report a port it chose, so `Registry::start` retries when the port it tried was
+/// taken: the failure it retries on must be told apart from every other.
+#[test]
+fn a_taken_port_is_detected_so_start_can_retry() {
+    if support::need_program("docker-registry").is_none() {
+        return;
+    }
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    if let Ok(registry) = Registry::start_on(&Auth::None, None, port) {
+        panic!("started on a taken port: {}", registry.log());
+    }
+    // A free port works through the same path.
+    drop(taken);
+    let registry = Registry::start(Auth::None, None).expect("checked above");
+    let v2 = reqwest::blocking::get(format!("{}/v2/", registry.base_url())).unwrap();
+    assert_eq!(v2.status().as_u16(), 200);
+}

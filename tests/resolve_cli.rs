@@ -1,10 +1,12 @@
 //! `regauth resolve` as users run it: text and JSON output, exit codes, helpers found, missing, failing and
-//! hanging, and never a secret on screen.
+//! hanging, never a secret on screen, and the `--json` answers of representative configs against
+//! tests/golden/resolve/.
 
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
+use support::golden::{run_record, Golden};
 
 const SECRET: &str = "s3cr3t-helper-password";
 
@@ -27,9 +29,15 @@ fn setup() -> (tempfile::TempDir, std::path::PathBuf) {
 }
 
 fn resolve(dir: &Path, bin: &Path, config: &str, args: &[&str]) -> Output {
+    resolve_with(dir, bin, config, args, &[])
+}
+
+/// `regauth --config DIR/config.json resolve ARGS` with a cleared environment: PATH (only `bin`), HOME,
+/// XDG_RUNTIME_DIR and `vars`.
+fn resolve_with(dir: &Path, bin: &Path, config: &str, args: &[&str], vars: &[(&str, &Path)]) -> Output {
     let config_path = dir.join("config.json");
     std::fs::write(&config_path, config).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_regauth"))
+    support::command::regauth()
         .arg("--config")
         .arg(&config_path)
         .arg("resolve")
@@ -37,8 +45,7 @@ fn resolve(dir: &Path, bin: &Path, config: &str, args: &[&str]) -> Output {
         .env("PATH", bin)
         .env("HOME", dir)
         .env("XDG_RUNTIME_DIR", dir.join("run"))
-        .env_remove("REGISTRY_AUTH_FILE")
-        .env_remove("DOCKER_AUTH_CONFIG")
+        .envs(vars.iter().copied())
         .output()
         .unwrap()
 }
@@ -122,9 +129,112 @@ fn no_helpers_says_which_would_be_asked() {
 #[test]
 fn bad_image_is_a_usage_error() {
     let (dir, bin) = setup();
-    for image in ["User/App", "nginx@sha256:xyz", ""] {
+    let cases = [
+        ("User/App", "regauth: User/App: repository name \"App\" must be lowercase (try \"app\")"),
+        (
+            "nginx@sha256:xyz",
+            "regauth: nginx@sha256:xyz: digest \"sha256:xyz\" is not valid: expected ALGORITHM:HEX such as \
+             sha256: followed by 64 lowercase hex digits",
+        ),
+        ("", "regauth: : the image reference is empty"),
+    ];
+    for (image, message) in cases {
         let out = resolve(dir.path(), &bin, "{}", &[image]);
         assert_eq!(out.status.code(), Some(2), "{image}: {}", text(&out));
-        assert!(text(&out).contains("regauth:"), "{}", text(&out));
+        assert_eq!(String::from_utf8_lossy(&out.stderr).trim_end(), message, "{image}");
+        assert!(out.stdout.is_empty(), "{image}: {}", text(&out));
     }
+}
+
+/// Name, config.json, arguments, extra environment.
+type Scenario<'a> = (&'a str, String, &'a [&'a str], &'a [(&'a str, &'a Path)]);
+
+/// A JWT-shaped secret (unsigned: resolve never checks it) that expired in 2020.
+const EXPIRED_JWT: &str =
+    "eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJyb2JvdCIsImV4cCI6MTYwMDAwMDAwMH0.c2ln";
+
+/// Every source a client can take a credential from, in every state resolve reports, for docker, podman
+/// and nerdctl at once: each `--json` answer is compared with tests/golden/resolve/<scenario>.json (the
+/// temp dir is `$DIR`).
+#[test]
+fn json_answers_match_the_golden_files() {
+    let (dir, bin) = setup();
+    let d = dir.path();
+    let b64 = |s: &str| {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(s)
+    };
+    let mut golden = Golden::new("resolve");
+    golden.replace(d.to_str().unwrap(), "$DIR");
+    let podman_file = d.join("podman-auth.json");
+    std::fs::write(
+        &podman_file,
+        format!(r#"{{"auths":{{"docker.io":{{"auth":"{}"}}}}}}"#, b64("podman-user:podman-pw")),
+    )
+    .unwrap();
+    let with_podman_file: &[(&str, &Path)] = &[("REGISTRY_AUTH_FILE", &podman_file)];
+    let scenarios: &[Scenario] = &[
+        (
+            "creds-store-and-auths",
+            r#"{"credsStore":"fake","auths":{"127.0.0.1:5000":{"auth":"ZmlsZS11c2VyOmZpbGUtcHc="}}}"#.into(),
+            &["127.0.0.1:5000/team/app:v1"],
+            &[],
+        ),
+        (
+            "cred-helpers-per-registry",
+            r#"{"credsStore":"absent","credHelpers":{"ghcr.io":"fake","docker.io":"fake"}}"#.into(),
+            &["ghcr.io/o/a@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"],
+            &[],
+        ),
+        (
+            "docker-hub-keys",
+            format!(
+                r#"{{"auths":{{"https://index.docker.io/v1/":{{"auth":"{}"}},"docker.io":{{"auth":"{}"}}}}}}"#,
+                b64("hub-user:hub-pw"),
+                b64("short-key-user:pw")
+            ),
+            &["nginx"],
+            &[],
+        ),
+        ("podman-auth-file", "{}".into(), &["docker.io/library/nginx:1.27"], with_podman_file),
+        (
+            "legacy-url-key-identity-token-and-jwt",
+            format!(
+                r#"{{"auths":{{"http://127.0.0.1:5000":{{"identitytoken":"refresh-secret"}},"https://registry.gitlab.com":{{"auth":"{}"}}}}}}"#,
+                b64(&format!("ci:{EXPIRED_JWT}"))
+            ),
+            &["127.0.0.1:5000/team/app"],
+            &[],
+        ),
+        (
+            "expired-jwt-in-auths",
+            format!(
+                r#"{{"auths":{{"registry.gitlab.com":{{"auth":"{}"}}}}}}"#,
+                b64(&format!("ci:{EXPIRED_JWT}"))
+            ),
+            &["registry.gitlab.com/group/project"],
+            &[],
+        ),
+        ("helper-missing", r#"{"credHelpers":{"a.io":"absent"}}"#.into(), &["a.io/x"], &[]),
+        ("helper-failing", r#"{"credHelpers":{"b.io":"broken"}}"#.into(), &["b.io/x"], &[]),
+        (
+            "helper-hanging",
+            r#"{"credHelpers":{"c.io":"hangs"}}"#.into(),
+            &["c.io/x", "--helper-timeout", "0.5"],
+            &[],
+        ),
+        ("no-helpers", r#"{"credsStore":"hangs"}"#.into(), &["nginx", "--no-helpers"], &[]),
+        ("nothing-anywhere", "{}".into(), &["quay.io/o/a:v2"], &[]),
+    ];
+    for (name, config, args, vars) in scenarios {
+        let args: Vec<&str> = args.iter().copied().chain(["--json"]).collect();
+        let out = resolve_with(d, &bin, config, &args, vars);
+        // The failing helper's own message (which names SECRET) is evidence and shown; nothing else is.
+        let shown = text(&out).replace(&format!("backend down, token {SECRET}"), "");
+        for secret in [SECRET, "file-pw", "hub-pw", "podman-pw", "refresh-secret", EXPIRED_JWT] {
+            assert!(!shown.contains(secret), "{name}: {secret} shown");
+        }
+        golden.check(name, &run_record(out.status.code(), &out.stdout));
+    }
+    golden.finish();
 }

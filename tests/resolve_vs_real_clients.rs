@@ -47,14 +47,13 @@ impl Bed {
     fn image(&self) -> String {
         format!("{}/team/app:v1", self.registry.host())
     }
+    /// `program` with nothing in its environment but the bed's PATH, HOME, DOCKER_CONFIG and runtime dir.
     fn command(&self, program: &str) -> Command {
-        let mut c = Command::new(program);
+        let mut c = support::command::clean(program);
         c.env("PATH", support::path_with(&self.bin()))
             .env("HOME", self.dir.path())
             .env("DOCKER_CONFIG", self.dir.path())
-            .env("XDG_RUNTIME_DIR", self.dir.path().join("run"))
-            .env_remove("REGISTRY_AUTH_FILE")
-            .env_remove("DOCKER_AUTH_CONFIG");
+            .env("XDG_RUNTIME_DIR", self.dir.path().join("run"));
         c
     }
     /// (helper, key) pairs the helpers logged for `get`, then the log is cleared.
@@ -121,7 +120,17 @@ fn creds_store_is_used_by_docker_and_ignored_by_skopeo() {
     assert_eq!(asked.first(), Some(&predicted), "docker asked {asked:?}, resolve predicted {predicted:?}");
 
     let skopeo = bed.skopeo_inspect();
-    assert!(!skopeo.status.success(), "skopeo should go anonymous and be refused");
+    assert_eq!(
+        skopeo.status.code(),
+        Some(1),
+        "skopeo should go anonymous and be refused: {}",
+        stderr(&skopeo)
+    );
+    assert!(
+        stderr(&skopeo).contains("unauthorized: authentication required"),
+        "skopeo failed for another reason: {}",
+        stderr(&skopeo)
+    );
     assert!(bed.take_gets().is_empty(), "skopeo must not call credsStore");
     let podman = bed.predict("podman");
     assert_eq!(podman["outcome"]["status"], "notFound", "{podman}");

@@ -1,6 +1,7 @@
 //! Each helper binary as a process: the arguments around the protocol's verbs (help, version, a wrong or
 //! missing action). The verbs themselves are tested in the regauth package against the real stores and
-//! clients; these tests also make `cargo test` build the binaries those tests run.
+//! clients; these tests also make `cargo test` build the binaries those tests run. Each run has an empty
+//! environment, so nothing of the developer's (REGAUTH_*, DBUS_SESSION_BUS_ADDRESS) changes an answer.
 
 use std::process::{Command, Stdio};
 
@@ -11,7 +12,8 @@ const HELPERS: [&str; 3] = [
 ];
 
 fn run(helper: &str, args: &[&str]) -> (i32, String) {
-    let out = Command::new(helper).args(args).stdin(Stdio::null()).output().expect("start helper");
+    let out =
+        Command::new(helper).env_clear().args(args).stdin(Stdio::null()).output().expect("start helper");
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
@@ -40,10 +42,18 @@ fn help_documents_exit_codes() {
 #[test]
 fn a_missing_or_unknown_action_fails_with_one_line() {
     for helper in HELPERS {
-        for args in [&[][..], &["frobnicate"][..]] {
-            let (code, out) = run(helper, args);
-            assert_eq!(code, 1, "{helper} {args:?}");
-            assert_eq!(out.trim_end().lines().count(), 1, "{helper} {args:?}: {out:?}");
+        let name = std::path::Path::new(helper).file_name().unwrap().to_str().unwrap();
+        let cases: [(&[&str], String); 2] = [
+            (&[], format!("{name}: expected exactly one argument: store, get, erase, list or version (see --help)\n")),
+            (
+                &["frobnicate"],
+                format!(
+                    "{name}: unknown action \"frobnicate\"; expected one of store, get, erase, list, version (see --help)\n"
+                ),
+            ),
+        ];
+        for (args, message) in cases {
+            assert_eq!(run(helper, args), (1, message), "{name} {args:?}");
         }
     }
 }

@@ -6,7 +6,7 @@ use super::registry::{push_image, Auth, Registry, Tls};
 use super::token_server::{Policy, TokenServer, ISSUER};
 use std::ffi::OsString;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 pub struct TokenBed {
     pub tokens: TokenServer,
@@ -88,19 +88,18 @@ impl Run {
     }
 }
 
-/// Run regauth with `home` as HOME (config in `home/.docker`), `home/certs.d` as the certs.d directory,
-/// no proxies, no colours; `path` replaces PATH when given.
+/// Run regauth with a cleared environment and `home` as HOME (config in `home/.docker`), `home/certs.d` as
+/// the certs.d directory, no proxies, no colours; `path` replaces the tests' PATH when given.
 pub fn regauth(args: &[&str], stdin: Option<&str>, home: &Path, path: Option<OsString>) -> Run {
     use std::io::Write;
-    let mut command = Command::new(program());
+    let mut command = super::command::regauth();
     command
         .args(args)
-        .env_clear()
         .env("HOME", home)
         .env("DOCKER_CONFIG", home.join(".docker"))
         .env("REGAUTH_CERTS_D", home.join("certs.d"))
         .env("NO_COLOR", "1")
-        .env("PATH", path.unwrap_or_else(|| std::env::var_os("PATH").unwrap_or_default()))
+        .env("PATH", path.unwrap_or_else(super::command::system_path))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -116,13 +115,6 @@ pub fn regauth(args: &[&str], stdin: Option<&str>, home: &Path, path: Option<OsS
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
-}
-
-/// target/<profile>/regauth, beside the running test (target/<profile>/deps/) or example.
-fn program() -> std::path::PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.ancestors().find(|d| d.join("regauth").is_file()).expect("regauth is built");
-    profile_dir.join("regauth")
 }
 
 /// Write `home/.docker/config.json`.

@@ -1,6 +1,8 @@
-//! Keyrings for helper tests: a private gnome-keyring inside its own D-Bus session, a private pass store,
-//! and a kernel-keyring namespace unique to one test.
+//! Keyrings for helper tests: a private gnome-keyring inside its own D-Bus session and a private pass store.
+//! Both live in a temp dir that is removed, with every item in it, when the handle drops (the kernel
+//! keyring is in keyutils.rs).
 
+use super::command::{clean, system_path};
 use super::need_program;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -26,8 +28,11 @@ impl SecretService {
         let script = r#"eval "$(printf %s "$REGAUTH_TEST_KEYRING_PW" | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
 echo "address=$DBUS_SESSION_BUS_ADDRESS"
 exec cat >/dev/null"#;
-        let mut command = Command::new("dbus-run-session");
-        command.args(["--", "sh", "-c", script]).env("REGAUTH_TEST_KEYRING_PW", KEYRING_PASSWORD);
+        let mut command = clean("dbus-run-session");
+        command
+            .env("PATH", system_path())
+            .args(["--", "sh", "-c", script])
+            .env("REGAUTH_TEST_KEYRING_PW", KEYRING_PASSWORD);
         private_dirs(&mut command, dir.path());
         use std::os::unix::process::CommandExt;
         let mut child = command
@@ -44,10 +49,11 @@ exec cat >/dev/null"#;
         Some(SecretService { child, address, dir })
     }
 
-    /// A command that runs inside this session (bus address and the private dirs set).
+    /// A command that runs inside this session: nothing in its environment but the bus address, the
+    /// private dirs and the tests' PATH.
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
-        let mut command = Command::new(program);
-        command.env("DBUS_SESSION_BUS_ADDRESS", &self.address);
+        let mut command = clean(program);
+        command.env("PATH", system_path()).env("DBUS_SESSION_BUS_ADDRESS", &self.address);
         private_dirs(&mut command, self.dir.path());
         command
     }
@@ -124,7 +130,8 @@ impl PassStore {
         Some(store)
     }
 
-    /// A command with this store's GNUPGHOME, PASSWORD_STORE_DIR and HOME.
+    /// A command with nothing in its environment but this store's GNUPGHOME, PASSWORD_STORE_DIR and HOME,
+    /// and the tests' PATH.
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let gnupg = self.dir.path().join("gnupg");
         if !gnupg.exists() {
@@ -132,8 +139,9 @@ impl PassStore {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&gnupg, std::fs::Permissions::from_mode(0o700)).unwrap();
         }
-        let mut command = Command::new(program);
+        let mut command = clean(program);
         command
+            .env("PATH", system_path())
             .env("GNUPGHOME", gnupg)
             .env("PASSWORD_STORE_DIR", self.dir.path().join("pass"))
             .env("HOME", self.dir.path());
@@ -146,10 +154,4 @@ impl Drop for PassStore {
         // gpg-agent started for this GNUPGHOME: stop it.
         let _ = self.command("gpgconf").args(["--kill", "all"]).status();
     }
-}
-
-/// A kernel-keyring namespace (REGAUTH_KEYUTILS_NAMESPACE) no other test or user shares.
-pub fn keyutils_namespace(test: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    format!("t-{test}-{}-{:x}", std::process::id(), nanos & 0xffff_ffff)
 }

@@ -1,41 +1,32 @@
-//! Real components for integration tests: the distribution registry, helper scripts, temp configs.
+//! Real components for integration tests: the distribution registry, token server, keyrings, helper
+//! scripts, commands with a cleared environment, golden files.
 //!
-//! A missing prerequisite skips the test with a loud message, unless `REGAUTH_REQUIRE_REAL=1`
-//! (set by `.ci/run`), where it fails.
+//! A missing prerequisite skips the test through `skip::skip` (counted by scripts/test), unless
+//! `REGAUTH_REQUIRE_REAL=1` (set by scripts/test and `.ci/run`), where it fails.
 
 #![allow(dead_code)] // each test binary uses a different part of the support code
 
 pub mod bed;
 pub mod certs;
+pub mod command;
+pub mod golden;
 pub mod helpers;
 pub mod http_server;
 pub mod keyring;
+pub mod keyutils;
 pub mod registry;
+pub mod skip;
 pub mod token_server;
 
+#[allow(unused_imports)] // as for dead_code: each test binary uses some
+pub use skip::{need_program, need_root, require_real, skip};
+
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// Whether a missing real component must fail the test instead of skipping it.
-pub fn require_real() -> bool {
-    std::env::var("REGAUTH_REQUIRE_REAL").is_ok_and(|v| v == "1")
-}
-
-/// `Some(path)` of a program on PATH; `None` (after a loud message) when it is missing and skipping is
-/// allowed; a panic when `REGAUTH_REQUIRE_REAL=1`.
-pub fn need_program(program: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let found = std::env::split_paths(&path).map(|d| d.join(program)).find(|p| p.is_file());
-    if found.is_none() {
-        if require_real() {
-            panic!("{program} is required (REGAUTH_REQUIRE_REAL=1) but is not on PATH; .ci/run installs it");
-        }
-        eprintln!("SKIPPED: {program} is not installed; run .ci/run or install it to run this test");
-    }
-    found
-}
-
-/// A port on 127.0.0.1 that was free a moment ago.
+/// A port on 127.0.0.1 that nothing listened on a moment ago, for tests of "connection refused". Not for
+/// starting a server on: servers we own bind port 0 and report theirs, and the registry retries
+/// (registry.rs).
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -47,9 +38,9 @@ pub fn write_script(path: &Path, body: &str) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
-/// PATH with `dir` first, for tests that put helpers on it.
+/// The tests' PATH with `dir` first, for tests that put helpers on it.
 pub fn path_with(dir: &Path) -> std::ffi::OsString {
     let mut paths = vec![dir.to_path_buf()];
-    paths.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    paths.extend(std::env::split_paths(&command::system_path()));
     std::env::join_paths(paths).unwrap()
 }

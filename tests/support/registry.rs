@@ -1,11 +1,12 @@
-//! Debian's `docker-registry` (CNCF distribution 2.8), started on a free loopback port for one test and
-//! killed when the handle drops.
+//! Debian's `docker-registry` (CNCF distribution 2.8), started on a loopback port for one test (retried on
+//! another port when the first is taken) and killed when the handle drops.
 
+use super::command::clean;
 use super::{free_port, need_program};
+use std::collections::HashSet;
 use std::fmt::Write as _;
-use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 /// How clients prove who they are to this registry.
@@ -24,6 +25,10 @@ pub struct Tls {
     pub key: PathBuf,
 }
 
+/// The registry could not bind its port: another process holds it.
+#[derive(Debug)]
+pub struct PortTaken;
+
 pub struct Registry {
     child: Child,
     pub port: u16,
@@ -33,52 +38,32 @@ pub struct Registry {
 
 impl Registry {
     /// Start a registry, or `None` when docker-registry is missing and skipping is allowed.
+    ///
+    /// The registry cannot bind port 0 and tell us its port, so a port that was free a moment ago is
+    /// tried; when another process took it in between (the registry exits with "address already in use"),
+    /// a new port is tried, a bounded number of times.
     pub fn start(auth: Auth, tls: Option<Tls>) -> Option<Registry> {
-        let program = need_program("docker-registry")?;
+        const ATTEMPTS: usize = 8;
+        need_program("docker-registry")?;
+        for _ in 0..ATTEMPTS {
+            if let Ok(registry) = Registry::start_on(&auth, tls.as_ref(), free_port()) {
+                return Some(registry);
+            }
+        }
+        panic!("docker-registry found its port taken {ATTEMPTS} times in a row");
+    }
+
+    /// One attempt on `port`, which fails only when another process holds it.
+    pub fn start_on(auth: &Auth, tls: Option<&Tls>, port: u16) -> Result<Registry, PortTaken> {
+        let program = need_program("docker-registry").expect("checked by the caller");
         let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let mut config =
-            String::from("version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\n");
-        writeln!(
-            config,
-            "storage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true",
-            dir.path().join("data").display()
-        )
-        .unwrap();
-        writeln!(config, "http:\n  addr: 127.0.0.1:{port}\n  secret: regauth-test-secret").unwrap();
-        if let Some(tls) = &tls {
-            writeln!(
-                config,
-                "  tls:\n    certificate: {}\n    key: {}",
-                tls.certificate.display(),
-                tls.key.display()
-            )
-            .unwrap();
+        let auth_section = auth_config(auth, dir.path());
+        write_config(dir.path(), port, tls, &auth_section);
+        let mut child = spawn(&program, dir.path());
+        match wait_ready(&mut child, port, dir.path()) {
+            Ready::Listening => Ok(Registry { child, port, dir, tls: tls.is_some() }),
+            Ready::AddressInUse => Err(PortTaken),
         }
-        match &auth {
-            Auth::None => {}
-            Auth::Htpasswd(users) => {
-                let file = dir.path().join("htpasswd");
-                let lines: String =
-                    users.iter().map(|(u, p)| format!("{u}:{}\n", bcrypt::hash(p, 4).unwrap())).collect();
-                std::fs::write(&file, lines).unwrap();
-                writeln!(config, "auth:\n  htpasswd:\n    realm: basic-realm\n    path: {}", file.display())
-                    .unwrap();
-            }
-            Auth::Token { realm, service, issuer, rootcertbundle } => {
-                writeln!(
-                    config,
-                    "auth:\n  token:\n    realm: {realm}\n    service: {service}\n    issuer: {issuer}\n    rootcertbundle: {}",
-                    rootcertbundle.display()
-                )
-                .unwrap();
-            }
-        }
-        std::fs::write(dir.path().join("config.yml"), config).unwrap();
-        let child = spawn(&program, dir.path());
-        let mut registry = Registry { child, port, dir, tls: tls.is_some() };
-        registry.wait_ready();
-        Some(registry)
     }
 
     /// Restart the same registry (same port, data and auth) in read-only maintenance mode, as operators
@@ -96,26 +81,16 @@ impl Registry {
         std::fs::write(&path, config).unwrap();
         let program = need_program("docker-registry").expect("it ran a moment ago");
         self.child = spawn(&program, self.dir.path());
-        self.wait_ready();
-        self
-    }
-
-    fn wait_ready(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("docker-registry exited with {status}: {}", self.log());
-            }
-            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(10));
+        // The port is in the image references the test holds: it cannot move, so a port taken in the
+        // moment between stop and start is a failure.
+        match wait_ready(&mut self.child, self.port, self.dir.path()) {
+            Ready::Listening => self,
+            Ready::AddressInUse => panic!("port {} was taken during the restart", self.port),
         }
-        panic!("docker-registry did not listen on port {} within 15 s: {}", self.port, self.log());
     }
 
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("registry.log")).unwrap_or_default()
+        read_log(self.dir.path())
     }
 
     /// `127.0.0.1:PORT`, the registry part of image references.
@@ -132,9 +107,98 @@ impl Registry {
     }
 }
 
-fn spawn(program: &std::path::Path, dir: &std::path::Path) -> Child {
+/// The `auth:` section of the config (writing the htpasswd file it names).
+fn auth_config(auth: &Auth, dir: &Path) -> String {
+    match auth {
+        Auth::None => String::new(),
+        Auth::Htpasswd(users) => {
+            let file = dir.join("htpasswd");
+            let lines: String =
+                users.iter().map(|(u, p)| format!("{u}:{}\n", bcrypt::hash(p, 4).unwrap())).collect();
+            std::fs::write(&file, lines).unwrap();
+            format!("auth:\n  htpasswd:\n    realm: basic-realm\n    path: {}\n", file.display())
+        }
+        Auth::Token { realm, service, issuer, rootcertbundle } => format!(
+            "auth:\n  token:\n    realm: {realm}\n    service: {service}\n    issuer: {issuer}\n    rootcertbundle: {}\n",
+            rootcertbundle.display()
+        ),
+    }
+}
+
+fn write_config(dir: &Path, port: u16, tls: Option<&Tls>, auth: &str) {
+    let mut config = String::from("version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\n");
+    writeln!(
+        config,
+        "storage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true",
+        dir.join("data").display()
+    )
+    .unwrap();
+    writeln!(config, "http:\n  addr: 127.0.0.1:{port}\n  secret: regauth-test-secret").unwrap();
+    if let Some(tls) = tls {
+        writeln!(
+            config,
+            "  tls:\n    certificate: {}\n    key: {}",
+            tls.certificate.display(),
+            tls.key.display()
+        )
+        .unwrap();
+    }
+    config.push_str(auth);
+    std::fs::write(dir.join("config.yml"), config).unwrap();
+}
+
+fn read_log(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("registry.log")).unwrap_or_default()
+}
+
+enum Ready {
+    Listening,
+    AddressInUse,
+}
+
+/// Wait until `child` itself listens on `port` (a connection could reach another process that took the
+/// port), or exits because the port is taken.
+fn wait_ready(child: &mut Child, port: u16, dir: &Path) -> Ready {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            let log = read_log(dir);
+            if log.contains("address already in use") {
+                return Ready::AddressInUse;
+            }
+            panic!("docker-registry exited with {status}: {log}");
+        }
+        if listens(child.id(), port) {
+            return Ready::Listening;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("docker-registry did not listen on port {port} within 15 s: {}", read_log(dir));
+}
+
+/// Whether process `pid` holds a socket listening on 127.0.0.1:`port` (from /proc: its socket inodes, and
+/// the kernel's table of IPv4 TCP sockets).
+fn listens(pid: u32, port: u16) -> bool {
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { return false };
+    let sockets: HashSet<String> = fds
+        .flatten()
+        .filter_map(|fd| std::fs::read_link(fd.path()).ok())
+        .filter_map(|link| Some(link.to_str()?.strip_prefix("socket:[")?.strip_suffix(']')?.to_owned()))
+        .collect();
+    let local = format!("0100007F:{port:04X}");
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    table.lines().skip(1).any(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+        fields.len() > 9 && fields[1] == local && fields[3] == "0A" && sockets.contains(fields[9])
+    })
+}
+
+fn spawn(program: &Path, dir: &Path) -> Child {
     let log = std::fs::File::create(dir.join("registry.log")).unwrap();
-    Command::new(program)
+    clean(program)
         .arg("serve")
         .arg(dir.join("config.yml"))
         .stdin(Stdio::null())
