@@ -1,4 +1,5 @@
-//! The test bed itself works: a real htpasswd registry starts, refuses a wrong password and takes a push.
+//! The test bed itself works: a real htpasswd registry starts, refuses a wrong password and takes a push;
+//! a taken port is detected; the leak check finds every form of a secret.
 
 mod support;
 
@@ -44,4 +45,16 @@ fn a_taken_port_is_detected_so_start_can_retry() {
     let registry = Registry::start(Auth::None, None).expect("checked above");
     let v2 = reqwest::blocking::get(format!("{}/v2/", registry.base_url())).unwrap();
     assert_eq!(v2.status().as_u16(), 200);
+}
+
+#[test]
+fn the_leak_check_finds_every_form_of_a_secret() {
+    let secret = "s3cret/with+signs";
+    let outputs_with = |text: &str| {
+        std::panic::catch_unwind(|| support::leaks::assert_absent(&[("out", text)], &[("u", secret)]))
+    };
+    for form in support::leaks::forms("u", secret) {
+        assert!(outputs_with(&format!("x {form} y")).is_err(), "form {form} not detected");
+    }
+    assert!(outputs_with("nothing here").is_ok());
 }

@@ -1,6 +1,7 @@
 //! Golden files for `regauth diagnose`: the `--json` report and the text report of every scenario, stored
 //! under tests/golden/diagnose/. They prove that a change to diagnose changed no output; `REGAUTH_BLESS=1`
-//! rewrites them after a deliberate change (which must not drop a JSON field: the schema only grows).
+//! rewrites them after a deliberate change (which must not drop a JSON field: the schema only grows). The
+//! comparison is support::golden's, shared with audit and resolve; the normalising below is diagnose's own.
 //!
 //! Only what truly differs between runs is normalised, each to a placeholder that says what it stood for:
 //! loopback ports (`127.0.0.1:<port1>`, numbered in order of appearance so the registry and the token
@@ -12,15 +13,12 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 use super::support::bed::{regauth, Run};
+use super::support::golden;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/diagnose")
-}
-
-fn bless() -> bool {
-    std::env::var("REGAUTH_BLESS").is_ok_and(|v| v == "1")
 }
 
 /// Compare `run` (made with `--json`) with NAME.json, then run the same arguments without `--json` and
@@ -41,20 +39,7 @@ pub fn check_json(name: &str, run: &Run) {
     let mut text = serde_json::to_string_pretty(&value).unwrap();
     text.push('\n');
     let actual = normalise(&text);
-    let file = golden_dir().join(format!("{name}.json"));
-    if bless() {
-        if let Ok(old) = std::fs::read_to_string(&file) {
-            let old: serde_json::Value = serde_json::from_str(&old).unwrap();
-            let new: serde_json::Value = serde_json::from_str(&actual).unwrap();
-            let mut removed = Vec::new();
-            removed_fields(&old, &new, String::new(), &mut removed);
-            assert!(
-                removed.is_empty(),
-                "{name}: fields removed from the --json schema (only additions are allowed): {removed:?}"
-            );
-        }
-    }
-    compare(&file, &actual);
+    compare(&golden_dir().join(format!("{name}.json")), &actual);
 }
 
 /// Compare a text run (stdout, stderr and the exit code) with NAME.txt.
@@ -69,46 +54,8 @@ pub fn check_text(name: &str, run: &Run) {
 }
 
 fn compare(file: &Path, actual: &str) {
-    if bless() {
-        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-        std::fs::write(file, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(file).unwrap_or_else(|e| {
-        panic!("{}: {e}; run with REGAUTH_BLESS=1 to create it. Output:\n{actual}", file.display())
-    });
-    if expected != actual {
-        let line = expected.lines().zip(actual.lines()).position(|(a, b)| a != b);
-        let line = line.unwrap_or_else(|| expected.lines().count().min(actual.lines().count()));
-        panic!(
-            "{} differs from this run at line {} (REGAUTH_BLESS=1 rewrites it after a deliberate change)\n\
-             expected: {:?}\n  actual: {:?}\n--- whole output:\n{actual}",
-            file.display(),
-            line + 1,
-            expected.lines().nth(line).unwrap_or("<end>"),
-            actual.lines().nth(line).unwrap_or("<end>"),
-        );
-    }
-}
-
-/// Paths of object keys in `old` that `new` lacks (array items compared by position).
-fn removed_fields(old: &serde_json::Value, new: &serde_json::Value, at: String, out: &mut Vec<String>) {
-    use serde_json::Value;
-    match (old, new) {
-        (Value::Object(o), Value::Object(n)) => {
-            for (key, value) in o {
-                match n.get(key) {
-                    Some(v) => removed_fields(value, v, format!("{at}.{key}"), out),
-                    None => out.push(format!("{at}.{key}")),
-                }
-            }
-        }
-        (Value::Array(o), Value::Array(n)) => {
-            for (i, (a, b)) in o.iter().zip(n).enumerate() {
-                removed_fields(a, b, format!("{at}[{i}]"), out);
-            }
-        }
-        _ => {}
+    if let Err(mismatch) = golden::compare(file, actual) {
+        panic!("{mismatch}\nafter review, rewrite it with REGAUTH_BLESS=1");
     }
 }
 

@@ -30,3 +30,20 @@ pub fn regauth_bin() -> PathBuf {
 pub fn system_path() -> OsString {
     std::env::var_os("PATH").unwrap_or_default()
 }
+
+/// Limit the address space of the process `command` starts, so that a test of a bounded read fails with an
+/// allocation error instead of taking the machine down when the bound regresses.
+pub fn limit_memory(command: &mut Command, bytes: u64) {
+    use std::os::unix::process::CommandExt;
+    let limit = libc::rlimit { rlim_cur: bytes, rlim_max: bytes };
+    // SAFETY: setrlimit is async-signal-safe and only reads `limit`, a copy owned by the closure.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+}

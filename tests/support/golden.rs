@@ -1,4 +1,5 @@
-//! Golden files: a command's `--json` output kept under tests/golden/<group>/<name>.json. Only what truly
+//! Golden files: a command's `--json` output kept under tests/golden/<group>/<name>.json (and, through
+//! [`compare`], any other output a test keeps). Only what truly
 //! varies between runs (temp paths, times) is replaced by placeholders; everything else must match byte for
 //! byte. `REGAUTH_BLESS=1` rewrites the files; a mismatch shows a line diff and says whether the change only
 //! adds fields (what the JSON schemas allow) or removes or changes some.
@@ -42,24 +43,9 @@ impl Golden {
         if !actual.ends_with('\n') {
             actual.push('\n');
         }
-        if bless() {
-            std::fs::create_dir_all(&self.dir).unwrap();
-            std::fs::write(&path, &actual).unwrap();
-            return;
+        if let Err(mismatch) = compare(&path, &actual) {
+            self.mismatches.push(mismatch);
         }
-        let expected = std::fs::read_to_string(&path).unwrap_or_default();
-        if expected == actual {
-            return;
-        }
-        let kind = match (serde_json::from_str(&expected), serde_json::from_str(&actual)) {
-            (Ok(e), Ok(a)) if only_adds(&e, &a) => {
-                "only adds fields (the schema allows it): review and bless"
-            }
-            (Ok(_), Ok(_)) => "removes or changes fields, which the schema promises not to do",
-            _ if expected.is_empty() => "no golden file yet",
-            _ => "not comparable as JSON",
-        };
-        self.mismatches.push(format!("{} {kind}:\n{}", path.display(), diff(&expected, &actual)));
     }
 
     /// Panic with every mismatch, if any.
@@ -82,6 +68,34 @@ pub fn run_record(code: Option<i32>, stdout: &[u8]) -> String {
     serde_json::to_string_pretty(&serde_json::json!({"exit": code, "stdout": stdout})).unwrap()
 }
 
+/// Compare `actual` with the golden file at `path`: `Err` holds what differs, as a line diff, and whether the
+/// change only adds JSON fields. With `REGAUTH_BLESS=1` the file is rewritten instead, unless the new output
+/// drops a JSON field the old one had (the schemas only grow).
+pub fn compare(path: &Path, actual: &str) -> Result<(), String> {
+    let expected = std::fs::read_to_string(path).unwrap_or_default();
+    let json = (serde_json::from_str(&expected), serde_json::from_str(actual));
+    if bless() {
+        if let (Ok(old), Ok(new)) = &json {
+            let mut removed = Vec::new();
+            removed_fields(old, new, String::new(), &mut removed);
+            assert!(removed.is_empty(), "{}: the new output drops fields {removed:?}", path.display());
+        }
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, actual).unwrap();
+        return Ok(());
+    }
+    if expected == actual {
+        return Ok(());
+    }
+    let kind = match json {
+        (Ok(e), Ok(a)) if only_adds(&e, &a) => "only adds fields (the schema allows it): review and bless",
+        (Ok(_), Ok(_)) => "removes or changes fields, which the schema promises not to do",
+        _ if expected.is_empty() => "no golden file yet",
+        _ => "differs",
+    };
+    Err(format!("{} {kind}:\n{}", path.display(), diff(&expected, actual)))
+}
+
 fn bless() -> bool {
     std::env::var("REGAUTH_BLESS").is_ok_and(|v| v == "1")
 }
@@ -97,6 +111,27 @@ fn only_adds(expected: &serde_json::Value, actual: &serde_json::Value) -> bool {
             e.len() == a.len() && e.iter().zip(a).all(|(v, w)| only_adds(v, w))
         }
         _ => expected == actual,
+    }
+}
+
+/// Paths of object keys in `old` that `new` lacks (array items compared by position).
+fn removed_fields(old: &serde_json::Value, new: &serde_json::Value, at: String, out: &mut Vec<String>) {
+    use serde_json::Value;
+    match (old, new) {
+        (Value::Object(o), Value::Object(n)) => {
+            for (key, value) in o {
+                match n.get(key) {
+                    Some(v) => removed_fields(value, v, format!("{at}.{key}"), out),
+                    None => out.push(format!("{at}.{key}")),
+                }
+            }
+        }
+        (Value::Array(o), Value::Array(n)) => {
+            for (i, (a, b)) in o.iter().zip(n).enumerate() {
+                removed_fields(a, b, format!("{at}[{i}]"), out);
+            }
+        }
+        _ => {}
     }
 }
 

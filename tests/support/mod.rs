@@ -14,6 +14,7 @@ pub mod helpers;
 pub mod http_server;
 pub mod keyring;
 pub mod keyutils;
+pub mod leaks;
 pub mod registry;
 pub mod skip;
 pub mod token_server;
