@@ -14,6 +14,8 @@
 //! The helpers (the `regauth-helpers` package) link only `regauth_core`: no async runtime, no HTTP stack on
 //! the `get` path, enforced by the package graph rather than by the linker.
 
+#![warn(unreachable_pub)]
+
 /// The exit-code table as a literal, so clap attributes can `concat!` it after their examples.
 #[macro_export]
 macro_rules! exit_codes_help {

@@ -74,7 +74,7 @@ impl FailOn {
     }
 }
 
-pub fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
+pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
     let now =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
     let opts = audit::Options {

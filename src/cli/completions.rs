@@ -19,7 +19,7 @@ pub struct Args {
     pub shell: clap_complete::Shell,
 }
 
-pub fn run(args: &Args) -> anyhow::Result<Exit> {
+pub(super) fn run(args: &Args) -> anyhow::Result<Exit> {
     let mut command = super::command();
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut command, "regauth", &mut out);

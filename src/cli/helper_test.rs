@@ -37,7 +37,7 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn run(args: &Args, env: &Environ) -> anyhow::Result<Exit> {
+pub(super) fn run(args: &Args, env: &Environ) -> anyhow::Result<Exit> {
     let name = args.helper.strip_prefix("docker-credential-").unwrap_or(&args.helper);
     let client = HelperClient::new(name, env.search_path(), DEFAULT_TIMEOUT);
     let report = match conformance::run(&client, args.read_only) {

@@ -88,7 +88,7 @@ struct HelperRow {
     version: Option<String>,
 }
 
-pub fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
+pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
     let path = config::docker_config_path(env, cli.config.as_deref()).ok_or_else(|| {
         UsageError("no config location: set HOME or DOCKER_CONFIG, or pass --config".into())
     })?;

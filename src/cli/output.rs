@@ -6,7 +6,7 @@ use regauth_core::config::ConfigError;
 use std::io::Write;
 
 /// Print a failure on stderr and return its exit code.
-pub fn report_error(err: &anyhow::Error) -> i32 {
+pub(super) fn report_error(err: &anyhow::Error) -> i32 {
     let exit = classify(err);
     eprintln!("regauth: {}", regauth_core::sanitize::for_terminal(&format!("{err:#}"), 2000));
     exit.code() as i32
@@ -30,7 +30,7 @@ fn classify(err: &anyhow::Error) -> Exit {
 pub struct UsageError(pub String);
 
 /// Write `text` to stdout; a closed pipe is not an error.
-pub fn print(text: &str) -> anyhow::Result<()> {
+pub(super) fn print(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Ok(()) => Ok(()),
@@ -40,7 +40,7 @@ pub fn print(text: &str) -> anyhow::Result<()> {
 }
 
 /// Pretty JSON and a newline on stdout.
-pub fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+pub(super) fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     let mut text = serde_json::to_string_pretty(value)?;
     text.push('\n');
     print(&text)

@@ -74,7 +74,7 @@ impl ClientChoice {
     }
 }
 
-pub fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
+pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
     let reference =
         Reference::parse(&args.image).map_err(|e| UsageError(format!("{}: {e}", one_line(&args.image))))?;
     if !(args.helper_timeout.is_finite() && args.helper_timeout > 0.0) {

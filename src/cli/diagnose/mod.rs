@@ -35,7 +35,8 @@ use std::time::Duration;
     "      and exit code 5.\n",
     "  regauth diagnose ghcr.io/org/app:1.2 --client podman\n",
     "      Use the credential podman would send (it ignores credsStore).\n",
-    "  printf %s \"$TOKEN\" | regauth diagnose registry.example.com/team/app --username ci --password-stdin --push\n",
+    "  printf %s \"$TOKEN\" | regauth diagnose registry.example.com/team/app --username ci --password-stdin \
+        --push\n",
     "  regauth diagnose 127.0.0.1:5000/team/app:v1 --ca-file ca.pem --verbose\n",
     "      Show every request and answer (secrets redacted).\n",
     "  regauth diagnose quay.io/org/app --json | jq '.steps[] | select(.verdict != \"ok\")'\n\n",
@@ -52,7 +53,8 @@ use std::time::Duration;
     "                headers: {..}, body, scopesAsked: [..], scopesGranted: [..]|null, elapsedMs}]}\n\n",
     "TLS as docker: system roots, plus <certs.d>/HOST[:PORT]/*.crt and the `ca` entries of\n",
     "<certs.d>/HOST[:PORT]/hosts.toml, where certs.d is /etc/docker/certs.d, /etc/containerd/certs.d and\n",
-    "/etc/containers/certs.d (or --certs-dir); a hosts.toml that cannot be read is exit 3. Plain http only for\n",
+    "/etc/containers/certs.d (or --certs-dir); a hosts.toml that cannot be read is exit 3. Plain http only \
+        for\n",
     "loopback or with --insecure. Proxies come from HTTPS_PROXY / HTTP_PROXY / NO_PROXY. NO_COLOR turns\n",
     "colours off.\n\n",
     crate::exit_codes_help!()
@@ -120,7 +122,7 @@ mod render;
 use progress::Progress;
 use render::render;
 
-pub fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
+pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
     let reference =
         Reference::parse(&args.image).map_err(|e| UsageError(format!("{}: {e}", one_line(&args.image))))?;
     if !(args.helper_timeout.is_finite() && args.helper_timeout > 0.0) {

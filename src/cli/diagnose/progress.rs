@@ -16,12 +16,12 @@ struct State {
     done: bool,
 }
 
-pub struct Progress {
+pub(super) struct Progress {
     state: Option<Arc<Mutex<State>>>,
 }
 
 impl Progress {
-    pub fn new(on: bool) -> Progress {
+    pub(super) fn new(on: bool) -> Progress {
         if !on {
             return Progress { state: None };
         }
@@ -48,7 +48,7 @@ impl Progress {
     }
 
     /// Remove the progress line and stop.
-    pub fn clear(&self) {
+    pub(super) fn clear(&self) {
         if let Some(state) = &self.state {
             let mut s = state.lock().expect("progress lock");
             s.done = true;

@@ -32,7 +32,7 @@ fn short(verdict: Verdict) -> &'static str {
 }
 
 /// The report with styles; print it through an anstream stream, which strips them when colour is off.
-pub fn render(report: &Report, verbose: bool) -> String {
+pub(super) fn render(report: &Report, verbose: bool) -> String {
     let r = &report.registry;
     let mut out = format!(
         "image      {}{}\nregistry   {} ({}){}\n\n",
