@@ -11,7 +11,9 @@ pub const DOCKER_HUB: &str = "docker.io";
 /// The one other name docker's reference grammar reads as Docker Hub. Host text has a longer list:
 /// `registry::DOCKER_HUB_ALIASES`.
 pub const LEGACY_DOCKER_HUB: &str = "index.docker.io";
-/// Longest repository name including the registry (distribution's NameTotalLengthMax).
+/// Longest repository path, not counting the registry host and its `/` (distribution's
+/// NameTotalLengthMax, which its reference package checks against the path alone: `example.com/` followed
+/// by 255 × `a` is a valid name).
 pub const MAX_NAME_LEN: usize = 255;
 /// Longest tag.
 const MAX_TAG_LEN: usize = 128;
@@ -46,7 +48,7 @@ pub enum ReferenceError {
          separators . _ __ -"
     )]
     InvalidComponent(String),
-    #[error("repository name is {0} characters long; the limit is {MAX_NAME_LEN}")]
+    #[error("repository path is {0} characters long (not counting the registry); the limit is {MAX_NAME_LEN}")]
     NameTooLong(usize),
     #[error("tag {0:?} is not valid: up to {MAX_TAG_LEN} letters, digits, _ . - not starting with . or -")]
     InvalidTag(String),
@@ -89,9 +91,8 @@ impl Reference {
         for component in path.split('/') {
             check_component(component, &path)?;
         }
-        let total = registry.len() + 1 + path.len();
-        if total > MAX_NAME_LEN {
-            return Err(ReferenceError::NameTooLong(total));
+        if path.len() > MAX_NAME_LEN {
+            return Err(ReferenceError::NameTooLong(path.len()));
         }
         let tag = match (tag, &digest) {
             (Some(t), _) => Some(t.to_owned()),

@@ -8,7 +8,10 @@ type GoodCase = (String, &'static str, String, Option<&'static str>, Option<&'st
 type BadCase = (String, fn(&ReferenceError) -> bool);
 
 fn good_cases() -> Vec<GoodCase> {
-    let long_ok = format!("a/{}", "b".repeat(MAX_NAME_LEN - "docker.io/a/".len()));
+    // At the limit: the repository path is 255 characters, whatever the registry host adds.
+    let long_ok = format!("a/{}", "b".repeat(MAX_NAME_LEN - "a/".len()));
+    let long_host_path = "a".repeat(MAX_NAME_LEN);
+    let long_library = "c".repeat(MAX_NAME_LEN - "library/".len());
     vec![
         ("nginx".into(), "docker.io", "library/nginx".into(), Some("latest"), None),
         ("nginx:1.25".into(), "docker.io", "library/nginx".into(), Some("1.25"), None),
@@ -81,6 +84,15 @@ fn good_cases() -> Vec<GoodCase> {
         (format!("nginx:1.25@{D}"), "docker.io", "library/nginx".into(), Some("1.25"), Some(D)),
         (format!("localhost:5000/app@{D}"), "localhost:5000", "app".into(), None, Some(D)),
         (long_ok.clone(), "docker.io", long_ok, Some("latest"), None),
+        (format!("example.com/{long_host_path}"), "example.com", long_host_path.clone(), Some("latest"), None),
+        (
+            format!("registry.example.com:5000/{long_host_path}:v1"),
+            "registry.example.com:5000",
+            long_host_path,
+            Some("v1"),
+            None,
+        ),
+        (long_library.clone(), "docker.io", format!("library/{long_library}"), Some("latest"), None),
         ("localhost:5000".into(), "docker.io", "library/localhost".into(), Some("5000"), None),
         ("0/1".into(), "docker.io", "0/1".into(), Some("latest"), None),
         ("a1b2/c3".into(), "docker.io", "a1b2/c3".into(), Some("latest"), None),
@@ -146,9 +158,12 @@ fn bad_cases() -> Vec<BadCase> {
         ("::1:5000/app".into(), |e| matches!(e, E::InvalidRegistry(_) | E::InvalidPort(_))),
         ("[::1]x/app".into(), |e| matches!(e, E::InvalidPort(_))),
         (format!("a/{}", "b".repeat(MAX_NAME_LEN)), |e| matches!(e, E::NameTooLong(_))),
-        (format!("ghcr.io/{}", "b".repeat(MAX_NAME_LEN - "ghcr.io".len())), |e| {
-            matches!(e, E::NameTooLong(_))
-        }),
+        // The path alone counts: one over the limit, with a short and a long registry host.
+        (format!("ghcr.io/{}", "b".repeat(MAX_NAME_LEN + 1)), |e| matches!(e, E::NameTooLong(256))),
+        (format!("example.com/{}", "a".repeat(MAX_NAME_LEN + 1)), |e| matches!(e, E::NameTooLong(256))),
+        (format!("example.com/a/{}", "b".repeat(MAX_NAME_LEN - 1)), |e| matches!(e, E::NameTooLong(256))),
+        // Docker Hub's `library/` is part of the path.
+        ("c".repeat(MAX_NAME_LEN - "library/".len() + 1), |e| matches!(e, E::NameTooLong(256))),
     ]
 }
 
