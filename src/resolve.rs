@@ -2,7 +2,12 @@
 //!
 //! The rules mirror each real client, because they differ: the Docker CLI honours `credsStore`, podman
 //! ignores it; Docker Hub is `https://index.docker.io/v1/` for docker and `docker.io` for podman; nerdctl
-//! tries several key variants. See shared/reference/helper-protocol.md.
+//! tries several key variants. podman, buildah and skopeo (containers/image) are in [`containers`], with
+//! the rules that changed between their versions. See shared/reference/helper-protocol.md.
+
+mod containers;
+
+pub use containers::{OtherVersion, Rules, VersionInfo};
 
 use regauth_core::config::{self, AuthEntry, Document};
 use regauth_core::environ::Environ;
@@ -23,6 +28,9 @@ pub struct Options {
     /// Call helpers' `get`. Off: report which helper would be asked, without asking.
     pub call_helpers: bool,
     pub helper_timeout: Duration,
+    /// Where the system's containers configuration lives (registries.conf and registries.conf.d):
+    /// `/etc/containers` outside tests.
+    pub containers_config_dir: PathBuf,
 }
 
 impl Default for Options {
@@ -32,6 +40,7 @@ impl Default for Options {
             authfile: None,
             call_helpers: true,
             helper_timeout: regauth_core::protocol::DEFAULT_TIMEOUT,
+            containers_config_dir: PathBuf::from("/etc/containers"),
         }
     }
 }
@@ -48,6 +57,8 @@ pub enum Source {
     Auths,
     /// The `DOCKER_AUTH_CONFIG` environment variable.
     DockerAuthConfig,
+    /// A helper in registries.conf `credential-helpers` (podman, buildah, skopeo).
+    RegistriesConf,
     /// Nothing configured: the client goes anonymous.
     None,
 }
@@ -126,6 +137,14 @@ pub struct Resolution {
     pub outcome: Outcome,
     /// Facts worth knowing: a `credsStore` podman ignores, a legacy key matched, an unreadable file.
     pub notes: Vec<String>,
+    /// podman, buildah, skopeo: the version whose rules were applied, when a rule that changed between
+    /// versions was in play.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<VersionInfo>,
+    /// podman, buildah, skopeo: what other versions would answer, when the installed version is unknown
+    /// and they differ.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub other_versions: Vec<OtherVersion>,
     #[serde(skip)]
     pub credential: Option<Credential>,
 }
@@ -140,6 +159,8 @@ impl Resolution {
             helper: None,
             outcome: Outcome::NotFound,
             notes: Vec::new(),
+            version: None,
+            other_versions: Vec::new(),
             credential: None,
         }
     }
@@ -158,7 +179,9 @@ impl Resolution {
 pub fn resolve(reference: &Reference, client: Client, env: &Environ, opts: &Options) -> Resolution {
     match client {
         Client::Docker => resolve_docker(reference, env, opts),
-        Client::Podman => resolve_podman(reference, env, opts),
+        Client::Podman | Client::Buildah | Client::Skopeo => {
+            containers::resolve(reference, client, env, opts)
+        }
         Client::Nerdctl => resolve_nerdctl(reference, env, opts),
     }
 }
@@ -240,54 +263,6 @@ fn resolve_nerdctl(reference: &Reference, env: &Environ, opts: &Options) -> Reso
     }
     res.key = variants.first().cloned();
     res.notes.push(format!("tried keys: {}", variants.join(", ")));
-    res
-}
-
-fn resolve_podman(reference: &Reference, env: &Environ, opts: &Options) -> Resolution {
-    let mut res = Resolution::new(Client::Podman);
-    let host = RegistryHost::of_reference(reference);
-    let registry_key = host.as_str().to_owned();
-    let keys = host.containers_keys(&reference.repository);
-    for file in config::containers_auth_files(env, opts.authfile.as_deref(), opts.docker_config.as_deref()) {
-        let doc = match config::load(&file.path, file.legacy) {
-            Ok(Some(doc)) => doc,
-            Ok(None) => continue,
-            Err(e) => {
-                // containers/image stops at a file it cannot parse.
-                res.file = Some(file.path.clone());
-                res.outcome = Outcome::ConfigError { message: e.to_string() };
-                return res;
-            }
-        };
-        note_duplicates(&doc, &file.path, &mut res.notes);
-        if let Some(store) = doc.creds_store() {
-            res.notes.push(format!(
-                "{} sets credsStore \"{store}\", which podman, skopeo and buildah ignore",
-                file.path.display()
-            ));
-        }
-        if let Some(helper) = doc.cred_helper(&registry_key) {
-            res.file = Some(file.path.clone());
-            res.key = Some(registry_key.clone());
-            res.source = Source::CredHelpers;
-            ask_helper(helper, &registry_key, env, opts, &mut res);
-            return res;
-        }
-        let exact = keys.iter().find_map(|k| doc.auth(k).filter(AuthEntry::has_secret));
-        let entry = exact.or_else(|| {
-            doc.auths()
-                .into_iter()
-                .find(|e| e.has_secret() && registry::containers_normalize_key(&e.key) == registry_key)
-        });
-        if let Some(entry) = entry {
-            res.file = Some(file.path.clone());
-            res.key = Some(entry.key.clone());
-            res.source = Source::Auths;
-            apply_entry(&mut res, entry);
-            return res;
-        }
-    }
-    res.key = Some(registry_key);
     res
 }
 

@@ -25,21 +25,34 @@ pub const ENV_PREFIX: &str = "REGAUTH_REGISTRY_";
 pub enum Client {
     /// Docker CLI (also buildx, compose, docker-py).
     Docker,
-    /// containers/image: podman, skopeo, buildah, cri-o.
+    /// podman (containers/image, with podman's default auth file rules; also cri-o's lookup).
     Podman,
     /// nerdctl (and buildkit through it).
     Nerdctl,
+    /// buildah (containers/image, with containers/common's default auth file like podman).
+    Buildah,
+    /// skopeo (containers/image; `DOCKER_CONFIG` does not name its auth file).
+    Skopeo,
 }
 
 impl Client {
-    pub const ALL: [Client; 3] = [Client::Docker, Client::Podman, Client::Nerdctl];
+    /// Every client, in the order `--client all` reports them (new clients are added at the end).
+    pub const ALL: [Client; 5] =
+        [Client::Docker, Client::Podman, Client::Nerdctl, Client::Buildah, Client::Skopeo];
 
     pub fn name(self) -> &'static str {
         match self {
             Client::Docker => "docker",
             Client::Podman => "podman",
             Client::Nerdctl => "nerdctl",
+            Client::Buildah => "buildah",
+            Client::Skopeo => "skopeo",
         }
+    }
+
+    /// Whether the client looks credentials up through containers/image.
+    pub fn is_containers(self) -> bool {
+        matches!(self, Client::Podman | Client::Buildah | Client::Skopeo)
     }
 }
 
@@ -252,9 +265,47 @@ pub fn containers_normalize_key(key: &str) -> String {
     }
 }
 
+/// containers/image's fallback match of an `auths` key against a registry: scheme stripped, and then the
+/// path cut when there was a scheme or the file is the legacy `~/.dockercfg`; Docker Hub's names
+/// (`docker.io`, `index.docker.io`, `registry-1.docker.io`, compared exactly as written) are one.
+/// `quay.io/org` in a current file stays a namespaced key and matches no registry.
+pub fn containers_key_matches_registry(key: &str, legacy: bool, registry: &str) -> bool {
+    let stripped = key.strip_prefix("http://").unwrap_or(key);
+    let stripped = stripped.strip_prefix("https://").unwrap_or(stripped);
+    let host = if legacy || stripped.len() != key.len() {
+        stripped.split('/').next().unwrap_or("")
+    } else {
+        stripped
+    };
+    let hub = |h: &str| DOCKER_HUB_ALIASES.contains(&h);
+    host == registry || (hub(host) && hub(registry))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn containers_fallback_key_table() {
+        for (key, legacy, registry, matches) in [
+            ("https://index.docker.io/v1/", false, "docker.io", true),
+            ("http://127.0.0.1:5000", false, "127.0.0.1:5000", true),
+            ("https://127.0.0.1:5000/v2/", false, "127.0.0.1:5000", true),
+            ("index.docker.io", false, "docker.io", true),
+            ("registry-1.docker.io", false, "docker.io", true),
+            ("quay.io/org", false, "quay.io", false),
+            ("quay.io/org", true, "quay.io", true),
+            ("Index.Docker.io", false, "docker.io", false),
+            ("registry.hub.docker.com", false, "docker.io", false),
+            ("ghcr.io", false, "quay.io", false),
+        ] {
+            assert_eq!(
+                containers_key_matches_registry(key, legacy, registry),
+                matches,
+                "{key} legacy={legacy} {registry}"
+            );
+        }
+    }
 
     fn r(s: &str) -> Reference {
         Reference::parse(s).unwrap()

@@ -64,6 +64,9 @@ pub enum ClientChoice {
     Docker,
     Podman,
     Nerdctl,
+    Buildah,
+    Skopeo,
+    /// Every client above.
     All,
 }
 
@@ -73,6 +76,8 @@ impl ClientChoice {
             ClientChoice::Docker => vec![Client::Docker],
             ClientChoice::Podman => vec![Client::Podman],
             ClientChoice::Nerdctl => vec![Client::Nerdctl],
+            ClientChoice::Buildah => vec![Client::Buildah],
+            ClientChoice::Skopeo => vec![Client::Skopeo],
             ClientChoice::All => Client::ALL.to_vec(),
         }
     }
@@ -95,6 +100,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         authfile: args.authfile.clone(),
         call_helpers: !args.no_helpers,
         helper_timeout: Duration::from_secs_f64(args.helper_timeout),
+        ..resolve::Options::default()
     };
     let results: Vec<Resolution> =
         args.client.clients().into_iter().map(|c| resolve::resolve(&reference, c, env, &opts)).collect();
@@ -128,6 +134,22 @@ fn render(reference: &Reference, results: &[Resolution]) -> String {
         }
         out.push_str(&format!("  source   {}\n", source_text(r)));
         out.push_str(&format!("  result   {}\n", outcome_text(&r.outcome)));
+        if let Some(version) = &r.version {
+            let installed = version.installed.as_deref().map_or("not installed here".into(), one_line);
+            out.push_str(&format!("  version  {installed}: rules of {}\n", one_line(&version.applies_to)));
+        }
+        for other in &r.other_versions {
+            let at = match (&other.file, &other.key) {
+                (Some(file), Some(key)) => format!(" ({}, key {})", file.display(), key),
+                _ => String::new(),
+            };
+            out.push_str(&format!(
+                "  other    {}: {}{}\n",
+                one_line(&other.applies_to),
+                outcome_text(&other.outcome),
+                one_line(&at)
+            ));
+        }
         for note in &r.notes {
             out.push_str(&format!("  note     {}\n", one_line(note)));
         }
@@ -145,6 +167,9 @@ fn source_text(r: &Resolution) -> String {
         (Source::CredsStore, Some(h)) => format!("credsStore -> {}", one_line(&h)),
         (Source::Auths, _) => "auths (stored in the file itself)".into(),
         (Source::DockerAuthConfig, _) => "DOCKER_AUTH_CONFIG environment variable".into(),
+        (Source::RegistriesConf, Some(h)) => {
+            format!("registries.conf credential-helpers -> {}", one_line(&h))
+        }
         (Source::None, _) => "none".into(),
         (_, None) => "helper".into(),
     }

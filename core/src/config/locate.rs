@@ -58,6 +58,74 @@ pub fn containers_auth_files(
     files
 }
 
+/// containers/image's search list as a client built on a given version reads it. `explicit` is the auth
+/// file the client passes (its `--authfile`, whose default is `REGISTRY_AUTH_FILE` and, for podman and
+/// buildah, `$DOCKER_CONFIG/config.json`). Before containers/image 5.24 an explicit file only takes the
+/// place of `${XDG_RUNTIME_DIR}/containers/auth.json` and the rest of the list follows it; from 5.24 on
+/// (`explicit_replaces_list`) it is the whole list. Duplicates are read once, as reading twice adds nothing.
+pub fn containers_search_list(
+    env: &Environ,
+    explicit: Option<&Path>,
+    docker_config: Option<&Path>,
+    explicit_replaces_list: bool,
+) -> Vec<AuthFile> {
+    let mut files = Vec::new();
+    match explicit {
+        Some(path) => {
+            files.push(AuthFile::new(path.to_owned()));
+            if explicit_replaces_list {
+                return files;
+            }
+        }
+        None => match env.path_buf("XDG_RUNTIME_DIR") {
+            Some(dir) => files.push(AuthFile::new(dir.join("containers").join("auth.json"))),
+            None => {
+                files.push(AuthFile::new(PathBuf::from(format!("/run/containers/{}/auth.json", env.uid()))))
+            }
+        },
+    }
+    let home = env.home();
+    let config_home = env.path_buf("XDG_CONFIG_HOME").or_else(|| home.as_ref().map(|h| h.join(".config")));
+    if let Some(dir) = config_home {
+        files.push(AuthFile::new(dir.join("containers").join("auth.json")));
+    }
+    if let Some(docker) = docker_config_path(env, docker_config) {
+        files.push(AuthFile::new(docker));
+    }
+    if let Some(home) = home {
+        files.push(AuthFile { path: home.join(".dockercfg"), legacy: true });
+    }
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|f| seen.insert(f.path.clone()));
+    files
+}
+
+/// Where containers-registries.conf(5) settings come from: the main file, then the `*.conf` drop-ins of
+/// each directory in order. `$HOME/.config/containers/registries.conf`, when it exists, replaces the
+/// system file and then only `$HOME/.config/containers/registries.conf.d` is read; an explicit file (podman's
+/// `CONTAINERS_REGISTRIES_CONF`, skopeo's `--registries-conf`) replaces the main file only. `system_dir`
+/// is `/etc/containers` outside tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistriesConf {
+    pub main: PathBuf,
+    pub dropin_dirs: Vec<PathBuf>,
+}
+
+pub fn registries_conf(env: &Environ, explicit: Option<&Path>, system_dir: &Path) -> RegistriesConf {
+    let user_dir = env.home().map(|h| h.join(".config").join("containers"));
+    let user_file = user_dir.as_ref().map(|d| d.join("registries.conf"));
+    let user_dropins = user_dir.as_ref().map(|d| d.join("registries.conf.d"));
+    if explicit.is_none() {
+        if let Some(file) = user_file.filter(|f| f.exists()) {
+            return RegistriesConf { main: file, dropin_dirs: user_dropins.into_iter().collect() };
+        }
+    }
+    let main = explicit.map_or_else(|| system_dir.join("registries.conf"), Path::to_path_buf);
+    let mut dropin_dirs = vec![system_dir.join("registries.conf.d")];
+    dropin_dirs.extend(user_dropins);
+    RegistriesConf { main, dropin_dirs }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +167,65 @@ mod tests {
         assert_eq!(
             containers_auth_files(&env, Some(Path::new("/b.json")), None),
             [AuthFile::new("/b.json".into())]
+        );
+    }
+
+    #[test]
+    fn containers_search_list_by_version() {
+        let env = Environ::empty(7).with("HOME", "/h").with("XDG_RUNTIME_DIR", "/r");
+        let paths = |explicit: Option<&str>, replaces: bool, env: &Environ| -> Vec<PathBuf> {
+            containers_search_list(env, explicit.map(Path::new), None, replaces)
+                .into_iter()
+                .map(|f| f.path)
+                .collect()
+        };
+        assert_eq!(
+            paths(None, true, &env),
+            [
+                "/r/containers/auth.json",
+                "/h/.config/containers/auth.json",
+                "/h/.docker/config.json",
+                "/h/.dockercfg"
+            ]
+            .map(PathBuf::from)
+        );
+        assert_eq!(paths(Some("/a.json"), true, &env), [PathBuf::from("/a.json")]);
+        // 5.23: the explicit file takes the runtime file's place, the rest follows.
+        assert_eq!(
+            paths(Some("/a.json"), false, &env),
+            ["/a.json", "/h/.config/containers/auth.json", "/h/.docker/config.json", "/h/.dockercfg"]
+                .map(PathBuf::from)
+        );
+        // podman with DOCKER_CONFIG on 5.23: that file first, read once.
+        let env = env.with("DOCKER_CONFIG", "/d");
+        assert_eq!(
+            paths(Some("/d/config.json"), false, &env),
+            ["/d/config.json", "/h/.config/containers/auth.json", "/h/.dockercfg"].map(PathBuf::from)
+        );
+    }
+
+    #[test]
+    fn registries_conf_places() {
+        let home = tempfile::tempdir().unwrap();
+        let env = Environ::empty(7).with("HOME", home.path());
+        let user = home.path().join(".config/containers");
+        let system = Path::new("/etc/containers");
+        assert_eq!(
+            registries_conf(&env, None, system),
+            RegistriesConf {
+                main: system.join("registries.conf"),
+                dropin_dirs: vec![system.join("registries.conf.d"), user.join("registries.conf.d")],
+            }
+        );
+        assert_eq!(registries_conf(&env, Some(Path::new("/x.conf")), system).main, Path::new("/x.conf"));
+        std::fs::create_dir_all(&user).unwrap();
+        std::fs::write(user.join("registries.conf"), "").unwrap();
+        assert_eq!(
+            registries_conf(&env, None, system),
+            RegistriesConf {
+                main: user.join("registries.conf"),
+                dropin_dirs: vec![user.join("registries.conf.d")]
+            }
         );
     }
 }

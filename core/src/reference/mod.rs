@@ -48,7 +48,9 @@ pub enum ReferenceError {
          separators . _ __ -"
     )]
     InvalidComponent(String),
-    #[error("repository path is {0} characters long (not counting the registry); the limit is {MAX_NAME_LEN}")]
+    #[error(
+        "repository path is {0} characters long (not counting the registry); the limit is {MAX_NAME_LEN}"
+    )]
     NameTooLong(usize),
     #[error("tag {0:?} is not valid: up to {MAX_TAG_LEN} letters, digits, _ . - not starting with . or -")]
     InvalidTag(String),

@@ -84,7 +84,13 @@ fn good_cases() -> Vec<GoodCase> {
         (format!("nginx:1.25@{D}"), "docker.io", "library/nginx".into(), Some("1.25"), Some(D)),
         (format!("localhost:5000/app@{D}"), "localhost:5000", "app".into(), None, Some(D)),
         (long_ok.clone(), "docker.io", long_ok, Some("latest"), None),
-        (format!("example.com/{long_host_path}"), "example.com", long_host_path.clone(), Some("latest"), None),
+        (
+            format!("example.com/{long_host_path}"),
+            "example.com",
+            long_host_path.clone(),
+            Some("latest"),
+            None,
+        ),
         (
             format!("registry.example.com:5000/{long_host_path}:v1"),
             "registry.example.com:5000",
