@@ -11,18 +11,27 @@ use regauth_core::sanitize::one_line;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Show which credential docker, podman and nerdctl would send for an image, and why.
+/// Show which credential docker, podman, nerdctl, buildah and skopeo would send for an image, and why.
 ///
 /// For each client: the config file and key it looks up, whether the answer comes from credHelpers,
-/// credsStore or auths, the helper program and whether it is installed, and the username found.
-/// Secrets are never printed. Helpers are asked with `get` (with a timeout) unless --no-helpers.
+/// credsStore, auths or registries.conf credential-helpers, the helper program and whether it is
+/// installed, and the username found. Secrets are never printed. Helpers are asked with `get` (with a
+/// timeout) unless --no-helpers.
+///
+/// podman, buildah and skopeo follow containers/image, whose handling of an explicit auth file
+/// (--authfile, REGISTRY_AUTH_FILE, and for podman and buildah DOCKER_CONFIG) changed in 5.24: older
+/// versions fall through to the rest of the search list, newer ones stop there. When that matters the
+/// installed client is asked its version (`podman --version`); when it is not installed, the newer rules
+/// answer and the older outcome is shown too.
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = concat!(
     "Examples:\n",
     "  regauth resolve nginx\n",
     "      Which credential would `docker pull nginx` use?\n",
     "  regauth resolve ghcr.io/org/app:1.2 --client all\n",
-    "      Compare docker, podman and nerdctl (podman ignores credsStore).\n",
+    "      Compare every client (podman, buildah and skopeo ignore credsStore).\n",
+    "  REGISTRY_AUTH_FILE=ci-auth.json regauth resolve quay.io/org/app --client podman\n",
+    "      Does podman stop at that file, or go on to ~/.docker/config.json? (It depends on the version.)\n",
     "  regauth resolve 127.0.0.1:5000/team/app --json | jq .[0].source\n",
     "  regauth resolve quay.io/org/app --no-helpers\n",
     "      Show which helper would be asked, without running it.\n\n",
@@ -34,7 +43,8 @@ pub struct Args {
     /// host:5000/repo@sha256:...).
     pub image: String,
 
-    /// Which client's lookup rules to apply.
+    /// Which client's lookup rules to apply (all: every one, in this order: docker, podman, nerdctl,
+    /// buildah, skopeo).
     #[arg(long, value_enum, default_value = "all")]
     pub client: ClientChoice,
 
