@@ -79,8 +79,11 @@ pub const ENV: HelperDoc = HelperDoc {
     name: "docker-credential-regauth-env",
     about: "Docker credential helper that reads credentials from environment variables (read-only, for CI)",
     description: "Docker credential helper that reads credentials from environment variables: read-only, \
-meant for CI jobs whose secrets arrive as variables. store and erase fail with a message saying so; list \
-shows every registry the environment provides.
+meant for CI jobs whose secrets arrive as variables. store fails with a message saying so; list shows \
+every registry the environment provides. erase changes nothing and exits 0: for a registry the environment \
+provides it says on standard error which variables still hold the login (unset them to log out). It does \
+not fail, because skopeo, podman and buildah built on containers/image 5.23 crash on logout when a \
+helper's erase fails, whatever the message.
 
 Each registry host[:port] has one pair of variables, REGAUTH_REGISTRY_<HOST>_USERNAME and \
 REGAUTH_REGISTRY_<HOST>_PASSWORD, where <HOST> is the host upper-cased with \".\" written \"_\", \"-\" \
@@ -163,7 +166,9 @@ mod tests {
             assert!(secret_service.contains(needle), "secretservice --help lacks {needle:?}");
         }
         let env = ENV.help_text();
-        for needle in ["read-only", "REGAUTH_REGISTRY_127_0_0_1___5000_USERNAME", "DOCKER_IO", "Exit codes"] {
+        for needle in
+            ["read-only", "REGAUTH_REGISTRY_127_0_0_1___5000_USERNAME", "DOCKER_IO", "Exit codes", "exits 0"]
+        {
             assert!(env.contains(needle), "env --help lacks {needle:?}");
         }
     }
