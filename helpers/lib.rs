@@ -62,15 +62,23 @@ pub const SECRET_SERVICE: HelperDoc = HelperDoc {
         "Docker credential helper that keeps credentials in the freedesktop Secret Service over the \
 D-Bus session bus (gnome-keyring, KeePassXC, KWallet), in the default keyring. Meant for desktops.
 
-Items are labelled \"regauth: SERVER_URL\" and carry the attributes xdg:schema=io.regauth.DockerCredential, \
-regauth=docker-credential, server=SERVER_URL and username=USERNAME, so a keyring browser (Seahorse) shows \
-what they are, and the helper never touches another program's items. Secrets are transferred in a plain \
-session: the bus socket is private to the user, and whoever could eavesdrop on it could ask the Secret \
-Service for the item directly, so a Diffie-Hellman session would only add time.
+Interchangeable with upstream docker-credential-secretservice (docker-credential-helpers): each reads \
+what the other stored, so switching credsStore between secretservice and regauth-secretservice, either way, \
+needs no new login. store writes upstream's form: the item is labelled with the server URL and carries the \
+attributes xdg:schema=io.docker.Credentials, server=SERVER_URL, username=USERNAME, docker_cli=1 and \
+label=\"Docker Credentials\"; it replaces every other item for that server (upstream keeps one item per \
+username, and earlier regauth versions wrote xdg:schema=io.regauth.DockerCredential, regauth=docker-credential), \
+so one login per server remains. get and list read both forms; where a server has several items, the \
+newest wins. erase removes every item for the server in both forms. Other programs' items are never \
+touched. Secrets are transferred in a plain session: the bus socket is private to the user, and whoever \
+could eavesdrop on it could ask the Secret Service for the item directly, so a Diffie-Hellman session would \
+only add time.
 
 Limits: needs a D-Bus session bus and a running, unlocked Secret Service. A locked keyring is reported as \
 locked and a missing bus as missing (exit 1, one line), never as \"not found\". The helper cannot show an \
-unlock prompt: unlock the keyring first (desktop login, or gnome-keyring-daemon --unlock).",
+unlock prompt: unlock the keyring first (desktop login, or gnome-keyring-daemon --unlock). A bus or a \
+Secret Service that does not answer within 5 seconds (connecting, or any one call) is reported as such, \
+exit 1, instead of hanging the client.",
     environment: "  DBUS_SESSION_BUS_ADDRESS
       The session bus; when unset, $XDG_RUNTIME_DIR/bus is tried.",
 };
@@ -79,8 +87,11 @@ pub const ENV: HelperDoc = HelperDoc {
     name: "docker-credential-regauth-env",
     about: "Docker credential helper that reads credentials from environment variables (read-only, for CI)",
     description: "Docker credential helper that reads credentials from environment variables: read-only, \
-meant for CI jobs whose secrets arrive as variables. store and erase fail with a message saying so; list \
-shows every registry the environment provides.
+meant for CI jobs whose secrets arrive as variables. store fails with a message saying so; list shows \
+every registry the environment provides. erase changes nothing and exits 0: for a registry the environment \
+provides it says on standard error which variables still hold the login (unset them to log out). It does \
+not fail, because skopeo, podman and buildah built on containers/image 5.23 crash on logout when a \
+helper's erase fails, whatever the message.
 
 Each registry host[:port] has one pair of variables, REGAUTH_REGISTRY_<HOST>_USERNAME and \
 REGAUTH_REGISTRY_<HOST>_PASSWORD, where <HOST> is the host upper-cased with \".\" written \"_\", \"-\" \
@@ -159,11 +170,19 @@ mod tests {
             assert!(keyutils.contains(needle), "keyutils --help lacks {needle:?}");
         }
         let secret_service = SECRET_SERVICE.help_text();
-        for needle in ["locked", "DBUS_SESSION_BUS_ADDRESS", "xdg:schema", "Exit codes"] {
+        for needle in [
+            "locked",
+            "DBUS_SESSION_BUS_ADDRESS",
+            "io.docker.Credentials",
+            "docker-credential-secretservice",
+            "5 seconds",
+        ] {
             assert!(secret_service.contains(needle), "secretservice --help lacks {needle:?}");
         }
         let env = ENV.help_text();
-        for needle in ["read-only", "REGAUTH_REGISTRY_127_0_0_1___5000_USERNAME", "DOCKER_IO", "Exit codes"] {
+        for needle in
+            ["read-only", "REGAUTH_REGISTRY_127_0_0_1___5000_USERNAME", "DOCKER_IO", "Exit codes", "exits 0"]
+        {
             assert!(env.contains(needle), "env --help lacks {needle:?}");
         }
     }

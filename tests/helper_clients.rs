@@ -148,3 +148,41 @@ fn skopeo_logs_in_reads_and_logs_out_through_cred_helpers() {
         "refused for another reason: {refused}"
     );
 }
+
+/// The read-only env helper configured for a registry, `logout` by skopeo, podman and buildah (all on
+/// containers/image 5.23, which crashes with a stack overflow when a helper's erase fails): each exits 0
+/// and says it removed the login.
+#[test]
+fn skopeo_podman_and_buildah_log_out_cleanly_with_the_read_only_env_helper() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = "127.0.0.1:5099";
+    let authfile = dir.path().join("auth.json");
+    for client in ["skopeo", "podman", "buildah"] {
+        let Some(program) = support::need_program(client) else { continue };
+        for (args, with_variables) in [(vec![host], true), (vec![host], false), (vec!["--all"], true)] {
+            std::fs::write(&authfile, format!(r#"{{"credHelpers":{{"{host}":"regauth-env"}}}}"#)).unwrap();
+            let mut command = clean(&program);
+            command
+                .arg("logout")
+                .arg("--authfile")
+                .arg(&authfile)
+                .args(&args)
+                .env("PATH", path())
+                .env("HOME", dir.path())
+                .env("XDG_RUNTIME_DIR", dir.path());
+            if with_variables {
+                command
+                    .env("REGAUTH_REGISTRY_127_0_0_1___5099_USERNAME", USER)
+                    .env("REGAUTH_REGISTRY_127_0_0_1___5099_PASSWORD", PASSWORD);
+            }
+            let out = run(command, "");
+            let shown =
+                format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            assert_eq!(out.status.code(), Some(0), "{client} logout {args:?}: {shown}");
+            assert!(shown.contains("Removed login credentials"), "{client} logout {args:?}: {shown}");
+            assert!(!shown.contains("stack overflow"));
+            // The helper's note that the variables still provide the login reaches the user.
+            assert_eq!(shown.contains("still provide the credentials"), with_variables, "{shown}");
+        }
+    }
+}

@@ -64,19 +64,36 @@ fn list_shows_the_environment_and_writes_are_refused() {
         })
     );
     let body = r#"{"ServerURL":"ghcr.io","Username":"u","Secret":"must-not-echo"}"#;
-    for (action, input) in [("store", body), ("erase", "127.0.0.1:5000")] {
-        let answer = call(helper(), action, input);
-        assert_eq!(
-            (answer.code, answer.stdout.trim_end()),
-            (
-                1,
-                "docker-credential-regauth-env is read-only: set REGAUTH_REGISTRY_<HOST>_USERNAME and \
-                 REGAUTH_REGISTRY_<HOST>_PASSWORD instead (see --help)"
-            ),
-            "{action}: {answer:?}"
-        );
-        assert!(!answer.stdout.contains("must-not-echo") && !answer.stderr.contains("must-not-echo"));
-    }
+    let answer = call(helper(), "store", body);
+    assert_eq!(
+        (answer.code, answer.stdout.trim_end()),
+        (
+            1,
+            "docker-credential-regauth-env is read-only: set REGAUTH_REGISTRY_<HOST>_USERNAME and \
+             REGAUTH_REGISTRY_<HOST>_PASSWORD instead (see --help)"
+        ),
+        "{answer:?}"
+    );
+    assert!(!answer.stdout.contains("must-not-echo") && !answer.stderr.contains("must-not-echo"));
+}
+
+#[test]
+fn erase_succeeds_and_says_on_stderr_what_stays() {
+    // Any failed erase crashes skopeo, podman and buildah 4.x on logout: erase answers success, and for a
+    // key the environment provides, stderr (shown to the user) says the variables still provide it.
+    let held = call(helper(), "erase", "https://127.0.0.1:5000");
+    assert_eq!((held.code, held.stdout.as_str()), (0, ""), "{held:?}");
+    assert_eq!(
+        held.stderr,
+        "docker-credential-regauth-env: read-only: REGAUTH_REGISTRY_127_0_0_1___5000_USERNAME and \
+         REGAUTH_REGISTRY_127_0_0_1___5000_PASSWORD still provide the credentials for \
+         https://127.0.0.1:5000; unset them to log out\n"
+    );
+    assert!(!held.stderr.contains("env-secret-local"));
+    let absent = call(helper(), "erase", "ghcr.io");
+    assert_eq!((absent.code, absent.stdout.as_str(), absent.stderr.as_str()), (0, "", ""));
+    // Still there: erase changed nothing.
+    assert_eq!(call(helper(), "get", "127.0.0.1:5000").code, 0);
 }
 
 #[test]

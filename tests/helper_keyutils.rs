@@ -199,3 +199,81 @@ fn the_namespace_guard_erases_what_a_failing_test_left() {
     let left = call(helper(&name), "list", "");
     assert_eq!((left.code, left.stdout.trim()), (0, "{}"), "the guard left entries behind");
 }
+
+#[test]
+fn a_damaged_entry_is_skipped_by_list_with_a_note_not_a_failure() {
+    let Some(keyctl) = support::need_program("keyctl") else { return };
+    let guard = KeyutilsNamespace::new("damaged");
+    let ns = &guard.name;
+    let body =
+        r#"{"ServerURL":"good.regauth-test.invalid","Username":"judy","Secret":"damaged-test-secret"}"#;
+    assert_eq!(call(helper(ns), "store", body).code, 0);
+    // A key with our prefix whose payload has no NUL between username and secret, as a hand-made
+    // `keyctl padd` would leave. The guard lists before erasing and so never sees it: erase it here.
+    let damaged = "damaged.regauth-test.invalid";
+    struct EraseDamaged<'a>(&'a str, &'a str);
+    impl Drop for EraseDamaged<'_> {
+        fn drop(&mut self) {
+            let _ = call(helper(self.0), "erase", self.1);
+        }
+    }
+    let _erase = EraseDamaged(ns, damaged);
+    // One session keyring for both keyctl calls, so that the persistent keyring is possessed when written.
+    let planted = clean(&keyctl)
+        .args(["session", "-", "sh", "-c"])
+        .arg(r#"printf no-separator | "$0" padd user "$1" "$("$0" get_persistent @s)""#)
+        .arg(&keyctl)
+        .arg(format!("regauth@{ns}:docker-credential:{damaged}"))
+        .output()
+        .unwrap();
+    assert!(planted.status.success(), "keyctl padd: {}", String::from_utf8_lossy(&planted.stderr));
+
+    let listed = call(helper(ns), "list", "");
+    assert_eq!((listed.code, listed.stdout.trim()), (0, r#"{"good.regauth-test.invalid":"judy"}"#));
+    assert_eq!(
+        listed.stderr.trim(),
+        format!(
+            "docker-credential-regauth-keyutils: skipped the keyring entry for {damaged}: its payload is not \
+             username NUL secret (erase it, or store it again)"
+        )
+    );
+    // get names the damage; erase removes it.
+    let got = call(helper(ns), "get", damaged);
+    assert_eq!((got.code, got.stdout.trim()), (1, "a regauth keyring entry is not in the expected format"));
+    assert_eq!(call(helper(ns), "erase", damaged).code, 0);
+    assert_eq!(call(helper(ns), "list", "").stderr, "");
+}
+
+#[test]
+fn a_nul_in_a_server_url_is_named_and_errors_never_repeat_the_os_text() {
+    let ns = KeyutilsNamespace::new("nul");
+    let answer = call(ns.helper(), "get", "a\0b");
+    assert_eq!((answer.code, answer.stdout.as_str()), (1, "server URL contains a NUL byte\n"));
+    // A blocked keyctl: the OS text appears once.
+    use std::os::unix::process::CommandExt;
+    let mut command = helper(&ns.name);
+    // SAFETY: only async-signal-safe prctl(2) calls between fork and exec.
+    unsafe { command.pre_exec(block_keyctl) };
+    let answer = call(command, "get", "ghcr.io");
+    assert_eq!(answer.stdout.matches("Operation not permitted").count(), 1, "{answer:?}");
+}
+
+#[test]
+fn list_answers_while_stdin_stays_open() {
+    // Typed at a terminal, nobody ends the input: list must not wait for it.
+    use std::process::Stdio;
+    let ns = KeyutilsNamespace::new("tty");
+    let mut child = ns.helper().arg("list").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    let _stdin = child.stdin.take(); // held open until the end of the test
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        let mut out = String::new();
+        let _ = std::io::Read::read_to_string(&mut stdout, &mut out);
+        let _ = tx.send(out);
+    });
+    let answer = rx.recv_timeout(std::time::Duration::from_secs(60));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(answer.expect("list waited for its input to end").trim(), "{}");
+}

@@ -11,9 +11,11 @@ mod serve;
 mod store;
 mod wire;
 
-pub use client::{find_on_path, HelperClient, HelperError, RawAnswer, DEFAULT_TIMEOUT};
+pub use client::{
+    find_on_path, HelperClient, HelperError, RawAnswer, DEFAULT_TIMEOUT, MAX_OUTPUT, MAX_STDERR,
+};
 pub use memory::MemoryStore;
-pub use serve::{serve, Action, HelperInfo};
+pub use serve::{serve, serve_with_notes, Action, HelperInfo};
 pub use store::{Listing, Store, StoreError};
 pub use wire::{decode_credentials, encode_credentials, Credentials, WireError, MAX_INPUT};
 

@@ -42,7 +42,9 @@ pub struct HelperInfo<'a> {
 
 /// Run one helper invocation and return the process exit code (0 or 1).
 ///
-/// `args` excludes the program name. Errors go to stdout as one line, as docker's clients expect.
+/// `args` excludes the program name. Errors go to stdout as one line, as docker's clients expect; notes
+/// that are not the answer (an entry `list` skipped, an `erase` a read-only store could not do) go to this
+/// process's stderr, which clients pass through to the user.
 pub fn serve(
     info: &HelperInfo,
     args: &[String],
@@ -50,10 +52,26 @@ pub fn serve(
     stdout: &mut dyn Write,
     store: &dyn Store,
 ) -> i32 {
+    serve_with_notes(info, args, stdin, stdout, &mut std::io::stderr(), store)
+}
+
+/// [`serve`] with the stream notes go to.
+pub fn serve_with_notes(
+    info: &HelperInfo,
+    args: &[String],
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+    notes: &mut dyn Write,
+    store: &dyn Store,
+) -> i32 {
+    let mut note = |text: &str| {
+        // A closed stderr loses a note, never the answer.
+        let _ = writeln!(notes, "{}: {}", info.name, crate::sanitize::one_line(text));
+    };
     let result = match args {
         [one] if one == "--help" || one == "-h" || one == "help" => write_out(stdout, info.help).map(|_| 0),
         [one] => match Action::parse(one) {
-            Some(action) => run(info, action, stdin, stdout, store).map(|_| 0),
+            Some(action) => run(info, action, stdin, stdout, &mut note, store).map(|_| 0),
             None => Err(format!(
                 "{}: unknown action {:?}; expected one of store, get, erase, list, version (see --help)",
                 info.name,
@@ -81,6 +99,7 @@ fn run(
     action: Action,
     stdin: &mut dyn Read,
     stdout: &mut dyn Write,
+    note: &mut dyn FnMut(&str),
     store: &dyn Store,
 ) -> Result<(), String> {
     match action {
@@ -94,6 +113,8 @@ fn run(
             if creds.username.is_empty() {
                 return Err(ERR_MISSING_USERNAME.into());
             }
+            check_no_nul("server URL", &creds.server_url)?;
+            check_no_nul("username", &creds.username)?;
             store.store(&creds).map_err(|e| e.to_string())
         }
         Action::Get => {
@@ -109,14 +130,21 @@ fn run(
                 // Idempotent like secretservice and wincred: `docker logout` erases four key variants and
                 // `podman logout --all` aborts on a not-found answer.
                 Ok(()) | Err(StoreError::NotFound) => Ok(()),
+                // Any failure of erase makes skopeo, podman and buildah on containers/image 5.23 crash
+                // with a stack overflow on logout (not-found included); success is the one answer every
+                // client handles. The store cannot change, so what stays is said on stderr.
+                Err(StoreError::ReadOnly(why)) => {
+                    note(&why);
+                    Ok(())
+                }
                 Err(e) => Err(e.to_string()),
             }
         }
         Action::List => {
-            // Input is ignored (`unused` from docker, empty from docker-py); read it so the writer never
-            // sees a broken pipe.
-            let _ = read_input(stdin);
-            let listing = store.list().map_err(|e| e.to_string())?;
+            // Input is ignored (`unused` from docker, empty from docker-py) and never read: typed at a
+            // terminal, list answers at once like upstream helpers. Clients ignore a broken pipe on a
+            // stdin the helper did not read.
+            let listing = store.list_noting(note).map_err(|e| e.to_string())?;
             let body: Vec<String> = listing
                 .iter()
                 .map(|(url, user)| format!("{}:{}", go_json_string(url), go_json_string(user)))
@@ -145,7 +173,17 @@ fn read_server_url(stdin: &mut dyn Read) -> Result<String, String> {
     if url.is_empty() {
         return Err(ERR_MISSING_SERVER_URL.into());
     }
+    check_no_nul("server URL", url)?;
     Ok(url.to_owned())
+}
+
+/// No store can keep a NUL in a URL or username (kernel key descriptions and D-Bus strings end at one):
+/// say so, before a backend reports it as something else.
+fn check_no_nul(what: &str, text: &str) -> Result<(), String> {
+    if text.contains('\0') {
+        return Err(format!("{what} contains a NUL byte"));
+    }
+    Ok(())
 }
 
 fn write_out(stdout: &mut dyn Write, text: &str) -> Result<(), String> {
@@ -240,6 +278,82 @@ mod tests {
         assert_eq!(out.lines().count(), 1);
         let huge = format!("{{\"ServerURL\":\"{}\"}}", "x".repeat(MAX_INPUT + 10));
         assert!(call(&s, &["store"], &huge).1.contains("longer than"));
+    }
+
+    /// A stdin that must not be read: a terminal nobody types into.
+    struct Untouchable;
+    impl Read for Untouchable {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            panic!("list read standard input")
+        }
+    }
+
+    #[test]
+    fn list_answers_without_reading_stdin() {
+        let s = MemoryStore::new();
+        let mut out = Vec::new();
+        assert_eq!(serve(&INFO, &["list".into()], &mut Untouchable, &mut out, &s), 0);
+        assert_eq!(out, b"{}\n");
+    }
+
+    #[test]
+    fn a_nul_in_a_server_url_or_username_is_named() {
+        let s = MemoryStore::new();
+        for action in ["get", "erase"] {
+            assert_eq!(call(&s, &[action], "a\0b"), (1, "server URL contains a NUL byte\n".into()));
+        }
+        let body = r#"{"ServerURL":"a\u0000b","Username":"u","Secret":"s"}"#;
+        assert_eq!(call(&s, &["store"], body), (1, "server URL contains a NUL byte\n".into()));
+        let body = r#"{"ServerURL":"h","Username":"u\u0000v","Secret":"s"}"#;
+        assert_eq!(call(&s, &["store"], body), (1, "username contains a NUL byte\n".into()));
+        // A NUL in the secret is the store's business.
+        let body = r#"{"ServerURL":"h","Username":"u","Secret":"s\u0000t"}"#;
+        assert_eq!(call(&s, &["store"], body).0, 0);
+    }
+
+    /// A store that cannot change and has one entry, `held`.
+    struct ReadOnly;
+    impl Store for ReadOnly {
+        fn store(&self, _: &crate::protocol::Credentials) -> Result<(), StoreError> {
+            Err(StoreError::ReadOnly("read-only: cannot store".into()))
+        }
+        fn get(&self, _: &str) -> Result<crate::protocol::Credentials, StoreError> {
+            Err(StoreError::NotFound)
+        }
+        fn erase(&self, url: &str) -> Result<(), StoreError> {
+            match url {
+                "held" => Err(StoreError::ReadOnly("read-only: held stays\u{1b}[2J".into())),
+                _ => Err(StoreError::NotFound),
+            }
+        }
+        fn list(&self) -> Result<super::super::Listing, StoreError> {
+            Ok(Default::default())
+        }
+        fn list_noting(&self, note: &mut dyn FnMut(&str)) -> Result<super::super::Listing, StoreError> {
+            note("skipped one");
+            self.list()
+        }
+    }
+
+    fn call_noting(args: &[&str], input: &str) -> (i32, String, String) {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let (mut out, mut notes) = (Vec::new(), Vec::new());
+        let code = serve_with_notes(&INFO, &args, &mut input.as_bytes(), &mut out, &mut notes, &ReadOnly);
+        (code, String::from_utf8(out).unwrap(), String::from_utf8(notes).unwrap())
+    }
+
+    #[test]
+    fn a_read_only_store_answers_erase_with_success_and_a_note() {
+        assert_eq!(call_noting(&["erase"], "other"), (0, String::new(), String::new()));
+        let (code, out, notes) = call_noting(&["erase"], "held");
+        assert_eq!((code, out.as_str()), (0, ""));
+        assert_eq!(notes, "docker-credential-test: read-only: held stays\\u{1b}[2J\n");
+        // store still fails: a login must not look as if it worked.
+        assert_eq!(call_noting(&["store"], r#"{"ServerURL":"h","Username":"u","Secret":"s"}"#).0, 1);
+        assert_eq!(
+            call_noting(&["list"], ""),
+            (0, "{}\n".into(), "docker-credential-test: skipped one\n".into())
+        );
     }
 
     #[test]

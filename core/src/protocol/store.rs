@@ -13,11 +13,19 @@ pub trait Store {
     fn store(&self, creds: &Credentials) -> Result<(), StoreError>;
     /// The entry stored under exactly this server URL; [`StoreError::NotFound`] when there is none.
     fn get(&self, server_url: &str) -> Result<Credentials, StoreError>;
-    /// Remove the entry. Removing what is not there is [`StoreError::NotFound`]; `serve` decides what
-    /// the client is told.
+    /// Remove the entry. Removing what is not there is [`StoreError::NotFound`]; a store that cannot
+    /// change answers [`StoreError::ReadOnly`] saying what stays. `serve` decides what the client is told
+    /// (success in both cases, see `serve`).
     fn erase(&self, server_url: &str) -> Result<(), StoreError>;
     /// Every entry this store owns.
     fn list(&self) -> Result<Listing, StoreError>;
+    /// [`Store::list`], telling `note` about each entry it had to leave out (a damaged one, say) instead
+    /// of failing the whole list. The helper's `list` calls this; stores that skip nothing need not
+    /// implement it.
+    fn list_noting(&self, note: &mut dyn FnMut(&str)) -> Result<Listing, StoreError> {
+        let _ = note;
+        self.list()
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

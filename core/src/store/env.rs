@@ -46,8 +46,15 @@ impl Store for EnvStore {
         Ok(Credentials { server_url: server_url.to_owned(), username, secret: Secret::new(secret) })
     }
 
-    fn erase(&self, _server_url: &str) -> Result<(), StoreError> {
-        Err(StoreError::ReadOnly(READ_ONLY.into()))
+    /// Nothing to remove for a key the environment does not provide; for one it does, the refusal says
+    /// which variables still provide it (`serve` answers success either way: see there why).
+    fn erase(&self, server_url: &str) -> Result<(), StoreError> {
+        self.get(server_url)?;
+        let stem = variable_stem(server_url).ok_or(StoreError::NotFound)?;
+        Err(StoreError::ReadOnly(format!(
+            "read-only: {stem}{USERNAME} and {stem}{PASSWORD} still provide the credentials for \
+             {server_url}; unset them to log out"
+        )))
     }
 
     fn list(&self) -> Result<Listing, StoreError> {
@@ -139,6 +146,12 @@ mod tests {
         assert_eq!(listing, want);
         let creds = Credentials { server_url: "h".into(), username: "u".into(), secret: Secret::new("s") };
         assert!(matches!(store.store(&creds), Err(StoreError::ReadOnly(m)) if m.contains("read-only")));
-        assert!(matches!(store.erase("h"), Err(StoreError::ReadOnly(_))));
+        assert_eq!(store.erase("h"), Err(StoreError::NotFound));
+        let Err(StoreError::ReadOnly(held)) = store.erase("docker.io") else { panic!("erase of a held key") };
+        assert_eq!(
+            held,
+            "read-only: REGAUTH_REGISTRY_DOCKER_IO_USERNAME and REGAUTH_REGISTRY_DOCKER_IO_PASSWORD still \
+             provide the credentials for docker.io; unset them to log out"
+        );
     }
 }

@@ -173,6 +173,12 @@ impl Store for KeyutilsStore {
     }
 
     fn list(&self) -> Result<Listing, StoreError> {
+        self.list_noting(&mut |_| {})
+    }
+
+    /// A key with our prefix whose payload does not parse (written by hand with keyctl, say) is left out
+    /// with a note, so that one damaged key does not hide every other entry.
+    fn list_noting(&self, note: &mut dyn FnMut(&str)) -> Result<Listing, StoreError> {
         let prefix = self.prefix()?;
         let keyring = self.keyring()?.contents()?;
         let ids = read(keyring, "read keyring")?;
@@ -184,9 +190,15 @@ impl Store for KeyutilsStore {
                 continue;
             }
             let Some(server_url) = metadata.get_description().strip_prefix(prefix) else { continue };
-            if let Ok(payload) = read(key, "read") {
-                let (username, _secret) = decode(&payload)?;
-                listing.insert(server_url.to_owned(), username);
+            let Ok(payload) = read(key, "read") else { continue };
+            match decode(&payload) {
+                Ok((username, _secret)) => {
+                    listing.insert(server_url.to_owned(), username);
+                }
+                Err(_) => note(&format!(
+                    "skipped the keyring entry for {server_url}: its payload is not username NUL secret \
+                     (erase it, or store it again)"
+                )),
             }
         }
         Ok(listing)

@@ -1,9 +1,20 @@
 //! The freedesktop Secret Service (gnome-keyring, KeePassXC, KWallet) over the D-Bus session bus, in pure
 //! Rust (zbus, blocking API, no async runtime of ours).
 //!
-//! Items are labelled `regauth: <serverURL>` and carry the attributes `xdg:schema` = [`SCHEMA`],
-//! `regauth` = `docker-credential`, `server` and `username`: a keyring browser shows whose they are, and
-//! lookups never match another program's items.
+//! Items are interchangeable with upstream docker-credential-secretservice (docker-credential-helpers):
+//! `store` writes upstream's form, so either helper reads what the other stored and users switch either way
+//! without logging in again. Upstream's form, as observed by storing with it under gnome-keyring: the item's
+//! label is the server URL; attributes `xdg:schema` = [`SCHEMA`], `server`, `username`, `docker_cli` = `1`
+//! and `label` = `Docker Credentials`. Upstream's `get` finds an item by schema, `server` and `docker_cli`;
+//! its `list` takes items whose `label` attribute is `Docker Credentials`, keyed by the item label; it
+//! keeps one item per server and username, so a login under another username adds an item.
+//!
+//! Earlier regauth versions wrote their own form ([`LEGACY_SCHEMA`], attribute `regauth` =
+//! `docker-credential`, label `regauth: <serverURL>`): `get` and `list` still read it, `store` replaces it
+//! with upstream's form, `erase` removes both. Where a server has several items, the newest wins.
+//!
+//! Every D-Bus exchange has a deadline ([`TIMEOUT`]): a bus or a service that accepts a request and never
+//! answers is reported in seconds, because docker waits on a helper forever.
 //!
 //! The transfer session is "plain", not Diffie-Hellman: the secret travels over the user's private session
 //! bus socket, and a process able to eavesdrop on that bus runs as this user and could ask the Secret
@@ -15,12 +26,20 @@ use crate::protocol::{Listing, Store, StoreError};
 use crate::sanitize::one_line;
 use crate::secret::Secret;
 use std::collections::HashMap;
+use std::time::Duration;
 use zbus::blocking::Connection;
 use zbus::zvariant::{ObjectPath, OwnedObjectPath, OwnedValue, Value};
 use zeroize::Zeroizing;
 
-/// The `xdg:schema` attribute of regauth's items.
-pub const SCHEMA: &str = "io.regauth.DockerCredential";
+/// The `xdg:schema` attribute of the items `store` writes: upstream docker-credential-secretservice's.
+pub const SCHEMA: &str = "io.docker.Credentials";
+/// The `xdg:schema` of items earlier regauth versions wrote (with the attribute `regauth`).
+pub const LEGACY_SCHEMA: &str = "io.regauth.DockerCredential";
+/// Upstream's `label` attribute, which its `list` filters on.
+const LABEL_ATTRIBUTE: &str = "Docker Credentials";
+
+/// How long the session bus may take to accept us, and the Secret Service to answer one call.
+pub const TIMEOUT: Duration = Duration::from_secs(5);
 
 const SERVICE: &str = "org.freedesktop.secrets";
 const SERVICE_PATH: &str = "/org/freedesktop/secrets";
@@ -57,6 +76,44 @@ impl SecretServiceStore {
     }
 }
 
+/// The two forms an item can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    /// Upstream docker-credential-secretservice's, which `store` writes.
+    Upstream,
+    /// Earlier regauth versions'.
+    Legacy,
+}
+
+impl Form {
+    /// The attributes that find this form's items (for one server, or all of them).
+    fn query(self, server: Option<&str>) -> HashMap<&'static str, &str> {
+        let mut attributes = match self {
+            Form::Upstream => HashMap::from([("xdg:schema", SCHEMA), ("docker_cli", "1")]),
+            Form::Legacy => HashMap::from([("regauth", "docker-credential")]),
+        };
+        if let Some(server) = server {
+            attributes.insert("server", server);
+        }
+        attributes
+    }
+}
+
+/// What `get` and `list` need of one item.
+struct Item {
+    path: OwnedObjectPath,
+    server: Option<String>,
+    username: String,
+    modified: u64,
+}
+
+/// Items found by a search: readable ones, and whether any were locked.
+#[derive(Default)]
+struct Found {
+    unlocked: Vec<OwnedObjectPath>,
+    locked: bool,
+}
+
 /// One connection and one plain transfer session, for one helper call.
 struct Session {
     conn: Connection,
@@ -65,29 +122,53 @@ struct Session {
 
 impl Session {
     fn open() -> Result<Session, StoreError> {
-        let conn = Connection::session()
-            .map_err(|e| StoreError::Unavailable(format!("{NO_BUS} ({})", one_line(&e.to_string()))))?;
+        let conn = connect()?;
         let (_, path): (OwnedValue, OwnedObjectPath) =
             call(&conn, &service_path(), SERVICE_IFACE, "OpenSession", &("plain", Value::from("")))?;
         Ok(Session { conn, path })
     }
 
-    /// `(unlocked, locked)` items of regauth matching `server` (every regauth item when None).
-    fn search(
-        &self,
-        server: Option<&str>,
-    ) -> Result<(Vec<OwnedObjectPath>, Vec<OwnedObjectPath>), StoreError> {
-        let mut attributes = HashMap::from([("regauth", "docker-credential")]);
-        if let Some(server) = server {
-            attributes.insert("server", server);
-        }
-        call(&self.conn, &service_path(), SERVICE_IFACE, "SearchItems", &(attributes,))
+    fn search(&self, form: Form, server: Option<&str>) -> Result<Found, StoreError> {
+        let (unlocked, locked): (Vec<OwnedObjectPath>, Vec<OwnedObjectPath>) =
+            call(&self.conn, &service_path(), SERVICE_IFACE, "SearchItems", &(form.query(server),))?;
+        Ok(Found { unlocked, locked: !locked.is_empty() })
     }
 
-    fn attributes(&self, item: &ObjectPath) -> Result<HashMap<String, String>, StoreError> {
-        let value: OwnedValue = call(&self.conn, item, PROPERTIES_IFACE, "Get", &(ITEM_IFACE, "Attributes"))?;
-        HashMap::try_from(value)
-            .map_err(|e| StoreError::Failed(format!("Secret Service item attributes: {e}")))
+    /// Items of both forms for `server` (every server when None).
+    fn search_both(&self, server: Option<&str>) -> Result<Found, StoreError> {
+        let mut found = self.search(Form::Upstream, server)?;
+        let legacy = self.search(Form::Legacy, server)?;
+        found.unlocked.extend(legacy.unlocked);
+        found.locked |= legacy.locked;
+        Ok(found)
+    }
+
+    fn item(&self, path: &OwnedObjectPath) -> Result<Item, StoreError> {
+        let properties: HashMap<String, OwnedValue> =
+            call(&self.conn, path, PROPERTIES_IFACE, "GetAll", &(ITEM_IFACE,))?;
+        let mut attributes = properties
+            .get("Attributes")
+            .and_then(|v| HashMap::<String, String>::try_from(v.try_clone().ok()?).ok())
+            .unwrap_or_default();
+        let modified = properties.get("Modified").and_then(|v| u64::try_from(v).ok()).unwrap_or(0);
+        Ok(Item {
+            path: path.clone(),
+            server: attributes.remove("server"),
+            username: attributes.remove("username").unwrap_or_default(),
+            modified,
+        })
+    }
+
+    /// The newest of `paths` (the last login, when upstream added one item per username).
+    fn newest(&self, paths: &[OwnedObjectPath]) -> Result<Option<Item>, StoreError> {
+        let mut best: Option<Item> = None;
+        for path in paths {
+            let item = self.item(path)?;
+            if best.as_ref().is_none_or(|b| item.modified > b.modified) {
+                best = Some(item);
+            }
+        }
+        Ok(best)
     }
 
     /// The default collection and whether it is locked; None when there is no default keyring.
@@ -116,16 +197,18 @@ impl Store for SecretServiceStore {
             Some((_, true)) => return Err(StoreError::Unavailable(LOCKED.into())),
             Some((path, false)) => path,
         };
-        let (old, _) = session.search(Some(&creds.server_url))?;
+        let old = session.search_both(Some(&creds.server_url))?;
+        // Exactly upstream's attributes: its own store of the same server and username then replaces
+        // this item instead of adding a second one.
         let attributes = HashMap::from([
             ("xdg:schema", SCHEMA),
-            ("regauth", "docker-credential"),
+            ("label", LABEL_ATTRIBUTE),
+            ("docker_cli", "1"),
             ("server", creds.server_url.as_str()),
             ("username", creds.username.as_str()),
         ]);
-        let label = format!("regauth: {}", creds.server_url);
         let properties: HashMap<&str, Value> = HashMap::from([
-            ("org.freedesktop.Secret.Item.Label", Value::from(label.as_str())),
+            ("org.freedesktop.Secret.Item.Label", Value::from(creds.server_url.as_str())),
             ("org.freedesktop.Secret.Item.Attributes", Value::from(attributes)),
         ]);
         let value = Zeroizing::new(creds.secret.expose().as_bytes().to_vec());
@@ -133,8 +216,8 @@ impl Store for SecretServiceStore {
         let (item, prompt): (OwnedObjectPath, OwnedObjectPath) =
             call(&session.conn, &collection, COLLECTION_IFACE, "CreateItem", &(properties, secret, true))?;
         no_prompt(&prompt)?;
-        // The same server under another username is a different attribute set: drop the older entry.
-        for stale in old.iter().filter(|p| **p != item) {
+        // One entry per server: drop items under other usernames, and regauth's older form.
+        for stale in old.unlocked.iter().filter(|p| **p != item) {
             session.delete(stale)?;
         }
         Ok(())
@@ -142,9 +225,15 @@ impl Store for SecretServiceStore {
 
     fn get(&self, server_url: &str) -> Result<Credentials, StoreError> {
         let session = Session::open()?;
-        let (unlocked, locked) = session.search(Some(server_url))?;
-        let Some(item) = unlocked.first() else {
-            if !locked.is_empty() {
+        let mut found = session.search(Form::Upstream, Some(server_url))?;
+        if found.unlocked.is_empty() {
+            // Only when upstream's form is missing: one search on the common path.
+            let legacy = session.search(Form::Legacy, Some(server_url))?;
+            found.unlocked = legacy.unlocked;
+            found.locked |= legacy.locked;
+        }
+        let Some(item) = session.newest(&found.unlocked)? else {
+            if found.locked {
                 return Err(StoreError::Unavailable(LOCKED.into()));
             }
             // A locked keyring may hide its items: say it is locked rather than that nothing is there.
@@ -153,40 +242,77 @@ impl Store for SecretServiceStore {
             }
             return Err(StoreError::NotFound);
         };
-        let username = session.attributes(item)?.remove("username").unwrap_or_default();
-        let secret: SecretStruct = call(&session.conn, item, ITEM_IFACE, "GetSecret", &(&session.path,))?;
+        let secret: SecretStruct =
+            call(&session.conn, &item.path, ITEM_IFACE, "GetSecret", &(&session.path,))?;
         let value = Zeroizing::new(secret.2);
         let text = std::str::from_utf8(&value)
             .map_err(|_| StoreError::Failed("the stored secret is not UTF-8 text".into()))?;
-        Ok(Credentials { server_url: server_url.to_owned(), username, secret: Secret::new(text) })
+        Ok(Credentials {
+            server_url: server_url.to_owned(),
+            username: item.username,
+            secret: Secret::new(text),
+        })
     }
 
     fn erase(&self, server_url: &str) -> Result<(), StoreError> {
         let session = Session::open()?;
-        let (unlocked, locked) = session.search(Some(server_url))?;
-        if !locked.is_empty() {
+        let found = session.search_both(Some(server_url))?;
+        if found.locked {
             return Err(StoreError::Unavailable(LOCKED.into()));
         }
-        if unlocked.is_empty() {
+        if found.unlocked.is_empty() {
             return Err(StoreError::NotFound);
         }
-        unlocked.iter().try_for_each(|item| session.delete(item))
+        found.unlocked.iter().try_for_each(|item| session.delete(item))
     }
 
     fn list(&self) -> Result<Listing, StoreError> {
         let session = Session::open()?;
-        let (unlocked, locked) = session.search(None)?;
-        if !locked.is_empty() {
+        let upstream = session.search(Form::Upstream, None)?;
+        let legacy = session.search(Form::Legacy, None)?;
+        if upstream.locked || legacy.locked {
             return Err(StoreError::Unavailable(LOCKED.into()));
         }
-        let mut listing = Listing::new();
-        for item in &unlocked {
-            let mut attributes = session.attributes(item)?;
-            if let Some(server) = attributes.remove("server") {
-                listing.insert(server, attributes.remove("username").unwrap_or_default());
+        // Per server, the item `get` would return: upstream's form first, then the newest.
+        let mut best: HashMap<String, (bool, u64, String)> = HashMap::new();
+        let forms =
+            upstream.unlocked.iter().map(|p| (true, p)).chain(legacy.unlocked.iter().map(|p| (false, p)));
+        for (is_upstream, path) in forms {
+            let item = session.item(path)?;
+            let Some(server) = item.server else { continue };
+            let rank = (is_upstream, item.modified, item.username);
+            match best.get(&server) {
+                Some(held) if (held.0, held.1) >= (rank.0, rank.1) => {}
+                _ => {
+                    best.insert(server, rank);
+                }
             }
         }
-        Ok(listing)
+        Ok(best.into_iter().map(|(server, (_, _, username))| (server, username)).collect())
+    }
+}
+
+/// The session bus connection, with a deadline on the connection itself (zbus has none for the
+/// handshake) and on every method call.
+fn connect() -> Result<Connection, StoreError> {
+    use futures_lite::FutureExt;
+    let builder = zbus::connection::Builder::session().map_err(classify)?.method_timeout(TIMEOUT);
+    let connected = async_io::block_on(builder.build().or(async {
+        async_io::Timer::after(TIMEOUT).await;
+        Err(zbus::Error::InputOutput(
+            std::io::Error::new(std::io::ErrorKind::TimedOut, "handshake timed out").into(),
+        ))
+    }));
+    match connected {
+        Ok(conn) => Ok(Connection::from(conn)),
+        Err(zbus::Error::InputOutput(e)) if e.kind() == std::io::ErrorKind::TimedOut => {
+            Err(StoreError::Unavailable(format!(
+                "the D-Bus session bus did not answer within {} s: it accepts connections but does not \
+                 respond (a hung dbus-daemon?)",
+                TIMEOUT.as_secs()
+            )))
+        }
+        Err(e) => Err(classify(e)),
     }
 }
 
@@ -214,7 +340,17 @@ where
     B: serde::Serialize + zbus::zvariant::DynamicType,
     R: for<'d> serde::Deserialize<'d> + zbus::zvariant::Type,
 {
-    let reply = conn.call_method(Some(SERVICE), path.clone(), Some(iface), method, body).map_err(classify)?;
+    let reply =
+        conn.call_method(Some(SERVICE), path.clone(), Some(iface), method, body).map_err(|e| match &e {
+            zbus::Error::InputOutput(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+                StoreError::Unavailable(format!(
+                    "the Secret Service did not answer {method} within {} s: it may be hung, or waiting \
+                     for a prompt nobody can see; restart it (gnome-keyring-daemon --replace) and try again",
+                    TIMEOUT.as_secs()
+                ))
+            }
+            _ => classify(e),
+        })?;
     reply
         .body()
         .deserialize::<R>()
