@@ -41,6 +41,9 @@ pub enum FileError {
     ForeignLink { link: Link, target: PathBuf, target_owner: Option<u32> },
     #[error("cannot read {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
+    /// What was wrong with the file a path's links lead to, said with the path that was asked for.
+    #[error("{path} (a link to {}): {source}", real.display())]
+    Via { path: PathBuf, real: PathBuf, source: Box<FileError> },
 }
 
 impl FileError {
@@ -63,7 +66,19 @@ impl FileError {
     }
 
     pub fn is_not_found(&self) -> bool {
-        matches!(self, FileError::NotFound { .. })
+        match self {
+            FileError::NotFound { .. } => true,
+            FileError::Via { source, .. } => source.is_not_found(),
+            _ => false,
+        }
+    }
+
+    /// This error, said with `path` when it concerns `real`, the file `path` leads to.
+    pub fn via(self, path: &Path, real: &Path) -> FileError {
+        if path == real {
+            return self;
+        }
+        FileError::Via { path: path.to_owned(), real: real.to_owned(), source: Box::new(self) }
     }
 }
 
@@ -161,6 +176,17 @@ pub struct Resolved {
 }
 
 impl Resolved {
+    /// An error when `real` exists and is not a regular file, said with `asked`, the path that led here.
+    pub fn refuse_non_regular(&self, asked: &Path) -> Result<(), FileError> {
+        match &self.meta {
+            Some(meta) if !meta.file_type().is_file() => {
+                let err = FileError::NotRegular { path: self.real.clone(), kind: kind_of(meta) };
+                Err(err.via(asked, &self.real))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The first link that `caller` should not follow: one owned by neither `caller`, root, nor whoever owns
     /// the file it leads to. A link to a file that does not exist must be the caller's or root's, or
     /// following it would create a file where its owner chose.
@@ -247,7 +273,7 @@ pub fn effective_uid() -> u32 {
 pub fn read_followed(path: &Path, limit: u64, caller: u32) -> Result<(PathBuf, Contents), FileError> {
     let resolved = resolve(path)?;
     resolved.refuse_foreign_link(caller)?;
-    let contents = read_regular(&resolved.real, limit)?;
+    let contents = read_regular(&resolved.real, limit).map_err(|e| e.via(path, &resolved.real))?;
     // A link swapped in between resolving and opening: the file read must be the one resolved.
     if let Some(before) = &resolved.meta {
         if (before.dev(), before.ino()) != (contents.meta.dev(), contents.meta.ino()) {

@@ -46,6 +46,8 @@ pub fn update<T>(
     // The file really written is where the links lead, unless another user planted one of them.
     let resolved = fsread::resolve(path)?;
     resolved.refuse_foreign_link(fsread::effective_uid())?;
+    // Before any lock file is made beside it: a link to /dev/zero must not leave /dev/zero.lock behind.
+    resolved.refuse_non_regular(path)?;
     let target = resolved.real;
     let dir = parent_dir(&target);
     if !dir.exists() {
