@@ -6,6 +6,7 @@
 //! - [`reference`]: image references, normalised as docker does.
 //! - [`registry`]: the key each client (docker, podman, nerdctl) looks a registry up under.
 //! - [`config`]: config.json / auth.json: locate, parse losslessly, edit safely.
+//! - [`fsread`]: bounded, non-blocking reads of regular files, and symlinks resolved with their owners.
 //! - [`lock`]: lock files for every writer.
 //! - [`protocol`]: the credential-helper protocol: wire types, the `Store` trait, serve loop, client.
 //! - [`store`]: the credential store backends.
@@ -17,6 +18,7 @@
 
 pub mod config;
 pub mod environ;
+pub mod fsread;
 pub mod lock;
 pub mod protocol;
 pub mod reference;

@@ -4,6 +4,7 @@
 //! them into stored credentials and the file into a scanned place.
 
 use super::token_kind::{classify, TokenKind};
+use regauth_core::fsread;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 use std::fmt;
@@ -31,10 +32,11 @@ pub(super) enum ReadError {
 /// The cache's tokens, in the file's order; `fingerprint` sees each secret, nothing keeps it.
 pub(super) fn read(path: &Path, fingerprint: &impl Fn(&str) -> u64) -> Result<Vec<CachedToken>, ReadError> {
     let location = path.display();
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ReadError::Missing),
-        Err(e) => return Err(ReadError::Unreadable(format!("cannot read {location}: {e}"))),
+    // No link followed, a regular file, a few MiB at most: the cache is another program's file.
+    let bytes = match fsread::read_regular(path, fsread::CONFIG_LIMIT) {
+        Ok(contents) => contents.bytes,
+        Err(e) if e.is_not_found() => return Err(ReadError::Missing),
+        Err(e) => return Err(ReadError::Unreadable(e.to_string())),
     };
     let cache: Lenient<CacheFile> = serde_json::from_slice(&bytes)
         .map_err(|e| ReadError::Unreadable(format!("{location}: not valid JSON: {e}")))?;

@@ -43,6 +43,7 @@ pub fn judge(inv: &Inventory, now: i64) -> Vec<Finding> {
     readable_by_others(inv, &mut out);
     duplicates(&inv.stored, &mut out);
     broken_places(inv, &mut out);
+    links_not_followed(inv, &mut out);
     missing_helpers(inv, &mut out);
     out.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.location.cmp(&b.location)));
     out
@@ -202,6 +203,34 @@ fn broken_places(inv: &Inventory, out: &mut Vec<Finding>) {
             location: place.location.clone(),
             message: message.clone(),
             fix: fix.into(),
+        });
+    }
+}
+
+/// A link planted by one user to another's (or root's) file: someone may be trying to make a privileged
+/// tool read that file as theirs, or, in a tool that writes, write it.
+fn links_not_followed(inv: &Inventory, out: &mut Vec<Finding>) {
+    for place in &inv.scanned {
+        let PlaceState::NotFollowed { link, link_owner, target, target_owner, target_owner_name } =
+            &place.state
+        else {
+            continue;
+        };
+        let owner = match (target_owner, target_owner_name) {
+            (Some(uid), Some(name)) => format!("a file of {name} (uid {uid})"),
+            (Some(uid), None) => format!("a file of uid {uid}"),
+            (None, _) => "a path that does not exist (following it would create a file there)".to_owned(),
+        };
+        out.push(Finding {
+            severity: Severity::Medium,
+            code: "symlink-to-another-owner",
+            location: link.clone(),
+            message: format!(
+                "{link} (owned by uid {link_owner}) is a symbolic link to {target}, {owner}; it was not followed, \
+                 and that file's credentials are not counted as {}'s",
+                place.location
+            ),
+            fix: format!("remove the link {link}, or find out why uid {link_owner} points it at another user's file"),
         });
     }
 }

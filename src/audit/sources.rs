@@ -4,6 +4,7 @@ use super::ecr_cache::ReadError;
 use super::token_kind::{classify, TokenInfo, TokenKind};
 use regauth_core::config::{self, AuthEntry, Document};
 use regauth_core::environ::Environ;
+use regauth_core::fsread;
 use regauth_core::protocol::HelperClient;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -23,6 +24,9 @@ pub struct Options {
     pub helper_timeout: Duration,
     /// The current time in Unix seconds (injectable for tests).
     pub now: i64,
+    /// Where the system's places are (`/home`, `/root`, `/run`, `/etc`, `/var/lib/kubelet`): `/`, or a
+    /// prepared tree in tests.
+    pub system_root: PathBuf,
 }
 
 /// How a credential is kept.
@@ -85,7 +89,19 @@ pub enum PlaceKind {
 pub enum PlaceState {
     Missing,
     Read,
-    Error { message: String },
+    Error {
+        message: String,
+    },
+    /// A symbolic link on the way to the file belongs to a user other than the caller, root and the owner of
+    /// the file it leads to: it was not followed, and the file was not read through it.
+    NotFollowed {
+        link: String,
+        link_owner: u32,
+        target: String,
+        target_owner: Option<u32>,
+        /// The target owner's name, from the system's passwd file.
+        target_owner_name: Option<String>,
+    },
 }
 
 /// A place that was looked at.
@@ -97,6 +113,10 @@ pub struct Scanned {
     pub state: PlaceState,
     /// Permission bits as octal text, for files that exist.
     pub mode: Option<String>,
+    /// The file really read, when links lead from `location` to another path; credentials found are
+    /// attributed to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub real_path: Option<String>,
     /// Helpers a config file names (credsStore and credHelpers), for the missing-helper rule.
     #[serde(skip)]
     pub helpers: Vec<(String, String)>,
@@ -118,8 +138,9 @@ pub fn collect(env: &Environ, opts: &Options) -> Inventory {
     let mut inv = Inventory::default();
     let hasher = std::collections::hash_map::RandomState::new();
     let fingerprint = |secret: &str| hasher.hash_one(secret);
+    let mut seen = BTreeSet::new();
     for (path, kind) in places(env, opts) {
-        scan_file(&path, kind, &mut inv, &fingerprint);
+        scan_file(&path, kind, env.uid(), &opts.system_root, &mut seen, &mut inv, &fingerprint);
     }
     if let Some(raw) = env.get("DOCKER_AUTH_CONFIG") {
         let location = "$DOCKER_AUTH_CONFIG".to_owned();
@@ -173,6 +194,7 @@ fn place(location: String, kind: PlaceKind, state: PlaceState, mode: Option<u32>
         kind,
         state,
         mode: mode.map(|m| format!("{:04o}", m & 0o7777)),
+        real_path: None,
         helpers: Vec::new(),
         owner: None,
     }
@@ -192,25 +214,24 @@ fn places(env: &Environ, opts: &Options) -> Vec<(PathBuf, PlaceKind)> {
         out.push((home.join(".ecr/cache.json"), PlaceKind::EcrCache));
     }
     if opts.all_users {
-        let mut homes = vec![PathBuf::from("/root")];
-        homes.extend(subdirs(Path::new("/home")));
+        let system = |path: &str| opts.system_root.join(path);
+        let mut homes = vec![system("root")];
+        homes.extend(subdirs(&system("home")));
         for home in homes {
             out.push((home.join(".docker/config.json"), PlaceKind::DockerConfig));
             out.push((home.join(".config/containers/auth.json"), PlaceKind::ContainersAuth));
             out.push((home.join(".dockercfg"), PlaceKind::Dockercfg));
             out.push((home.join(".ecr/cache.json"), PlaceKind::EcrCache));
         }
-        for dir in subdirs(Path::new("/run/containers")) {
+        for dir in subdirs(&system("run/containers")) {
             out.push((dir.join("auth.json"), PlaceKind::ContainersAuth));
         }
-        for dir in subdirs(Path::new("/run/user")) {
+        for dir in subdirs(&system("run/user")) {
             out.push((dir.join("containers/auth.json"), PlaceKind::ContainersAuth));
         }
-        out.push((PathBuf::from("/var/lib/kubelet/config.json"), PlaceKind::KubeletConfig));
-        out.push((PathBuf::from("/etc/containers/auth.json"), PlaceKind::ContainersAuth));
+        out.push((system("var/lib/kubelet/config.json"), PlaceKind::KubeletConfig));
+        out.push((system("etc/containers/auth.json"), PlaceKind::ContainersAuth));
     }
-    let mut seen = BTreeSet::new();
-    out.retain(|(path, _)| seen.insert(path.canonicalize().unwrap_or_else(|_| path.clone())));
     out
 }
 
@@ -222,27 +243,60 @@ fn subdirs(dir: &Path) -> Vec<PathBuf> {
     dirs
 }
 
-fn scan_file(path: &Path, kind: PlaceKind, inv: &mut Inventory, fingerprint: &impl Fn(&str) -> u64) {
+/// Read one place. Links on the way are followed only when [`fsread::Resolved::foreign_link`] finds none
+/// (with `--all-users` as root, a user's link to root's or another user's file is reported, never read
+/// through); what is read is attributed to the real file, and a real file already read is not read again.
+fn scan_file(
+    path: &Path,
+    kind: PlaceKind,
+    caller: u32,
+    system_root: &Path,
+    seen: &mut BTreeSet<PathBuf>,
+    inv: &mut Inventory,
+    fingerprint: &impl Fn(&str) -> u64,
+) {
     let location = path.display().to_string();
-    let mode = std::fs::metadata(path).ok().map(|m| m.mode());
-    if kind == PlaceKind::EcrCache {
-        return scan_ecr_cache(path, mode, inv, fingerprint);
-    }
-    let loaded = config::load(path, kind == PlaceKind::Dockercfg);
-    let doc = match loaded {
-        Ok(Some(doc)) => doc,
-        Ok(None) => return inv.scanned.push(place(location, kind, PlaceState::Missing, None)),
+    let resolved = match fsread::resolve(path) {
+        Ok(resolved) => resolved,
         Err(e) => {
-            return inv.scanned.push(place(
-                location,
-                kind,
-                PlaceState::Error { message: e.to_string() },
-                mode,
-            ))
+            let state = PlaceState::Error { message: e.to_string() };
+            return inv.scanned.push(place(location, kind, state, None));
         }
     };
-    let mut scanned = place(location.clone(), kind, PlaceState::Read, mode);
-    scanned.owner = std::fs::metadata(path).ok().map(|m| m.uid());
+    if let Some(link) = resolved.foreign_link(caller) {
+        let target_owner = resolved.meta.as_ref().map(MetadataExt::uid);
+        let state = PlaceState::NotFollowed {
+            link: link.path.display().to_string(),
+            link_owner: link.owner,
+            target: resolved.real.display().to_string(),
+            target_owner,
+            target_owner_name: target_owner.and_then(|uid| user_name(system_root, uid)),
+        };
+        return inv.scanned.push(place(location, kind, state, None));
+    }
+    if !seen.insert(resolved.real.clone()) {
+        return;
+    }
+    let real = resolved.real.display().to_string();
+    let mode = resolved.meta.as_ref().map(MetadataExt::mode);
+    if kind == PlaceKind::EcrCache {
+        return scan_ecr_cache(&resolved.real, location, mode, inv, fingerprint);
+    }
+    let with_real = |mut scanned: Scanned| {
+        scanned.real_path = (real != scanned.location).then(|| real.clone());
+        scanned
+    };
+    let loaded = config::load(&resolved.real, kind == PlaceKind::Dockercfg);
+    let doc = match loaded {
+        Ok(Some(doc)) => doc,
+        Ok(None) => return inv.scanned.push(with_real(place(location, kind, PlaceState::Missing, None))),
+        Err(e) => {
+            let state = PlaceState::Error { message: e.to_string() };
+            return inv.scanned.push(with_real(place(location, kind, state, mode)));
+        }
+    };
+    let mut scanned = with_real(place(location, kind, PlaceState::Read, mode));
+    scanned.owner = resolved.meta.as_ref().map(MetadataExt::uid);
     if let Some(store) = doc.creds_store() {
         scanned.helpers.push(("credsStore".into(), store.to_owned()));
     }
@@ -257,27 +311,53 @@ fn scan_file(path: &Path, kind: PlaceKind, inv: &mut Inventory, fingerprint: &im
             }
             _ => None,
         };
-        push_entry(inv, &location, Storage::Plaintext, entry, mode, shadow, fingerprint);
+        push_entry(inv, &real, Storage::Plaintext, entry, mode, shadow, fingerprint);
     }
     inv.scanned.push(scanned);
 }
 
+/// The name of `uid` in the system's passwd file, when it has one.
+fn user_name(system_root: &Path, uid: u32) -> Option<String> {
+    let passwd = fsread::read_regular(&system_root.join("etc/passwd"), fsread::CONFIG_LIMIT).ok()?;
+    let text = String::from_utf8_lossy(&passwd.bytes);
+    text.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        (fields.nth(1)?.parse::<u32>().ok()? == uid).then(|| regauth_core::sanitize::one_line(name))
+    })
+}
+
 /// amazon-ecr-credential-helper's cache: every token is a plaintext credential of user `AWS`.
-fn scan_ecr_cache(path: &Path, mode: Option<u32>, inv: &mut Inventory, fingerprint: &impl Fn(&str) -> u64) {
-    let location = path.display().to_string();
+fn scan_ecr_cache(
+    path: &Path,
+    location: String,
+    mode: Option<u32>,
+    inv: &mut Inventory,
+    fingerprint: &impl Fn(&str) -> u64,
+) {
+    let real = path.display().to_string();
+    let with_real = |mut scanned: Scanned| {
+        scanned.real_path = (real != scanned.location).then(|| real.clone());
+        scanned
+    };
     let tokens = match super::ecr_cache::read(path, fingerprint) {
         Ok(tokens) => tokens,
         Err(ReadError::Missing) => {
-            return inv.scanned.push(place(location, PlaceKind::EcrCache, PlaceState::Missing, None))
+            return inv.scanned.push(with_real(place(
+                location,
+                PlaceKind::EcrCache,
+                PlaceState::Missing,
+                None,
+            )))
         }
         Err(ReadError::Unreadable(message)) => {
             let state = PlaceState::Error { message };
-            return inv.scanned.push(place(location, PlaceKind::EcrCache, state, mode));
+            return inv.scanned.push(with_real(place(location, PlaceKind::EcrCache, state, mode)));
         }
     };
     for token in tokens {
         inv.stored.push(Stored {
-            location: location.clone(),
+            location: real.clone(),
             registry: token.registry,
             username: Some("AWS".into()),
             storage: Storage::Plaintext,
@@ -288,7 +368,7 @@ fn scan_ecr_cache(path: &Path, mode: Option<u32>, inv: &mut Inventory, fingerpri
             shadowed_by: None,
         });
     }
-    inv.scanned.push(place(location, PlaceKind::EcrCache, PlaceState::Read, mode));
+    inv.scanned.push(with_real(place(location, PlaceKind::EcrCache, PlaceState::Read, mode)));
 }
 
 fn push_entry(

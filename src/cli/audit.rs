@@ -16,7 +16,9 @@ use std::time::Duration;
 /// credential helper to `list` what it holds. Secrets are read in memory to tell their kind (Docker Hub
 /// PAT, GitHub token, ECR token, JWT...) and expiry, and are never printed. Findings: plaintext-credential,
 /// readable-by-others, expired-credential, duplicated-credential, missing-helper, helper-error,
-/// unreadable-config, credential-in-environment.
+/// unreadable-config, credential-in-environment, symlink-to-another-owner (a link in one user's files to
+/// root's or another user's file: reported, never followed; credentials are attributed to the file that
+/// holds them).
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = concat!(
     "Examples:\n",
@@ -28,7 +30,7 @@ use std::time::Duration;
     "      Exit 9 when any finding is medium or worse (for CI and cron).\n\n",
     "JSON: {\"credentials\": [{location, registry, username, storage, kind, expires_at}],\n",
     "       \"findings\": [{severity, code, location, message, fix}],",
-    " \"scanned\": [{location, kind, state, mode}]}\n\n",
+    " \"scanned\": [{location, kind, state, mode, real_path}]}\n\n",
     crate::exit_codes_help!()
 ))]
 pub struct Args {
@@ -51,6 +53,10 @@ pub struct Args {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+
+    /// Where the system's places are found (homes, /run, /etc, the kubelet's): for tests, hidden.
+    #[arg(long, value_name = "DIR", default_value = "/", hide = true)]
+    pub system_root: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -84,6 +90,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         call_helpers: !args.no_helpers,
         helper_timeout: Duration::from_secs(10),
         now,
+        system_root: args.system_root.clone(),
     };
     let report = audit::run(env, &opts);
     if args.json {

@@ -8,8 +8,24 @@ use std::io::Write;
 /// Print a failure on stderr and return its exit code.
 pub(super) fn report_error(err: &anyhow::Error) -> i32 {
     let exit = classify(err);
-    eprintln!("regauth: {}", regauth_core::sanitize::for_terminal(&format!("{err:#}"), 2000));
+    eprintln!("regauth: {}", regauth_core::sanitize::for_terminal(&error_text(err), 2000));
     exit.code() as i32
+}
+
+/// The error and its causes, each said once. Typed errors (thiserror) put their source's text in their own
+/// message so that `to_string()` is complete wherever it is used, and also return it as `source()`; printing
+/// the chain as anyhow's `{:#}` does would repeat it ("...: Permission denied (os error 13): Permission
+/// denied (os error 13)"). A cause whose text is already in what is printed adds nothing and is left out.
+fn error_text(err: &anyhow::Error) -> String {
+    let mut text = err.to_string();
+    for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
 }
 
 fn classify(err: &anyhow::Error) -> Exit {
@@ -44,4 +60,40 @@ pub(super) fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     let mut text = serde_json::to_string_pretty(value)?;
     text.push('\n');
     print(&text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use regauth_core::fsread::FileError;
+    use regauth_core::lock::LockError;
+    use std::io;
+
+    fn denied() -> io::Error {
+        io::Error::from_raw_os_error(libc::EACCES)
+    }
+
+    /// Every way an OS error reaches the CLI: its text appears exactly once, and context is kept.
+    #[test]
+    fn os_text_is_said_once() {
+        let os = denied().to_string();
+        let errors: Vec<anyhow::Error> = vec![
+            ConfigError::from(FileError::Io { path: "/c/config.json".into(), source: denied() }).into(),
+            ConfigError::Write { path: "/c/config.json".into(), source: denied() }.into(),
+            LockError::Io { path: "/c/config.json.lock".into(), source: denied() }.into(),
+            anyhow::Error::from(ConfigError::Write { path: "/c".into(), source: denied() })
+                .context("helpers set"),
+            anyhow::Error::from(denied()).context("reading the answer"),
+            anyhow::Error::from(denied()),
+        ];
+        for err in &errors {
+            let text = error_text(err);
+            assert_eq!(text.matches(&os).count(), 1, "{text}");
+        }
+        assert_eq!(
+            error_text(&errors[3]),
+            format!("helpers set: cannot write /c: {os}; the previous file is intact")
+        );
+        assert_eq!(error_text(&errors[4]), format!("reading the answer: {os}"));
+    }
 }

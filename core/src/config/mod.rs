@@ -18,8 +18,9 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    /// The file could not be read, or was refused (a FIFO, a device, too large, another user's link).
+    #[error(transparent)]
+    File(#[from] crate::fsread::FileError),
     #[error("{path}:{line}:{column}: not valid JSON: {message}; the file was left unchanged")]
     Parse { path: PathBuf, line: usize, column: usize, message: String },
     #[error("{path}: {field} must be {expected}; the file was left unchanged")]
@@ -32,10 +33,6 @@ pub enum ConfigError {
         keys.join(", ")
     )]
     DuplicateKeys { path: PathBuf, keys: Vec<String> },
-    #[error("{path} is not a regular file")]
-    NotAFile { path: PathBuf },
-    #[error("{path}: too many levels of symbolic links")]
-    SymlinkLoop { path: PathBuf },
     #[error(transparent)]
     Lock(#[from] crate::lock::LockError),
     #[error("{0}")]

@@ -6,24 +6,32 @@
 //! is 0600.
 
 use super::{ConfigError, Document};
+use crate::fsread;
 use crate::lock::{self, LockGuard};
 use std::fs::{self, File, OpenOptions};
-use std::io::{ErrorKind, Write};
+use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Read and parse `path`. A missing file is `Ok(None)`.
+///
+/// Links in the path are followed only when they are the caller's, root's, or owned by whoever owns the
+/// file they lead to (`fsread::Resolved::foreign_link`); the file must be a regular file of at most
+/// [`fsread::CONFIG_LIMIT`] bytes.
 pub fn load(path: &Path, legacy: bool) -> Result<Option<Document>, ConfigError> {
-    match fs::read(path) {
-        Ok(bytes) => {
-            let doc =
-                if legacy { Document::parse_legacy(&bytes, path) } else { Document::parse(&bytes, path) };
-            doc.map(Some)
-        }
-        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-        Err(e) if e.kind() == ErrorKind::IsADirectory => Err(ConfigError::NotAFile { path: path.to_owned() }),
-        Err(source) => Err(ConfigError::Read { path: path.to_owned(), source }),
+    match fsread::read_followed(path, fsread::CONFIG_LIMIT, fsread::effective_uid()) {
+        Ok((_, contents)) => parse(&contents.bytes, path, legacy).map(Some),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn parse(bytes: &[u8], path: &Path, legacy: bool) -> Result<Document, ConfigError> {
+    if legacy {
+        Document::parse_legacy(bytes, path)
+    } else {
+        Document::parse(bytes, path)
     }
 }
 
@@ -35,7 +43,12 @@ pub fn update<T>(
     timeout: Duration,
     edit: impl FnOnce(&mut Document) -> Result<T, ConfigError>,
 ) -> Result<T, ConfigError> {
-    let target = resolve_symlinks(path)?;
+    // The file really written is where the links lead, unless another user planted one of them.
+    let resolved = fsread::resolve(path)?;
+    resolved.refuse_foreign_link(fsread::effective_uid())?;
+    // Before any lock file is made beside it: a link to /dev/zero must not leave /dev/zero.lock behind.
+    resolved.refuse_non_regular(path)?;
+    let target = resolved.real;
     let dir = parent_dir(&target);
     if !dir.exists() {
         fs::DirBuilder::new()
@@ -46,18 +59,21 @@ pub fn update<T>(
     }
     let guard = lock::acquire(&lock::lock_path_for(&target), timeout)?;
     remove_stale_temp_files(&guard, &target);
-    let previous = match fs::metadata(&target) {
-        Ok(meta) if !meta.is_file() => return Err(ConfigError::NotAFile { path: target }),
-        Ok(meta) => Some(meta),
-        Err(e) if e.kind() == ErrorKind::NotFound => None,
-        Err(source) => return Err(ConfigError::Read { path: target, source }),
+    // Re-read under the lock, without following a link swapped in since: a regular file or nothing.
+    let existing = match fsread::read_regular(&target, fsread::CONFIG_LIMIT) {
+        Ok(contents) => Some(contents),
+        Err(e) if e.is_not_found() => None,
+        Err(e) => return Err(e.into()),
     };
-    let mut doc = load(&target, false)?.unwrap_or_default();
+    let mut doc = match &existing {
+        Some(contents) => parse(&contents.bytes, &target, false)?,
+        None => Document::default(),
+    };
     if !doc.duplicate_keys().is_empty() {
         return Err(ConfigError::DuplicateKeys { path: target, keys: doc.duplicate_keys().to_vec() });
     }
     let result = edit(&mut doc)?;
-    write_atomically(&guard, &target, &doc.to_bytes(), previous.as_ref())?;
+    write_atomically(&guard, &target, &doc.to_bytes(), existing.as_ref().map(|c| &c.meta))?;
     Ok(result)
 }
 
@@ -66,22 +82,6 @@ fn parent_dir(target: &Path) -> PathBuf {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),
     }
-}
-
-/// Follow symlinks to the file that is really written, even when the last link dangles.
-fn resolve_symlinks(path: &Path) -> Result<PathBuf, ConfigError> {
-    let mut current = path.to_owned();
-    for _ in 0..40 {
-        match fs::symlink_metadata(&current) {
-            Ok(meta) if meta.file_type().is_symlink() => {
-                let link = fs::read_link(&current)
-                    .map_err(|source| ConfigError::Read { path: current.clone(), source })?;
-                current = if link.is_absolute() { link } else { parent_dir(&current).join(link) };
-            }
-            _ => return Ok(current),
-        }
-    }
-    Err(ConfigError::SymlinkLoop { path: path.to_owned() })
 }
 
 const TEMP_MARK: &str = ".regauth-tmp-";
@@ -114,7 +114,14 @@ fn write_atomically(
     let temp = dir.join(format!("{}{}", temp_prefix(target), std::process::id()));
     let fail = |source| ConfigError::Write { path: target.to_owned(), source };
     let written = (|| -> std::io::Result<()> {
-        let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&temp)?;
+        // O_EXCL (create_new) and O_NOFOLLOW: a file or link planted under this name is never written
+        // through; the write fails and the target stays as it was.
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .mode(0o600)
+            .open(&temp)?;
         if let Some(meta) = previous {
             keep_owner_and_mode(&file, meta)?;
         }
@@ -143,6 +150,7 @@ fn keep_owner_and_mode(file: &File, meta: &fs::Metadata) -> std::io::Result<()> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fsread::FileError;
     use std::os::unix::fs::symlink;
 
     const T: Duration = Duration::from_secs(5);
@@ -237,11 +245,36 @@ mod tests {
         assert_eq!(fs::read_to_string(&path).unwrap(), text);
     }
 
+    /// A link planted under the temp file's name is never written through: under the lock it is removed as
+    /// a stale temp file, and a link planted after that makes the write fail.
+    #[test]
+    fn a_planted_temp_file_link_is_never_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        let victim = dir.path().join("victim");
+        fs::write(&path, "{}").unwrap();
+        fs::write(&victim, "precious").unwrap();
+        let temp = dir.path().join(format!("{}{}", temp_prefix(&path), std::process::id()));
+        symlink(&victim, &temp).unwrap();
+        let guard = lock::acquire(&lock::lock_path_for(&path), T).unwrap();
+        let err = write_atomically(&guard, &path, b"{\"x\": 1}", None).unwrap_err();
+        assert!(matches!(err, ConfigError::Write { .. }), "{err}");
+        drop(guard);
+        assert_eq!(fs::read(&victim).unwrap(), b"precious");
+        assert_eq!(fs::read(&path).unwrap(), b"{}");
+        // Through `update`, the planted link is cleared first and the edit goes to the target only.
+        update(&path, T, |doc| Ok(doc.set_creds_store(Some("x")))).unwrap();
+        assert_eq!(fs::read(&victim).unwrap(), b"precious");
+        assert!(fs::read_to_string(&path).unwrap().contains("credsStore"));
+        assert!(fs::symlink_metadata(&temp).is_err(), "the planted link was removed");
+    }
+
     #[test]
     fn directory_in_place_of_file_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.json");
         fs::create_dir(&path).unwrap();
-        assert!(matches!(update(&path, T, |_| Ok(())), Err(ConfigError::NotAFile { .. })));
+        let err = update(&path, T, |_| Ok(())).unwrap_err();
+        assert!(matches!(err, ConfigError::File(FileError::NotRegular { .. })), "{err}");
     }
 }
