@@ -164,7 +164,8 @@ impl Rejection {
         }
         if !expired && self.decoded {
             finding = finding.detail(
-                "the token is not expired by this machine's clock: the registry may not trust the token service's signing key, or the clocks differ",
+                "the token is not expired by this machine's clock: the registry may not trust the token \
+                    service's signing key, or the clocks differ",
             );
         }
         let problem = if expired { Problem::ExpiredCredential } else { Problem::BadCredential };
@@ -290,7 +291,10 @@ fn missing_repository(ctx: &Context<'_>, body_index: usize, tags: &Said) -> Find
         ctx.host
     ));
     if ctx.push {
-        finding.detail("push was not probed: asking for a push token can create the repository on some registries (Quay, GitLab)")
+        finding.detail(
+            "push was not probed: asking for a push token can create the repository on some \
+            registries (Quay, GitLab)",
+        )
     } else {
         finding
     }

@@ -88,10 +88,13 @@ async fn cancel_upload(ctx: &Context<'_>, reply: &Reply, session: &Session) -> S
         Ok(r) if r.status < 300 => "the upload session was cancelled (nothing was written)".into(),
         // distribution wants the delete scope to cancel, which a push token rightly lacks.
         Ok(r) => format!(
-            "cancelling the upload session answered {} (nothing was written; the empty session expires on its own)",
+            "cancelling the upload session answered {} (nothing was written; the empty session expires on \
+                its own)",
             r.status
         ),
-        Err(_) => "cancelling the upload session failed (nothing was written; the registry expires it)".into(),
+        Err(_) => {
+            "cancelling the upload session failed (nothing was written; the registry expires it)".into()
+        }
     }
 }
 

@@ -136,7 +136,8 @@ pub enum FailureKind {
     TimedOut,
     /// Any other network failure (DNS, reset, proxy).
     Network,
-    /// An answer or a URL regauth cannot use (no realm, a realm that is not a URL, a token body without a token).
+    /// An answer or a URL regauth cannot use (no realm, a realm that is not a URL, a token body without a
+    /// token).
     Protocol,
 }
 
