@@ -13,11 +13,12 @@ use regauth_core::sanitize::one_line;
 use reqwest::Method;
 
 pub(super) enum Pull {
-    /// 200: the manifest exists.
+    /// 200: the manifest exists (`redirects`: the exchanges of the redirects that led to it).
     Exists {
         digest: String,
         content_type: String,
         index: usize,
+        redirects: Vec<usize>,
     },
     /// 404, and the tag list answered: the repository exists without this tag.
     TagMissing {
@@ -88,6 +89,7 @@ pub(super) async fn step(
             digest: header("docker-content-digest").unwrap_or_else(|| "no digest header".into()),
             content_type: header("content-type").unwrap_or_default(),
             index: reply.index,
+            redirects: reply.redirects.clone(),
         };
     }
     if reply.status == 404 {
@@ -200,13 +202,23 @@ impl Pull {
     pub(super) fn finding(&self, ctx: &Context<'_>) -> Option<Finding> {
         let repository = ctx.repository();
         Some(match self {
-            Pull::Exists { digest, content_type, index } => Finding::new(
-                Step::Pull,
-                Verdict::Ok,
-                format!("may pull {}: the manifest exists ({digest})", ctx.reference),
-            )
-            .detail(content_type.clone())
-            .evidence(Some(*index)),
+            Pull::Exists { digest, content_type, index, redirects } => {
+                let finding = Finding::new(
+                    Step::Pull,
+                    Verdict::Ok,
+                    format!("may pull {}: the manifest exists ({digest})", ctx.reference),
+                )
+                .detail(content_type.clone());
+                let finding = match redirects.first() {
+                    Some(_) => redirects.iter().fold(finding, |f, i| f.evidence(Some(*i))).detail(format!(
+                        "the manifest was served after {} redirect(s) (see the evidence); credentials are \
+                         never sent to another origin",
+                        redirects.len()
+                    )),
+                    None => finding,
+                };
+                finding.evidence(Some(*index))
+            }
             Pull::TagMissing { listed, body, tags_index } => tag_missing(ctx, listed, body, *tags_index),
             Pull::ManifestMissing { body, tags } => missing_manifest(ctx, body, tags),
             Pull::RepositoryMissing { body_index, tags } => missing_repository(ctx, *body_index, tags),
