@@ -336,7 +336,7 @@ impl Transport {
         }
         if known.len() != before {
             // Longest first, so a padded base64 form goes whole before its unpadded prefix.
-            known.sort_by(|a, b| b.len().cmp(&a.len()));
+            known.sort_by_key(|form| std::cmp::Reverse(form.len()));
         }
     }
 
