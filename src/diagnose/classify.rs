@@ -67,13 +67,7 @@ mod tests {
     use crate::http::challenge;
 
     fn reply(status: u16, challenge_line: &str, body: &str) -> Reply {
-        Reply {
-            status,
-            challenges: challenge::parse(challenge_line),
-            headers: Default::default(),
-            body: body.as_bytes().to_vec(),
-            index: 0,
-        }
+        Reply::new(status, challenge::parse(challenge_line), body.as_bytes(), 0)
     }
 
     #[test]

@@ -12,7 +12,9 @@ use regauth_core::secret::Secret;
 use reqwest::Method;
 
 /// Every manifest media type: an OCI manifest asked for without the OCI type answers 404.
-const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json";
+const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
+    application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, \
+    application/vnd.docker.distribution.manifest.v2+json";
 
 /// Told about progress and warnings as they happen (the CLI shows them on stderr).
 pub trait Observer: Send + Sync {

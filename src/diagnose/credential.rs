@@ -133,18 +133,33 @@ impl CredentialOutcome {
                 );
                 (CredentialState::Usable { summary }, Some(credential))
             }
-            (Outcome::HelperMissing { message }, _) => (CredentialState::Broken {
-                summary: format!("the credential helper is missing: {}", one_line(message)),
-                fix: format!("Install {helper_name} or remove it from credsStore/credHelpers in {place}: until then the client cannot read the stored credential."),
-            }, None),
-            (Outcome::HelperFailed { message } | Outcome::HelperTimedOut { message }, _) => (CredentialState::Broken {
-                summary: format!("the credential helper failed: {}", one_line(message)),
-                fix: format!("Run `echo {key} | {helper_name} get` to see its error; log in again so it stores a fresh credential."),
-            }, None),
-            (Outcome::ConfigError { message }, _) => (CredentialState::Broken {
-                summary: format!("the config cannot be used: {}", one_line(message)),
-                fix: "Fix the file named above (it must be valid JSON), or pass --config PATH.".into(),
-            }, None),
+            (Outcome::HelperMissing { message }, _) => (
+                CredentialState::Broken {
+                    summary: format!("the credential helper is missing: {}", one_line(message)),
+                    fix: format!(
+                        "Install {helper_name} or remove it from credsStore/credHelpers in {place}: \
+                         until then the client cannot read the stored credential."
+                    ),
+                },
+                None,
+            ),
+            (Outcome::HelperFailed { message } | Outcome::HelperTimedOut { message }, _) => (
+                CredentialState::Broken {
+                    summary: format!("the credential helper failed: {}", one_line(message)),
+                    fix: format!(
+                        "Run `echo {key} | {helper_name} get` to see its error; log in again so it \
+                         stores a fresh credential."
+                    ),
+                },
+                None,
+            ),
+            (Outcome::ConfigError { message }, _) => (
+                CredentialState::Broken {
+                    summary: format!("the config cannot be used: {}", one_line(message)),
+                    fix: "Fix the file named above (it must be valid JSON), or pass --config PATH.".into(),
+                },
+                None,
+            ),
             _ => (CredentialState::NoneStored { client, place }, None),
         };
         let mut outcome = CredentialOutcome::new(info, state);

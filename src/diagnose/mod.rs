@@ -2,9 +2,10 @@
 //! push one repository (authorization), with the exchange that proves it and the fix for the registry.
 //!
 //! [`probe`] drives the sequence of registry-auth.md: each step (`credential`, `reachability`,
-//! `authenticate`, `pull`, `push`; `refusal` reads a refused token request for both) is a function that reads a `context::Context` and returns a typed
-//! outcome, and the driver turns the outcomes into findings. [`classify`] reads each answer, [`registries`]
-//! knows each registry's fixes, [`report`] holds the result that the CLI prints as text or JSON.
+//! `authenticate`, `pull`, `push`; `refusal` reads a refused token request for both) is a function that
+//! reads a `context::Context` and returns a typed outcome, and the driver turns the outcomes into findings.
+//! [`classify`] reads each answer, [`registries`] knows each registry's fixes, [`report`] holds the result
+//! that the CLI prints as text or JSON.
 
 mod authenticate;
 pub mod classify;

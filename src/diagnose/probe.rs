@@ -3,7 +3,8 @@
 //! HEAD with the token -> (push) push token -> open an upload session -> cancel it. Pull takes 3 requests,
 //! push at most 6; the credential lookup (which may run a slow helper) runs while the first request is in
 //! flight. Each step takes what it needs and returns its outcome; nothing is shared between diagnoses but
-//! the observer the caller passes.
+//! the observer the caller passes. The whole diagnosis has one deadline ([`Input::timeout`]): when it runs
+//! out, the step in progress is abandoned and its finding says so (verdict network, exit 8).
 
 use super::authenticate::{self, Authentication, Next};
 use super::context::{Context, Observer};
@@ -15,7 +16,10 @@ use super::registries::{self, Problem, RegistryType};
 use super::report::{Finding, RegistryInfo, Report, Step, Verdict, SCHEMA_VERSION};
 use crate::http::transport::{Failure, TlsOptions, Transport, TransportError};
 use regauth_core::reference::Reference;
+use regauth_core::sanitize::one_line;
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::{timeout_at, Instant};
 
 pub struct Input {
     pub reference: Reference,
@@ -25,12 +29,15 @@ pub struct Input {
     pub registry_type: Option<RegistryType>,
     pub tls: TlsOptions,
     pub observer: Arc<dyn Observer>,
+    /// The deadline of the whole diagnosis, from its start.
+    pub timeout: Duration,
 }
 
 /// Fails only when the HTTP client cannot be set up: an unreadable or malformed CA file.
 pub async fn run(input: Input) -> Result<Report, TransportError> {
     let transport = Transport::new(&input.tls)?;
-    let Input { reference, lookup, push, registry_type, tls, observer } = input;
+    let Input { reference, lookup, push, registry_type, tls, observer, timeout } = input;
+    let deadline = Instant::now() + timeout;
     let host = reference.registry.clone();
     observer.step(&format!("reaching {host}"));
     let origin = lookup.origin();
@@ -38,10 +45,15 @@ pub async fn run(input: Input) -> Result<Report, TransportError> {
         let reference = reference.clone();
         tokio::task::spawn_blocking(move || look_up(&reference, lookup))
     };
-    let contact = reachability::first_contact(&transport, &reference, tls.insecure).await;
-    let credential = match lookup_task.await {
-        Ok(found) => CredentialOutcome::from_found(found),
-        Err(e) => CredentialOutcome::failed(origin, e.to_string()),
+    let contact =
+        timeout_at(deadline, reachability::first_contact(&transport, &reference, tls.insecure)).await;
+    let credential = match timeout_at(deadline, lookup_task).await {
+        Ok(Ok(found)) => CredentialOutcome::from_found(found),
+        Ok(Err(e)) => CredentialOutcome::failed(origin, e.to_string()),
+        Err(_) => CredentialOutcome::failed(
+            origin,
+            format!("the credential lookup did not finish before the {} deadline", seconds(timeout)),
+        ),
     };
     if let Some(c) = &credential.credential {
         transport.redact(&c.secret);
@@ -54,12 +66,16 @@ pub async fn run(input: Input) -> Result<Report, TransportError> {
         service: None,
     };
     let (steps, warnings) = match contact {
-        Err(failure) => {
+        Err(_) => {
+            let ran_out = out_of_time(&transport, Step::Reachability, timeout);
+            (vec![credential.finding(None), ran_out], Vec::new())
+        }
+        Ok(Err(failure)) => {
             let credential_finding = credential.finding(None);
             (vec![credential_finding, reachability::unreachable(&registry.host, &failure)], Vec::new())
         }
-        Ok(contact) => {
-            learn_challenge(&mut registry, &contact, registry_type);
+        Ok(Ok(contact)) => {
+            let challenge = learn_challenge(&mut registry, &contact, registry_type);
             registry.url = Some(contact.base.clone());
             let ctx = Context {
                 transport: &transport,
@@ -69,12 +85,15 @@ pub async fn run(input: Input) -> Result<Report, TransportError> {
                 host: &registry.host,
                 base: &contact.base,
                 kind: registry.kind,
-                realm: registry.realm.as_deref(),
-                service: registry.service.as_deref(),
+                realm: challenge.realm.as_deref(),
+                service: challenge.service.as_deref(),
                 credential: credential.credential.as_ref(),
             };
             let reached = reachability::reached(&contact.base, contact.reply.index, &tls);
-            let access = access(&ctx, contact.reply).await;
+            let mut access = Access::default();
+            if timeout_at(deadline, access.steps(&ctx, contact.reply)).await.is_err() {
+                access.ran_out = Some(out_of_time(&transport, access.at, timeout));
+            }
             let steps = access.findings(&ctx, &credential, reached);
             (steps, access.warnings)
         }
@@ -82,47 +101,116 @@ pub async fn run(input: Input) -> Result<Report, TransportError> {
     Ok(report(&reference, push, registry, credential, steps, warnings, &transport))
 }
 
-/// A 401 with a Bearer challenge names the token service, which may also tell which registry this is.
-fn learn_challenge(registry: &mut RegistryInfo, contact: &Contact, registry_type: Option<RegistryType>) {
-    let reply = &contact.reply;
-    let Some(bearer) = reply.challenges.iter().find(|c| c.is_bearer()).filter(|_| reply.status == 401) else {
-        return;
-    };
-    registry.realm = bearer.param("realm").map(str::to_owned);
-    registry.service = bearer.param("service").map(str::to_owned);
-    if registry_type.is_none() {
-        registry.kind = registries::detect(&registry.host, registry.realm.as_deref());
-    }
+/// `30 s`, `2.5 s`.
+fn seconds(d: Duration) -> String {
+    format!("{} s", d.as_secs_f64())
 }
 
-/// The outcomes of the steps after first contact.
+/// The finding of `step` when the deadline ran out during it; the requests still waiting are its evidence.
+fn out_of_time(transport: &Transport, step: Step, timeout: Duration) -> Finding {
+    let pending = transport.abandon_pending("no answer before the deadline");
+    let finding = Finding::new(
+        step,
+        Verdict::Network,
+        format!("timed out: the {} deadline ran out during the {} step", seconds(timeout), step.name()),
+    )
+    .detail(if pending.is_empty() {
+        "every request had its answer: the time went on waiting between them".to_owned()
+    } else {
+        "a server accepted the request but did not finish answering in time".to_owned()
+    })
+    .fix(
+        "Check that the registry and its token service answer (a server that accepts connections and then \
+         stalls, or sends very slowly), and any proxy; --timeout SECONDS allows more time.",
+    );
+    pending.into_iter().fold(finding, |f, i| f.evidence(Some(i)))
+}
+
+/// The Bearer challenge's token service, as sent (what requests use); the report keeps it made safe.
+#[derive(Default)]
+struct TokenService {
+    realm: Option<String>,
+    service: Option<String>,
+}
+
+/// A 401 with a Bearer challenge names the token service, which may also tell which registry this is.
+fn learn_challenge(
+    registry: &mut RegistryInfo,
+    contact: &Contact,
+    registry_type: Option<RegistryType>,
+) -> TokenService {
+    let reply = &contact.reply;
+    let Some(bearer) = reply.challenges.iter().find(|c| c.is_bearer()).filter(|_| reply.status == 401) else {
+        return TokenService::default();
+    };
+    let found = TokenService {
+        realm: bearer.param("realm").map(str::to_owned),
+        service: bearer.param("service").map(str::to_owned),
+    };
+    registry.realm = found.realm.as_deref().map(one_line);
+    registry.service = found.service.as_deref().map(one_line);
+    if registry_type.is_none() {
+        registry.kind = registries::detect(&registry.host, found.realm.as_deref());
+    }
+    found
+}
+
+/// The outcomes of the steps after first contact, filled in as they finish: when the deadline runs out,
+/// the steps that finished keep their outcome and `at` names the one that did not.
 struct Access {
-    authentication: Authentication,
+    authentication: Option<Authentication>,
     pull: Option<Pull>,
     push: Option<Push>,
     warnings: Vec<String>,
+    /// The step in progress.
+    at: Step,
+    /// The finding of the step the deadline cut.
+    ran_out: Option<Finding>,
 }
 
-/// Authentication, then pull, then (when pull proved the repository exists) push.
-async fn access(ctx: &Context<'_>, first: crate::http::transport::Reply) -> Access {
-    let authenticated = authenticate::step(ctx, first).await;
-    let (pull, session) = match authenticated.next {
-        Next::Head { session, claims } => {
-            (Some(pull::step(ctx, &session, claims.as_ref(), None).await), Some(session))
+impl Default for Access {
+    fn default() -> Access {
+        Access {
+            authentication: None,
+            pull: None,
+            push: None,
+            warnings: Vec::new(),
+            at: Step::Authentication,
+            ran_out: None,
         }
-        Next::Judge { reply, session } => {
-            (Some(pull::step(ctx, &session, None, Some(reply)).await), Some(session))
-        }
-        Next::Decided(pull) => (pull, None),
-    };
-    let push = match (&pull, session) {
-        (Some(p), Some(session)) if p.leads_to_push() => Some(push::step(ctx, session).await),
-        _ => None,
-    };
-    Access { authentication: authenticated.outcome, pull, push, warnings: authenticated.warnings }
+    }
 }
 
 impl Access {
+    /// Authentication, then pull, then (when pull proved the repository exists) push.
+    async fn steps(&mut self, ctx: &Context<'_>, first: crate::http::transport::Reply) {
+        self.at = Step::Authentication;
+        let authenticated = authenticate::step(ctx, first).await;
+        self.warnings = authenticated.warnings;
+        self.authentication = Some(authenticated.outcome);
+        self.at = Step::Pull;
+        let session = match authenticated.next {
+            Next::Head { session, claims } => {
+                self.pull = Some(pull::step(ctx, &session, claims.as_ref(), None).await);
+                Some(session)
+            }
+            Next::Judge { reply, session } => {
+                self.pull = Some(pull::step(ctx, &session, None, Some(reply)).await);
+                Some(session)
+            }
+            Next::Decided(pull) => {
+                self.pull = pull;
+                None
+            }
+        };
+        self.at = Step::Push;
+        if let (Some(p), Some(session)) = (&self.pull, session) {
+            if p.leads_to_push() {
+                self.push = Some(push::step(ctx, session).await);
+            }
+        }
+    }
+
     fn unreachable(&self) -> Option<&Failure> {
         match (&self.pull, &self.push) {
             (_, Some(Push::Unreachable(f))) | (Some(Pull::Unreachable(f)), _) => Some(f),
@@ -146,13 +234,19 @@ impl Access {
             .pull
             .as_ref()
             .and_then(|p| p.authentication_finding(ctx))
-            .or_else(|| self.authentication.finding(ctx));
+            .or_else(|| self.authentication.as_ref().and_then(|a| a.finding(ctx)));
         let pull = self.pull.as_ref().and_then(|p| p.finding(ctx));
         let push = self.push.as_ref().and_then(|p| p.finding(ctx));
-        [Some(credential.finding(login_fix)), Some(reachability), authentication, pull, push]
-            .into_iter()
-            .flatten()
-            .collect()
+        let mut findings: Vec<Finding> =
+            [Some(credential.finding(login_fix)), Some(reachability), authentication, pull, push]
+                .into_iter()
+                .flatten()
+                .collect();
+        if let Some(ran_out) = &self.ran_out {
+            findings.retain(|f| f.step != ran_out.step);
+            findings.push(ran_out.clone());
+        }
+        findings
     }
 }
 

@@ -13,11 +13,12 @@ use regauth_core::sanitize::one_line;
 use reqwest::Method;
 
 pub(super) enum Pull {
-    /// 200: the manifest exists.
+    /// 200: the manifest exists (`redirects`: the exchanges of the redirects that led to it).
     Exists {
         digest: String,
         content_type: String,
         index: usize,
+        redirects: Vec<usize>,
     },
     /// 404, and the tag list answered: the repository exists without this tag.
     TagMissing {
@@ -88,6 +89,7 @@ pub(super) async fn step(
             digest: header("docker-content-digest").unwrap_or_else(|| "no digest header".into()),
             content_type: header("content-type").unwrap_or_default(),
             index: reply.index,
+            redirects: reply.redirects.clone(),
         };
     }
     if reply.status == 404 {
@@ -164,7 +166,8 @@ impl Rejection {
         }
         if !expired && self.decoded {
             finding = finding.detail(
-                "the token is not expired by this machine's clock: the registry may not trust the token service's signing key, or the clocks differ",
+                "the token is not expired by this machine's clock: the registry may not trust the token \
+                    service's signing key, or the clocks differ",
             );
         }
         let problem = if expired { Problem::ExpiredCredential } else { Problem::BadCredential };
@@ -199,13 +202,23 @@ impl Pull {
     pub(super) fn finding(&self, ctx: &Context<'_>) -> Option<Finding> {
         let repository = ctx.repository();
         Some(match self {
-            Pull::Exists { digest, content_type, index } => Finding::new(
-                Step::Pull,
-                Verdict::Ok,
-                format!("may pull {}: the manifest exists ({digest})", ctx.reference),
-            )
-            .detail(content_type.clone())
-            .evidence(Some(*index)),
+            Pull::Exists { digest, content_type, index, redirects } => {
+                let finding = Finding::new(
+                    Step::Pull,
+                    Verdict::Ok,
+                    format!("may pull {}: the manifest exists ({digest})", ctx.reference),
+                )
+                .detail(content_type.clone());
+                let finding = match redirects.first() {
+                    Some(_) => redirects.iter().fold(finding, |f, i| f.evidence(Some(*i))).detail(format!(
+                        "the manifest was served after {} redirect(s) (see the evidence); credentials are \
+                         never sent to another origin",
+                        redirects.len()
+                    )),
+                    None => finding,
+                };
+                finding.evidence(Some(*index))
+            }
             Pull::TagMissing { listed, body, tags_index } => tag_missing(ctx, listed, body, *tags_index),
             Pull::ManifestMissing { body, tags } => missing_manifest(ctx, body, tags),
             Pull::RepositoryMissing { body_index, tags } => missing_repository(ctx, *body_index, tags),
@@ -290,7 +303,10 @@ fn missing_repository(ctx: &Context<'_>, body_index: usize, tags: &Said) -> Find
         ctx.host
     ));
     if ctx.push {
-        finding.detail("push was not probed: asking for a push token can create the repository on some registries (Quay, GitLab)")
+        finding.detail(
+            "push was not probed: asking for a push token can create the repository on some \
+            registries (Quay, GitLab)",
+        )
     } else {
         finding
     }

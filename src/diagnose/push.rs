@@ -9,7 +9,7 @@ use super::registries::Problem;
 use super::report::{Finding, Step, Verdict};
 use crate::http::challenge::Scope;
 use crate::http::fetch::{self, TokenOutcome, TokenService};
-use crate::http::transport::{Failure, Reply, Request};
+use crate::http::transport::{same_origin, Failure, Reply, Request};
 use crate::resolve::CredentialKind;
 use regauth_core::secret::Secret;
 use reqwest::Method;
@@ -83,15 +83,30 @@ async fn cancel_upload(ctx: &Context<'_>, reply: &Reply, session: &Session) -> S
     let Some(location) = reply.header("location") else {
         return "the registry gave no upload location to cancel".into();
     };
-    let url = if location.starts_with('/') { format!("{}{location}", ctx.base) } else { location.to_owned() };
+    // A relative location is on the registry; an absolute one must be on the registry's own origin: the
+    // DELETE carries the credential, and a hostile Location must not pick where it goes.
+    let url = match reqwest::Url::parse(ctx.base).and_then(|base| base.join(location)) {
+        Ok(url) if same_origin(url.as_str(), ctx.base) => url.to_string(),
+        _ => {
+            return format!(
+                "the upload location is not on {} ({}): not cancelled there (nothing was written; the \
+                 registry expires the empty session)",
+                ctx.base,
+                ctx.transport.clean(location, 200)
+            )
+        }
+    };
     match ctx.transport.send(Request::new(Method::DELETE, url, ctx.auth(session))).await {
         Ok(r) if r.status < 300 => "the upload session was cancelled (nothing was written)".into(),
         // distribution wants the delete scope to cancel, which a push token rightly lacks.
         Ok(r) => format!(
-            "cancelling the upload session answered {} (nothing was written; the empty session expires on its own)",
+            "cancelling the upload session answered {} (nothing was written; the empty session expires on \
+                its own)",
             r.status
         ),
-        Err(_) => "cancelling the upload session failed (nothing was written; the registry expires it)".into(),
+        Err(_) => {
+            "cancelling the upload session failed (nothing was written; the registry expires it)".into()
+        }
     }
 }
 

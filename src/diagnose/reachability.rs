@@ -68,7 +68,8 @@ pub(super) fn unreachable(host: &str, failure: &Failure) -> Finding {
     }
     finding.fix(if failure.is_certificate() {
         format!(
-            "Trust the registry's CA the way docker does: put it in /etc/docker/certs.d/{host}/ca.crt (or pass --ca-file FILE); --insecure skips verification."
+            "Trust the registry's CA the way docker does: put it in /etc/docker/certs.d/{host}/ca.crt (or \
+                pass --ca-file FILE); --insecure skips verification."
         )
     } else if failure.is_refused() {
         "Nothing listens there: check the host and port in the image name, and that the registry runs.".into()

@@ -70,7 +70,10 @@ impl Refusal {
     fn scope_sentence(&self, ctx: &Context<'_>, insufficient_scopes: bool) -> String {
         let (action, repository) = (self.action(), ctx.repository());
         if insufficient_scopes {
-            format!("The password is fine: the token service knows this credential, but its token lacks the {action} scope on {repository}.")
+            format!(
+                "The password is fine: the token service knows this credential, but its token lacks the \
+                {action} scope on {repository}."
+            )
         } else {
             format!("The token service knows this credential but refuses {action} on {repository}.")
         }
@@ -111,10 +114,12 @@ impl Refusal {
         let (step, said, repository) = (self.step, &self.said, ctx.repository());
         let index = Some(said.index);
         let finding = match self.meaning {
-            Meaning::RateLimited => Finding::new(step, Verdict::RateLimited, "the token service is rate limiting")
-                .detail(said.limits.clone())
-                .evidence(index)
-                .fix(ctx.fix(Problem::RateLimited)),
+            Meaning::RateLimited => {
+                Finding::new(step, Verdict::RateLimited, "the token service is rate limiting")
+                    .detail(said.limits.clone())
+                    .evidence(index)
+                    .fix(ctx.fix(Problem::RateLimited))
+            }
             Meaning::RealmNotFound => Finding::new(
                 step,
                 Verdict::Network,
@@ -124,7 +129,10 @@ impl Refusal {
                 ),
             )
             .evidence(index)
-            .fix("The registry's token realm does not serve tokens: ask its administrator to fix the auth.token.realm setting."),
+            .fix(
+                "The registry's token realm does not serve tokens: ask its administrator to fix the \
+                auth.token.realm setting.",
+            ),
             Meaning::ServiceFailed => Finding::new(
                 step,
                 Verdict::Network,
@@ -143,7 +151,9 @@ impl Refusal {
             Meaning::PushAfterPull => Finding::new(
                 step,
                 Verdict::AuthorizationDenied,
-                format!("the token service refuses push on {repository} to a credential it accepted for pull"),
+                format!(
+                    "the token service refuses push on {repository} to a credential it accepted for pull"
+                ),
             )
             .detail(said.token_service_said())
             .evidence(index)
@@ -166,7 +176,8 @@ impl Refusal {
         if self.step == Step::Push && insufficient_scopes {
             // The seed case: containerd sends the pull and the push scope in one token request.
             finding = finding.detail(
-                "nerdctl, containerd and buildkit ask for pull and push in one token request, so with this token even their pull-time checks fail with 401",
+                "nerdctl, containerd and buildkit ask for pull and push in one token request, so with this \
+                    token even their pull-time checks fail with 401",
             );
         }
         finding.evidence(Some(self.said.index)).fix(ctx.fix(denied))

@@ -91,36 +91,118 @@ pub fn fix(kind: RegistryType, problem: Problem, host: &str, repository: &str) -
     let login = format!("docker login {host}");
     match (kind, problem) {
         (_, NoCredential) => format!("Log in first: `{login}` (or pass --username U --password-stdin)."),
-        (Dockerhub, BadCredential) => "Log in again with your Docker ID (not your e-mail) and a personal access token: `docker login -u USER` (tokens: https://app.docker.com/settings/personal-access-tokens).".into(),
-        (Dockerhub, ExpiredCredential) => "The personal access token has expired: create a new one at https://app.docker.com/settings/personal-access-tokens and `docker login -u USER` with it.".into(),
-        (Dockerhub, PushDenied) => format!("Create a personal access token with \"Read & Write\" access (the default is Read-only) and log in with it: `docker login -u USER`. Organization access tokens (dckr_oat_) log in with the organization name and need write access to {repository}."),
-        (Dockerhub, PullDenied) => format!("The account or token may not read {repository}: check the repository name, that it is shared with you, and that the token has at least Read access."),
-        (Dockerhub, RateLimited) => "Docker Hub's pull limit is reached: log in (authenticated pulls have a higher limit) or wait for the window to reset (see ratelimit-remaining).".into(),
-        (Ghcr, BadCredential | ExpiredCredential) => "GHCR refused the token (expired or revoked): use a classic personal access token (ghp_) with read:packages (write:packages to push); fine-grained tokens do not work with ghcr.io.".into(),
-        (Ghcr, PullDenied) => "Use a classic personal access token (ghp_) with read:packages, and make sure the package is visible to that account (or to the workflow's repository).".into(),
-        (Ghcr, PushDenied) => "Use a classic personal access token (ghp_) with write:packages; in GitHub Actions give GITHUB_TOKEN `permissions: packages: write` and grant the repository Write access in the package settings.".into(),
-        (Gitlab, BadCredential | ExpiredCredential) => format!("\"HTTP Basic: Access denied\" means the username or token is wrong or expired: create a deploy token or personal access token with read_registry (write_registry to push) and `{login}` with it."),
-        (Gitlab, PullDenied) => format!("The token lacks registry access to {repository}: give it the read_registry scope (deploy token or access token) and at least Reporter role on the project."),
-        (Gitlab, PushDenied) => format!("The token lacks write access to {repository}: give it the write_registry scope and at least Developer role; protected container repositories need a higher role."),
-        (Quay, BadCredential | ExpiredCredential) => format!("Check the username and password, or use a robot account (org+name) with its token: `{login}`."),
-        (Quay, PullDenied | PushDenied) => format!("Give the account or robot account (org+name) Read (pull) or Write (push) permission on {repository} in the organisation's settings."),
-        (Harbor, BadCredential | ExpiredCredential) => format!("Check the username and password or CLI secret, or use a robot account (robot$name): `{login}`."),
-        (Harbor, PullDenied | PushDenied) => format!("Add the user to the project or use a robot account (robot$name) with the pull / push permission on {repository}."),
-        (Ecr, BadCredential | ExpiredCredential) => format!("ECR tokens last 12 hours: `aws ecr get-login-password | docker login --username AWS --password-stdin {host}`, or use docker-credential-ecr-login."),
-        (Ecr, PullDenied) => "Allow ecr:BatchGetImage, ecr:GetDownloadUrlForLayer and ecr:GetAuthorizationToken to the IAM identity (and in the repository policy).".into(),
-        (Ecr, PushDenied) => "Allow ecr:InitiateLayerUpload, ecr:UploadLayerPart, ecr:CompleteLayerUpload, ecr:PutImage and ecr:BatchCheckLayerAvailability to the IAM identity.".into(),
-        (Ecr, CreateRepositoryFirst) => format!("ECR does not create repositories on push: `aws ecr create-repository --repository-name {repository}`."),
-        (Acr, BadCredential | ExpiredCredential) => format!("Log in again: `az acr login -n {}` (tokens from az expire after 3 hours), or check the service principal or token password.", host.split('.').next().unwrap_or(host)),
-        (Acr, PullDenied) => "Assign AcrPull to the identity, or a token whose scope map has content/read on the repository.".into(),
-        (Acr, PushDenied) => "Assign AcrPush to the identity, or a token whose scope map has content/write on the repository.".into(),
-        (Gar, BadCredential | ExpiredCredential) => format!("Refresh the credential: `gcloud auth configure-docker {host}` (access tokens last one hour), or use a service-account key."),
+        (Dockerhub, BadCredential) => "Log in again with your Docker ID (not your e-mail) and a personal \
+            access token: `docker login -u USER` (tokens: \
+            https://app.docker.com/settings/personal-access-tokens)."
+            .into(),
+        (Dockerhub, ExpiredCredential) => "The personal access token has expired: create a new one at \
+            https://app.docker.com/settings/personal-access-tokens and `docker login -u USER` with \
+            it."
+        .into(),
+        (Dockerhub, PushDenied) => format!(
+            "Create a personal access token with \"Read & Write\" access \
+            (the default is Read-only) and log in with it: `docker login -u USER`. Organization access \
+            tokens (dckr_oat_) log in with the organization name and need write access to {repository}."
+        ),
+        (Dockerhub, PullDenied) => format!(
+            "The account or token may not read {repository}: check the \
+            repository name, that it is shared with you, and that the token has at least Read access."
+        ),
+        (Dockerhub, RateLimited) => "Docker Hub's pull limit is reached: log in (authenticated pulls have a \
+            higher limit) or wait for the window to reset (see ratelimit-remaining)."
+            .into(),
+        (Ghcr, BadCredential | ExpiredCredential) => "GHCR refused the token (expired or revoked): use a \
+            classic personal access token (ghp_) with read:packages (write:packages to push); fine-grained \
+            tokens do not work with ghcr.io."
+            .into(),
+        (Ghcr, PullDenied) => "Use a classic personal access token (ghp_) with read:packages, and make sure \
+            the package is visible to that account (or to the workflow's repository)."
+            .into(),
+        (Ghcr, PushDenied) => "Use a classic personal access token (ghp_) with write:packages; in GitHub \
+            Actions give GITHUB_TOKEN `permissions: packages: write` and grant the repository Write access \
+            in the package settings."
+            .into(),
+        (Gitlab, BadCredential | ExpiredCredential) => format!(
+            "\"HTTP Basic: Access denied\" means the \
+            username or token is wrong or expired: create a deploy token or personal access token with \
+            read_registry (write_registry to push) and `{login}` with it."
+        ),
+        (Gitlab, PullDenied) => format!(
+            "The token lacks registry access to {repository}: give it the \
+            read_registry scope (deploy token or access token) and at least Reporter role on the project."
+        ),
+        (Gitlab, PushDenied) => format!(
+            "The token lacks write access to {repository}: give it the \
+            write_registry scope and at least Developer role; protected container repositories need a \
+            higher role."
+        ),
+        (Quay, BadCredential | ExpiredCredential) => format!(
+            "Check the username and password, or use a \
+            robot account (org+name) with its token: `{login}`."
+        ),
+        (Quay, PullDenied | PushDenied) => format!(
+            "Give the account or robot account (org+name) Read \
+            (pull) or Write (push) permission on {repository} in the organisation's settings."
+        ),
+        (Harbor, BadCredential | ExpiredCredential) => format!(
+            "Check the username and password or CLI \
+            secret, or use a robot account (robot$name): `{login}`."
+        ),
+        (Harbor, PullDenied | PushDenied) => format!(
+            "Add the user to the project or use a robot account \
+            (robot$name) with the pull / push permission on {repository}."
+        ),
+        (Ecr, BadCredential | ExpiredCredential) => format!(
+            "ECR tokens last 12 hours: `aws ecr \
+            get-login-password | docker login --username AWS --password-stdin {host}`, or use \
+            docker-credential-ecr-login."
+        ),
+        (Ecr, PullDenied) => "Allow ecr:BatchGetImage, ecr:GetDownloadUrlForLayer and \
+            ecr:GetAuthorizationToken to the IAM identity (and in the repository policy)."
+            .into(),
+        (Ecr, PushDenied) => "Allow ecr:InitiateLayerUpload, ecr:UploadLayerPart, ecr:CompleteLayerUpload, \
+            ecr:PutImage and ecr:BatchCheckLayerAvailability to the IAM identity."
+            .into(),
+        (Ecr, CreateRepositoryFirst) => format!(
+            "ECR does not create repositories on push: `aws ecr \
+            create-repository --repository-name {repository}`."
+        ),
+        (Acr, BadCredential | ExpiredCredential) => format!(
+            "Log in again: `az acr login -n {}` (tokens \
+            from az expire after 3 hours), or check the service principal or token password.",
+            host.split('.').next().unwrap_or(host)
+        ),
+        (Acr, PullDenied) => "Assign AcrPull to the identity, or a token whose scope map has content/read \
+            on the repository."
+            .into(),
+        (Acr, PushDenied) => "Assign AcrPush to the identity, or a token whose scope map has content/write \
+            on the repository."
+            .into(),
+        (Gar, BadCredential | ExpiredCredential) => format!(
+            "Refresh the credential: `gcloud auth \
+            configure-docker {host}` (access tokens last one hour), or use a service-account key."
+        ),
         (Gar, PullDenied) => "Grant roles/artifactregistry.reader on the repository to the account.".into(),
         (Gar, PushDenied) => "Grant roles/artifactregistry.writer on the repository to the account.".into(),
-        (_, RateLimited) => "The registry is rate limiting: wait for the window to reset (see the limit headers), or authenticate if anonymous.".into(),
-        (_, CreateRepositoryFirst) => format!("Create the repository {repository} on the registry before pushing."),
-        (_, BadCredential | ExpiredCredential) => format!("Check the username and password (or token) and log in again: `{login}`."),
-        (_, PullDenied) => format!("The credential is valid but the registry's policy does not let it pull {repository}: ask the registry's administrator for pull access."),
-        (_, PushDenied) => format!("The credential is valid but the registry's policy does not let it push to {repository}: ask the registry's administrator for push access."),
+        (_, RateLimited) => "The registry is rate limiting: wait for the window to reset (see the limit \
+            headers), or authenticate if anonymous."
+            .into(),
+        (_, CreateRepositoryFirst) => format!(
+            "Create the repository {repository} on the registry before \
+            pushing."
+        ),
+        (_, BadCredential | ExpiredCredential) => format!(
+            "Check the username and password (or token) and \
+            log in again: `{login}`."
+        ),
+        (_, PullDenied) => format!(
+            "The credential is valid but the registry's policy does not let it pull \
+            {repository}: ask the registry's administrator for pull access."
+        ),
+        (_, PushDenied) => format!(
+            "The credential is valid but the registry's policy does not let it push \
+            to {repository}: ask the registry's administrator for push access."
+        ),
     }
 }
 
@@ -144,8 +226,8 @@ pub fn namespace_hint(
         return None;
     }
     Some(format!(
-        "Note: you are \"{username}\" but {repository} is under \"{owner}/\": unless {owner} is an organisation \
-         that gave you access, push to your own namespace ({}/...).",
+        "Note: you are \"{username}\" but {repository} is under \"{owner}/\": unless {owner} is an \
+         organisation that gave you access, push to your own namespace ({}/...).",
         username.to_ascii_lowercase()
     ))
 }

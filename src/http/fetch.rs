@@ -3,14 +3,18 @@
 //! server does not take POST (GitLab answers 404).
 
 use super::challenge::Scope;
-use super::jwt::{self, Claims};
+use super::jwt::{self, Access, Claims};
 use super::token::TokenResponse;
-use super::transport::{Auth, Failure, Reply, Request, Transport};
+use super::transport::{Auth, Failure, Reply, Request, Transport, MAX_BODY_READ};
 use regauth_core::secret::Secret;
 use reqwest::Method;
 
 /// The client id sent with OAuth2 requests, as docker sends its own name.
 const CLIENT_ID: &str = "regauth";
+/// The longest text of a token's claims that is kept (a subject, a repository name, an action).
+const MAX_CLAIM: usize = 200;
+/// The most `access` entries, and actions in one, that are kept.
+const MAX_ACCESS: usize = 32;
 
 /// Who asks for the token.
 pub enum Login<'a> {
@@ -70,24 +74,55 @@ pub async fn fetch(
     if reply.status != 200 {
         return TokenOutcome::Refused(reply);
     }
-    match TokenResponse::parse(&reply.body) {
+    // The one place a body is read as sent: the token in it is not known to the transport yet.
+    match TokenResponse::parse(reply.secret_body()) {
         Ok(token) => {
             transport.redact(&token.token);
             if let Some(r) = &token.refresh_token {
                 transport.redact(r);
             }
-            let claims = jwt::decode(token.token.expose());
+            // Claims are text from the token service like any other: redacted, made safe, cut.
+            let claims = jwt::decode(token.token.expose()).map(|c| clean_claims(transport, c));
             if let Some(c) = &claims {
                 let granted = c
                     .access
                     .iter()
                     .map(|a| format!("{}:{}:{}", a.kind, a.name, a.actions.join(",")))
+                    .map(|g| transport.clean(&g, MAX_CLAIM))
                     .collect();
                 transport.set_granted(reply.index, granted);
             }
             TokenOutcome::Granted { token, claims, index: reply.index }
         }
-        Err(e) => TokenOutcome::Failed(Failure::protocol(e.to_string(), Some(reply.index))),
+        Err(e) => {
+            let cut = if reply.body.len() >= MAX_BODY_READ {
+                format!(" (body cut at {MAX_BODY_READ} bytes)")
+            } else {
+                String::new()
+            };
+            TokenOutcome::Failed(Failure::protocol(format!("{e}{cut}"), Some(reply.index)))
+        }
+    }
+}
+
+/// Every text of the claims redacted and made safe for a terminal, each cut to [`MAX_CLAIM`] characters.
+fn clean_claims(transport: &Transport, claims: Claims) -> Claims {
+    let text = |t: String| transport.clean(&t, MAX_CLAIM);
+    Claims {
+        issuer: claims.issuer.map(text),
+        subject: claims.subject.map(text),
+        audience: claims.audience.map(text),
+        access: claims
+            .access
+            .into_iter()
+            .take(MAX_ACCESS)
+            .map(|a| Access {
+                kind: text(a.kind),
+                name: text(a.name),
+                actions: a.actions.into_iter().take(MAX_ACCESS).map(text).collect(),
+            })
+            .collect(),
+        ..claims
     }
 }
 

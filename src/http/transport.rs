@@ -1,10 +1,15 @@
 //! The HTTP client regauth probes with: TLS roots like docker, proxies from the environment, and a log of
 //! every exchange (secrets redacted, untrusted text sanitised) that the report shows as evidence.
+//!
+//! Everything a server sends is untrusted: bodies are read with a cap ([`MAX_BODY_READ`]), every form of
+//! every secret in play is redacted from what a [`Reply`] shows (its body, headers and challenges) and from
+//! the evidence, and redirects are followed by hand, deciding per request: a credential never goes to
+//! another origin (scheme, host, port), and a request that is not a GET or HEAD never leaves its origin.
 
 use super::body::error_message;
 use super::challenge::{self, Challenge};
 use regauth_core::sanitize::for_terminal;
-use regauth_core::secret::{redact_all, Secret};
+use regauth_core::secret::{redact_forms, Secret};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -13,6 +18,13 @@ use std::time::{Duration, Instant};
 
 /// The longest error body kept as evidence.
 const MAX_BODY: usize = 600;
+/// The most of any body regauth reads (error bodies, token responses, tag lists, manifests): a hostile or
+/// broken server's endless stream is cut here, and the evidence says so.
+pub const MAX_BODY_READ: usize = 1 << 20;
+/// Redirects followed for one request.
+const MAX_REDIRECTS: usize = 5;
+/// How long one request (connect, answer and body) may take; the diagnosis as a whole has its own deadline.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 /// Response headers worth showing: rate limits, the upload location, what a read-only registry allows.
 const KEPT_HEADERS: [&str; 8] = [
     "ratelimit-limit",
@@ -85,22 +97,53 @@ pub struct Exchange {
     /// From the token's `access` claim; `None` when not a token request or the token is opaque.
     pub scopes_granted: Option<Vec<String>>,
     pub elapsed_ms: u64,
+    /// The exchange whose redirect led here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirected_from: Option<usize>,
+    /// What regauth did about this answer: a body cut at the cap, a redirect not followed, credentials
+    /// withheld from another origin, no answer before the deadline.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
-/// An answer: what the probes need to classify it.
+/// An answer: what the probes need to classify it. Its body, headers and challenges are redacted of every
+/// form of every secret the transport knows; only [`Reply::secret_body`] is as sent.
 #[derive(Debug)]
 pub struct Reply {
     pub status: u16,
     pub challenges: Vec<Challenge>,
     pub headers: reqwest::header::HeaderMap,
+    /// The body (at most [`MAX_BODY_READ`] bytes), redacted.
     pub body: Vec<u8>,
     /// Index of this exchange in the log.
     pub index: usize,
+    /// The exchanges of the redirects that led here, in order.
+    pub redirects: Vec<usize>,
+    raw_body: Vec<u8>,
 }
 
 impl Reply {
+    /// An answer as is, for tests of what reads one.
+    pub fn new(status: u16, challenges: Vec<Challenge>, body: &[u8], index: usize) -> Reply {
+        Reply {
+            status,
+            challenges,
+            headers: Default::default(),
+            body: body.to_vec(),
+            index,
+            redirects: Vec::new(),
+            raw_body: body.to_vec(),
+        }
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The body as the server sent it, not redacted: only for reading a token response, whose token the
+    /// transport does not know yet. Never print it.
+    pub fn secret_body(&self) -> &[u8] {
+        &self.raw_body
     }
 
     /// The `error=` of the first bearer challenge: `invalid_token`, `insufficient_scope`.
@@ -136,7 +179,8 @@ pub enum FailureKind {
     TimedOut,
     /// Any other network failure (DNS, reset, proxy).
     Network,
-    /// An answer or a URL regauth cannot use (no realm, a realm that is not a URL, a token body without a token).
+    /// An answer or a URL regauth cannot use (no realm, a realm that is not a URL, a token body without a
+    /// token).
     Protocol,
 }
 
@@ -209,11 +253,31 @@ pub struct Request<'a> {
     /// The form carries a refresh token (recorded as such).
     pub refresh: bool,
     pub scopes_asked: Vec<String>,
+    /// Which redirects to follow.
+    pub follow: Follow,
+}
+
+/// Which redirects a request follows. Whatever the choice, credentials are sent only to the origin the
+/// request was made for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Follow {
+    /// Redirects on the request's own origin, and to another origin without credentials (a registry that
+    /// serves manifests or blobs from a CDN). The default for GET and HEAD.
+    Anywhere,
+    /// Only redirects on the request's own origin; the default for any other method (a form with a refresh
+    /// token, an upload, a DELETE).
+    SameOrigin,
 }
 
 impl<'a> Request<'a> {
     pub fn new(method: reqwest::Method, url: impl Into<String>, auth: Auth<'a>) -> Request<'a> {
+        let follow = if method == reqwest::Method::GET || method == reqwest::Method::HEAD {
+            Follow::Anywhere
+        } else {
+            Follow::SameOrigin
+        };
         Request {
+            follow,
             method,
             url: url.into(),
             auth,
@@ -237,8 +301,9 @@ impl Transport {
         let mut builder = reqwest::Client::builder()
             .use_rustls_tls()
             .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(30))
-            .redirect(reqwest::redirect::Policy::limited(5))
+            .timeout(REQUEST_TIMEOUT)
+            // Redirects are followed by hand (`send`), deciding per request where credentials may go.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("regauth/", env!("CARGO_PKG_VERSION")))
             .danger_accept_invalid_certs(tls.insecure);
         for file in &tls.ca_files {
@@ -254,9 +319,38 @@ impl Transport {
         Ok(Transport { client, log: Arc::default(), secrets: Arc::default() })
     }
 
-    /// Remember a secret so no evidence ever shows it (credentials, and tokens as they arrive).
+    /// Remember a secret so no evidence or reply ever shows it, in any of its forms (credentials, and tokens
+    /// as they arrive).
     pub fn redact(&self, secret: &Secret) {
-        self.secrets.lock().expect("secrets lock").push(secret.clone());
+        self.redact_as(secret, None);
+    }
+
+    /// Like [`Transport::redact`], with the forms of `username:secret` too (the Basic header's).
+    fn redact_as(&self, secret: &Secret, username: Option<&str>) {
+        let mut known = self.secrets.lock().expect("secrets lock");
+        let before = known.len();
+        for form in secret.forms(username) {
+            if !known.contains(&form) {
+                known.push(form);
+            }
+        }
+        if known.len() != before {
+            // Longest first, so a padded base64 form goes whole before its unpadded prefix.
+            known.sort_by_key(|form| std::cmp::Reverse(form.len()));
+        }
+    }
+
+    /// Mark the exchanges still waiting for an answer as abandoned (`why`), and return their indexes.
+    pub fn abandon_pending(&self, why: &str) -> Vec<usize> {
+        let mut log = self.log.lock().expect("log lock");
+        let mut pending = Vec::new();
+        for (index, e) in log.iter_mut().enumerate() {
+            if e.status.is_none() && e.error.is_none() {
+                e.error = Some(why.to_owned());
+                pending.push(index);
+            }
+        }
+        pending
     }
 
     pub fn exchanges(&self) -> Vec<Exchange> {
@@ -274,68 +368,155 @@ impl Transport {
         }
     }
 
+    /// Send `req`, following redirects as its [`Follow`] allows; credentials and forms go only to the
+    /// request's own origin. Every hop is an exchange in the log; the reply names them.
     pub async fn send(&self, req: Request<'_>) -> Result<Reply, Failure> {
-        let auth_sent = match (&req.auth, req.refresh) {
-            (_, true) => AuthSent::RefreshToken,
-            (Auth::None, _) => AuthSent::None,
-            (Auth::Basic(..), _) => AuthSent::Basic,
-            (Auth::Bearer(_), _) => AuthSent::Bearer,
+        if let Auth::Basic(user, secret) = req.auth {
+            self.redact_as(secret, Some(user));
+        }
+        let origin = Origin::of(&req.url);
+        let (mut method, mut url) = (req.method.clone(), req.url.clone());
+        let (mut keep_form, mut from, mut redirects) = (true, None, Vec::new());
+        loop {
+            let same_origin = origin.is_some() && Origin::of(&url) == origin;
+            let hop =
+                Hop { method: method.clone(), url: url.clone(), auth: same_origin, form: keep_form, from };
+            let (index, answer) = self.exchange(&req, hop).await?;
+            let target = match answer.location.as_deref().map(|l| resolve(&url, l)) {
+                Some(Some(target)) if is_redirect(answer.status) => target,
+                _ => return Ok(self.reply(answer, index, redirects)),
+            };
+            let leaves = Origin::of(&target) != origin;
+            let refused = if redirects.len() == MAX_REDIRECTS {
+                Some(format!("redirect not followed: more than {MAX_REDIRECTS} in a row"))
+            } else if leaves && req.follow == Follow::SameOrigin {
+                Some(format!(
+                    "redirect to another origin not followed: a {} {}is sent only to its own origin",
+                    method,
+                    if req.refresh { "with a refresh token " } else { "" }
+                ))
+            } else {
+                None
+            };
+            if let Some(note) = refused {
+                self.note(index, note);
+                return Ok(self.reply(answer, index, redirects));
+            }
+            if leaves && !matches!(req.auth, Auth::None) {
+                self.note(index, "the credential is not sent along to another origin".into());
+            }
+            // 303, and 301/302 after anything but GET or HEAD, continue as GET without a body.
+            let to_get = answer.status == 303
+                || (matches!(answer.status, 301 | 302) && method != reqwest::Method::HEAD);
+            if to_get && method != reqwest::Method::HEAD {
+                method = reqwest::Method::GET;
+                keep_form = false;
+            }
+            redirects.push(index);
+            from = Some(index);
+            url = target;
+        }
+    }
+
+    /// One request and its answer (body read up to the cap), logged.
+    async fn exchange(&self, req: &Request<'_>, hop: Hop) -> Result<(usize, Answer), Failure> {
+        let auth_sent = match (&req.auth, req.refresh && hop.form, hop.auth) {
+            (_, true, _) => AuthSent::RefreshToken,
+            (_, _, false) | (Auth::None, _, _) => AuthSent::None,
+            (Auth::Basic(..), _, _) => AuthSent::Basic,
+            (Auth::Bearer(_), _, _) => AuthSent::Bearer,
         };
-        let builder = self.builder(&req);
-        let mut exchange = Exchange {
-            method: req.method.to_string(),
-            url: self.clean(&strip_query_secrets(&req.url), 300),
+        let builder = self.builder(req, &hop);
+        let exchange = Exchange {
+            method: hop.method.to_string(),
+            url: self.clean(&strip_query_secrets(&hop.url), 300),
             auth: auth_sent,
             status: None,
             error: None,
             challenges: Vec::new(),
             headers: BTreeMap::new(),
             body: None,
-            scopes_asked: req.scopes_asked,
+            scopes_asked: req.scopes_asked.clone(),
             scopes_granted: None,
             elapsed_ms: 0,
+            redirected_from: hop.from,
+            notes: Vec::new(),
         };
         // The index is the exchange's place in send order, taken before the first await: requests sent
         // together (a 404's body and tag list) are logged in a fixed order, not in the order they finish.
         let index = {
             let mut log = self.log.lock().expect("log lock");
-            log.push(exchange.clone());
+            log.push(exchange);
             log.len() - 1
         };
         let started = Instant::now();
         let outcome = match builder.send().await {
-            Ok(response) => {
+            Ok(mut response) => {
                 let status = response.status().as_u16();
                 let headers = response.headers().clone();
-                let body = if req.method == reqwest::Method::HEAD {
-                    Vec::new()
+                let read = if hop.method == reqwest::Method::HEAD || is_redirect(status) {
+                    Ok((Vec::new(), false))
                 } else {
-                    response.bytes().await.map(|b| b.to_vec()).unwrap_or_default()
+                    read_capped(&mut response, MAX_BODY_READ).await
                 };
-                Ok((status, headers, body))
+                match read {
+                    Ok((body, cut)) => Ok((status, headers, body, cut)),
+                    Err(err) => Err((
+                        failure_kind(&err),
+                        format!("the answer ({status}) broke off: {}", cause_chain(&err)),
+                    )),
+                }
             }
             Err(err) => Err((failure_kind(&err), cause_chain(&err))),
         };
-        exchange.elapsed_ms = started.elapsed().as_millis() as u64;
+        let elapsed_ms = started.elapsed().as_millis() as u64;
         let mut log = self.log.lock().expect("log lock");
+        let exchange = &mut log[index];
+        exchange.elapsed_ms = elapsed_ms;
         match outcome {
-            Ok((status, headers, body)) => {
-                let challenges = self.record_answer(&mut exchange, status, &headers, &body);
-                log[index] = exchange;
-                Ok(Reply { status, challenges, headers, body, index })
+            Ok((status, headers, body, cut)) => {
+                if cut {
+                    exchange.notes.push(format!("body cut at {MAX_BODY_READ} bytes"));
+                }
+                let location = headers.get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok());
+                let location = location.map(str::to_owned);
+                self.record_answer(exchange, status, &headers, &body);
+                Ok((index, Answer { status, headers, body, location }))
             }
             Err((kind, cause)) => {
                 let cause = self.clean(&cause, 600);
                 exchange.error = Some(cause.clone());
-                log[index] = exchange;
                 Err(Failure { kind, cause, index: Some(index) })
             }
         }
     }
 
-    fn builder(&self, req: &Request<'_>) -> reqwest::RequestBuilder {
-        let mut builder = self.client.request(req.method.clone(), &req.url);
+    fn note(&self, index: usize, note: String) {
+        if let Some(e) = self.log.lock().expect("log lock").get_mut(index) {
+            e.notes.push(note);
+        }
+    }
+
+    /// The reply the probes see: body, headers and challenges redacted.
+    fn reply(&self, answer: Answer, index: usize, redirects: Vec<usize>) -> Reply {
+        let forms = self.secrets.lock().expect("secrets lock").clone();
+        let mut headers = reqwest::header::HeaderMap::new();
+        for (name, value) in &answer.headers {
+            let Ok(text) = value.to_str() else { continue };
+            if let Ok(value) = reqwest::header::HeaderValue::from_str(&redact_forms(text, &forms)) {
+                headers.append(name.clone(), value);
+            }
+        }
+        let lines = headers.get_all(reqwest::header::WWW_AUTHENTICATE).iter().filter_map(|v| v.to_str().ok());
+        let challenges = challenge::parse_all(lines);
+        let body = redact_forms(&String::from_utf8_lossy(&answer.body), &forms).into_bytes();
+        Reply { status: answer.status, challenges, headers, body, index, redirects, raw_body: answer.body }
+    }
+
+    fn builder(&self, req: &Request<'_>, hop: &Hop) -> reqwest::RequestBuilder {
+        let mut builder = self.client.request(hop.method.clone(), &hop.url);
         builder = match req.auth {
+            _ if !hop.auth => builder,
             Auth::None => builder,
             Auth::Basic(user, secret) => builder.basic_auth(user, Some(secret.expose())),
             Auth::Bearer(token) => builder.bearer_auth(token.expose()),
@@ -343,29 +524,31 @@ impl Transport {
         if let Some(accept) = req.accept {
             builder = builder.header(reqwest::header::ACCEPT, accept);
         }
-        if let Some(form) = &req.form {
-            builder = builder.form(form);
-        } else if req.method == reqwest::Method::POST {
-            builder = builder.header(reqwest::header::CONTENT_LENGTH, "0");
+        match &req.form {
+            Some(form) if hop.form && hop.auth => builder = builder.form(form),
+            _ if hop.method == reqwest::Method::POST => {
+                builder = builder.header(reqwest::header::CONTENT_LENGTH, "0");
+            }
+            _ => {}
         }
         builder
     }
 
-    /// Fill in the evidence of an answer (cleaned); the answer's challenges, parsed.
+    /// Fill in the evidence of an answer (cleaned).
     fn record_answer(
         &self,
         exchange: &mut Exchange,
         status: u16,
         headers: &reqwest::header::HeaderMap,
         body: &[u8],
-    ) -> Vec<Challenge> {
-        let lines: Vec<&str> = headers
+    ) {
+        exchange.status = Some(status);
+        exchange.challenges = headers
             .get_all(reqwest::header::WWW_AUTHENTICATE)
             .iter()
             .filter_map(|v| v.to_str().ok())
+            .map(|l| self.clean(l, 400))
             .collect();
-        exchange.status = Some(status);
-        exchange.challenges = lines.iter().map(|l| self.clean(l, 400)).collect();
         for name in KEPT_HEADERS {
             if let Some(v) = headers.get(name).and_then(|v| v.to_str().ok()) {
                 exchange.headers.insert(name.to_owned(), self.clean(&strip_query_secrets(v), 200));
@@ -374,15 +557,80 @@ impl Transport {
         if status >= 400 && !body.is_empty() {
             exchange.body = Some(self.clean(String::from_utf8_lossy(body).trim(), MAX_BODY));
         }
-        challenge::parse_all(lines)
     }
 
-    /// Redact every known secret, then make the text safe for a terminal.
-    fn clean(&self, text: &str, max: usize) -> String {
-        let secrets = self.secrets.lock().expect("secrets lock");
-        let refs: Vec<&Secret> = secrets.iter().collect();
-        for_terminal(&redact_all(text, &refs), max)
+    /// Redact every form of every known secret, then make the text safe for a terminal and cut it to `max`
+    /// characters: for any text from a server that is shown (claims of a token included).
+    pub fn clean(&self, text: &str, max: usize) -> String {
+        let forms = self.secrets.lock().expect("secrets lock");
+        for_terminal(&redact_forms(text, &forms), max)
     }
+}
+
+/// One request of a chain of redirects.
+struct Hop {
+    method: reqwest::Method,
+    url: String,
+    /// Credentials and the form go along: the hop is on the request's own origin.
+    auth: bool,
+    /// The form goes along (not after a redirect that turned the request into a GET).
+    form: bool,
+    from: Option<usize>,
+}
+
+/// What came back, before redaction.
+struct Answer {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: Vec<u8>,
+    location: Option<String>,
+}
+
+/// Scheme, host and port: where a credential belongs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Origin(String, String, Option<u16>);
+
+impl Origin {
+    fn of(url: &str) -> Option<Origin> {
+        let url = reqwest::Url::parse(url).ok()?;
+        Some(Origin(
+            url.scheme().to_owned(),
+            url.host_str()?.to_ascii_lowercase(),
+            url.port_or_known_default(),
+        ))
+    }
+}
+
+/// Whether `a` and `b` are URLs on the same origin (scheme, host, port); `false` when either is not a URL.
+pub fn same_origin(a: &str, b: &str) -> bool {
+    matches!((Origin::of(a), Origin::of(b)), (Some(x), Some(y)) if x == y)
+}
+
+fn is_redirect(status: u16) -> bool {
+    matches!(status, 301 | 302 | 303 | 307 | 308)
+}
+
+/// A `Location` resolved against the URL that answered; `None` when it is not a usable http(s) URL.
+fn resolve(base: &str, location: &str) -> Option<String> {
+    let url = reqwest::Url::parse(base).ok()?.join(location).ok()?;
+    matches!(url.scheme(), "http" | "https").then(|| url.to_string())
+}
+
+/// Read a body chunk by chunk, stopping at `cap` bytes; `true` when it was cut.
+async fn read_capped(
+    response: &mut reqwest::Response,
+    cap: usize,
+) -> Result<(Vec<u8>, bool), reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = cap - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return Ok((body, true));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((body, false))
 }
 
 /// An upload URL's query carries the registry's signed upload state: not a credential, but noise.

@@ -11,6 +11,7 @@ pub mod certs;
 pub mod command;
 pub mod golden;
 pub mod helpers;
+pub mod hostile_server;
 pub mod http_server;
 pub mod keyring;
 pub mod keyutils;

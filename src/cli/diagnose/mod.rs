@@ -40,7 +40,8 @@ use std::time::Duration;
     "  regauth diagnose 127.0.0.1:5000/team/app:v1 --ca-file ca.pem --verbose\n",
     "      Show every request and answer (secrets redacted).\n",
     "  regauth diagnose quay.io/org/app --json | jq '.steps[] | select(.verdict != \"ok\")'\n\n",
-    "Steps (one verdict each): credential, reachability, authentication, pull, push.\n",
+    "Steps (one verdict each): credential, reachability, authentication, pull, push. The whole diagnosis\n",
+    "has a deadline (--timeout, 30 s); the step it cuts short gets the verdict network (exit 8).\n",
     "Verdicts: ok, skipped, authenticationFailed, authorizationDenied, notFound, rateLimited, network,\n",
     "localConfig. The exit code is that of the first failing step.\n\n",
     "JSON (--json, schemaVersion 1; fields are only ever added):\n",
@@ -50,7 +51,11 @@ use std::time::Duration;
     "   steps: [{step, verdict, summary, details: [..], evidence: [exchange index], fix}],\n",
     "   verdict, exitCode, warnings: [..], requests,\n",
     "   exchanges: [{method, url, auth: none|basic|bearer|refreshToken, status, error, challenges: [..],\n",
-    "                headers: {..}, body, scopesAsked: [..], scopesGranted: [..]|null, elapsedMs}]}\n\n",
+    "                headers: {..}, body, scopesAsked: [..], scopesGranted: [..]|null, elapsedMs,\n",
+    "                redirectedFrom (when a redirect led here), notes: [..] (when any)}]}\n",
+    "Text from servers is redacted of every form of the credential and tokens, made safe for a terminal\n",
+    "and cut; bodies are read up to 1 MiB. Redirects to another origin are followed only by GET and HEAD,\n",
+    "and never with the credential.\n\n",
     "TLS as docker: system roots, plus <certs.d>/HOST[:PORT]/*.crt and the `ca` entries of\n",
     "<certs.d>/HOST[:PORT]/hosts.toml, where certs.d is /etc/docker/certs.d, /etc/containerd/certs.d and\n",
     "/etc/containers/certs.d (or --certs-dir); a hosts.toml that cannot be read is exit 3. Plain http only \
@@ -103,9 +108,14 @@ pub struct Args {
     #[arg(long)]
     pub insecure: bool,
 
-    /// Seconds to wait for a credential helper.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
-    pub helper_timeout: f64,
+    /// Seconds to wait for a credential helper (0.001 to 86400).
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = seconds)]
+    pub helper_timeout: Duration,
+
+    /// Seconds the whole diagnosis may take (0.001 to 86400); when they run out, the report
+    /// names the step that did not finish and the exit code is 8.
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = seconds)]
+    pub timeout: Duration,
 
     /// Print the report as JSON (see the schema below).
     #[arg(long)]
@@ -125,9 +135,6 @@ use render::render;
 pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
     let reference =
         Reference::parse(&args.image).map_err(|e| UsageError(format!("{}: {e}", one_line(&args.image))))?;
-    if !(args.helper_timeout.is_finite() && args.helper_timeout > 0.0) {
-        return Err(UsageError("--helper-timeout must be a positive number of seconds".into()).into());
-    }
     if args.username.is_some() && !args.password_stdin && !args.identity_token_stdin {
         return Err(UsageError("--username needs --password-stdin or --identity-token-stdin".into()).into());
     }
@@ -153,9 +160,12 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         registry_type: args.registry_type,
         tls: TlsOptions { ca_files, insecure: args.insecure },
         observer: progress.clone(),
+        timeout: args.timeout,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let report = runtime.block_on(diagnose::run(input));
+    // A credential helper still running past the deadline is not waited for.
+    runtime.shutdown_background();
     progress.clear();
     let report = match report {
         Ok(report) => report,
@@ -177,6 +187,26 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         print_styled(&render(&report, args.verbose), choice)?;
     }
     Ok(report.exit())
+}
+
+/// The longest wait a SECONDS option takes: a day.
+const MAX_SECONDS: f64 = 86_400.0;
+
+/// The shortest wait a SECONDS option takes: a millisecond.
+const MIN_SECONDS: f64 = 0.001;
+
+/// A SECONDS option: a number from [`MIN_SECONDS`] to [`MAX_SECONDS`] (`1e30`, `NaN`, `inf`, `-1`, `0`
+/// are usage errors, exit 2, never a panic in `Duration`).
+fn seconds(text: &str) -> Result<Duration, String> {
+    let value: f64 =
+        text.trim().parse().map_err(|_| format!("{:?} is not a number of seconds", one_line(text)))?;
+    if !(MIN_SECONDS..=MAX_SECONDS).contains(&value) {
+        return Err(format!(
+            "{} is out of range: give {MIN_SECONDS} to {MAX_SECONDS} seconds",
+            one_line(text)
+        ));
+    }
+    Duration::try_from_secs_f64(value).map_err(|e| e.to_string())
 }
 
 /// Like `output::print`, through a stream that keeps or strips the styles as `choice` says.
@@ -201,7 +231,7 @@ fn lookup(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Lookup> {
     } else {
         let options = resolve::Options {
             docker_config: cli.config.clone(),
-            helper_timeout: Duration::from_secs_f64(args.helper_timeout),
+            helper_timeout: args.helper_timeout,
             ..resolve::Options::default()
         };
         return Ok(Lookup::Client { client: args.client.into(), env: env.clone(), options });
@@ -216,4 +246,19 @@ fn lookup(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Lookup> {
     // docker-credential-helpers store identity tokens under the username "<token>".
     let username = args.username.clone().unwrap_or_else(|| "<token>".into());
     Ok(Lookup::Explicit(Credential { username, secret, kind }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_in_range_or_a_usage_error() {
+        assert_eq!(seconds("30"), Ok(Duration::from_secs(30)));
+        assert_eq!(seconds("0.25"), Ok(Duration::from_millis(250)));
+        assert_eq!(seconds("86400"), Ok(Duration::from_secs(86_400)));
+        for bad in ["0", "-1", "1e30", "NaN", "inf", "-inf", "86401", "", "ten", "1e-300"] {
+            assert!(seconds(bad).is_err(), "{bad:?}");
+        }
+    }
 }

@@ -120,6 +120,12 @@ fn render_exchange(out: &mut String, report: &Report, index: usize, pad: &str) {
     if let Some(body) = &e.body {
         out.push_str(&format!("{more}body: {body}\n"));
     }
+    if let Some(from) = e.redirected_from {
+        out.push_str(&format!("{more}reached through the redirect of #{}\n", from + 1));
+    }
+    for note in &e.notes {
+        out.push_str(&format!("{more}note: {note}\n"));
+    }
 }
 
 #[cfg(test)]
