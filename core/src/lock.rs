@@ -15,9 +15,6 @@ use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// How long writers wait for each other by default. Edits hold the lock for milliseconds.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
-
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
     #[error("gave up after waiting {}s for lock {path}{}", timeout.as_secs_f32(), holder_text(holder))]

@@ -97,11 +97,11 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         Action::Set { helper, registries, json } => {
             let helper = helper_name(helper)?;
             warn_if_missing(&helper, env);
-            let changes = edit(&path, cli.lock_timeout()?, registries, Some(&helper))?;
+            let changes = edit(&path, cli.lock_timeout, registries, Some(&helper))?;
             report(&path, &changes, *json)
         }
         Action::Unset { registries, json } => {
-            let changes = edit(&path, cli.lock_timeout()?, registries, None)?;
+            let changes = edit(&path, cli.lock_timeout, registries, None)?;
             report(&path, &changes, *json)
         }
     }

@@ -11,6 +11,7 @@ mod helpers;
 pub mod man;
 mod output;
 mod resolve;
+mod seconds;
 
 use crate::exit::Exit;
 use clap::{Parser, Subcommand};
@@ -36,25 +37,20 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH", env = "REGAUTH_CONFIG")]
     pub config: Option<PathBuf>,
 
-    /// Seconds to wait for another writer's lock on a config file before giving up.
+    /// Seconds to wait for another writer's lock on a config file before giving up (0: do not wait).
+    /// Edits hold the lock for milliseconds.
     #[arg(
         long,
         global = true,
         value_name = "SECONDS",
         env = "REGAUTH_LOCK_TIMEOUT",
-        default_value_t = regauth_core::lock::DEFAULT_TIMEOUT.as_secs_f64()
+        default_value = "10",
+        value_parser = seconds::wait
     )]
-    pub lock_timeout: f64,
+    pub lock_timeout: std::time::Duration,
 
     #[command(subcommand)]
     pub command: Command,
-}
-
-impl Cli {
-    pub fn lock_timeout(&self) -> Result<std::time::Duration, output::UsageError> {
-        std::time::Duration::try_from_secs_f64(self.lock_timeout)
-            .map_err(|_| output::UsageError("--lock-timeout must be a non-negative number of seconds".into()))
-    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -43,7 +43,7 @@ fn classify(err: &anyhow::Error) -> Exit {
 /// A wrong argument found after parsing (an invalid registry name, say): exit 2 like clap's own errors.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct UsageError(pub String);
+pub(super) struct UsageError(pub String);
 
 /// Write `text` to stdout; a closed pipe is not an error.
 pub(super) fn print(text: &str) -> anyhow::Result<()> {

@@ -56,18 +56,14 @@ pub struct Args {
     #[arg(long)]
     pub no_helpers: bool,
 
-    /// Seconds to wait for a credential helper before stopping it (above 0, at most 3600).
-    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
-    pub helper_timeout: f64,
+    /// Seconds to wait for a credential helper before stopping it.
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = super::seconds::timeout)]
+    pub helper_timeout: Duration,
 
     /// Print JSON (an array, one object per client) instead of text.
     #[arg(long)]
     pub json: bool,
 }
-
-/// The longest `--helper-timeout`: an hour. No helper needs more, and a larger value (1e30) would not fit
-/// a `Duration`.
-const MAX_HELPER_TIMEOUT_SECS: f64 = 3600.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ClientChoice {
@@ -96,20 +92,11 @@ impl ClientChoice {
 pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
     let reference =
         Reference::parse(&args.image).map_err(|e| UsageError(format!("{}: {e}", one_line(&args.image))))?;
-    if !(args.helper_timeout.is_finite()
-        && args.helper_timeout > 0.0
-        && args.helper_timeout <= MAX_HELPER_TIMEOUT_SECS)
-    {
-        return Err(UsageError(format!(
-            "--helper-timeout must be a number of seconds above 0 and at most {MAX_HELPER_TIMEOUT_SECS}"
-        ))
-        .into());
-    }
     let opts = resolve::Options {
         docker_config: cli.config.clone(),
         authfile: args.authfile.clone(),
         call_helpers: !args.no_helpers,
-        helper_timeout: Duration::from_secs_f64(args.helper_timeout),
+        helper_timeout: args.helper_timeout,
         ..resolve::Options::default()
     };
     let results: Vec<Resolution> =

@@ -2,6 +2,7 @@
 //! plus `<certs.d>/<host[:port]>/*.crt` (docker) and the `ca` entries of `<certs.d>/<host>/hosts.toml`
 //! (containerd), plus `--ca-file`.
 
+use regauth_core::fsread;
 use regauth_core::registry::RegistryHost;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -10,6 +11,9 @@ use std::path::{Path, PathBuf};
 /// The certs.d directories docker, containerd and containers/image read.
 pub const DEFAULT_CERTS_DIRS: [&str; 3] =
     ["/etc/docker/certs.d", "/etc/containerd/certs.d", "/etc/containers/certs.d"];
+
+/// A hosts.toml is a few lines; anything past this is not one.
+const HOSTS_TOML_LIMIT: u64 = 1024 * 1024;
 
 /// A hosts.toml that cannot be read or is not a containerd hosts file.
 #[derive(Debug, thiserror::Error)]
@@ -47,13 +51,12 @@ pub fn ca_files(
 /// The CA files `<host_dir>/hosts.toml` names for `host`; none when there is no such file.
 fn hosts_toml_files(host_dir: &Path, host: &str) -> Result<Vec<PathBuf>, HostsTomlError> {
     let path = host_dir.join("hosts.toml");
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory) => {
-            return Ok(Vec::new())
-        }
+    let contents = match fsread::read_followed(&path, HOSTS_TOML_LIMIT, fsread::effective_uid()) {
+        Ok((_, contents)) => contents,
+        Err(e) if e.is_not_found() => return Ok(Vec::new()),
         Err(e) => return Err(HostsTomlError { path, problem: format!("cannot read it: {e}") }),
     };
+    let text = String::from_utf8_lossy(&contents.bytes);
     match hosts_toml_cas(&text, host) {
         Ok(cas) => Ok(cas.iter().map(|p| resolve(host_dir, p)).collect()),
         Err(problem) => Err(HostsTomlError { path, problem }),

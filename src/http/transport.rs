@@ -8,6 +8,7 @@
 
 use super::body::error_message;
 use super::challenge::{self, Challenge};
+use regauth_core::fsread::{self, FileError};
 use regauth_core::sanitize::for_terminal;
 use regauth_core::secret::{redact_forms, Secret};
 use serde::Serialize;
@@ -23,6 +24,8 @@ const MAX_BODY: usize = 600;
 pub const MAX_BODY_READ: usize = 1 << 20;
 /// Redirects followed for one request.
 const MAX_REDIRECTS: usize = 5;
+/// A CA bundle of every public root is about 200 KiB; a file past this is not a CA bundle.
+const CA_FILE_LIMIT: u64 = 4 * 1024 * 1024;
 /// How long one request (connect, answer and body) may take; the diagnosis as a whole has its own deadline.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 /// Response headers worth showing: rate limits, the upload location, what a read-only registry allows.
@@ -70,8 +73,9 @@ impl AuthSent {
 /// The HTTP client could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum TransportError {
-    #[error("cannot read CA file {}: {source}", path.display())]
-    CaFileUnreadable { path: PathBuf, source: std::io::Error },
+    /// The [`FileError`] names the file.
+    #[error("unusable CA file: {source}")]
+    CaFileUnreadable { path: PathBuf, source: FileError },
     #[error("CA file {} is not PEM: {source}", path.display())]
     CaFileNotPem { path: PathBuf, source: reqwest::Error },
     #[error("{}", cause_chain(.0))]
@@ -307,9 +311,9 @@ impl Transport {
             .user_agent(concat!("regauth/", env!("CARGO_PKG_VERSION")))
             .danger_accept_invalid_certs(tls.insecure);
         for file in &tls.ca_files {
-            let pem = std::fs::read(file)
+            let (_, pem) = fsread::read_followed(file, CA_FILE_LIMIT, fsread::effective_uid())
                 .map_err(|source| TransportError::CaFileUnreadable { path: file.clone(), source })?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            let certs = reqwest::Certificate::from_pem_bundle(&pem.bytes)
                 .map_err(|source| TransportError::CaFileNotPem { path: file.clone(), source })?;
             for cert in certs {
                 builder = builder.add_root_certificate(cert);

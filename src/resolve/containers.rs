@@ -17,6 +17,7 @@
 use super::{ask_helper, note_duplicates, Credential, CredentialKind, Options, Outcome, Resolution, Source};
 use regauth_core::config::{self, locate, Document};
 use regauth_core::environ::Environ;
+use regauth_core::fsread;
 use regauth_core::reference::Reference;
 use regauth_core::registry::{self, Client, RegistryHost};
 use regauth_core::secret::Secret;
@@ -403,16 +404,11 @@ fn credential_helpers(client: Client, env: &Environ, opts: &Options) -> Result<H
 /// One file's `credential-helpers`: `Ok(None)` when the file is missing or does not set it.
 fn read_credential_helpers(path: &Path) -> Result<Option<Vec<String>>, (PathBuf, String)> {
     let fail = |message: String| (path.to_owned(), format!("{}: {message}", path.display()));
-    let file = match std::fs::File::open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(fail(e.to_string())),
+    let text = match fsread::read_followed(path, MAX_REGISTRIES_CONF, fsread::effective_uid()) {
+        Ok((_, contents)) => String::from_utf8_lossy(&contents.bytes).into_owned(),
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(e) => return Err((path.to_owned(), e.to_string())),
     };
-    let mut text = String::new();
-    file.take(MAX_REGISTRIES_CONF + 1).read_to_string(&mut text).map_err(|e| fail(e.to_string()))?;
-    if text.len() as u64 > MAX_REGISTRIES_CONF {
-        return Err(fail(format!("larger than {MAX_REGISTRIES_CONF} bytes")));
-    }
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| fail(e.message().to_owned()))?;
     match table.get("credential-helpers") {
         None => Ok(None),

@@ -109,12 +109,12 @@ pub struct Args {
     pub insecure: bool,
 
     /// Seconds to wait for a credential helper (0.001 to 86400).
-    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = seconds)]
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = super::seconds::timeout)]
     pub helper_timeout: Duration,
 
     /// Seconds the whole diagnosis may take (0.001 to 86400); when they run out, the report
     /// names the step that did not finish and the exit code is 8.
-    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = seconds)]
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = super::seconds::timeout)]
     pub timeout: Duration,
 
     /// Print the report as JSON (see the schema below).
@@ -189,26 +189,6 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
     Ok(report.exit())
 }
 
-/// The longest wait a SECONDS option takes: a day.
-const MAX_SECONDS: f64 = 86_400.0;
-
-/// The shortest wait a SECONDS option takes: a millisecond.
-const MIN_SECONDS: f64 = 0.001;
-
-/// A SECONDS option: a number from [`MIN_SECONDS`] to [`MAX_SECONDS`] (`1e30`, `NaN`, `inf`, `-1`, `0`
-/// are usage errors, exit 2, never a panic in `Duration`).
-fn seconds(text: &str) -> Result<Duration, String> {
-    let value: f64 =
-        text.trim().parse().map_err(|_| format!("{:?} is not a number of seconds", one_line(text)))?;
-    if !(MIN_SECONDS..=MAX_SECONDS).contains(&value) {
-        return Err(format!(
-            "{} is out of range: give {MIN_SECONDS} to {MAX_SECONDS} seconds",
-            one_line(text)
-        ));
-    }
-    Duration::try_from_secs_f64(value).map_err(|e| e.to_string())
-}
-
 /// Like `output::print`, through a stream that keeps or strips the styles as `choice` says.
 fn print_styled(text: &str, choice: anstream::ColorChoice) -> anyhow::Result<()> {
     use std::io::Write;
@@ -246,19 +226,4 @@ fn lookup(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Lookup> {
     // docker-credential-helpers store identity tokens under the username "<token>".
     let username = args.username.clone().unwrap_or_else(|| "<token>".into());
     Ok(Lookup::Explicit(Credential { username, secret, kind }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn seconds_in_range_or_a_usage_error() {
-        assert_eq!(seconds("30"), Ok(Duration::from_secs(30)));
-        assert_eq!(seconds("0.25"), Ok(Duration::from_millis(250)));
-        assert_eq!(seconds("86400"), Ok(Duration::from_secs(86_400)));
-        for bad in ["0", "-1", "1e30", "NaN", "inf", "-inf", "86401", "", "ten", "1e-300"] {
-            assert!(seconds(bad).is_err(), "{bad:?}");
-        }
-    }
 }
