@@ -232,6 +232,29 @@ impl Document {
         auths.is_some_and(|m| m.shift_remove(key).is_some())
     }
 
+    /// Remove the secret fields of `auths[key]` (`auth`, `username`, `password`, `identitytoken`,
+    /// `registrytoken`), keeping any other field; an entry left with nothing else is removed. Returns
+    /// whether the entry was there.
+    pub fn remove_auth_secret(&mut self, key: &str) -> bool {
+        let auths = if self.legacy {
+            Some(&mut self.root)
+        } else {
+            self.root.get_mut("auths").and_then(Value::as_object_mut)
+        };
+        let Some(auths) = auths else { return false };
+        let Some(entry) = auths.get_mut(key) else { return false };
+        if let Some(fields) = entry.as_object_mut() {
+            for field in ["auth", "username", "password", "identitytoken", "registrytoken"] {
+                fields.shift_remove(field);
+            }
+            if !fields.is_empty() {
+                return true;
+            }
+        }
+        auths.shift_remove(key);
+        true
+    }
+
     /// The file's new bytes: the detected indentation, keys in their original order.
     pub fn to_bytes(&self) -> Vec<u8> {
         use serde::Serialize;

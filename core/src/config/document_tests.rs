@@ -176,3 +176,21 @@ fn duplicate_keys_are_read_last_wins_and_reported() {
     assert_eq!(doc.duplicate_keys(), ["\"auths\".\"ghcr.io\""]);
     assert!(parse(RICH).unwrap().duplicate_keys().is_empty());
 }
+
+#[test]
+fn remove_auth_secret_keeps_other_fields_and_drops_emptied_entries() {
+    let mut doc = parse(
+        r#"{"auths":{"a.io":{"auth":"dTpw","email":"e","x-custom":1},"b.io":{"auth":"dTpw","identitytoken":"t"}},"z":1}"#,
+    )
+    .unwrap();
+    assert!(doc.remove_auth_secret("a.io"));
+    assert!(doc.remove_auth_secret("b.io"));
+    assert!(!doc.remove_auth_secret("c.io"));
+    let out = String::from_utf8(doc.to_bytes()).unwrap();
+    assert!(
+        out.contains("\"email\": \"e\"") && out.contains("\"x-custom\": 1") && out.contains("\"z\": 1"),
+        "{out}"
+    );
+    assert!(!out.contains("dTpw") && !out.contains("b.io") && !out.contains("identitytoken"), "{out}");
+    assert!(!doc.auth("a.io").unwrap().has_secret());
+}

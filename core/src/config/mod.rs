@@ -12,7 +12,7 @@ pub mod write;
 
 pub use document::{AuthEntry, Document};
 pub use locate::{containers_auth_files, docker_config_path, AuthFile};
-pub use write::{load, update};
+pub use write::{load, update, update_checked};
 
 use std::path::PathBuf;
 
@@ -35,6 +35,9 @@ pub enum ConfigError {
     DuplicateKeys { path: PathBuf, keys: Vec<String> },
     #[error(transparent)]
     Lock(#[from] crate::lock::LockError),
+    /// Another program rewrote the file, without taking the lock, while an edit was under way.
+    #[error("{path} was changed by another program during the edit; it was left as that program wrote it")]
+    Changed { path: PathBuf },
     #[error("{0}")]
     Invalid(String),
 }

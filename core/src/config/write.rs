@@ -43,6 +43,26 @@ pub fn update<T>(
     timeout: Duration,
     edit: impl FnOnce(&mut Document) -> Result<T, ConfigError>,
 ) -> Result<T, ConfigError> {
+    update_with(path, timeout, false, edit)
+}
+
+/// [`update`] for an edit that takes a while (it runs credential helpers under the lock): before writing,
+/// the file is read again, and when a writer that does not take the lock (the Docker CLI, podman) changed
+/// it meanwhile, nothing is written ([`ConfigError::Changed`]) so that its change is not lost.
+pub fn update_checked<T>(
+    path: &Path,
+    timeout: Duration,
+    edit: impl FnOnce(&mut Document) -> Result<T, ConfigError>,
+) -> Result<T, ConfigError> {
+    update_with(path, timeout, true, edit)
+}
+
+fn update_with<T>(
+    path: &Path,
+    timeout: Duration,
+    recheck: bool,
+    edit: impl FnOnce(&mut Document) -> Result<T, ConfigError>,
+) -> Result<T, ConfigError> {
     // The file really written is where the links lead, unless another user planted one of them.
     let resolved = fsread::resolve(path)?;
     resolved.refuse_foreign_link(fsread::effective_uid())?;
@@ -73,6 +93,16 @@ pub fn update<T>(
         return Err(ConfigError::DuplicateKeys { path: target, keys: doc.duplicate_keys().to_vec() });
     }
     let result = edit(&mut doc)?;
+    if recheck {
+        let now = match fsread::read_regular(&target, fsread::CONFIG_LIMIT) {
+            Ok(contents) => Some(contents.bytes),
+            Err(e) if e.is_not_found() => None,
+            Err(e) => return Err(e.into()),
+        };
+        if now.as_deref() != existing.as_ref().map(|c| c.bytes.as_slice()) {
+            return Err(ConfigError::Changed { path: target });
+        }
+    }
     write_atomically(&guard, &target, &doc.to_bytes(), existing.as_ref().map(|c| &c.meta))?;
     Ok(result)
 }
@@ -166,6 +196,22 @@ mod tests {
         .unwrap();
         assert_eq!(fs::metadata(&path).unwrap().mode() & 0o777, 0o600);
         assert_eq!(fs::read_to_string(&path).unwrap(), "{\n\t\"credsStore\": \"regauth-keyutils\"\n}");
+    }
+
+    #[test]
+    fn update_checked_leaves_a_file_changed_during_the_edit_as_the_other_writer_left_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        fs::write(&path, "{\"a\": 1}").unwrap();
+        let err = update_checked(&path, T, |doc| {
+            fs::write(&path, "{\"b\": 2}").unwrap(); // a writer that ignores the lock
+            Ok(doc.set_creds_store(Some("x")))
+        })
+        .unwrap_err();
+        assert!(matches!(err, ConfigError::Changed { .. }), "{err}");
+        assert_eq!(fs::read_to_string(&path).unwrap(), "{\"b\": 2}");
+        update_checked(&path, T, |doc| Ok(doc.set_creds_store(Some("x")))).unwrap();
+        assert!(fs::read_to_string(&path).unwrap().contains("\"credsStore\": \"x\""));
     }
 
     #[test]
