@@ -8,6 +8,8 @@
 //! - [`audit`]: an inventory of stored credentials and findings about them.
 //! - [`http`]: the registry HTTP client: challenges, token fetch, JWT claims, TLS roots, evidence log.
 //! - [`diagnose`]: probes, verdicts and per-registry fixes behind `regauth diagnose`.
+//! - [`placement`]: where a credential is stored (the configured helper, else the best store here), shared by
+//!   `login` and `migrate`.
 //! - [`cli`]: the `regauth` command line and its output.
 //! - [`conformance`]: the helper conformance suite behind `regauth helper-test`.
 //!
@@ -40,4 +42,5 @@ pub mod conformance;
 pub mod diagnose;
 pub mod exit;
 pub mod http;
+pub mod placement;
 pub mod resolve;

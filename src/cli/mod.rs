@@ -8,6 +8,8 @@ mod completions;
 mod diagnose;
 mod helper_test;
 mod helpers;
+mod login;
+mod logout;
 pub mod man;
 mod output;
 mod resolve;
@@ -61,6 +63,8 @@ pub enum Command {
     Helpers(helpers::Args),
     HelperTest(helper_test::Args),
     Completions(completions::Args),
+    Login(login::Args),
+    Logout(logout::Args),
 }
 
 /// The clap command tree, for man pages and completions.
@@ -86,6 +90,8 @@ pub fn main() -> i32 {
         Command::Helpers(args) => helpers::run(&cli, args, &env),
         Command::Completions(args) => completions::run(args),
         Command::HelperTest(args) => helper_test::run(args, &env),
+        Command::Login(args) => login::run(&cli, args, &env),
+        Command::Logout(args) => logout::run(&cli, args, &env),
     };
     match result {
         Ok(exit) => exit.code() as i32,

@@ -222,6 +222,16 @@ impl Document {
         entry.shift_remove("password");
     }
 
+    /// Store an identity (OAuth refresh) token under `key` as docker does: `auth` holds `username:` with no
+    /// password, `identitytoken` the token; other fields of an existing entry are kept.
+    pub fn set_identity_token(&mut self, key: &str, username: &str, token: &Secret) {
+        self.set_auth(key, username, &Secret::new(""));
+        let auths = if self.legacy { &mut self.root } else { object_field(&mut self.root, "auths") };
+        if let Some(entry) = auths.get_mut(key).and_then(Value::as_object_mut) {
+            entry.insert("identitytoken".into(), Value::String(token.expose().to_owned()));
+        }
+    }
+
     /// Remove `auths[key]`. Returns whether it was there.
     pub fn remove_auth(&mut self, key: &str) -> bool {
         let auths = if self.legacy {

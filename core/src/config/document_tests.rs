@@ -194,3 +194,13 @@ fn remove_auth_secret_keeps_other_fields_and_drops_emptied_entries() {
     assert!(!out.contains("dTpw") && !out.contains("b.io") && !out.contains("identitytoken"), "{out}");
     assert!(!doc.auth("a.io").unwrap().has_secret());
 }
+
+#[test]
+fn identity_tokens_are_written_as_docker_writes_them() {
+    let mut doc = parse(r#"{"auths":{"a.io":{"email":"e"}}}"#).unwrap();
+    doc.set_identity_token("a.io", "alice", &Secret::new("refresh-token-1"));
+    let entry = doc.auth("a.io").unwrap();
+    assert_eq!(entry.username.as_deref(), Some("alice"));
+    assert_eq!(entry.identity_token.as_ref().map(Secret::expose), Some("refresh-token-1"));
+    assert!(String::from_utf8(doc.to_bytes()).unwrap().contains("\"email\": \"e\""));
+}

@@ -1,0 +1,793 @@
+//! `regauth login REGISTRY`: prove the credential the way docker does, say per repository what it may do
+//! (diagnose's probes, nothing written) before anything is stored, then store it safely: through the
+//! helper the config names, else regauth's best store here (and `credHelpers` set), plaintext only when
+//! asked.
+
+use super::output::{print, print_json, UsageError};
+use super::Cli;
+use crate::diagnose::{self, Lookup, Observer, Report, Step, Verdict};
+use crate::exit::Exit;
+use crate::http::tls;
+use crate::http::token::TokenResponse;
+use crate::http::transport::{Auth, Failure, Reply, Request, TlsOptions, Transport};
+use crate::placement::{self, Change, IDENTITY_TOKEN_USERNAME};
+use crate::resolve::{Credential, CredentialKind};
+use regauth_core::config;
+use regauth_core::environ::Environ;
+use regauth_core::protocol::HelperClient;
+use regauth_core::reference::Reference;
+use regauth_core::registry::RegistryHost;
+use regauth_core::sanitize::{for_terminal, one_line};
+use regauth_core::secret::Secret;
+use reqwest::Method;
+use serde::Serialize;
+use std::io::{BufRead, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The client id sent to token services, as docker sends its own name.
+const CLIENT_ID: &str = "regauth";
+
+/// Log in to a registry: check the credential, show what it may do, and store it safely.
+///
+/// Authentication is checked as docker checks it: GET /v2/, then (for a token registry) a token for no
+/// scope with offline_token=true, or Basic. With --repo, each repository gets diagnose's pull and push
+/// probes (an upload session opened and cancelled: nothing is written), and a credential that may pull
+/// but not push is said to be read-only BEFORE it is stored. The credential goes to the helper the config
+/// names for the registry (credHelpers, then credsStore); with none, to regauth's best store here (the
+/// Secret Service when one answers on the session bus, else the kernel keyring), and credHelpers is set
+/// for the registry so docker, podman, skopeo, buildah and nerdctl ask it. An identity token the token
+/// service hands out is stored instead of the password, under the username <token>, as docker does.
+/// The password is never a flag value: it is prompted for without echo, or read with --password-stdin.
+#[derive(Debug, clap::Args)]
+#[command(after_long_help = concat!(
+    "Examples:\n",
+    "  regauth login ghcr.io -u me\n",
+    "      Prompts for the password (no echo), checks it and stores it in a safe store.\n",
+    "  printf %s \"$TOKEN\" | regauth login docker.io -u me --password-stdin --repo me/app\n",
+    "      Says whether the token may pull and push me/app before storing it, e.g.:\n",
+    "        me/app: pull yes, push NO\n",
+    "        read-only: this credential may pull but not push me/app\n",
+    "  regauth login 127.0.0.1:5000 -u ci --password-stdin --plaintext\n",
+    "      Store in config.json's auths, unencrypted (with a warning).\n",
+    "  regauth login registry.example.com -u me --repo team/app:1.2 --json\n\n",
+    "REPO is a repository on REGISTRY, optionally with :TAG or @DIGEST (default tag: latest; a missing tag\n",
+    "still shows both rights). The exit code is that of the login: 0 when the credential was stored, also\n",
+    "when a repository's push is refused (see the report or the JSON); 4 when the credential is rejected and\n",
+    "3 when it could not be stored, and then nothing is stored.\n\n",
+    "JSON (--json): {registry, username, authentication: {method: bearer|basic|none, url, realm,\n",
+    "  identityToken, summary}, repositories: [{repository, reference, pull: yes|no|unknown,\n",
+    "  push: yes|no|unknown, verdict, reason, fix}], readOnly: [repository..], stored: {place: helper|file,\n",
+    "  helper, program, chosenBecause, serverUrls: [..], username, file, changes: [{field, old, new}]} | null,\n",
+    "  warnings: [..], error, exitCode}. No secret appears in any output.\n\n",
+    crate::exit_codes_help!()
+))]
+pub struct Args {
+    /// The registry: host[:port] (docker.io for Docker Hub).
+    pub registry: String,
+
+    /// Username (prompted for on a terminal when left out).
+    #[arg(short = 'u', long, value_name = "USER")]
+    pub username: Option<String>,
+
+    /// Read the password (or access token) from stdin instead of prompting.
+    #[arg(long)]
+    pub password_stdin: bool,
+
+    /// Report pull and push rights on this repository before storing (repeatable).
+    #[arg(long = "repo", value_name = "REPO")]
+    pub repos: Vec<String>,
+
+    /// Store in config.json's auths, unencrypted, instead of a credential helper.
+    #[arg(long)]
+    pub plaintext: bool,
+
+    /// Trust this CA certificate (PEM) too. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Vec<PathBuf>,
+
+    /// certs.d directories to search instead of docker's, containerd's and containers'. Repeatable.
+    #[arg(long, value_name = "DIR", env = "REGAUTH_CERTS_D", value_delimiter = ':')]
+    pub certs_dir: Vec<PathBuf>,
+
+    /// Allow plain http and skip certificate verification (docker's insecure-registries).
+    #[arg(long)]
+    pub insecure: bool,
+
+    /// Seconds to wait for a credential helper (0.001 to 86400).
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = super::seconds::timeout)]
+    pub helper_timeout: Duration,
+
+    /// Seconds the check of the credential, and each repository's probes, may take (0.001 to 86400).
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = super::seconds::timeout)]
+    pub timeout: Duration,
+
+    /// Print a JSON report instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LoginReport {
+    registry: String,
+    username: String,
+    authentication: AuthInfo,
+    repositories: Vec<RepoRights>,
+    read_only: Vec<String>,
+    stored: Option<StoredInfo>,
+    warnings: Vec<String>,
+    error: Option<String>,
+    exit_code: u8,
+}
+
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AuthInfo {
+    /// `bearer`, `basic`, or `none` (the registry asks no login).
+    method: Option<&'static str>,
+    url: Option<String>,
+    realm: Option<String>,
+    identity_token: bool,
+    summary: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Right {
+    Yes,
+    No,
+    Unknown,
+}
+
+impl Right {
+    fn text(self) -> &'static str {
+        match self {
+            Right::Yes => "yes",
+            Right::No => "NO",
+            Right::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RepoRights {
+    repository: String,
+    reference: String,
+    pull: Right,
+    push: Right,
+    verdict: Verdict,
+    reason: Option<String>,
+    fix: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredInfo {
+    /// `helper` or `file`.
+    place: &'static str,
+    helper: Option<String>,
+    program: Option<String>,
+    chosen_because: Option<String>,
+    server_urls: Vec<String>,
+    /// `<token>` for an identity token.
+    username: String,
+    file: PathBuf,
+    changes: Vec<Change>,
+}
+
+/// How the credential was proven.
+enum Verified {
+    NoAuth { url: String },
+    Basic { url: String },
+    Bearer { url: String, realm: String, identity: Option<Secret> },
+}
+
+/// Why it was not.
+struct NotVerified {
+    exit: Exit,
+    summary: String,
+}
+
+/// Diagnose's progress is not shown by login: its rights lines say what came of it.
+struct Quiet;
+
+impl Observer for Quiet {
+    fn step(&self, _: &str) {}
+    fn warn(&self, _: &str) {}
+}
+
+pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
+    let host = RegistryHost::parse(&args.registry)
+        .map_err(|e| UsageError(format!("{}: {e}", one_line(&args.registry))))?;
+    let references =
+        args.repos.iter().map(|r| repository_reference(&host, r)).collect::<Result<Vec<_>, _>>()?;
+    let path = config::docker_config_path(env, cli.config.as_deref()).ok_or_else(|| {
+        UsageError("no config location: set HOME or DOCKER_CONFIG, or pass --config".into())
+    })?;
+    let (username, secret) = read_credential(args)?;
+    let certs_dirs: Vec<PathBuf> = if args.certs_dir.is_empty() {
+        tls::DEFAULT_CERTS_DIRS.iter().map(PathBuf::from).collect()
+    } else {
+        args.certs_dir.clone()
+    };
+    let ca_files = match tls::ca_files(host.as_str(), &certs_dirs, &args.ca_file) {
+        Ok(files) => files,
+        Err(e) => {
+            eprintln!("regauth: {}", for_terminal(&e.to_string(), 2000));
+            return Ok(Exit::LocalConfig);
+        }
+    };
+    let tls = TlsOptions { ca_files, insecure: args.insecure };
+    let transport = match Transport::new(&tls) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("regauth: {}", for_terminal(&e.to_string(), 2000));
+            return Ok(Exit::LocalConfig);
+        }
+    };
+    transport.redact(&secret);
+    let mut report = LoginReport {
+        registry: host.as_str().to_owned(),
+        username: username.clone(),
+        authentication: AuthInfo::default(),
+        repositories: Vec::new(),
+        read_only: Vec::new(),
+        stored: None,
+        warnings: Vec::new(),
+        error: None,
+        exit_code: 0,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let verified = runtime.block_on(async {
+        tokio::time::timeout(args.timeout, verify(&transport, &host, args.insecure, &username, &secret))
+            .await
+            .unwrap_or_else(|_| {
+                Err(NotVerified {
+                    exit: Exit::Network,
+                    summary: format!("no answer within {} s", args.timeout.as_secs_f64()),
+                })
+            })
+    });
+    let identity = match verified {
+        Err(not) => {
+            report.authentication.summary = not.summary;
+            return finish(report, not.exit, args.json, &transport);
+        }
+        Ok(v) => describe(&mut report, v, &username, &host),
+    };
+    if let Some(realm) = report.authentication.realm.as_deref() {
+        if realm.starts_with("http://") && !host.is_loopback() && !args.insecure {
+            report.warnings.push(format!(
+                "the token service {} is plain http: the credential travelled unencrypted",
+                one_line(realm)
+            ));
+        }
+    }
+    if !args.json {
+        print(&format!("authenticated: {}\n", report.authentication.summary))?;
+    }
+    // Each repository: diagnose's probes with this credential, pull and push, nothing written.
+    for reference in references {
+        let input = diagnose::Input {
+            reference,
+            lookup: Lookup::Explicit(Credential {
+                username: username.clone(),
+                secret: secret.clone(),
+                kind: CredentialKind::Password,
+            }),
+            push: true,
+            registry_type: None,
+            tls: tls.clone(),
+            observer: Arc::new(Quiet),
+            timeout: args.timeout,
+        };
+        let probed = runtime.block_on(diagnose::run(input));
+        let rights = match probed {
+            Ok(diagnosis) => rights(&diagnosis),
+            Err(e) => {
+                eprintln!("regauth: {}", for_terminal(&e.to_string(), 2000));
+                runtime.shutdown_background();
+                return Ok(Exit::LocalConfig);
+            }
+        };
+        if !args.json {
+            print(&rights_text(&rights))?;
+        }
+        report.repositories.push(rights);
+    }
+    runtime.shutdown_background();
+    report.read_only = report
+        .repositories
+        .iter()
+        .filter(|r| r.pull == Right::Yes && r.push == Right::No)
+        .map(|r| r.repository.clone())
+        .collect();
+    if !report.read_only.is_empty() && !args.json {
+        // Said before anything is stored.
+        print(&format!(
+            "read-only: this credential may pull but not push {}\n",
+            report.read_only.iter().map(|r| one_line(r)).collect::<Vec<_>>().join(", ")
+        ))?;
+    }
+    let (store_user, store_secret) = match &identity {
+        Some(token) => (IDENTITY_TOKEN_USERNAME, token),
+        None => (username.as_str(), &secret),
+    };
+    let placed = if args.plaintext {
+        store_plaintext(cli, &path, &host, &username, &secret, identity.as_ref(), &mut report.warnings)
+    } else {
+        store_in_helper(cli, args, env, &path, &host, store_user, store_secret, &mut report.warnings)
+    };
+    let exit = match placed {
+        Ok(stored) => {
+            report.stored = Some(stored);
+            Exit::Ok
+        }
+        Err(e) => {
+            report.error = Some(e);
+            Exit::LocalConfig
+        }
+    };
+    finish(report, exit, args.json, &transport)
+}
+
+/// `REPO[:TAG|@DIGEST]` on `host` (a leading `host/` is accepted) as an image reference.
+fn repository_reference(host: &RegistryHost, repo: &str) -> Result<Reference, UsageError> {
+    let trimmed = repo.trim();
+    let name = trimmed.strip_prefix(&format!("{}/", host.as_str())).unwrap_or(trimmed);
+    let reference = Reference::parse(&format!("{}/{name}", host.as_str()))
+        .map_err(|e| UsageError(format!("--repo {}: {e}", one_line(repo))))?;
+    if reference.registry != host.as_str() {
+        return Err(UsageError(format!("--repo {}: not a repository on {}", one_line(repo), host.as_str())));
+    }
+    Ok(reference)
+}
+
+/// The username (flag, or a prompt on a terminal) and the password (stdin, or a prompt without echo).
+fn read_credential(args: &Args) -> anyhow::Result<(String, Secret)> {
+    let terminal = std::io::stdin().is_terminal();
+    let username = match &args.username {
+        Some(u) => u.clone(),
+        None if terminal && !args.password_stdin => {
+            eprint!("Username: ");
+            std::io::stderr().flush()?;
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            line.trim().to_owned()
+        }
+        None => return Err(UsageError("give the username with -u USER".into()).into()),
+    };
+    if username.is_empty() || username.contains(['\0', '\n', '\r']) || username.contains(':') {
+        return Err(UsageError("the username must be one line, without ':'".into()).into());
+    }
+    let secret = if args.password_stdin {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text)?;
+        let secret = Secret::new(text.trim_end_matches(['\n', '\r']));
+        zeroize::Zeroize::zeroize(&mut text);
+        secret
+    } else if terminal {
+        let mut text = rpassword::prompt_password("Password: ")?;
+        let secret = Secret::new(text.as_str());
+        zeroize::Zeroize::zeroize(&mut text);
+        secret
+    } else {
+        return Err(
+            UsageError("stdin is not a terminal: pipe the password in with --password-stdin".into()).into()
+        );
+    };
+    if secret.is_empty() {
+        return Err(UsageError("the password is empty".into()).into());
+    }
+    Ok((username, secret))
+}
+
+/// docker's check: GET /v2/ (https; plain http on loopback or with --insecure), then for a Bearer
+/// challenge a token for no scope with offline_token=true and GET /v2/ with it, or GET /v2/ with Basic.
+async fn verify(
+    transport: &Transport,
+    host: &RegistryHost,
+    insecure: bool,
+    username: &str,
+    secret: &Secret,
+) -> Result<Verified, NotVerified> {
+    let api = host.api_host();
+    let https = format!("https://{api}");
+    let (base, first) = match get_v2(transport, &https, Auth::None).await {
+        Ok(reply) => (https, reply),
+        Err(_) if host.is_loopback() || insecure => {
+            let http = format!("http://{api}");
+            match get_v2(transport, &http, Auth::None).await {
+                Ok(reply) => (http, reply),
+                Err(f) => return Err(unreachable(host, &f)),
+            }
+        }
+        Err(f) => return Err(unreachable(host, &f)),
+    };
+    let url = format!("{base}/v2/");
+    match first.status {
+        200 => return Ok(Verified::NoAuth { url }),
+        401 => {}
+        status => return Err(unexpected(transport, "the registry", status, &first)),
+    }
+    if let Some(bearer) = first.challenges.iter().find(|c| c.is_bearer()) {
+        let Some(realm) = bearer.param("realm").map(str::to_owned) else {
+            return Err(NotVerified {
+                exit: Exit::Network,
+                summary: "the registry's Bearer challenge names no realm".into(),
+            });
+        };
+        let service = bearer.param("service").map(str::to_owned);
+        let token = token(transport, &realm, service.as_deref(), username, secret).await?;
+        let check = get_v2(transport, &base, Auth::Bearer(&token.token)).await;
+        return match check {
+            Ok(reply) if reply.status == 200 => {
+                Ok(Verified::Bearer { url, realm, identity: token.refresh_token })
+            }
+            Ok(reply) => Err(NotVerified {
+                exit: Exit::AuthenticationFailed,
+                summary: format!(
+                    "the registry refused the token its token service issued (HTTP {}): {}",
+                    reply.status,
+                    transport.clean(&reply.message(), 300)
+                ),
+            }),
+            Err(f) => Err(unreachable(host, &f)),
+        };
+    }
+    if first.challenges.iter().any(|c| c.is_basic()) {
+        return match get_v2(transport, &base, Auth::Basic(username, secret)).await {
+            Ok(reply) if reply.status == 200 => Ok(Verified::Basic { url }),
+            Ok(reply) if reply.status == 401 || reply.status == 403 => Err(NotVerified {
+                exit: Exit::AuthenticationFailed,
+                summary: format!(
+                    "the registry refused {}'s credential (HTTP {}): {}",
+                    one_line(username),
+                    reply.status,
+                    transport.clean(&reply.message(), 300)
+                ),
+            }),
+            Ok(reply) => Err(unexpected(transport, "the registry", reply.status, &reply)),
+            Err(f) => Err(unreachable(host, &f)),
+        };
+    }
+    Err(NotVerified {
+        exit: Exit::Network,
+        summary: "the registry answered 401 without a Basic or Bearer challenge".into(),
+    })
+}
+
+async fn get_v2(transport: &Transport, base: &str, auth: Auth<'_>) -> Result<Reply, Failure> {
+    transport.send(Request::new(Method::GET, format!("{base}/v2/"), auth)).await
+}
+
+/// A token for no scope, asked with offline_token=true as docker asks, so that a token service that hands
+/// out identity (refresh) tokens gives one.
+async fn token(
+    transport: &Transport,
+    realm: &str,
+    service: Option<&str>,
+    username: &str,
+    secret: &Secret,
+) -> Result<TokenResponse, NotVerified> {
+    let mut url = reqwest::Url::parse(realm).map_err(|e| NotVerified {
+        exit: Exit::Network,
+        summary: format!("the challenge's realm is not a URL: {e}"),
+    })?;
+    {
+        let mut query = url.query_pairs_mut();
+        if let Some(s) = service {
+            query.append_pair("service", s);
+        }
+        query.append_pair("client_id", CLIENT_ID);
+        query.append_pair("offline_token", "true");
+        query.append_pair("account", username);
+    }
+    let reply = transport
+        .send(Request::new(Method::GET, url.as_str(), Auth::Basic(username, secret)))
+        .await
+        .map_err(|f| NotVerified {
+            exit: Exit::Network,
+            summary: format!("the token service did not answer: {}", f.cause),
+        })?;
+    match reply.status {
+        200 => {}
+        401 | 403 => {
+            return Err(NotVerified {
+                exit: Exit::AuthenticationFailed,
+                summary: format!(
+                    "the token service refused {}'s credential (HTTP {}): {}",
+                    one_line(username),
+                    reply.status,
+                    transport.clean(&reply.message(), 300)
+                ),
+            })
+        }
+        status => return Err(unexpected(transport, "the token service", status, &reply)),
+    }
+    let token = TokenResponse::parse(reply.secret_body()).map_err(|e| NotVerified {
+        exit: Exit::Network,
+        summary: format!("the token service's answer is not a token: {e}"),
+    })?;
+    transport.redact(&token.token);
+    if let Some(r) = &token.refresh_token {
+        transport.redact(r);
+    }
+    Ok(token)
+}
+
+fn unreachable(host: &RegistryHost, failure: &Failure) -> NotVerified {
+    NotVerified {
+        exit: Exit::Network,
+        summary: format!("{} cannot be reached: {}", host.as_str(), failure.cause),
+    }
+}
+
+fn unexpected(transport: &Transport, who: &str, status: u16, reply: &Reply) -> NotVerified {
+    let exit = if status == 429 { Exit::RateLimited } else { Exit::Network };
+    NotVerified {
+        exit,
+        summary: format!("{who} answered HTTP {status}: {}", transport.clean(&reply.message(), 300)),
+    }
+}
+
+/// Fill the report's authentication from what was proven; returns the identity token, if one came.
+fn describe(
+    report: &mut LoginReport,
+    verified: Verified,
+    username: &str,
+    host: &RegistryHost,
+) -> Option<Secret> {
+    let auth = &mut report.authentication;
+    let user = one_line(username);
+    match verified {
+        Verified::NoAuth { url } => {
+            auth.method = Some("none");
+            auth.summary =
+                format!("{} asks no login on {url}: the credential could not be checked", host.as_str());
+            auth.url = Some(url);
+            report.warnings.push("the registry asks no login: the credential was not checked".into());
+            None
+        }
+        Verified::Basic { url } => {
+            auth.method = Some("basic");
+            auth.summary = format!("{} accepted {user}'s credential (Basic)", host.as_str());
+            auth.url = Some(url);
+            None
+        }
+        Verified::Bearer { url, realm, identity } => {
+            auth.method = Some("bearer");
+            auth.identity_token = identity.is_some();
+            auth.summary = format!(
+                "the token service {} accepted {user}'s credential{}",
+                one_line(&realm),
+                if identity.is_some() { " and issued an identity token" } else { "" }
+            );
+            auth.url = Some(url);
+            auth.realm = Some(realm);
+            identity
+        }
+    }
+}
+
+/// Pull and push rights from a diagnosis: a missing tag still proves pull (push is probed only when the
+/// repository was seen).
+fn rights(report: &Report) -> RepoRights {
+    let step = |s: Step| report.steps.iter().find(|f| f.step == s);
+    let push_reached = step(Step::Push).is_some_and(|f| f.verdict != Verdict::Skipped);
+    let right = |verdict: Option<Verdict>, missing_ok: bool| match verdict {
+        Some(Verdict::Ok) => Right::Yes,
+        Some(Verdict::NotFound) if missing_ok => Right::Yes,
+        Some(Verdict::AuthorizationDenied) | Some(Verdict::AuthenticationFailed) => Right::No,
+        _ => Right::Unknown,
+    };
+    let failure = report.first_failure();
+    let reason = failure.map(|f| {
+        let mut text = f.summary.clone();
+        if let Some(detail) = f.details.first() {
+            text.push_str(". ");
+            text.push_str(detail);
+        }
+        text
+    });
+    RepoRights {
+        repository: report.repository.clone(),
+        reference: report.reference.clone(),
+        pull: right(step(Step::Pull).map(|f| f.verdict), push_reached),
+        push: right(step(Step::Push).map(|f| f.verdict), false),
+        verdict: report.verdict,
+        reason,
+        fix: failure.and_then(|f| f.fix.clone()),
+    }
+}
+
+fn rights_text(r: &RepoRights) -> String {
+    let mut out = format!("{}: pull {}, push {}\n", one_line(&r.repository), r.pull.text(), r.push.text());
+    if let Some(reason) = &r.reason {
+        out.push_str(&format!("  why: {}\n", for_terminal(reason, 600)));
+    }
+    if let Some(fix) = &r.fix {
+        out.push_str(&format!("  fix: {}\n", for_terminal(fix, 600)));
+    }
+    out
+}
+
+/// `--plaintext`: auths in config.json, as docker's file store writes it.
+fn store_plaintext(
+    cli: &Cli,
+    path: &Path,
+    host: &RegistryHost,
+    username: &str,
+    secret: &Secret,
+    identity: Option<&Secret>,
+    warnings: &mut Vec<String>,
+) -> Result<StoredInfo, String> {
+    let key = host.docker_key();
+    config::update(path, cli.lock_timeout, |doc| {
+        match identity {
+            Some(token) => doc.set_identity_token(&key, username, token),
+            None => doc.set_auth(&key, username, secret),
+        }
+        Ok(())
+    })
+    .map_err(|e| e.to_string())?;
+    warnings.push(format!(
+        "the credential is stored unencrypted in {}: anyone who can read the file can use it \
+         (`regauth migrate --registry {}` moves it into a credential store)",
+        path.display(),
+        host.as_str()
+    ));
+    Ok(StoredInfo {
+        place: "file",
+        helper: None,
+        program: None,
+        chosen_because: None,
+        server_urls: vec![key],
+        username: if identity.is_some() { IDENTITY_TOKEN_USERNAME.into() } else { username.into() },
+        file: path.to_owned(),
+        changes: Vec::new(),
+    })
+}
+
+/// Through the helper the config names, else the best store here with `credHelpers` set for the registry.
+#[allow(clippy::too_many_arguments)]
+fn store_in_helper(
+    cli: &Cli,
+    args: &Args,
+    env: &Environ,
+    path: &Path,
+    host: &RegistryHost,
+    username: &str,
+    secret: &Secret,
+    warnings: &mut Vec<String>,
+) -> Result<StoredInfo, String> {
+    let doc = config::load(path, false).map_err(|e| e.to_string())?.unwrap_or_default();
+    let urls = placement::server_urls(host);
+    let configured = placement::configured_helper(&doc, host, true);
+    let (helper, because, choose) = match &configured {
+        Some(c) => (c.helper.clone(), format!("{} names it in {}", c.field, path.display()), false),
+        None => {
+            let chosen = placement::best_store(env, args.helper_timeout).map_err(|why| {
+                format!(
+                    "no credential store answers on this machine ({why}); nothing was stored: install \
+                     docker-credential-regauth-keyutils, or pass --plaintext"
+                )
+            })?;
+            (
+                chosen.helper,
+                format!("no helper was configured for {}: {}", host.as_str(), chosen.reason),
+                true,
+            )
+        }
+    };
+    let client = HelperClient::new(&helper, env.search_path(), args.helper_timeout);
+    let stored = placement::store_verified(&client, &urls, username, secret, true)
+        .map_err(|e| format!("nothing was stored: {e}"))?;
+    let mut changes = Vec::new();
+    if choose {
+        match config::update(path, cli.lock_timeout, |doc| {
+            Ok(placement::set_cred_helpers(doc, host, &helper))
+        }) {
+            Ok(c) => changes = c,
+            Err(e) => {
+                let problems = stored.roll_back();
+                let mut text = format!("{e}; the credential was taken out of {} again", client.program());
+                for p in problems {
+                    text.push_str("; ");
+                    text.push_str(&p);
+                }
+                return Err(text);
+            }
+        }
+    } else if configured.as_ref().is_some_and(|c| c.field == "credsStore") {
+        warnings.push(format!(
+            "podman, skopeo and buildah ignore credsStore: `regauth helpers set {helper} --registry {}` \
+             makes them ask {} too",
+            host.as_str(),
+            client.program()
+        ));
+    }
+    if doc.auth(&host.docker_key()).is_some_and(|a| a.has_secret()) {
+        warnings.push(format!(
+            "{} still holds a plaintext credential for {} in auths: `regauth migrate --registry {}` moves it",
+            path.display(),
+            host.as_str(),
+            host.as_str()
+        ));
+    }
+    Ok(StoredInfo {
+        place: "helper",
+        program: Some(client.program()),
+        helper: Some(helper),
+        chosen_because: Some(because),
+        server_urls: urls,
+        username: username.to_owned(),
+        file: path.to_owned(),
+        changes,
+    })
+}
+
+fn finish(mut report: LoginReport, exit: Exit, json: bool, transport: &Transport) -> anyhow::Result<Exit> {
+    report.exit_code = exit.code();
+    // Everything said passes the transport's redaction once more: it knows every secret in play.
+    if let Some(e) = &mut report.error {
+        *e = transport.clean(e, 2000);
+    }
+    if json {
+        print_json(&report)?;
+        return Ok(exit);
+    }
+    let mut out = String::new();
+    if report.authentication.method.is_none() {
+        eprintln!("regauth: login failed: {}", for_terminal(&report.authentication.summary, 2000));
+        return Ok(exit);
+    }
+    if let Some(stored) = &report.stored {
+        match stored.place {
+            "file" => out.push_str(&format!(
+                "stored: in {} under auths.{}\n",
+                stored.file.display(),
+                one_line(&stored.server_urls.join(", "))
+            )),
+            _ => {
+                let identity = if stored.username == IDENTITY_TOKEN_USERNAME {
+                    " (an identity token, as <token>)"
+                } else {
+                    ""
+                };
+                out.push_str(&format!(
+                    "stored: in {} under {}{identity}\n",
+                    stored.program.as_deref().unwrap_or_default(),
+                    one_line(&stored.server_urls.join(", "))
+                ));
+                if let Some(because) = &stored.chosen_because {
+                    out.push_str(&format!("  because {}\n", for_terminal(because, 600)));
+                }
+            }
+        }
+        for c in &stored.changes {
+            let show = |v: &Option<String>| {
+                v.as_deref().map_or("(none)".to_owned(), |s| format!("\"{}\"", one_line(s)))
+            };
+            out.push_str(&format!(
+                "configured: {}: {} -> {} in {}\n",
+                one_line(&c.field),
+                show(&c.old),
+                show(&c.new),
+                stored.file.display()
+            ));
+        }
+    }
+    print(&out)?;
+    for w in &report.warnings {
+        eprintln!("regauth: warning: {}", for_terminal(w, 2000));
+    }
+    match &report.error {
+        Some(e) => eprintln!("regauth: {}", for_terminal(e, 2000)),
+        None => print("Login Succeeded\n")?,
+    }
+    Ok(exit)
+}

@@ -1,0 +1,227 @@
+//! `regauth logout REGISTRY`: erase the registry's credential wherever a client would find it: every key
+//! variant docker, nerdctl and podman use, in every helper the configs name for it and in the `auths` of
+//! docker's config.json and containers' auth.json files; and the cached tokens of that credential.
+
+use super::output::{print, print_json, UsageError};
+use super::Cli;
+use crate::exit::Exit;
+use regauth_core::config::{self, AuthFile};
+use regauth_core::environ::Environ;
+use regauth_core::protocol::{HelperClient, HelperError};
+use regauth_core::registry::RegistryHost;
+use regauth_core::sanitize::{for_terminal, one_line};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Log out of a registry: erase its credential from every helper and file clients read it from.
+///
+/// Every server-URL variant is erased from each helper that docker's config.json (credHelpers for any
+/// variant, credsStore) or a containers auth.json (credHelpers) names: docker's key (Docker Hub:
+/// https://index.docker.io/v1/), the bare host podman and skopeo use, the http:// and https:// forms
+/// docker logout erases, and nerdctl's host:443 variants. Every auths entry for the registry is removed
+/// from those files through the safe write path (locked, atomic, other fields kept). Cached tokens of the
+/// registry are forgotten. credHelpers entries stay: the next login uses the same store.
+#[derive(Debug, clap::Args)]
+#[command(after_long_help = concat!(
+    "Examples:\n",
+    "  regauth logout ghcr.io\n",
+    "      removed: docker-credential-regauth-keyutils: ghcr.io\n",
+    "  regauth logout docker.io --json\n\n",
+    "A second logout says there was nothing to remove (exit 0). A helper that cannot be asked, or a\n",
+    "read-only store that still provides the login (regauth-env), is exit 3.\n\n",
+    "JSON (--json): {registry, removed: [{place: helper|file, helper, file, key}],\n",
+    "  problems: [..], exitCode}\n\n",
+    crate::exit_codes_help!()
+))]
+pub struct Args {
+    /// The registry: host[:port] (docker.io for Docker Hub).
+    pub registry: String,
+
+    /// Seconds to wait for a credential helper (0.001 to 86400).
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = super::seconds::timeout)]
+    pub helper_timeout: Duration,
+
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Removed {
+    /// `helper` or `file`.
+    place: &'static str,
+    helper: Option<String>,
+    file: Option<PathBuf>,
+    key: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogoutReport {
+    registry: String,
+    removed: Vec<Removed>,
+    problems: Vec<String>,
+    exit_code: u8,
+}
+
+/// The token cache's hook: forget every cached token of `host`'s credential.
+///
+/// PLACEHOLDER, wired at merge: the token cache is being written in the core at the same time (issue 10
+/// item 1, branch w3-cache). Until the coordinator connects this to it there is no cache, so nothing is
+/// cached and there is nothing to forget; logout calls it in the one place a credential is erased.
+pub(crate) fn forget_cached_tokens(host: &RegistryHost) {
+    let _ = host;
+}
+
+/// Every server URL a client may have stored `host`'s credential under: docker's key and docker logout's
+/// `http://` and `https://` forms, the bare host of containers/image, and nerdctl's variants.
+pub(crate) fn key_variants(host: &RegistryHost) -> Vec<String> {
+    let mut keys = host.helper_keys();
+    let bare = host.as_str();
+    keys.extend([bare.to_owned(), format!("http://{bare}"), format!("https://{bare}")]);
+    keys.extend(host.nerdctl_keys());
+    let mut seen = std::collections::HashSet::new();
+    keys.retain(|k| seen.insert(k.clone()));
+    keys
+}
+
+pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
+    let host = RegistryHost::parse(&args.registry)
+        .map_err(|e| UsageError(format!("{}: {e}", one_line(&args.registry))))?;
+    let docker = config::docker_config_path(env, cli.config.as_deref()).ok_or_else(|| {
+        UsageError("no config location: set HOME or DOCKER_CONFIG, or pass --config".into())
+    })?;
+    let variants = key_variants(&host);
+    let mut files = vec![(docker.clone(), true)];
+    for AuthFile { path, legacy } in config::containers_auth_files(env, None, Some(&docker)) {
+        if !legacy && !files.iter().any(|(p, _)| *p == path) {
+            files.push((path, false));
+        }
+    }
+    let mut report = LogoutReport {
+        registry: host.as_str().to_owned(),
+        removed: Vec::new(),
+        problems: Vec::new(),
+        exit_code: 0,
+    };
+    // The helpers named for this registry, in the order found.
+    let mut helpers: Vec<String> = Vec::new();
+    let mut docs = Vec::new();
+    for (path, is_docker) in &files {
+        match config::load(path, false) {
+            Ok(Some(doc)) => {
+                for key in &variants {
+                    if let Some(h) = doc.cred_helper(key) {
+                        helpers.push(h.to_owned());
+                    }
+                }
+                if *is_docker {
+                    helpers.extend(doc.creds_store().map(str::to_owned));
+                }
+                docs.push((path.clone(), doc));
+            }
+            Ok(None) => {}
+            Err(e) => report.problems.push(e.to_string()),
+        }
+    }
+    helpers.retain(|h| !h.is_empty());
+    let mut seen = std::collections::HashSet::new();
+    helpers.retain(|h| seen.insert(h.clone()));
+    for helper in &helpers {
+        erase_from_helper(helper, &variants, env, args.helper_timeout, &mut report);
+    }
+    for (path, doc) in docs {
+        let keys: Vec<String> =
+            doc.auth_keys().into_iter().filter(|k| same_registry(k, &host)).map(str::to_owned).collect();
+        if keys.is_empty() {
+            continue;
+        }
+        let edited = config::update(&path, cli.lock_timeout, |doc| {
+            Ok(keys.iter().filter(|k| doc.remove_auth(k)).cloned().collect::<Vec<_>>())
+        });
+        match edited {
+            Ok(removed) => report.removed.extend(removed.into_iter().map(|key| Removed {
+                place: "file",
+                helper: None,
+                file: Some(path.clone()),
+                key,
+            })),
+            Err(e) => report.problems.push(e.to_string()),
+        }
+    }
+    forget_cached_tokens(&host);
+    let exit = if report.problems.is_empty() { Exit::Ok } else { Exit::LocalConfig };
+    report.exit_code = exit.code();
+    if args.json {
+        print_json(&report)?;
+        return Ok(exit);
+    }
+    let mut out = String::new();
+    if report.removed.is_empty() && report.problems.is_empty() {
+        out.push_str(&format!("nothing to remove: no credential for {} was stored\n", host.as_str()));
+    }
+    for r in &report.removed {
+        match (&r.helper, &r.file) {
+            (Some(h), _) => {
+                out.push_str(&format!("removed: docker-credential-{}: {}\n", one_line(h), one_line(&r.key)))
+            }
+            (None, Some(f)) => {
+                out.push_str(&format!("removed: {}: auths.{}\n", f.display(), one_line(&r.key)))
+            }
+            _ => {}
+        }
+    }
+    print(&out)?;
+    for p in &report.problems {
+        eprintln!("regauth: {}", for_terminal(p, 2000));
+    }
+    Ok(exit)
+}
+
+/// An auths key of `host`: any key whose host part (scheme and path dropped) names it.
+fn same_registry(key: &str, host: &RegistryHost) -> bool {
+    let without_scheme = key.split_once("://").map_or(key, |(_, rest)| rest);
+    let host_part = without_scheme.split('/').next().unwrap_or_default();
+    let named = RegistryHost::new(host_part);
+    named == *host || key_variants(host).iter().any(|v| v == key)
+}
+
+/// `get` each variant, `erase` what is there, and `get` again: a read-only store still answers.
+fn erase_from_helper(
+    helper: &str,
+    variants: &[String],
+    env: &Environ,
+    timeout: Duration,
+    report: &mut LogoutReport,
+) {
+    let client = HelperClient::new(helper, env.search_path(), timeout);
+    for url in variants {
+        match client.get(url) {
+            Ok(_) => {}
+            Err(HelperError::NotFound { .. }) => continue,
+            Err(e) => {
+                report.problems.push(e.to_string());
+                return;
+            }
+        }
+        if let Err(e) = client.erase(url) {
+            report.problems.push(e.to_string());
+            continue;
+        }
+        match client.get(url) {
+            Err(HelperError::NotFound { .. }) => report.removed.push(Removed {
+                place: "helper",
+                helper: Some(helper.to_owned()),
+                file: None,
+                key: url.clone(),
+            }),
+            Ok(_) => report.problems.push(format!(
+                "{} still provides a credential for {url} after erase (a read-only store?)",
+                client.program()
+            )),
+            Err(e) => report.problems.push(e.to_string()),
+        }
+    }
+}
