@@ -11,6 +11,7 @@ mod helpers;
 mod login;
 mod logout;
 pub mod man;
+mod migrate;
 mod output;
 mod resolve;
 mod seconds;
@@ -65,6 +66,7 @@ pub enum Command {
     Completions(completions::Args),
     Login(login::Args),
     Logout(logout::Args),
+    Migrate(migrate::Args),
 }
 
 /// The clap command tree, for man pages and completions.
@@ -92,6 +94,7 @@ pub fn main() -> i32 {
         Command::HelperTest(args) => helper_test::run(args, &env),
         Command::Login(args) => login::run(&cli, args, &env),
         Command::Logout(args) => logout::run(&cli, args, &env),
+        Command::Migrate(args) => migrate::run(&cli, args, &env),
     };
     match result {
         Ok(exit) => exit.code() as i32,
