@@ -1,8 +1,11 @@
 //! regauth-helpers: what the `docker-credential-regauth-*` binaries share: their documentation, written
 //! once and rendered both as `--help` and as the man page, and the `main` that serves one protocol call
-//! over a store.
+//! over a store. [`kubelet`] is the kubelet credential provider plugin, which is no protocol helper: it
+//! has a command line of its own (`kubelet::command`, also rendered as its man page).
 
 #![warn(unreachable_pub)]
+
+pub mod kubelet;
 
 use regauth_core::protocol::{serve, HelperInfo, Store};
 use std::ffi::OsString;

@@ -10,6 +10,8 @@
 //! - [`lock`]: lock files for every writer.
 //! - [`protocol`]: the credential-helper protocol: wire types, the `Store` trait, serve loop, client.
 //! - [`store`]: the credential store backends.
+//! - [`kubelet`]: the kubelet's image credential provider API (request, response, Go durations).
+//! - [`token_expiry`]: when a credential expires, from its own shape (JWT `exp`, ECR tokens).
 //!
 //! This crate has no async runtime, HTTP or TLS stack and no command-line parser among its dependencies, so
 //! the helper binaries, which link only this crate, cannot reach them: `get` runs on every pull.
@@ -19,6 +21,7 @@
 pub mod config;
 pub mod environ;
 pub mod fsread;
+pub mod kubelet;
 pub mod lock;
 pub mod protocol;
 pub mod reference;
@@ -26,3 +29,4 @@ pub mod registry;
 pub mod sanitize;
 pub mod secret;
 pub mod store;
+pub mod token_expiry;

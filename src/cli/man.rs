@@ -11,6 +11,7 @@ pub fn pages() -> Vec<(String, Vec<u8>)> {
     for helper in regauth_helpers::ALL {
         collect(helper.command(), helper.name, &mut pages);
     }
+    collect(regauth_helpers::kubelet::command(), regauth_helpers::kubelet::NAME, &mut pages);
     pages
 }
 
