@@ -56,6 +56,43 @@ impl TokenKind {
         )
     }
 
+    /// The JSON name (serde's kebab-case).
+    pub fn name(self) -> &'static str {
+        match self {
+            TokenKind::DockerHubPersonalAccessToken => "docker-hub-personal-access-token",
+            TokenKind::DockerHubOrganizationToken => "docker-hub-organization-token",
+            TokenKind::GithubClassicToken => "github-classic-token",
+            TokenKind::GithubFineGrainedToken => "github-fine-grained-token",
+            TokenKind::GithubOauthToken => "github-oauth-token",
+            TokenKind::GithubActionsToken => "github-actions-token",
+            TokenKind::GitlabPersonalAccessToken => "gitlab-personal-access-token",
+            TokenKind::GitlabDeployToken => "gitlab-deploy-token",
+            TokenKind::GitlabJobToken => "gitlab-job-token",
+            TokenKind::GitlabRunnerToken => "gitlab-runner-token",
+            TokenKind::GitlabPipelineTriggerToken => "gitlab-pipeline-trigger-token",
+            TokenKind::GitlabFeedToken => "gitlab-feed-token",
+            TokenKind::GitlabIncomingMailToken => "gitlab-incoming-mail-token",
+            TokenKind::GitlabAgentToken => "gitlab-agent-token",
+            TokenKind::GitlabOauthApplicationSecret => "gitlab-oauth-application-secret",
+            TokenKind::GitlabScimToken => "gitlab-scim-token",
+            TokenKind::GitlabFeatureFlagsClientToken => "gitlab-feature-flags-client-token",
+            TokenKind::GithubUserToServerToken => "github-user-to-server-token",
+            TokenKind::GithubRefreshToken => "github-refresh-token",
+            TokenKind::QuayRobotToken => "quay-robot-token",
+            TokenKind::HarborRobotSecret => "harbor-robot-secret",
+            TokenKind::JfrogReferenceToken => "jfrog-reference-token",
+            TokenKind::JfrogApiKey => "jfrog-api-key",
+            TokenKind::GcpServiceAccountKey => "gcp-service-account-key",
+            TokenKind::GcpAccessToken => "gcp-access-token",
+            TokenKind::AwsEcrToken => "aws-ecr-token",
+            TokenKind::AzureAcrRefreshToken => "azure-acr-refresh-token",
+            TokenKind::Jwt => "jwt",
+            TokenKind::IdentityToken => "identity-token",
+            TokenKind::RegistryToken => "registry-token",
+            TokenKind::Password => "password",
+        }
+    }
+
     pub fn describe(self) -> &'static str {
         match self {
             TokenKind::DockerHubPersonalAccessToken => "Docker Hub personal access token",
@@ -318,6 +355,17 @@ mod tests {
         for (user, secret, identity, kind, exp) in table {
             let info = classify(user, &secret, identity);
             assert_eq!((info.kind, info.expires_at), (kind, exp), "{user} / {secret}");
+        }
+    }
+
+    #[test]
+    fn names_are_the_json_names() {
+        for kind in [
+            TokenKind::DockerHubPersonalAccessToken,
+            TokenKind::GithubUserToServerToken,
+            TokenKind::JfrogApiKey,
+        ] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.name());
         }
     }
 
