@@ -59,7 +59,7 @@ use std::time::Duration;
     "With --find-secret-stdin: {\"host\", \"found\", \"places\": [as credentials], \"users\", \"scanned\"}.\n",
     "Fields are only ever added.\n\n",
     crate::exit_codes_help!(),
-    "; with --find-secret-stdin: 9 when the secret is found, 0 when not"
+    "\n\nWith --find-secret-stdin: exit 9 when the secret is found, 0 when it is not."
 ))]
 pub struct Args {
     #[command(subcommand)]
@@ -147,7 +147,7 @@ pub enum AuditCommand {
     "       \"credentials\": [{host, location, registry, username, storage, place, kind, expires_at, fingerprint}],\n",
     "       \"findings\": [{host, severity, code, location, registry, message, fix}]}\n\n",
     crate::exit_codes_help!(),
-    "; 3 when a report could not be read"
+    "\n\nA report that cannot be read or parsed: exit 3 (the others are still merged)."
 ))]
 pub struct MergeArgs {
     /// Reports made by `regauth audit --json` (one per machine).
