@@ -125,13 +125,27 @@ fn text_report_names_fixes() {
     let dir = home();
     let out = audit(dir.path(), &["--no-helpers"]);
     let text = all_output(&out);
+    assert!(text.starts_with("regauth audit of "), "{text}");
+    assert!(text.contains("Summary: 4 credentials"), "{text}");
     assert!(text.contains("chmod 600"), "{text}");
     assert!(text.contains("regauth helpers set regauth-keyutils"), "{text}");
+    // The two plaintext entries of config.json are one group, with one fix.
+    let config = dir.path().join(".docker/config.json");
+    let group = format!("plaintext-credential x2  2 credentials stored unencrypted in {}", config.display());
+    assert!(text.contains(&group), "{text}");
     assert!(
-        text.contains("Docker Hub personal access token for https://index.docker.io/v1/ (user alice)"),
+        text.contains("https://index.docker.io/v1/, ghcr.io")
+            || text.contains("ghcr.io, https://index.docker.io/v1/"),
         "{text}"
     );
-    assert!(!text.contains(PAT));
+    let one = "Docker Hub personal access token for https://index.docker.io/v1/ (user alice)";
+    assert!(!text.contains(one), "the default text groups: {text}");
+    let verbose = all_output(&audit(dir.path(), &["--no-helpers", "--verbose"]));
+    assert!(verbose.contains(one), "{verbose}");
+    assert!(verbose.contains("Every finding"), "{verbose}");
+    for text in [&text, &verbose] {
+        assert!(!text.contains(PAT));
+    }
 }
 
 #[test]
@@ -219,6 +233,9 @@ fn json_reports_match_the_golden_files() {
     let mut run = |name: &str, home: &tempfile::TempDir, args: &[&str], vars: &[(&str, &str)]| {
         let out = audit_with(home.path(), args, vars);
         golden.replace(home.path().to_str().unwrap(), "$HOME");
+        // The report names its machine: the same golden file on every machine.
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+        golden.replace(format!("\"host\": \"{}\"", host.trim()), "\"host\": \"$HOST\"");
         golden.check(name, &support::golden::run_record(out.status.code(), &out.stdout));
     };
 

@@ -12,13 +12,13 @@ use std::path::Path;
 
 /// One token of the cache, its secret already reduced to what the audit keeps.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct CachedToken {
+pub(super) struct CachedToken<F> {
     /// `ProxyEndpoint`, else the cache's key.
     pub(super) registry: String,
     pub(super) kind: TokenKind,
     /// Unix seconds: the token's own expiry, else the cache's `ExpiresAt`.
     pub(super) expires_at: Option<i64>,
-    pub(super) fingerprint: u64,
+    pub(super) fingerprint: F,
 }
 
 /// Why the cache gave no tokens.
@@ -30,7 +30,10 @@ pub(super) enum ReadError {
 }
 
 /// The cache's tokens, in the file's order; `fingerprint` sees each secret, nothing keeps it.
-pub(super) fn read(path: &Path, fingerprint: &impl Fn(&str) -> u64) -> Result<Vec<CachedToken>, ReadError> {
+pub(super) fn read<F>(
+    path: &Path,
+    fingerprint: &impl Fn(&str) -> F,
+) -> Result<Vec<CachedToken<F>>, ReadError> {
     let location = path.display();
     // No link followed, a regular file, a few MiB at most: the cache is another program's file.
     let bytes = match fsread::read_regular(path, fsread::CONFIG_LIMIT) {
@@ -46,7 +49,7 @@ pub(super) fn read(path: &Path, fingerprint: &impl Fn(&str) -> u64) -> Result<Ve
     Ok(entries.into_iter().filter_map(|(key, entry)| token(key, entry, fingerprint)).collect())
 }
 
-fn token(key: String, entry: Entry, fingerprint: &impl Fn(&str) -> u64) -> Option<CachedToken> {
+fn token<F>(key: String, entry: Entry, fingerprint: &impl Fn(&str) -> F) -> Option<CachedToken<F>> {
     use base64::Engine;
     let Lenient::Valid(token) = entry.authorization_token else { return None };
     // base64("AWS:<token>")
@@ -163,7 +166,7 @@ mod tests {
         }
     }
 
-    fn read_text(text: &str) -> Result<Vec<CachedToken>, ReadError> {
+    fn read_text(text: &str) -> Result<Vec<CachedToken<u64>>, ReadError> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cache.json");
         std::fs::write(&path, text).unwrap();

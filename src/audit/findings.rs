@@ -1,10 +1,10 @@
 //! The audit's rules: what is wrong with the credentials found, how bad it is, and how to fix it.
 
 use super::sources::{Inventory, PlaceKind, PlaceState, Storage, Stored};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -14,6 +14,16 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// The JSON name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Severity::Info => "INFO",
@@ -30,6 +40,9 @@ pub struct Finding {
     /// Stable identifier for scripts: `plaintext-credential`, `readable-by-others`, ...
     pub code: &'static str,
     pub location: String,
+    /// The registry the credential is for, when the finding is about one credential.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registry: Option<String>,
     pub message: String,
     pub fix: String,
 }
@@ -44,6 +57,7 @@ pub fn judge(inv: &Inventory, now: i64) -> Vec<Finding> {
     duplicates(&inv.stored, &mut out);
     broken_places(inv, &mut out);
     links_not_followed(inv, &mut out);
+    token_seeds_readable(inv, &mut out);
     missing_helpers(inv, &mut out);
     out.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.location.cmp(&b.location)));
     out
@@ -67,6 +81,7 @@ fn plaintext(stored: &Stored, now: i64, out: &mut Vec<Finding>) {
             // Environment variables are the intended way to hand CI a credential: worth knowing, no more.
             severity: Severity::Info,
             code: "credential-in-environment",
+            registry: Some(stored.registry.clone()).filter(|r| !r.is_empty()),
             location: stored.location.clone(),
             message: format!("{} is in the environment, inherited by every child process", describe(stored)),
             fix: "pass it only to the process that needs it, or use a credential helper".into(),
@@ -109,6 +124,7 @@ fn plaintext(stored: &Stored, now: i64, out: &mut Vec<Finding>) {
     out.push(Finding {
         severity,
         code: "plaintext-credential",
+        registry: Some(stored.registry.clone()),
         location: stored.location.clone(),
         message,
         fix,
@@ -131,6 +147,7 @@ fn expired(stored: &Stored, now: i64, out: &mut Vec<Finding>) {
     out.push(Finding {
         severity: Severity::Low,
         code: "expired-credential",
+        registry: Some(stored.registry.clone()),
         location: stored.location.clone(),
         message: format!(
             "{} expired {} ago",
@@ -159,6 +176,7 @@ fn readable_by_others(inv: &Inventory, out: &mut Vec<Finding>) {
         out.push(Finding {
             severity,
             code: "readable-by-others",
+            registry: None,
             location: file.to_owned(),
             message: format!(
                 "{file} holds credentials and is readable by {who} (mode {:04o})",
@@ -181,6 +199,7 @@ fn duplicates(stored: &[Stored], out: &mut Vec<Finding>) {
         out.push(Finding {
             severity: Severity::Low,
             code: "duplicated-credential",
+            registry: None,
             location: group[0].location.clone(),
             message: format!("the same secret is stored {} times: {}", group.len(), places.join("; ")),
             fix: "keep one copy; when it leaks or is rotated, every copy must go".into(),
@@ -201,8 +220,37 @@ fn broken_places(inv: &Inventory, out: &mut Vec<Finding>) {
             severity: Severity::Medium,
             code,
             location: place.location.clone(),
+            registry: None,
             message: message.clone(),
             fix: fix.into(),
+        });
+    }
+}
+
+/// BuildKit's `.token_seed` (and its lock) hold no registry credential; they matter only when others can
+/// read them.
+fn token_seeds_readable(inv: &Inventory, out: &mut Vec<Finding>) {
+    for place in inv.scanned.iter().filter(|p| p.kind == PlaceKind::BuildkitTokenSeed) {
+        let Some(mode) = place.mode.as_deref().and_then(|m| u32::from_str_radix(m, 8).ok()) else { continue };
+        let (severity, who) = if mode & 0o004 != 0 {
+            (Severity::Medium, "every user on this machine")
+        } else if mode & 0o040 != 0 {
+            (Severity::Low, "its group")
+        } else {
+            continue;
+        };
+        let file = &place.location;
+        out.push(Finding {
+            severity,
+            code: "token-seed-readable-by-others",
+            location: file.clone(),
+            registry: None,
+            message: format!(
+                "{file} is BuildKit's token seed ({}) and is readable by {who} (mode {mode:04o}): whoever reads it \
+                 can derive the keys BuildKit signs its token requests with",
+                super::sources::TOKEN_SEED_NOTE
+            ),
+            fix: format!("chmod 600 {file}"),
         });
     }
 }
@@ -224,6 +272,7 @@ fn links_not_followed(inv: &Inventory, out: &mut Vec<Finding>) {
         out.push(Finding {
             severity: Severity::Medium,
             code: "symlink-to-another-owner",
+            registry: None,
             location: link.clone(),
             message: format!(
                 "{link} (owned by uid {link_owner}) is a symbolic link to {target}, {owner}; it was not followed, \
@@ -248,6 +297,7 @@ fn missing_helpers(inv: &Inventory, out: &mut Vec<Finding>) {
             out.push(Finding {
                 severity: Severity::Medium,
                 code: "missing-helper",
+                registry: None,
                 location: place.location.clone(),
                 message: format!(
                     "{scope} names helper \"{helper}\" but docker-credential-{helper} is not on PATH: \

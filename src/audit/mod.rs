@@ -2,13 +2,25 @@
 //! helpers, caches, the environment) and findings about them, without ever showing a secret.
 //!
 //! - [`sources`]: where credentials live, and reading them into [`Stored`] items.
+//! - [`users`]: whose homes `--all-users` scans (the passwd database, then /root and /home/*).
 //! - [`token_kind`]: what kind of secret each is (PAT, ECR token, JWT...), and when it expires.
+//! - [`fingerprint`]: per-run and keyed (HMAC) fingerprints; the comparison behind `--find-secret-stdin`.
 //! - [`findings`]: the rules (plaintext, readable by others, expired, duplicated, missing helper...).
+//! - [`summary`]: counts and findings grouped by rule and file, for one machine or many.
+//! - [`merge`]: one report from the JSON reports of many machines.
+//!
+//! A new source (a module beside `sources`) returns [`Stored`] items built with [`Stored::new`] and
+//! [`Scanned`] places, each with its own [`sources::PlaceKind`] variant; [`run`] appends them to the
+//! inventory before [`findings::judge`], so every rule, the summary, the fingerprints and the merge see them.
 
 mod ecr_cache;
 pub mod findings;
+pub mod fingerprint;
+pub mod merge;
 pub mod sources;
+pub mod summary;
 pub mod token_kind;
+pub mod users;
 
 pub use findings::{Finding, Severity};
 pub use sources::{Options, Scanned, Stored};
@@ -17,6 +29,16 @@ use serde::Serialize;
 
 #[derive(Debug, Serialize)]
 pub struct Report {
+    /// The machine (`--host`, else the kernel's host name).
+    pub host: String,
+    /// With `--fingerprint-key`: a name for the key (not a secret), so reports made with different keys are
+    /// not compared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fingerprint_key_id: Option<String>,
+    pub summary: summary::Summary,
+    /// With `--all-users`: whose homes were scanned.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<users::User>,
     /// Every credential found, secrets omitted.
     pub credentials: Vec<Stored>,
     pub findings: Vec<Finding>,
@@ -25,8 +47,51 @@ pub struct Report {
 }
 
 /// Scan the places `opts` names and judge what is there.
-pub fn run(env: &regauth_core::environ::Environ, opts: &Options) -> Report {
+pub fn run(env: &regauth_core::environ::Environ, opts: &Options, host: String) -> Report {
     let inventory = sources::collect(env, opts);
     let findings = findings::judge(&inventory, opts.now);
-    Report { credentials: inventory.stored, findings, scanned: inventory.scanned }
+    let summary = summary::Summary::of(&inventory.stored, &findings);
+    Report {
+        host,
+        fingerprint_key_id: opts.fingerprint_key.as_ref().map(|k| k.id()),
+        summary,
+        users: inventory.users,
+        credentials: inventory.stored,
+        findings,
+        scanned: inventory.scanned,
+    }
+}
+
+/// Where `--find-secret-stdin` found the secret.
+#[derive(Debug, Serialize)]
+pub struct FindReport {
+    pub host: String,
+    /// How many places hold it.
+    pub found: usize,
+    /// Each place, secrets omitted (the fields of `credentials` in the audit report).
+    pub places: Vec<Stored>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<users::User>,
+    /// Every place looked at.
+    pub scanned: Vec<Scanned>,
+}
+
+/// Look for `opts.sought` everywhere the audit looks (helpers are asked to `get` each entry).
+pub fn find(env: &regauth_core::environ::Environ, opts: &Options, host: String) -> FindReport {
+    let inventory = sources::collect(env, opts);
+    let places: Vec<Stored> = inventory.stored.into_iter().filter(|s| s.sought).collect();
+    FindReport { host, found: places.len(), places, users: inventory.users, scanned: inventory.scanned }
+}
+
+/// This machine's name: the kernel's host name (/proc/sys/kernel/hostname, as `uname -n`), or `unknown`.
+pub fn host_name() -> String {
+    let path = std::path::Path::new("/proc/sys/kernel/hostname");
+    let name = regauth_core::fsread::read_regular(path, 256)
+        .map(|c| String::from_utf8_lossy(&c.bytes).trim().to_owned())
+        .unwrap_or_default();
+    if name.is_empty() {
+        "unknown".into()
+    } else {
+        name
+    }
 }

@@ -1,16 +1,19 @@
 //! Where registry credentials are stored, and reading them without keeping a secret.
 
 use super::ecr_cache::ReadError;
+use super::fingerprint::{Fingerprint, FingerprintKey, Fingerprinter};
 use super::token_kind::{classify, TokenInfo, TokenKind};
+use super::users::{self, User};
 use regauth_core::config::{self, AuthEntry, Document};
 use regauth_core::environ::Environ;
 use regauth_core::fsread;
 use regauth_core::protocol::HelperClient;
+use regauth_core::secret::Secret;
 use serde::Serialize;
 use std::collections::BTreeSet;
-use std::hash::BuildHasher;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone)]
@@ -27,6 +30,11 @@ pub struct Options {
     /// Where the system's places are (`/home`, `/root`, `/run`, `/etc`, `/var/lib/kubelet`): `/`, or a
     /// prepared tree in tests.
     pub system_root: PathBuf,
+    /// With a key, each credential's keyed fingerprint is reported (`--fingerprint-key`).
+    pub fingerprint_key: Option<FingerprintKey>,
+    /// The secret `--find-secret-stdin` looks for: helpers are asked to `get` each entry they list, and
+    /// every environment variable is compared too.
+    pub sought: Option<Arc<Secret>>,
 }
 
 /// How a credential is kept.
@@ -42,11 +50,16 @@ pub enum Storage {
 }
 
 /// One stored credential. The secret itself is never kept: only its kind, expiry and a fingerprint used
-/// to spot duplicates within this run.
+/// to spot duplicates within this run (and, with a key, the keyed fingerprint).
+///
+/// A new source builds one with [`Stored::new`] and sets what it knows (`..Stored::new(...)`), so a field
+/// added later does not touch every source.
 #[derive(Debug, Clone, Serialize)]
 pub struct Stored {
     /// The file, helper program or variable it was found in.
     pub location: String,
+    /// What kind of place `location` is.
+    pub place: PlaceKind,
     pub registry: String,
     pub username: Option<String>,
     pub storage: Storage,
@@ -56,12 +69,53 @@ pub struct Stored {
     pub expires_at: Option<i64>,
     #[serde(skip)]
     pub fingerprint: Option<u64>,
+    /// `hmac-sha256:...` under `--fingerprint-key`; never without a key.
+    #[serde(rename = "fingerprint", skip_serializing_if = "Option::is_none")]
+    pub keyed_fingerprint: Option<String>,
+    /// The secret is the one `--find-secret-stdin` looks for.
+    #[serde(skip)]
+    pub sought: bool,
     /// The file's permission bits, for plaintext credentials.
     #[serde(skip)]
     pub file_mode: Option<u32>,
     /// A helper configured for this key in the same file, which clients ask instead of reading this entry.
     #[serde(skip)]
     pub shadowed_by: Option<Shadow>,
+}
+
+impl Stored {
+    /// A credential found at `location` (a `place`) for `registry`, with nothing else known yet.
+    pub fn new(
+        place: PlaceKind,
+        location: impl Into<String>,
+        registry: impl Into<String>,
+        storage: Storage,
+    ) -> Stored {
+        Stored {
+            location: location.into(),
+            place,
+            registry: registry.into(),
+            username: None,
+            storage,
+            kind: None,
+            expires_at: None,
+            fingerprint: None,
+            keyed_fingerprint: None,
+            sought: false,
+            file_mode: None,
+            shadowed_by: None,
+        }
+    }
+
+    /// Record what the audit keeps of the secret: its kind, expiry and fingerprints.
+    pub fn with_secret(mut self, info: TokenInfo, fingerprint: Fingerprint) -> Stored {
+        self.kind = Some(info.kind);
+        self.expires_at = info.expires_at;
+        self.fingerprint = Some(fingerprint.local);
+        self.keyed_fingerprint = fingerprint.keyed;
+        self.sought = fingerprint.sought;
+        self
+    }
 }
 
 /// Why an `auths` entry is not what clients use.
@@ -72,7 +126,9 @@ pub struct Shadow {
     pub every_client: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// The kinds of place credentials are looked for in. A new source adds its own variant (its JSON name is
+/// the kebab-case of the variant) and [`PlaceKind::name`] arm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PlaceKind {
     DockerConfig,
@@ -82,7 +138,42 @@ pub enum PlaceKind {
     EcrCache,
     Helper,
     Environment,
+    /// The passwd database `--all-users` takes homes from.
+    Passwd,
+    /// BuildKit's `~/.docker/.token_seed` and its lock: per-registry random seeds, not credentials.
+    BuildkitTokenSeed,
 }
+
+impl PlaceKind {
+    /// The JSON name, for text output and summaries.
+    pub fn name(self) -> &'static str {
+        match self {
+            PlaceKind::DockerConfig => "docker-config",
+            PlaceKind::ContainersAuth => "containers-auth",
+            PlaceKind::Dockercfg => "dockercfg",
+            PlaceKind::KubeletConfig => "kubelet-config",
+            PlaceKind::EcrCache => "ecr-cache",
+            PlaceKind::Helper => "helper",
+            PlaceKind::Environment => "environment",
+            PlaceKind::Passwd => "passwd",
+            PlaceKind::BuildkitTokenSeed => "buildkit-token-seed",
+        }
+    }
+}
+
+impl Storage {
+    pub fn name(self) -> &'static str {
+        match self {
+            Storage::Plaintext => "plaintext",
+            Storage::Helper => "helper",
+            Storage::Environment => "environment",
+        }
+    }
+}
+
+/// What BuildKit's token seed is, said wherever the file is listed.
+pub const TOKEN_SEED_NOTE: &str = "BuildKit's per-registry random seeds for signing its token requests \
+    (created by buildx and nerdctl next to config.json); not registry credentials";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "kebab-case")]
@@ -117,6 +208,9 @@ pub struct Scanned {
     /// attributed to it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub real_path: Option<String>,
+    /// What the file is, when it is not a credential store.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<&'static str>,
     /// Helpers a config file names (credsStore and credHelpers), for the missing-helper rule.
     #[serde(skip)]
     pub helpers: Vec<(String, String)>,
@@ -132,14 +226,16 @@ pub struct Inventory {
     pub scanned: Vec<Scanned>,
     /// helper name -> whether its binary is on PATH.
     pub helpers_present: Vec<(String, bool)>,
+    /// Whose homes were scanned (with `all_users`).
+    pub users: Vec<User>,
 }
 
 pub fn collect(env: &Environ, opts: &Options) -> Inventory {
     let mut inv = Inventory::default();
-    let hasher = std::collections::hash_map::RandomState::new();
-    let fingerprint = |secret: &str| hasher.hash_one(secret);
+    let fingerprinter = Fingerprinter::new(opts.fingerprint_key.clone(), opts.sought.clone());
+    let fingerprint = |secret: &str| fingerprinter.of(secret);
     let mut seen = BTreeSet::new();
-    for (path, kind) in places(env, opts) {
+    for (path, kind) in places(env, opts, &mut inv) {
         scan_file(&path, kind, env.uid(), &opts.system_root, &mut seen, &mut inv, &fingerprint);
     }
     if let Some(raw) = env.get("DOCKER_AUTH_CONFIG") {
@@ -147,7 +243,8 @@ pub fn collect(env: &Environ, opts: &Options) -> Inventory {
         match Document::parse(raw.as_encoded_bytes(), Path::new(&location)) {
             Ok(doc) => {
                 for entry in doc.auths() {
-                    push_entry(&mut inv, &location, Storage::Environment, entry, None, None, &fingerprint);
+                    let place = (PlaceKind::Environment, location.as_str());
+                    push_entry(&mut inv, place, Storage::Environment, entry, None, None, &fingerprint);
                 }
                 inv.scanned.push(place(location, PlaceKind::Environment, PlaceState::Read, None));
             }
@@ -160,12 +257,52 @@ pub fn collect(env: &Environ, opts: &Options) -> Inventory {
         }
     }
     scan_env_helper_variables(env, &mut inv, &fingerprint);
-    scan_helpers(env, opts, &mut inv);
+    if opts.sought.is_some() {
+        scan_environment_for_sought(env, &mut inv, &fingerprint);
+    }
+    scan_helpers(env, opts, &mut inv, &fingerprint);
     inv
 }
 
+/// Every environment variable that holds the sought secret, whole or inside its value (a variable such as
+/// CI_REGISTRY_PASSWORD, or a JSON config in one), by name only.
+fn scan_environment_for_sought(
+    env: &Environ,
+    inv: &mut Inventory,
+    fingerprint: &impl Fn(&str) -> Fingerprint,
+) {
+    let already: BTreeSet<String> = inv
+        .stored
+        .iter()
+        .filter(|s| s.sought && s.storage == Storage::Environment)
+        .map(|s| s.location.clone())
+        .collect();
+    for (name, value) in env.vars() {
+        let name = format!("${}", name.to_string_lossy());
+        let Some(value) = value.to_str() else { continue };
+        if already.contains(&name) || name == "$DOCKER_AUTH_CONFIG" {
+            continue;
+        }
+        // Whole value first (the common case, compared in constant time), then inside it.
+        let fp = fingerprint(value);
+        let inside = !fp.sought && contains_secret(value, fingerprint);
+        if fp.sought || inside {
+            let mut stored = Stored::new(PlaceKind::Environment, name, "", Storage::Environment);
+            stored.sought = true;
+            inv.stored.push(stored);
+        }
+    }
+}
+
+/// Whether some substring of `text` is the sought secret (it is compared only through `fingerprint`).
+fn contains_secret(text: &str, fingerprint: &impl Fn(&str) -> Fingerprint) -> bool {
+    // Word-like pieces: a secret sits between quotes, colons, spaces, `=` or commas in a value.
+    text.split(|c: char| c.is_whitespace() || "\"',;=:&".contains(c))
+        .any(|piece| !piece.is_empty() && fingerprint(piece).sought)
+}
+
 /// `REGAUTH_REGISTRY_<HOST>_USERNAME/_PASSWORD`, what docker-credential-regauth-env serves.
-fn scan_env_helper_variables(env: &Environ, inv: &mut Inventory, fingerprint: &impl Fn(&str) -> u64) {
+fn scan_env_helper_variables(env: &Environ, inv: &mut Inventory, fingerprint: &impl Fn(&str) -> Fingerprint) {
     use regauth_core::protocol::Store;
     use regauth_core::store::EnvStore;
     let store = EnvStore::new(env.clone());
@@ -174,17 +311,10 @@ fn scan_env_helper_variables(env: &Environ, inv: &mut Inventory, fingerprint: &i
         let Ok(creds) = store.get(&key) else { continue };
         let info = classify(&creds.username, creds.secret.expose(), creds.is_identity_token());
         let stem = regauth_core::store::env::variable_stem(&key);
-        inv.stored.push(Stored {
-            location: format!("${}_PASSWORD", stem.unwrap_or_default()),
-            registry: key,
-            username: Some(username),
-            storage: Storage::Environment,
-            kind: Some(info.kind),
-            expires_at: info.expires_at,
-            fingerprint: Some(fingerprint(creds.secret.expose())),
-            file_mode: None,
-            shadowed_by: None,
-        });
+        let location = format!("${}_PASSWORD", stem.unwrap_or_default());
+        let stored = Stored::new(PlaceKind::Environment, location, key, Storage::Environment)
+            .with_secret(info, fingerprint(creds.secret.expose()));
+        inv.stored.push(Stored { username: Some(username), ..stored });
     }
 }
 
@@ -195,15 +325,20 @@ fn place(location: String, kind: PlaceKind, state: PlaceState, mode: Option<u32>
         state,
         mode: mode.map(|m| format!("{:04o}", m & 0o7777)),
         real_path: None,
+        note: None,
         helpers: Vec::new(),
         owner: None,
     }
 }
 
 /// The files to read: this user's, or with `all_users` every home's and the system's.
-fn places(env: &Environ, opts: &Options) -> Vec<(PathBuf, PlaceKind)> {
+fn places(env: &Environ, opts: &Options, inv: &mut Inventory) -> Vec<(PathBuf, PlaceKind)> {
     let mut out = Vec::new();
     if let Some(path) = config::docker_config_path(env, opts.docker_config.as_deref()) {
+        if let Some(dir) = path.parent() {
+            out.push((dir.join(".token_seed"), PlaceKind::BuildkitTokenSeed));
+            out.push((dir.join(".token_seed.lock"), PlaceKind::BuildkitTokenSeed));
+        }
         out.push((path, PlaceKind::DockerConfig));
     }
     for file in config::containers_auth_files(env, opts.authfile.as_deref(), opts.docker_config.as_deref()) {
@@ -215,9 +350,18 @@ fn places(env: &Environ, opts: &Options) -> Vec<(PathBuf, PlaceKind)> {
     }
     if opts.all_users {
         let system = |path: &str| opts.system_root.join(path);
-        let mut homes = vec![system("root")];
-        homes.extend(subdirs(&system("home")));
-        for home in homes {
+        let (homes, passwd_error) = users::homes(&opts.system_root);
+        let passwd = system("etc/passwd").display().to_string();
+        let state = match passwd_error {
+            None => PlaceState::Read,
+            Some(e) if e.is_not_found() => PlaceState::Missing,
+            Some(e) => PlaceState::Error { message: e.to_string() },
+        };
+        inv.scanned.push(place(passwd, PlaceKind::Passwd, state, None));
+        for (user, home) in homes {
+            inv.users.push(user);
+            out.push((home.join(".docker/.token_seed"), PlaceKind::BuildkitTokenSeed));
+            out.push((home.join(".docker/.token_seed.lock"), PlaceKind::BuildkitTokenSeed));
             out.push((home.join(".docker/config.json"), PlaceKind::DockerConfig));
             out.push((home.join(".config/containers/auth.json"), PlaceKind::ContainersAuth));
             out.push((home.join(".dockercfg"), PlaceKind::Dockercfg));
@@ -253,7 +397,7 @@ fn scan_file(
     system_root: &Path,
     seen: &mut BTreeSet<PathBuf>,
     inv: &mut Inventory,
-    fingerprint: &impl Fn(&str) -> u64,
+    fingerprint: &impl Fn(&str) -> Fingerprint,
 ) {
     let location = path.display().to_string();
     let resolved = match fsread::resolve(path) {
@@ -270,9 +414,26 @@ fn scan_file(
             link_owner: link.owner,
             target: resolved.real.display().to_string(),
             target_owner,
-            target_owner_name: target_owner.and_then(|uid| user_name(system_root, uid)),
+            target_owner_name: target_owner
+                .and_then(|uid| users::name_of(system_root, uid))
+                .map(|name| regauth_core::sanitize::one_line(&name)),
         };
         return inv.scanned.push(place(location, kind, state, None));
+    }
+    if kind == PlaceKind::BuildkitTokenSeed {
+        // Only its mode matters: it is never read. Listed only when it exists.
+        let Some(meta) = resolved.meta.as_ref() else { return };
+        let mut scanned = place(location, kind, PlaceState::Read, Some(meta.mode()));
+        let real = resolved.real.display().to_string();
+        scanned.real_path = (real != scanned.location).then_some(real);
+        scanned.note = Some(TOKEN_SEED_NOTE);
+        scanned.owner = Some(meta.uid());
+        if !meta.file_type().is_file() {
+            scanned.state = PlaceState::Error {
+                message: format!("{} is {}, not a regular file", scanned.location, fsread::kind_of(meta)),
+            };
+        }
+        return inv.scanned.push(scanned);
     }
     if !seen.insert(resolved.real.clone()) {
         return;
@@ -311,20 +472,9 @@ fn scan_file(
             }
             _ => None,
         };
-        push_entry(inv, &real, Storage::Plaintext, entry, mode, shadow, fingerprint);
+        push_entry(inv, (kind, &real), Storage::Plaintext, entry, mode, shadow, fingerprint);
     }
     inv.scanned.push(scanned);
-}
-
-/// The name of `uid` in the system's passwd file, when it has one.
-fn user_name(system_root: &Path, uid: u32) -> Option<String> {
-    let passwd = fsread::read_regular(&system_root.join("etc/passwd"), fsread::CONFIG_LIMIT).ok()?;
-    let text = String::from_utf8_lossy(&passwd.bytes);
-    text.lines().find_map(|line| {
-        let mut fields = line.split(':');
-        let name = fields.next()?;
-        (fields.nth(1)?.parse::<u32>().ok()? == uid).then(|| regauth_core::sanitize::one_line(name))
-    })
 }
 
 /// amazon-ecr-credential-helper's cache: every token is a plaintext credential of user `AWS`.
@@ -333,7 +483,7 @@ fn scan_ecr_cache(
     location: String,
     mode: Option<u32>,
     inv: &mut Inventory,
-    fingerprint: &impl Fn(&str) -> u64,
+    fingerprint: &impl Fn(&str) -> Fingerprint,
 ) {
     let real = path.display().to_string();
     let with_real = |mut scanned: Scanned| {
@@ -356,29 +506,22 @@ fn scan_ecr_cache(
         }
     };
     for token in tokens {
-        inv.stored.push(Stored {
-            location: real.clone(),
-            registry: token.registry,
-            username: Some("AWS".into()),
-            storage: Storage::Plaintext,
-            kind: Some(token.kind),
-            expires_at: token.expires_at,
-            fingerprint: Some(token.fingerprint),
-            file_mode: mode,
-            shadowed_by: None,
-        });
+        let info = TokenInfo { kind: token.kind, expires_at: token.expires_at };
+        let stored = Stored::new(PlaceKind::EcrCache, real.clone(), token.registry, Storage::Plaintext)
+            .with_secret(info, token.fingerprint);
+        inv.stored.push(Stored { username: Some("AWS".into()), file_mode: mode, ..stored });
     }
     inv.scanned.push(with_real(place(location, PlaceKind::EcrCache, PlaceState::Read, mode)));
 }
 
 fn push_entry(
     inv: &mut Inventory,
-    location: &str,
+    (place, location): (PlaceKind, &str),
     storage: Storage,
     entry: AuthEntry,
     mode: Option<u32>,
     shadowed_by: Option<Shadow>,
-    fingerprint: &impl Fn(&str) -> u64,
+    fingerprint: &impl Fn(&str) -> Fingerprint,
 ) {
     if !entry.has_secret() && entry.problem.is_none() {
         return;
@@ -397,22 +540,25 @@ fn push_entry(
         (Some(s), false) => classify(&username, s.expose(), identity),
         (None, _) => TokenInfo { kind: TokenKind::Password, expires_at: None },
     };
-    inv.stored.push(Stored {
-        location: location.to_owned(),
-        registry: entry.key.clone(),
-        username: entry.username,
-        storage,
-        kind: Some(info.kind),
-        expires_at: info.expires_at,
-        fingerprint: secret.map(|s| fingerprint(s.expose())),
-        file_mode: mode,
-        shadowed_by,
-    });
+    let stored = Stored::new(place, location, entry.key.clone(), storage);
+    let stored = match secret {
+        Some(s) => stored.with_secret(info, fingerprint(s.expose())),
+        None => Stored { kind: Some(info.kind), expires_at: info.expires_at, ..stored },
+    };
+    inv.stored.push(Stored { username: entry.username, file_mode: mode, shadowed_by, ..stored });
 }
 
 /// Ask each helper named in this user's own config files to `list`. A helper answers for whoever runs it,
 /// so one named only in another user's file (with `--all-users`) is not asked: its entries would be ours.
-fn scan_helpers(env: &Environ, opts: &Options, inv: &mut Inventory) {
+///
+/// With `--find-secret-stdin`, each entry listed is also fetched (`get`, under the same timeout) and
+/// compared: its kind and fingerprints are kept, its secret is not.
+fn scan_helpers(
+    env: &Environ,
+    opts: &Options,
+    inv: &mut Inventory,
+    fingerprint: &impl Fn(&str) -> Fingerprint,
+) {
     let own = |s: &Scanned| s.owner.is_none_or(|uid| uid == env.uid());
     let names: BTreeSet<String> = inv
         .scanned
@@ -442,17 +588,18 @@ fn scan_helpers(env: &Environ, opts: &Options, inv: &mut Inventory) {
         match client.list() {
             Ok(listing) => {
                 for (registry, username) in listing {
-                    inv.stored.push(Stored {
-                        location: location.clone(),
-                        registry,
-                        username: Some(username).filter(|u| !u.is_empty()),
-                        storage: Storage::Helper,
-                        kind: None,
-                        expires_at: None,
-                        fingerprint: None,
-                        file_mode: None,
-                        shadowed_by: None,
-                    });
+                    let mut stored =
+                        Stored::new(PlaceKind::Helper, location.clone(), registry, Storage::Helper);
+                    if opts.sought.is_some() {
+                        // A failed get leaves the entry as listed: the helper answered list, it may
+                        // still hold the secret, and the error would say nothing about it.
+                        if let Ok(creds) = client.get(&stored.registry) {
+                            let info =
+                                classify(&creds.username, creds.secret.expose(), creds.is_identity_token());
+                            stored = stored.with_secret(info, fingerprint(creds.secret.expose()));
+                        }
+                    }
+                    inv.stored.push(Stored { username: Some(username).filter(|u| !u.is_empty()), ..stored });
                 }
                 inv.scanned.push(place(location, PlaceKind::Helper, PlaceState::Read, None));
             }

@@ -1,40 +1,71 @@
-//! `regauth audit`: every stored registry credential on this machine and what is wrong with it.
+//! `regauth audit`: every stored registry credential on this machine and what is wrong with it;
+//! `--find-secret-stdin` for incident response; `regauth audit merge` for a fleet.
 
-use super::output::{print, print_json};
+use super::output::{print, print_json, UsageError};
 use super::Cli;
-use crate::audit::{self, Severity};
+use crate::audit::fingerprint::FingerprintKey;
+use crate::audit::{self, merge, summary, Severity};
 use crate::exit::Exit;
 use regauth_core::environ::Environ;
 use regauth_core::sanitize::one_line;
+use regauth_core::secret::Secret;
+use std::io::Read;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Inventory every stored registry credential (config files, helpers, caches, environment) with findings.
 ///
 /// Looks in docker's config.json, containers' auth.json files, ~/.dockercfg, the ECR helper's cache,
 /// DOCKER_AUTH_CONFIG and the env helper's REGAUTH_REGISTRY_* variables, and asks each configured
-/// credential helper to `list` what it holds. Secrets are read in memory to tell their kind (Docker Hub
-/// PAT, GitHub token, ECR token, JWT...) and expiry, and are never printed. Findings: plaintext-credential,
-/// readable-by-others, expired-credential, duplicated-credential, missing-helper, helper-error,
-/// unreadable-config, credential-in-environment, symlink-to-another-owner (a link in one user's files to
-/// root's or another user's file: reported, never followed; credentials are attributed to the file that
-/// holds them).
+/// credential helper to `list` what it holds. With --all-users: the home of every user in the passwd
+/// database (CI runners and services under /var/lib or /srv too), /root and /home/* directories passwd does
+/// not list, /run/containers, /etc/containers and the kubelet's config.json; the report names the users
+/// scanned. Secrets are read in memory to tell their kind and expiry (Docker Hub personal and organization
+/// tokens, GitHub, GitLab, Quay and Harbor robots, JFrog, Azure ACR, Google service-account keys and access
+/// tokens, ECR, JWTs...) and are never printed. BuildKit's ~/.docker/.token_seed (per-registry random seeds
+/// for its token signing, not credentials) is listed and flagged only when others can read it.
+///
+/// Findings: plaintext-credential, readable-by-others, expired-credential, duplicated-credential,
+/// missing-helper, helper-error, unreadable-config, credential-in-environment, symlink-to-another-owner
+/// (a link in one user's files to root's or another user's file: reported, never followed; credentials are
+/// attributed to the file that holds them), token-seed-readable-by-others.
+///
+/// The text report opens with a summary (counts by severity, rule, token kind, storage, place) and shows
+/// findings that share a rule and a file once, with a count and one fix; --verbose and --json list every
+/// credential and finding.
 #[derive(Debug, clap::Args)]
-#[command(after_long_help = concat!(
+#[command(args_conflicts_with_subcommands = true, after_long_help = concat!(
     "Examples:\n",
     "  regauth audit\n",
     "      This user's credentials and findings.\n",
     "  sudo regauth audit --all-users --json > audit.json\n",
-    "      Every home directory, /run/containers, the kubelet's config.json.\n",
+    "      Every user's home (from passwd), /run/containers, the kubelet's config.json.\n",
+    "  sudo regauth audit --all-users --fingerprint-key /etc/regauth/fp.key --json > \"$(hostname).json\"\n",
+    "      With keyed fingerprints, to match the same secret across machines (audit merge).\n",
+    "  printf %s \"$LEAKED\" | sudo regauth audit --all-users --find-secret-stdin\n",
+    "      Where is this leaked token stored? (files, helpers' entries, the environment; exit 9 if found)\n",
+    "  regauth audit merge reports/*.json\n",
+    "      One report for a fleet (see `regauth audit merge --help`).\n",
     "  regauth audit --fail-on medium\n",
     "      Exit 9 when any finding is medium or worse (for CI and cron).\n\n",
-    "JSON: {\"credentials\": [{location, registry, username, storage, kind, expires_at}],\n",
-    "       \"findings\": [{severity, code, location, message, fix}],",
-    " \"scanned\": [{location, kind, state, mode, real_path}]}\n\n",
-    crate::exit_codes_help!()
+    "JSON: {\"host\", \"fingerprint_key_id\" (with a key),\n",
+    "       \"summary\": {credentials, findings, by_severity, by_kind, by_storage, by_place, by_code},\n",
+    "       \"users\": [{name, uid, home, source: passwd|home-directory}] (with --all-users),\n",
+    "       \"credentials\": [{location, place, registry, username, storage, kind, expires_at,\n",
+    "                        fingerprint (with --fingerprint-key)}],\n",
+    "       \"findings\": [{severity, code, location, registry, message, fix}],\n",
+    "       \"scanned\": [{location, kind, state, mode, real_path, note}]}\n",
+    "With --find-secret-stdin: {\"host\", \"found\", \"places\": [as credentials], \"users\", \"scanned\"}.\n",
+    "Fields are only ever added.\n\n",
+    crate::exit_codes_help!(),
+    "\n\nWith --find-secret-stdin: exit 9 when the secret is found, 0 when it is not."
 ))]
 pub struct Args {
-    /// Scan every home directory and the system-wide places too (run as root to read them all).
+    #[command(subcommand)]
+    pub command: Option<AuditCommand>,
+
+    /// Scan every user's home (passwd database, /root, /home/*) and the system-wide places (run as root).
     #[arg(long)]
     pub all_users: bool,
 
@@ -46,6 +77,10 @@ pub struct Args {
     #[arg(long)]
     pub no_helpers: bool,
 
+    /// Seconds to wait for a credential helper's list or get (0.001 to 86400).
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = super::seconds::timeout)]
+    pub helper_timeout: Duration,
+
     /// Exit 9 when a finding is at least this severe.
     #[arg(long, value_enum, value_name = "SEVERITY", default_value = "high")]
     pub fail_on: FailOn,
@@ -54,9 +89,82 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
 
+    /// Text: list every credential and every finding after the summary and the groups.
+    #[arg(long, short)]
+    pub verbose: bool,
+
+    /// Key file for keyed fingerprints (HMAC-SHA256): each credential's fingerprint is printed in the JSON,
+    /// so the same secret can be matched across machines by whoever holds the key. Keep the key secret;
+    /// make one with `openssl rand -hex 32`. Without it, no fingerprint leaves regauth.
+    #[arg(long, value_name = "FILE")]
+    pub fingerprint_key: Option<PathBuf>,
+
+    /// Read a leaked secret from stdin and report every place that holds it: config files, caches,
+    /// helpers (each listed entry fetched with `get`), environment variables. The secret is never echoed.
+    #[arg(long)]
+    pub find_secret_stdin: bool,
+
+    /// The name of this machine in the report (default: the kernel's host name).
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+
     /// Where the system's places are found (homes, /run, /etc, the kubelet's): for tests, hidden.
     #[arg(long, value_name = "DIR", default_value = "/", hide = true)]
     pub system_root: PathBuf,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum AuditCommand {
+    Merge(MergeArgs),
+}
+
+/// One report from the `audit --json` reports of many machines.
+///
+/// Reads each report (a regular file, no link followed, at most 256 MiB), and prints the same summary as
+/// `audit` over all machines, findings grouped by rule and place across machines (with how many machines),
+/// and the secrets stored in more than one place, matched by keyed fingerprint (reports made with the same
+/// --fingerprint-key; reports without one are merged but not correlated). A report that cannot be read is
+/// named and the others are merged (exit 3).
+#[derive(Debug, clap::Args)]
+#[command(after_long_help = concat!(
+    "Collecting reports:\n",
+    "  ssh loop (the key file stays on the machine that audits; copy it first, mode 0600):\n",
+    "    mkdir -p reports\n",
+    "    for h in $(cat hosts.txt); do\n",
+    "      ssh \"$h\" sudo regauth audit --all-users --fingerprint-key /etc/regauth/fp.key --json --fail-on never \\\n",
+    "        > \"reports/$h.json\" || echo \"$h: failed\" >&2\n",
+    "    done\n",
+    "    regauth audit merge reports/*.json\n",
+    "  Ansible ad-hoc command (one file per host under reports/):\n",
+    "    ansible all -b -m ansible.builtin.shell -a 'regauth audit --all-users \\\n",
+    "      --fingerprint-key /etc/regauth/fp.key --json --fail-on never > /tmp/regauth-audit.json' \n",
+    "    ansible all -m ansible.builtin.fetch -a 'src=/tmp/regauth-audit.json dest=reports/{{ inventory_hostname }}.json flat=yes'\n",
+    "    regauth audit merge reports/*.json\n\n",
+    "JSON: {\"reports\": [{file, host, credentials, findings, users, fingerprint_key_id, error}], \"hosts\",\n",
+    "       \"summary\" (as in audit), \"groups\": [{severity, code, location, count, hosts, message, fix}],\n",
+    "       \"shared_credentials\": [{fingerprint, fingerprint_key_id, hosts, kind, places: [credential]}],\n",
+    "       \"fingerprint_key_ids\", \"reports_without_fingerprints\",\n",
+    "       \"credentials\": [{host, location, registry, username, storage, place, kind, expires_at, fingerprint}],\n",
+    "       \"findings\": [{host, severity, code, location, registry, message, fix}]}\n\n",
+    crate::exit_codes_help!(),
+    "\n\nA report that cannot be read or parsed: exit 3 (the others are still merged)."
+))]
+pub struct MergeArgs {
+    /// Reports made by `regauth audit --json` (one per machine).
+    #[arg(required = true, value_name = "REPORT.json")]
+    pub reports: Vec<PathBuf>,
+
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Text: list every finding of every machine after the groups.
+    #[arg(long, short)]
+    pub verbose: bool,
+
+    /// Exit 9 when a finding of any machine is at least this severe.
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value = "high")]
+    pub fail_on: FailOn,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -78,57 +186,144 @@ impl FailOn {
             FailOn::Never => None,
         }
     }
+
+    fn failing(self, mut severities: impl Iterator<Item = Severity>) -> bool {
+        self.threshold().is_some_and(|t| severities.any(|s| s >= t))
+    }
 }
 
+/// The most read of a secret on stdin.
+const SECRET_LIMIT: u64 = 64 * 1024;
+
 pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
+    if let Some(AuditCommand::Merge(merge_args)) = &args.command {
+        return run_merge(merge_args);
+    }
     let now =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let fingerprint_key = args
+        .fingerprint_key
+        .as_deref()
+        .map(FingerprintKey::read)
+        .transpose()
+        .map_err(|e| UsageError(e.to_string()))?;
+    let sought = if args.find_secret_stdin { Some(Arc::new(read_secret()?)) } else { None };
     let opts = audit::Options {
         docker_config: cli.config.clone(),
         authfile: args.authfile.clone(),
         all_users: args.all_users,
         call_helpers: !args.no_helpers,
-        helper_timeout: Duration::from_secs(10),
+        helper_timeout: args.helper_timeout,
         now,
         system_root: args.system_root.clone(),
+        fingerprint_key,
+        sought,
     };
-    let report = audit::run(env, &opts);
+    let host = args.host.clone().unwrap_or_else(audit::host_name);
+    if opts.sought.is_some() {
+        let report = audit::find(env, &opts, host);
+        if args.json {
+            print_json(&report)?;
+        } else {
+            print(&render_find(&report, opts.call_helpers))?;
+        }
+        return Ok(if report.found > 0 { Exit::AuditFindings } else { Exit::Ok });
+    }
+    let report = audit::run(env, &opts, host);
     if args.json {
         print_json(&report)?;
     } else {
-        print(&render(&report))?;
+        print(&render(&report, args.verbose, args.all_users))?;
     }
-    let failing = args.fail_on.threshold().is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
+    let failing = args.fail_on.failing(report.findings.iter().map(|f| f.severity));
     Ok(if failing { Exit::AuditFindings } else { Exit::Ok })
 }
 
-fn render(report: &audit::Report) -> String {
-    let mut out = format!("Credentials ({})\n", report.credentials.len());
-    if report.credentials.is_empty() {
-        out.push_str("  none found\n");
+/// The leaked secret: at most 64 KiB of UTF-8 on stdin, a final newline dropped. Errors never quote it.
+fn read_secret() -> anyhow::Result<Secret> {
+    let mut bytes = zeroize::Zeroizing::new(Vec::new());
+    std::io::stdin().lock().take(SECRET_LIMIT + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > SECRET_LIMIT {
+        return Err(UsageError(
+            "--find-secret-stdin: stdin holds more than 64 KiB; pipe in one secret".into(),
+        )
+        .into());
     }
-    for c in &report.credentials {
-        let kind = c.kind.map_or("(kept by the helper)", |k| k.describe());
-        let storage = match c.storage {
-            audit::sources::Storage::Plaintext => "plaintext",
-            audit::sources::Storage::Helper => "helper",
-            audit::sources::Storage::Environment => "environment",
-        };
-        out.push_str(&format!(
-            "  {}  user {}  {}  [{storage}] {}\n",
-            one_line(&c.registry),
-            one_line(c.username.as_deref().unwrap_or("-")),
-            kind,
-            one_line(&c.location)
-        ));
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return Err(UsageError("--find-secret-stdin: the secret on stdin is not UTF-8 text".into()).into());
+    };
+    let secret = Secret::new(text.strip_suffix('\n').map_or(text, |t| t.strip_suffix('\r').unwrap_or(t)));
+    if secret.len() < 4 {
+        return Err(UsageError(
+            "--find-secret-stdin: stdin holds fewer than 4 characters; pipe in the secret (printf %s \"$SECRET\" | ...)"
+                .into(),
+        )
+        .into());
     }
-    out.push_str(&format!("\nFindings ({})\n", report.findings.len()));
-    if report.findings.is_empty() {
+    Ok(secret)
+}
+
+fn storage(s: audit::sources::Storage) -> &'static str {
+    s.name()
+}
+
+fn credential_line(c: &audit::Stored) -> String {
+    let kind = c.kind.map_or("(kept by the helper)", |k| k.describe());
+    let registry = if c.registry.is_empty() { "-" } else { &c.registry };
+    format!(
+        "  {}  user {}  {}  [{}] {}\n",
+        one_line(registry),
+        one_line(c.username.as_deref().unwrap_or("-")),
+        kind,
+        storage(c.storage),
+        one_line(&c.location)
+    )
+}
+
+fn render(report: &audit::Report, verbose: bool, all_users: bool) -> String {
+    let mut out = format!("regauth audit of {}\n", one_line(&report.host));
+    if all_users {
+        out.push_str(&render_users(&report.users));
+    } else {
+        out.push_str("Users: this user only (--all-users scans every user's home)\n");
+    }
+    out.push('\n');
+    out.push_str(&report.summary.render());
+    let views = report.findings.iter().map(summary::FindingView::from);
+    let groups = summary::group(views);
+    out.push_str(&format!("\nFindings ({} in {} groups)\n", report.findings.len(), groups.len()));
+    if groups.is_empty() {
         out.push_str("  none\n");
     }
-    for f in &report.findings {
-        out.push_str(&format!("  {:<6}  {}  {}\n", f.severity.label(), f.code, one_line(&f.message)));
-        out.push_str(&format!("          fix: {}\n", one_line(&f.fix)));
+    out.push_str(&summary::render_groups(&groups));
+    let notes: Vec<&audit::Scanned> = report.scanned.iter().filter(|s| s.note.is_some()).collect();
+    if !notes.is_empty() {
+        out.push_str("\nOther files\n");
+        for s in notes {
+            let mode = s.mode.as_deref().map(|m| format!(" (mode {m})")).unwrap_or_default();
+            out.push_str(&format!("  {}{mode}: {}\n", one_line(&s.location), s.note.unwrap_or_default()));
+        }
+    }
+    if verbose {
+        out.push_str(&format!("\nCredentials ({})\n", report.credentials.len()));
+        if report.credentials.is_empty() {
+            out.push_str("  none found\n");
+        }
+        for c in &report.credentials {
+            out.push_str(&credential_line(c));
+        }
+        out.push_str(&format!("\nEvery finding ({})\n", report.findings.len()));
+        for f in &report.findings {
+            out.push_str(&format!("  {:<6}  {}  {}\n", f.severity.label(), f.code, one_line(&f.message)));
+            out.push_str(&format!("          fix: {}\n", one_line(&f.fix)));
+        }
+    } else if report.credentials.is_empty() {
+        out.push_str("\nCredentials: none found\n");
+    } else {
+        out.push_str(&format!(
+            "\nCredentials: {}; --verbose or --json lists them.\n",
+            report.credentials.len()
+        ));
     }
     let present =
         report.scanned.iter().filter(|s| !matches!(s.state, audit::sources::PlaceState::Missing)).count();
@@ -136,5 +331,169 @@ fn render(report: &audit::Report) -> String {
         "\nScanned {} places ({present} present); --json lists them.\n",
         report.scanned.len()
     ));
+    out
+}
+
+/// The users scanned: every one up to 20, then a count.
+fn render_users(users: &[audit::users::User]) -> String {
+    const SHOWN: usize = 20;
+    let listed: Vec<String> =
+        users.iter().take(SHOWN).map(|u| format!("{} ({})", one_line(&u.name), one_line(&u.home))).collect();
+    let more = if users.len() > SHOWN {
+        format!(" and {} more (--json lists them)", users.len() - SHOWN)
+    } else {
+        String::new()
+    };
+    format!("Users scanned ({}): {}{more}\n", users.len(), listed.join(", "))
+}
+
+fn render_find(report: &audit::FindReport, helpers_asked: bool) -> String {
+    let mut out = String::new();
+    if report.found == 0 {
+        out.push_str(&format!(
+            "The secret is not stored in any place scanned on {}.\n",
+            one_line(&report.host)
+        ));
+    } else {
+        out.push_str(&format!(
+            "The secret is stored in {} places on {}:\n",
+            report.found,
+            one_line(&report.host)
+        ));
+        for c in &report.places {
+            out.push_str(&credential_line(c));
+        }
+        out.push_str("Rotate it at its issuer first, then remove every copy.\n");
+    }
+    if !report.users.is_empty() {
+        out.push_str(&render_users(&report.users));
+    }
+    let present =
+        report.scanned.iter().filter(|s| !matches!(s.state, audit::sources::PlaceState::Missing)).count();
+    out.push_str(&format!(
+        "Scanned {} places ({present} present){}; --json lists them.\n",
+        report.scanned.len(),
+        if helpers_asked { ", every helper entry fetched" } else { ", helpers not asked (--no-helpers)" }
+    ));
+    out
+}
+
+fn run_merge(args: &MergeArgs) -> anyhow::Result<Exit> {
+    let merged = merge::merge(&args.reports);
+    if args.json {
+        print_json(&merged)?;
+    } else {
+        print(&render_merge(&merged, args.verbose))?;
+    }
+    let unreadable = merged.reports.iter().any(|r| r.error.is_some());
+    for r in merged.reports.iter().filter(|r| r.error.is_some()) {
+        eprintln!("regauth: {}", one_line(r.error.as_deref().unwrap_or_default()));
+    }
+    Ok(if unreadable {
+        Exit::LocalConfig
+    } else if args.fail_on.failing(merged.findings.iter().map(|f| f.severity)) {
+        Exit::AuditFindings
+    } else {
+        Exit::Ok
+    })
+}
+
+fn render_merge(merged: &merge::Merged, verbose: bool) -> String {
+    let read = merged.reports.iter().filter(|r| r.error.is_none()).count();
+    let mut out = format!(
+        "regauth audit merge: {read} reports from {} machines{}\n",
+        merged.hosts,
+        match merged.reports.len() - read {
+            0 => String::new(),
+            n => format!(" ({n} unreadable, listed at the end)"),
+        }
+    );
+    let users: usize = merged.reports.iter().map(|r| r.users).sum();
+    if users > 0 {
+        out.push_str(&format!("Users scanned: {users}\n"));
+    }
+    out.push('\n');
+    out.push_str(&merged.summary.render());
+    out.push_str(&format!(
+        "\nFindings ({} in {} groups across machines)\n",
+        merged.findings.len(),
+        merged.groups.len()
+    ));
+    if merged.groups.is_empty() {
+        out.push_str("  none\n");
+    }
+    for g in &merged.groups {
+        let count = if g.count > 1 { format!(" x{}", g.count) } else { String::new() };
+        let hosts = match g.hosts.len() {
+            0 | 1 => format!("[{}] ", g.hosts.first().map_or("?".into(), |h| one_line(h))),
+            n => format!("[{n} machines] "),
+        };
+        out.push_str(&format!(
+            "  {:<6}  {}{count}  {hosts}{}\n",
+            g.severity.label(),
+            g.code,
+            one_line(&g.message)
+        ));
+        out.push_str(&format!("          fix: {}\n", one_line(&g.fix)));
+    }
+    out.push_str("\nThe same secret in more than one place (keyed fingerprints)\n");
+    if merged.fingerprint_key_ids.len() > 1 {
+        out.push_str(&format!(
+            "  note: the reports were made with {} different keys; only fingerprints of the same key are compared\n",
+            merged.fingerprint_key_ids.len()
+        ));
+    }
+    if merged.reports_without_fingerprints > 0 {
+        out.push_str(&format!(
+            "  note: {} reports have no keyed fingerprints (made without --fingerprint-key): not correlated\n",
+            merged.reports_without_fingerprints
+        ));
+    }
+    if merged.shared_credentials.is_empty() {
+        out.push_str("  none\n");
+    }
+    const PLACES_SHOWN: usize = 5;
+    for s in &merged.shared_credentials {
+        let short = s.fingerprint.strip_prefix("hmac-sha256:").unwrap_or(&s.fingerprint);
+        out.push_str(&format!(
+            "  {}  {} on {} machines, {} places\n",
+            one_line(&short[..short.len().min(16)]),
+            one_line(s.kind.as_deref().unwrap_or("unknown kind")),
+            s.hosts,
+            s.places.len()
+        ));
+        for p in s.places.iter().take(if verbose { usize::MAX } else { PLACES_SHOWN }) {
+            out.push_str(&format!(
+                "      {}: {}  {}  user {}\n",
+                one_line(&p.host),
+                one_line(&p.location),
+                one_line(&p.registry),
+                one_line(p.username.as_deref().unwrap_or("-"))
+            ));
+        }
+        if !verbose && s.places.len() > PLACES_SHOWN {
+            out.push_str(&format!("      ... and {} more (--verbose)\n", s.places.len() - PLACES_SHOWN));
+        }
+    }
+    if verbose {
+        out.push_str(&format!("\nEvery finding ({})\n", merged.findings.len()));
+        for f in &merged.findings {
+            out.push_str(&format!(
+                "  {:<6}  {}  {}: {}\n",
+                f.severity.label(),
+                one_line(&f.code),
+                one_line(&f.host),
+                one_line(&f.message)
+            ));
+            out.push_str(&format!("          fix: {}\n", one_line(&f.fix)));
+        }
+    }
+    let errors: Vec<&merge::Source> = merged.reports.iter().filter(|r| r.error.is_some()).collect();
+    if !errors.is_empty() {
+        out.push_str("\nReports not merged\n");
+        for r in errors {
+            out.push_str(&format!("  {}\n", one_line(r.error.as_deref().unwrap_or_default())));
+        }
+    }
     out
 }
