@@ -2,9 +2,9 @@
 //! or the `expiration` inside an AWS ECR authorization token (`AWS` user, base64 of JSON). No signature is
 //! checked and nothing else is read; an opaque secret has no known expiry.
 //!
-//! The kubelet credential provider (helpers) needs only this much. The `regauth` package's JWT decoder
-//! (`http::jwt`, which also reads `access` claims) and audit's token classifier read the same fields the
-//! same way: a NumericDate in seconds, whole or not; anything else counts as absent.
+//! The kubelet credential provider (helpers) and audit (ECR tokens) read expiry here. The `regauth`
+//! package's JWT decoder (`http::jwt`, which also reads `access` claims) reads `exp` the same way: a
+//! NumericDate in seconds, whole or not; anything else counts as absent.
 
 use base64::Engine;
 use serde::Deserialize;

@@ -2,7 +2,6 @@
 //! access token, a GitHub token, an AWS ECR token with its expiry, a JWT with its `exp`... The secret is
 //! inspected in memory and never kept or shown.
 
-use base64::Engine;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -167,7 +166,7 @@ pub fn classify(username: &str, secret: &str, identity: bool) -> TokenInfo {
         return plain(TokenKind::GitlabJobToken);
     }
     if username == "AWS" {
-        if let Some(expires_at) = ecr_expiry(secret) {
+        if let Some(expires_at) = regauth_core::token_expiry::ecr_expires_at(secret) {
             return TokenInfo { kind: TokenKind::AwsEcrToken, expires_at: Some(expires_at) };
         }
     }
@@ -235,19 +234,6 @@ fn is_quay_robot(username: &str, secret: &str) -> bool {
 /// reads registry tokens in `diagnose`.
 pub fn jwt_expiry(secret: &str) -> Option<Option<i64>> {
     crate::http::jwt::decode(secret).map(|claims| claims.expires_at)
-}
-
-/// ECR tokens are base64 of JSON with a `payload` and an `expiration` (Unix seconds).
-fn ecr_expiry(secret: &str) -> Option<i64> {
-    #[derive(serde::Deserialize)]
-    struct EcrToken {
-        #[serde(rename = "payload")]
-        _payload: serde::de::IgnoredAny,
-        expiration: f64,
-    }
-    let bytes = zeroize::Zeroizing::new(base64::engine::general_purpose::STANDARD.decode(secret).ok()?);
-    let token: EcrToken = serde_json::from_slice(&bytes).ok()?;
-    Some(token.expiration as i64)
 }
 
 #[cfg(test)]
