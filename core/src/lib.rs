@@ -10,6 +10,7 @@
 //! - [`lock`]: lock files for every writer.
 //! - [`protocol`]: the credential-helper protocol: wire types, the `Store` trait, serve loop, client.
 //! - [`store`]: the credential store backends.
+//! - [`token_cache`]: bearer tokens kept across processes (keyring or a 0600 file), keyed without the credential.
 //!
 //! This crate has no async runtime, HTTP or TLS stack and no command-line parser among its dependencies, so
 //! the helper binaries, which link only this crate, cannot reach them: `get` runs on every pull.
@@ -26,3 +27,4 @@ pub mod registry;
 pub mod sanitize;
 pub mod secret;
 pub mod store;
+pub mod token_cache;
