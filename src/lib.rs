@@ -41,3 +41,4 @@ pub mod diagnose;
 pub mod exit;
 pub mod http;
 pub mod resolve;
+pub mod token;

@@ -7,7 +7,9 @@
 use super::{is_token, Entry};
 use crate::environ::Environ;
 use crate::fsread;
-use linux_keyutils::{Key, KeyError, KeyRing, KeyRingIdentifier, KeyType, Metadata, Permission};
+use linux_keyutils::{
+    Key, KeyError, KeyPermissions, KeyRing, KeyRingIdentifier, KeyType, Metadata, Permission,
+};
 
 const NAMESPACE_VAR: &str = "REGAUTH_KEYUTILS_NAMESPACE";
 /// Largest payload read back (a kernel `user` key holds at most 32767 bytes).
@@ -92,6 +94,15 @@ impl KeyringStore {
         }
         let key =
             self.ring.add_key(&description, &payload[..]).map_err(|e| format!("keyctl add_key: {e:?}"))?;
+        // Possessor and owner (the same user, also from another process) may do everything; no one else
+        // anything.
+        let mut perms = KeyPermissions::new();
+        perms.set_posessor_perms(Permission::ALL);
+        perms.set_user_perms(Permission::ALL);
+        if let Err(e) = key.set_perms(perms) {
+            let _ = key.invalidate();
+            return Err(format!("keyctl setperm: {e:?}"));
+        }
         let seconds = usize::try_from(timeout.max(1)).unwrap_or(usize::MAX);
         if let Err(e) = key.set_timeout(seconds) {
             let _ = key.invalidate();
