@@ -32,7 +32,10 @@ pub struct Input {
     pub push: bool,
     /// Read and fill the token cache.
     pub use_cache: bool,
-    pub tls: TlsOptions,
+    /// certs.d directories and `--ca-file`s: read on a miss only (a hit connects to nothing).
+    pub certs_dirs: Vec<std::path::PathBuf>,
+    pub ca_files: Vec<std::path::PathBuf>,
+    pub insecure: bool,
     /// The deadline of the network part.
     pub timeout: Duration,
     pub env: Environ,
@@ -187,7 +190,20 @@ fn miss(
         Ok(rt) => rt,
         Err(e) => return network(format!("cannot start the network runtime: {e}")),
     };
-    let transport = match Transport::new(&input.tls) {
+    let ca_files =
+        match crate::http::tls::ca_files(&input.reference.registry, &input.certs_dirs, &input.ca_files) {
+            Ok(files) => files,
+            // A hosts.toml that cannot be read leaves the trusted CAs unknown: this machine's configuration.
+            Err(e) => {
+                return Outcome::Failed(vec![Finding::new(
+                    Step::Reachability,
+                    Verdict::LocalConfig,
+                    for_terminal(&e.to_string(), 2000),
+                )])
+            }
+        };
+    let tls = TlsOptions { ca_files, insecure: input.insecure };
+    let transport = match Transport::new(&tls) {
         Ok(t) => t,
         Err(e) => {
             return Outcome::Failed(vec![Finding::new(
@@ -202,7 +218,7 @@ fn miss(
     }
     let deadline = tokio::time::Instant::now() + input.timeout;
     let reference = &input.reference;
-    let contact = within(&runtime, deadline, first_contact(&transport, reference, input.tls.insecure));
+    let contact = within(&runtime, deadline, first_contact(&transport, reference, input.insecure));
     let (base, reply) = match contact {
         Err(_) => return network(format!("no answer from {} within the timeout", reference.registry)),
         Ok(Err(f)) => return network(format!("cannot reach {}: {}", reference.registry, f.cause)),

@@ -6,7 +6,7 @@ use super::Cli;
 use crate::diagnose::{Finding, Lookup};
 use crate::exit::Exit;
 use crate::http::jwt::Claims;
-use crate::http::{tls, transport::TlsOptions};
+use crate::http::tls;
 use crate::resolve::{self, Credential, CredentialKind};
 use crate::token::{self, Issued, Outcome};
 use regauth_core::environ::Environ;
@@ -121,19 +121,14 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
     } else {
         args.certs_dir.clone()
     };
-    let ca_files = match tls::ca_files(&reference.registry, &certs_dirs, &args.ca_file) {
-        Ok(files) => files,
-        Err(e) => {
-            eprintln!("regauth: {}", for_terminal(&e.to_string(), 2000));
-            return Ok(Exit::LocalConfig);
-        }
-    };
     let input = token::Input {
         reference,
         lookup,
         push: args.push,
         use_cache: !args.no_cache,
-        tls: TlsOptions { ca_files, insecure: args.insecure },
+        certs_dirs,
+        ca_files: args.ca_file.clone(),
+        insecure: args.insecure,
         timeout: args.timeout,
         env: env.clone(),
     };
