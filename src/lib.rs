@@ -40,4 +40,5 @@ pub mod conformance;
 pub mod diagnose;
 pub mod exit;
 pub mod http;
+pub mod kube;
 pub mod resolve;
