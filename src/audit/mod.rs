@@ -4,9 +4,11 @@
 //! - [`sources`]: where credentials live, and reading them into [`Stored`] items.
 //! - [`token_kind`]: what kind of secret each is (PAT, ECR token, JWT...), and when it expires.
 //! - [`findings`]: the rules (plaintext, readable by others, expired, duplicated, missing helper...).
+//! - [`kube`]: a cluster's pull secrets (`--kube`) and the cluster's own rules.
 
 mod ecr_cache;
 pub mod findings;
+pub mod kube;
 pub mod sources;
 pub mod token_kind;
 

@@ -39,6 +39,8 @@ pub enum Storage {
     Helper,
     /// In an environment variable.
     Environment,
+    /// In a Kubernetes pull secret (`audit --kube`).
+    KubernetesSecret,
 }
 
 /// One stored credential. The secret itself is never kept: only its kind, expiry and a fingerprint used
@@ -82,6 +84,8 @@ pub enum PlaceKind {
     EcrCache,
     Helper,
     Environment,
+    /// `kubectl get ... -o json` output given to `audit --kube`.
+    KubernetesObjects,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
