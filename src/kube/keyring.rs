@@ -169,7 +169,7 @@ pub fn target(reference: &Reference) -> String {
 
 /// Match `entries` against `target`: the checks and the matching `(Key, entry index)` in keyring order,
 /// with the Docker Hub fallback when nothing matched.
-fn keyring<'a>(entries: &[(&'a AuthEntry, usize)], target: &str) -> (Vec<KeyCheck>, Vec<(Key, usize, bool)>) {
+fn keyring(entries: &[(&AuthEntry, usize)], target: &str) -> (Vec<KeyCheck>, Vec<(Key, usize, bool)>) {
     let mut checks = Vec::new();
     let mut matched = Vec::new();
     let mut fallback = Vec::new();
@@ -268,14 +268,13 @@ pub fn plan(
         usable.iter().enumerate().flat_map(|(i, (_, entries))| entries.iter().map(move |e| (e, i))).collect();
     let (key_checks, matched) = keyring(&flat, &target);
     let mut at = 0;
-    for (i, (secret, entries)) in usable.iter().enumerate() {
+    for (secret, entries) in &usable {
         if let Some(check) =
             checks.iter_mut().find(|c| c.name == secret.name && c.state == SecretState::Usable)
         {
             check.keys = key_checks[at..at + entries.len()].to_vec();
         }
         at += entries.len();
-        let _ = i;
     }
     for (key, owner, fallback) in matched {
         let (secret, entries) = &usable[owner];

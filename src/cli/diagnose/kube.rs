@@ -16,7 +16,7 @@ use regauth_core::reference::Reference;
 use regauth_core::sanitize::one_line;
 use serde::Serialize;
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -171,12 +171,10 @@ fn diagnose_cluster(cluster: &Cluster, node: Option<&NodeConfig>, args: &Args) -
                         chain.push(key);
                     }
                     for c in &p.candidates {
-                        let mut h = hasher.build_hasher();
-                        c.credential.secret.expose().hash(&mut h);
                         let key = ProbeKey {
                             image: image.clone(),
                             user: Some(c.username.clone()),
-                            secret_hash: h.finish(),
+                            secret_hash: hasher.hash_one(c.credential.secret.expose()),
                         };
                         credentials.entry(key.clone()).or_insert_with(|| Some(c.credential.clone()));
                         chain.push(key);
