@@ -235,9 +235,8 @@ pub fn plan(
         let state = match cluster.secret(ns, &name) {
             None => {
                 let namespaces: Vec<String> = cluster
-                    .secrets
-                    .iter()
-                    .filter(|s| s.name == name && s.is_pull_secret_type())
+                    .secrets_named(&name)
+                    .filter(|s| s.is_pull_secret_type())
                     .map(|s| s.namespace.clone())
                     .collect();
                 if namespaces.is_empty() {

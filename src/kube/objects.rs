@@ -12,7 +12,7 @@ use regauth_core::fsread::{self, FileError};
 use regauth_core::sanitize::one_line;
 use regauth_core::secret::Secret as SecretText;
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -139,15 +139,47 @@ pub struct Cluster {
     pub skipped: Vec<String>,
     /// The inputs read, in order (`-` for stdin).
     pub inputs: Vec<String>,
+    /// Lookups by (namespace, name) and by name, built on first use: a dump holds 100,000 secrets.
+    index: std::sync::OnceLock<Index>,
+}
+
+#[derive(Debug, Default)]
+struct Index {
+    secrets: HashMap<(String, String), usize>,
+    secrets_by_name: HashMap<String, Vec<usize>>,
+    service_accounts: HashMap<(String, String), usize>,
 }
 
 impl Cluster {
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| {
+            let mut index = Index::default();
+            for (i, s) in self.secrets.iter().enumerate() {
+                // The first of two objects with one name wins, as the first `kubectl get` line would.
+                index.secrets.entry((s.namespace.clone(), s.name.clone())).or_insert(i);
+                index.secrets_by_name.entry(s.name.clone()).or_default().push(i);
+            }
+            for (i, sa) in self.service_accounts.iter().enumerate() {
+                index.service_accounts.entry((sa.namespace.clone(), sa.name.clone())).or_insert(i);
+            }
+            index
+        })
+    }
+
     pub fn secret(&self, namespace: &str, name: &str) -> Option<&Secret> {
-        self.secrets.iter().find(|s| s.namespace == namespace && s.name == name)
+        let i = self.index().secrets.get(&(namespace.to_owned(), name.to_owned()))?;
+        self.secrets.get(*i)
+    }
+
+    /// Every secret of this name, in any namespace.
+    pub fn secrets_named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Secret> + 'a {
+        let found = self.index().secrets_by_name.get(name).map(Vec::as_slice).unwrap_or_default();
+        found.iter().filter_map(|i| self.secrets.get(*i))
     }
 
     pub fn service_account(&self, namespace: &str, name: &str) -> Option<&ServiceAccount> {
-        self.service_accounts.iter().find(|s| s.namespace == namespace && s.name == name)
+        let i = self.index().service_accounts.get(&(namespace.to_owned(), name.to_owned()))?;
+        self.service_accounts.get(*i)
     }
 }
 
@@ -185,8 +217,91 @@ fn read_stdin() -> Result<Vec<u8>, InputError> {
 }
 
 /// Parse one input (a `List`, one object, or several objects one after another as `kubectl get -o json`
-/// of single names prints them) into `cluster`.
+/// of single names prints them) into `cluster`. Well-formed input is read straight into typed structs;
+/// input with an object of the wrong shape is read again through `serde_json::Value`, object by object,
+/// so that only that object is skipped (and named).
 pub fn parse_into(bytes: &[u8], place: &str, cluster: &mut Cluster) -> Result<(), InputError> {
+    let typed: Result<Vec<RawAny>, _> =
+        serde_json::Deserializer::from_slice(bytes).into_iter::<RawAny>().collect();
+    if let Ok(objects) = typed {
+        if !objects.is_empty() && objects.iter().all(|o| o.kind.is_some()) {
+            for object in objects {
+                add_typed(object, None, place, cluster, 0);
+            }
+            return Ok(());
+        }
+    }
+    parse_lenient(bytes, place, cluster)
+}
+
+/// Every field any kind read here has, for the typed pass.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawAny {
+    kind: Option<String>,
+    #[serde(default)]
+    metadata: Metadata,
+    items: Option<Vec<RawAny>>,
+    #[serde(rename = "type")]
+    secret_type: Option<String>,
+    data: Option<BTreeMap<String, Option<String>>>,
+    string_data: Option<BTreeMap<String, Option<String>>>,
+    image_pull_secrets: Option<Vec<LocalRef>>,
+    spec: Option<RawWorkloadSpec>,
+    template: Option<RawTemplate>,
+}
+
+fn add_typed(object: RawAny, list_kind: Option<&str>, place: &str, cluster: &mut Cluster, depth: usize) {
+    let kind = object.kind.clone().or_else(|| list_kind.map(str::to_owned)).unwrap_or_default();
+    if kind == "List" || kind.ends_with("List") {
+        let Some(items) = object.items else {
+            cluster.skipped.push(format!("{place}: a {} without an \"items\" array", one_line(&kind)));
+            return;
+        };
+        if depth >= MAX_LIST_DEPTH {
+            cluster.skipped.push(format!("{place}: Lists nested deeper than {MAX_LIST_DEPTH}"));
+            return;
+        }
+        let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty());
+        for item in items {
+            add_typed(item, item_kind, place, cluster, depth + 1);
+        }
+        return;
+    }
+    match kind.as_str() {
+        "Secret" => cluster.secrets.push(
+            RawSecret {
+                metadata: object.metadata,
+                kind: object.secret_type,
+                data: object.data,
+                string_data: object.string_data,
+            }
+            .into_secret(),
+        ),
+        "ServiceAccount" => cluster.service_accounts.push(ServiceAccount {
+            namespace: object.metadata.namespace(),
+            name: object.metadata.name.unwrap_or_default(),
+            image_pull_secrets: names(object.image_pull_secrets),
+        }),
+        "Pod"
+        | "Job"
+        | "CronJob"
+        | "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "ReplicationController"
+        | "PodTemplate" => {
+            let raw = RawWorkload { metadata: object.metadata, spec: object.spec, template: object.template };
+            if let Some(w) = raw.into_workload(&kind) {
+                cluster.workloads.push(w);
+            }
+        }
+        _ => cluster.other_objects += 1,
+    }
+}
+
+fn parse_lenient(bytes: &[u8], place: &str, cluster: &mut Cluster) -> Result<(), InputError> {
     let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<serde_json::Value>();
     let mut any = false;
     loop {
