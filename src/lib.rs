@@ -42,6 +42,7 @@ pub mod conformance;
 pub mod diagnose;
 pub mod exit;
 pub mod http;
+pub mod kube;
 pub mod placement;
 pub mod resolve;
 pub mod token;

@@ -6,6 +6,7 @@
 //! - [`token_kind`]: what kind of secret each is (PAT, ECR token, JWT...), and when it expires.
 //! - [`fingerprint`]: per-run and keyed (HMAC) fingerprints; the comparison behind `--find-secret-stdin`.
 //! - [`findings`]: the rules (plaintext, readable by others, expired, duplicated, missing helper...).
+//! - [`kube`]: a cluster's pull secrets (`--kube`) and the cluster's own rules.
 //! - [`summary`]: counts and findings grouped by rule and file, for one machine or many.
 //! - [`merge`]: one report from the JSON reports of many machines.
 //!
@@ -16,6 +17,7 @@
 mod ecr_cache;
 pub mod findings;
 pub mod fingerprint;
+pub mod kube;
 pub mod merge;
 pub mod sources;
 pub mod summary;

@@ -47,6 +47,8 @@ pub enum Storage {
     Helper,
     /// In an environment variable.
     Environment,
+    /// In a Kubernetes pull secret (`audit --kube`).
+    KubernetesSecret,
 }
 
 /// One stored credential. The secret itself is never kept: only its kind, expiry and a fingerprint used
@@ -142,6 +144,8 @@ pub enum PlaceKind {
     Passwd,
     /// BuildKit's `~/.docker/.token_seed` and its lock: per-registry random seeds, not credentials.
     BuildkitTokenSeed,
+    /// `kubectl get ... -o json` output given to `audit --kube`.
+    KubernetesObjects,
 }
 
 impl PlaceKind {
@@ -157,6 +161,7 @@ impl PlaceKind {
             PlaceKind::Environment => "environment",
             PlaceKind::Passwd => "passwd",
             PlaceKind::BuildkitTokenSeed => "buildkit-token-seed",
+            PlaceKind::KubernetesObjects => "kubernetes-objects",
         }
     }
 }
@@ -167,6 +172,7 @@ impl Storage {
             Storage::Plaintext => "plaintext",
             Storage::Helper => "helper",
             Storage::Environment => "environment",
+            Storage::KubernetesSecret => "kubernetes-secret",
         }
     }
 }

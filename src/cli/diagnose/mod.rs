@@ -62,11 +62,47 @@ use std::time::Duration;
         for\n",
     "loopback or with --insecure. Proxies come from HTTPS_PROXY / HTTP_PROXY / NO_PROXY. NO_COLOR turns\n",
     "colours off.\n\n",
+    "Kubernetes (--kube FILE|-, repeatable; what `kubectl get pod,job,deployment,serviceaccount,secret -o json`\n",
+    "prints): for every container, init container and ephemeral container image of every workload (Pod, Job,\n",
+    "CronJob, Deployment, StatefulSet, DaemonSet, ReplicaSet), the credentials the kubelet would try, in its\n",
+    "order: the pod's imagePullSecrets (or, when it names none, its service account's, default `default`),\n",
+    "from the pod's namespace, each secret's keys matched by the kubelet's rules (docs/kubernetes.md), then\n",
+    "--node-config. Each is probed with the pull diagnosis (one probe per distinct image and credential, run\n",
+    "concurrently); the kubelet stops at the first that pulls. Per image: which secret and key serve it, why\n",
+    "the others do not (missing, other namespace, wrong type, undecodable, key that matches nothing), the\n",
+    "verdict, and the fix with the exact `kubectl create secret docker-registry` command (the password is\n",
+    "always the placeholder <the token>). No matching credential and an anonymous pull refused: localConfig.\n",
+    "  kubectl get pod,job,deployment,serviceaccount,secret -n shop -o json | regauth diagnose --kube -\n",
+    "  regauth diagnose --kube cluster.json --node-config /var/lib/kubelet/config.json --json\n",
+    "Exit code (--kube): the worst image's verdict, worst first: authenticationFailed 4, authorizationDenied 5,\n",
+    "localConfig 3, notFound 6, network 8, rateLimited 7; 0 when every image pulls; 3 when an input cannot be read.\n",
+    "JSON (--kube --json, schemaVersion 1): {schemaVersion, inputs, skipped: [..], verdict, exitCode,\n",
+    "  images: [{workload: {kind, namespace, name}, container, containerType, image, serviceAccount,\n",
+    "    pullSecrets: [{name, namedBy: pod|serviceAccount, state: usable|missing|otherNamespace|wrongType|noData|\n",
+    "      undecodable, namespaces, type, key, reason, keys: [{key, normalized, matches, whyNot, username}]}],\n",
+    "    fromServiceAccount, serviceAccountUnknown, nodeKeys: [..],\n",
+    "    attempts: [{source: secret|node|anonymous, secret, file, key, username, fallback, tried, verdict,\n",
+    "      summary, probe}], verdict, exitCode, summary, details: [..], fix}],\n",
+    "  probes: [the single-image report above, one per distinct image and credential]}\n\n",
     crate::exit_codes_help!()
 ))]
 pub struct Args {
     /// The image, as you would pass it to docker pull or push.
-    pub image: String,
+    #[arg(required_unless_present = "kube")]
+    pub image: Option<String>,
+
+    /// Diagnose every image of every workload in this `kubectl get ... -o json` output (`-`: stdin) the way
+    /// the kubelet pulls it: its pull secrets matched by the kubelet's rules, each credential tried in its
+    /// order. Repeatable; each input at most 256 MiB.
+    #[arg(long, value_name = "FILE|-", conflicts_with_all = [
+        "image", "push", "username", "password_stdin", "identity_token_stdin", "anonymous", "client"
+    ])]
+    pub kube: Vec<PathBuf>,
+
+    /// With --kube: the node's docker config.json, tried after the pull secrets (`auths` only, as the
+    /// kubelet reads it).
+    #[arg(long, value_name = "FILE", requires = "kube")]
+    pub node_config: Option<PathBuf>,
 
     /// Also check that the credential may push (opens an upload session and cancels it).
     #[arg(long)]
@@ -126,6 +162,7 @@ pub struct Args {
     pub verbose: bool,
 }
 
+mod kube;
 mod progress;
 mod render;
 
@@ -133,8 +170,11 @@ use progress::Progress;
 use render::render;
 
 pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
-    let reference =
-        Reference::parse(&args.image).map_err(|e| UsageError(format!("{}: {e}", one_line(&args.image))))?;
+    if !args.kube.is_empty() {
+        return kube::run(args);
+    }
+    let image = args.image.as_deref().unwrap_or_default();
+    let reference = Reference::parse(image).map_err(|e| UsageError(format!("{}: {e}", one_line(image))))?;
     if args.username.is_some() && !args.password_stdin && !args.identity_token_stdin {
         return Err(UsageError("--username needs --password-stdin or --identity-token-stdin".into()).into());
     }

@@ -1,0 +1,640 @@
+//! What `kubectl get pod,job,deployment,serviceaccount,secret -o json` prints, read into typed structs:
+//! a `List` (or single objects, or several files), workloads with pod templates (Pod, Job, CronJob,
+//! Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController), ServiceAccounts and Secrets.
+//!
+//! Every read is bounded: a file through `fsread` (regular file, no link followed in its last component)
+//! and stdin alike are cut at [`INPUT_LIMIT`]. Objects of other kinds are counted and skipped; an object
+//! whose known fields have the wrong JSON type is skipped with a note naming it, never a panic. Secret data
+//! stays base64 text inside a [`Secret`] until it is decoded by whoever needs it.
+
+use base64::Engine;
+use regauth_core::fsread::{self, FileError};
+use regauth_core::sanitize::one_line;
+use regauth_core::secret::Secret as SecretText;
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The largest input read, per file and for stdin: 256 MiB. A dump of 100,000 pull secrets is about 60 MiB.
+pub const INPUT_LIMIT: u64 = 256 * 1024 * 1024;
+
+pub const DOCKER_CONFIG_JSON: &str = "kubernetes.io/dockerconfigjson";
+pub const DOCKERCFG: &str = "kubernetes.io/dockercfg";
+
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error("standard input: {0}")]
+    Stdin(std::io::Error),
+    #[error("standard input is larger than {} MiB", INPUT_LIMIT / (1024 * 1024))]
+    StdinTooLarge,
+    #[error("{place}: not Kubernetes JSON (line {line}, column {column}): {message}")]
+    Json { place: String, line: usize, column: usize, message: String },
+    #[error("{place}: the top level is not a Kubernetes object (no \"kind\")")]
+    NotAnObject { place: String },
+    #[error("standard input (-) can be given only once")]
+    StdinTwice,
+}
+
+/// Which container list an image comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ContainerType {
+    Container,
+    InitContainer,
+    EphemeralContainer,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Container {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: ContainerType,
+    pub image: String,
+}
+
+/// A workload's pod template (or a Pod's own spec).
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Workload {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub containers: Vec<Container>,
+    pub image_pull_secrets: Vec<String>,
+    /// `spec.serviceAccountName` (or the deprecated `serviceAccount`), `default` when neither.
+    pub service_account: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServiceAccount {
+    pub namespace: String,
+    pub name: String,
+    pub image_pull_secrets: Vec<String>,
+}
+
+/// A Secret; its values are never shown.
+#[derive(Debug)]
+pub struct Secret {
+    pub namespace: String,
+    pub name: String,
+    /// `type`; `Opaque` when absent, as the API server defaults it.
+    pub kind: String,
+    /// `data` (base64 text) with `stringData` folded in (already plain), key by key.
+    pub data: BTreeMap<String, Value>,
+}
+
+/// A Secret's value: base64 text from `data`, or plain text from `stringData`.
+#[derive(Debug)]
+pub enum Value {
+    Base64(SecretText),
+    Plain(SecretText),
+}
+
+impl Value {
+    /// The bytes, or `None` when the base64 does not decode (the message never holds the value).
+    pub fn decode(&self) -> Option<zeroize::Zeroizing<Vec<u8>>> {
+        match self {
+            Value::Plain(text) => Some(zeroize::Zeroizing::new(text.expose().as_bytes().to_vec())),
+            Value::Base64(text) => base64::engine::general_purpose::STANDARD
+                .decode(text.expose().trim())
+                .ok()
+                .map(zeroize::Zeroizing::new),
+        }
+    }
+}
+
+impl Secret {
+    /// A docker pull-secret type.
+    pub fn is_pull_secret_type(&self) -> bool {
+        self.kind == DOCKER_CONFIG_JSON || self.kind == DOCKERCFG
+    }
+
+    /// The data key its type reads: `.dockerconfigjson` or `.dockercfg`.
+    pub fn docker_key(&self) -> Option<&'static str> {
+        match self.kind.as_str() {
+            DOCKER_CONFIG_JSON => Some(".dockerconfigjson"),
+            DOCKERCFG => Some(".dockercfg"),
+            _ => None,
+        }
+    }
+
+    /// A secret of another type that holds docker config data: named as a pull secret, it is skipped.
+    pub fn holds_docker_data(&self) -> bool {
+        self.data.contains_key(".dockerconfigjson") || self.data.contains_key(".dockercfg")
+    }
+}
+
+/// Everything read from the inputs.
+#[derive(Debug, Default)]
+pub struct Cluster {
+    pub workloads: Vec<Workload>,
+    pub service_accounts: Vec<ServiceAccount>,
+    pub secrets: Vec<Secret>,
+    /// Objects of kinds that hold no pod template, service account or secret.
+    pub other_objects: usize,
+    /// Objects that could not be read, each named.
+    pub skipped: Vec<String>,
+    /// The inputs read, in order (`-` for stdin).
+    pub inputs: Vec<String>,
+    /// Lookups by (namespace, name) and by name, built on first use: a dump holds 100,000 secrets.
+    index: std::sync::OnceLock<Index>,
+}
+
+#[derive(Debug, Default)]
+struct Index {
+    secrets: HashMap<(String, String), usize>,
+    secrets_by_name: HashMap<String, Vec<usize>>,
+    service_accounts: HashMap<(String, String), usize>,
+}
+
+impl Cluster {
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| {
+            let mut index = Index::default();
+            for (i, s) in self.secrets.iter().enumerate() {
+                // The first of two objects with one name wins, as the first `kubectl get` line would.
+                index.secrets.entry((s.namespace.clone(), s.name.clone())).or_insert(i);
+                index.secrets_by_name.entry(s.name.clone()).or_default().push(i);
+            }
+            for (i, sa) in self.service_accounts.iter().enumerate() {
+                index.service_accounts.entry((sa.namespace.clone(), sa.name.clone())).or_insert(i);
+            }
+            index
+        })
+    }
+
+    pub fn secret(&self, namespace: &str, name: &str) -> Option<&Secret> {
+        let i = self.index().secrets.get(&(namespace.to_owned(), name.to_owned()))?;
+        self.secrets.get(*i)
+    }
+
+    /// Every secret of this name, in any namespace.
+    pub fn secrets_named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Secret> + 'a {
+        let found = self.index().secrets_by_name.get(name).map(Vec::as_slice).unwrap_or_default();
+        found.iter().filter_map(|i| self.secrets.get(*i))
+    }
+
+    pub fn service_account(&self, namespace: &str, name: &str) -> Option<&ServiceAccount> {
+        let i = self.index().service_accounts.get(&(namespace.to_owned(), name.to_owned()))?;
+        self.service_accounts.get(*i)
+    }
+}
+
+/// Read every input (`-` is stdin, at most once) into one [`Cluster`].
+pub fn read_inputs(inputs: &[PathBuf]) -> Result<Cluster, InputError> {
+    let mut cluster = Cluster::default();
+    let mut stdin_read = false;
+    for input in inputs {
+        let (place, bytes) = if input.as_os_str() == "-" {
+            if stdin_read {
+                return Err(InputError::StdinTwice);
+            }
+            stdin_read = true;
+            ("-".to_owned(), read_stdin()?)
+        } else {
+            (input.display().to_string(), read_file(input)?)
+        };
+        parse_into(&bytes, &place, &mut cluster)?;
+        cluster.inputs.push(place);
+    }
+    Ok(cluster)
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, InputError> {
+    Ok(fsread::read_regular(path, INPUT_LIMIT)?.bytes)
+}
+
+fn read_stdin() -> Result<Vec<u8>, InputError> {
+    let mut bytes = Vec::new();
+    std::io::stdin().lock().take(INPUT_LIMIT + 1).read_to_end(&mut bytes).map_err(InputError::Stdin)?;
+    if bytes.len() as u64 > INPUT_LIMIT {
+        return Err(InputError::StdinTooLarge);
+    }
+    Ok(bytes)
+}
+
+/// Parse one input (a `List`, one object, or several objects one after another as `kubectl get -o json`
+/// of single names prints them) into `cluster`. Well-formed input is read straight into typed structs;
+/// input with an object of the wrong shape is read again through `serde_json::Value`, object by object,
+/// so that only that object is skipped (and named).
+pub fn parse_into(bytes: &[u8], place: &str, cluster: &mut Cluster) -> Result<(), InputError> {
+    let typed: Result<Vec<RawAny>, _> =
+        serde_json::Deserializer::from_slice(bytes).into_iter::<RawAny>().collect();
+    if let Ok(objects) = typed {
+        if !objects.is_empty() && objects.iter().all(|o| o.kind.is_some()) {
+            for object in objects {
+                add_typed(object, None, place, cluster, 0);
+            }
+            return Ok(());
+        }
+    }
+    parse_lenient(bytes, place, cluster)
+}
+
+/// Every field any kind read here has, for the typed pass.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawAny {
+    kind: Option<String>,
+    #[serde(default)]
+    metadata: Metadata,
+    items: Option<Vec<RawAny>>,
+    #[serde(rename = "type")]
+    secret_type: Option<String>,
+    data: Option<BTreeMap<String, Option<String>>>,
+    string_data: Option<BTreeMap<String, Option<String>>>,
+    image_pull_secrets: Option<Vec<LocalRef>>,
+    spec: Option<RawWorkloadSpec>,
+    template: Option<RawTemplate>,
+}
+
+fn add_typed(object: RawAny, list_kind: Option<&str>, place: &str, cluster: &mut Cluster, depth: usize) {
+    let kind = object.kind.clone().or_else(|| list_kind.map(str::to_owned)).unwrap_or_default();
+    if kind == "List" || kind.ends_with("List") {
+        let Some(items) = object.items else {
+            cluster.skipped.push(format!("{place}: a {} without an \"items\" array", one_line(&kind)));
+            return;
+        };
+        if depth >= MAX_LIST_DEPTH {
+            cluster.skipped.push(format!("{place}: Lists nested deeper than {MAX_LIST_DEPTH}"));
+            return;
+        }
+        let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty());
+        for item in items {
+            add_typed(item, item_kind, place, cluster, depth + 1);
+        }
+        return;
+    }
+    match kind.as_str() {
+        "Secret" => cluster.secrets.push(
+            RawSecret {
+                metadata: object.metadata,
+                kind: object.secret_type,
+                data: object.data,
+                string_data: object.string_data,
+            }
+            .into_secret(),
+        ),
+        "ServiceAccount" => cluster.service_accounts.push(ServiceAccount {
+            namespace: object.metadata.namespace(),
+            name: object.metadata.name.unwrap_or_default(),
+            image_pull_secrets: names(object.image_pull_secrets),
+        }),
+        "Pod"
+        | "Job"
+        | "CronJob"
+        | "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "ReplicationController"
+        | "PodTemplate" => {
+            let raw = RawWorkload { metadata: object.metadata, spec: object.spec, template: object.template };
+            if let Some(w) = raw.into_workload(&kind) {
+                cluster.workloads.push(w);
+            }
+        }
+        _ => cluster.other_objects += 1,
+    }
+}
+
+fn parse_lenient(bytes: &[u8], place: &str, cluster: &mut Cluster) -> Result<(), InputError> {
+    let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<serde_json::Value>();
+    let mut any = false;
+    loop {
+        match stream.next() {
+            None => break,
+            Some(Ok(value)) => {
+                if value.get("kind").and_then(serde_json::Value::as_str).is_none() {
+                    return Err(InputError::NotAnObject { place: place.to_owned() });
+                }
+                any = true;
+                add_object(&value, place, cluster, 0);
+            }
+            Some(Err(e)) => {
+                return Err(InputError::Json {
+                    place: place.to_owned(),
+                    line: e.line(),
+                    column: e.column(),
+                    message: strip_position(&e.to_string()),
+                })
+            }
+        }
+    }
+    if !any {
+        return Err(InputError::NotAnObject { place: place.to_owned() });
+    }
+    Ok(())
+}
+
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// Lists may nest (a List of Lists); deeper than this is refused as hostile.
+const MAX_LIST_DEPTH: usize = 4;
+
+fn add_object(value: &serde_json::Value, place: &str, cluster: &mut Cluster, depth: usize) {
+    let kind = value.get("kind").and_then(serde_json::Value::as_str).unwrap_or("");
+    let name = || describe(value, kind);
+    if kind == "List" || kind.ends_with("List") {
+        let Some(items) = value.get("items").and_then(serde_json::Value::as_array) else {
+            cluster.skipped.push(format!("{place}: a {} without an \"items\" array", one_line(kind)));
+            return;
+        };
+        if depth >= MAX_LIST_DEPTH {
+            cluster.skipped.push(format!("{place}: Lists nested deeper than {MAX_LIST_DEPTH}"));
+            return;
+        }
+        // `kubectl get pods -o json` prints a PodList whose items may omit their own kind.
+        let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty());
+        for item in items {
+            if item.get("kind").is_none() {
+                if let (Some(k), Some(map)) = (item_kind, item.as_object()) {
+                    let mut owned = map.clone();
+                    owned.insert("kind".into(), serde_json::Value::String(k.to_owned()));
+                    add_object(&serde_json::Value::Object(owned), place, cluster, depth + 1);
+                    continue;
+                }
+            }
+            add_object(item, place, cluster, depth + 1);
+        }
+        return;
+    }
+    let result = match kind {
+        "Secret" => RawSecret::deserialize(value).map(|raw| cluster.secrets.push(raw.into_secret())),
+        "ServiceAccount" => RawServiceAccount::deserialize(value).map(|raw| {
+            cluster.service_accounts.push(ServiceAccount {
+                namespace: raw.metadata.namespace(),
+                name: raw.metadata.name.unwrap_or_default(),
+                image_pull_secrets: names(raw.image_pull_secrets),
+            })
+        }),
+        "Pod"
+        | "Job"
+        | "CronJob"
+        | "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "ReplicationController"
+        | "PodTemplate" => RawWorkload::deserialize(value).map(|raw| {
+            if let Some(w) = raw.into_workload(kind) {
+                cluster.workloads.push(w)
+            }
+        }),
+        _ => {
+            cluster.other_objects += 1;
+            Ok(())
+        }
+    };
+    if let Err(e) = result {
+        cluster.skipped.push(format!("{place}: {}: {}", name(), one_line(&strip_position(&e.to_string()))));
+    }
+}
+
+fn describe(value: &serde_json::Value, kind: &str) -> String {
+    let meta = value.get("metadata");
+    let field = |f: &str| meta.and_then(|m| m.get(f)).and_then(serde_json::Value::as_str).unwrap_or("");
+    let ns = field("namespace");
+    let ns = if ns.is_empty() { "default" } else { ns };
+    one_line(&format!("{kind} {ns}/{}", field("name")))
+}
+
+#[derive(Deserialize, Default)]
+struct Metadata {
+    name: Option<String>,
+    namespace: Option<String>,
+}
+
+impl Metadata {
+    /// The object's namespace; `default` when the input leaves it out (as `kubectl create --dry-run`
+    /// without `-n` does, and as `kubectl apply` would place it in the default context).
+    fn namespace(&self) -> String {
+        self.namespace.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "default".into())
+    }
+}
+
+#[derive(Deserialize)]
+struct LocalRef {
+    #[serde(default)]
+    name: Option<String>,
+}
+
+fn names(refs: Option<Vec<LocalRef>>) -> Vec<String> {
+    refs.unwrap_or_default().into_iter().filter_map(|r| r.name).filter(|n| !n.is_empty()).collect()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawSecret {
+    #[serde(default)]
+    metadata: Metadata,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    data: Option<BTreeMap<String, Option<String>>>,
+    string_data: Option<BTreeMap<String, Option<String>>>,
+}
+
+impl RawSecret {
+    fn into_secret(self) -> Secret {
+        let mut data = BTreeMap::new();
+        for (k, v) in self.data.unwrap_or_default() {
+            data.insert(k, Value::Base64(SecretText::new(v.unwrap_or_default())));
+        }
+        for (k, v) in self.string_data.unwrap_or_default() {
+            data.insert(k, Value::Plain(SecretText::new(v.unwrap_or_default())));
+        }
+        Secret {
+            namespace: self.metadata.namespace(),
+            name: self.metadata.name.clone().unwrap_or_default(),
+            kind: self.kind.filter(|k| !k.is_empty()).unwrap_or_else(|| "Opaque".into()),
+            data,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawServiceAccount {
+    #[serde(default)]
+    metadata: Metadata,
+    image_pull_secrets: Option<Vec<LocalRef>>,
+}
+
+#[derive(Deserialize)]
+struct RawWorkload {
+    #[serde(default)]
+    metadata: Metadata,
+    spec: Option<RawWorkloadSpec>,
+    /// A PodTemplate's template is at the top level.
+    template: Option<RawTemplate>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawWorkloadSpec {
+    template: Option<RawTemplate>,
+    job_template: Option<RawJobTemplate>,
+    #[serde(flatten)]
+    pod: RawPodSpec,
+}
+
+#[derive(Deserialize)]
+struct RawJobTemplate {
+    spec: Option<RawJobSpec>,
+}
+
+#[derive(Deserialize)]
+struct RawJobSpec {
+    template: Option<RawTemplate>,
+}
+
+#[derive(Deserialize)]
+struct RawTemplate {
+    spec: Option<RawPodSpec>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct RawPodSpec {
+    containers: Option<Vec<RawContainer>>,
+    init_containers: Option<Vec<RawContainer>>,
+    ephemeral_containers: Option<Vec<RawContainer>>,
+    image_pull_secrets: Option<Vec<LocalRef>>,
+    service_account_name: Option<String>,
+    service_account: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawContainer {
+    name: Option<String>,
+    image: Option<String>,
+}
+
+impl RawWorkload {
+    fn into_workload(self, kind: &str) -> Option<Workload> {
+        let namespace = self.metadata.namespace();
+        let name = self.metadata.name.unwrap_or_default();
+        let pod = if kind == "Pod" {
+            self.spec.map(|s| s.pod)
+        } else if kind == "PodTemplate" {
+            self.template.and_then(|t| t.spec)
+        } else if kind == "CronJob" {
+            self.spec
+                .and_then(|s| s.job_template)
+                .and_then(|j| j.spec)
+                .and_then(|j| j.template)
+                .and_then(|t| t.spec)
+        } else {
+            self.spec.and_then(|s| s.template).and_then(|t| t.spec)
+        }?;
+        let mut containers = Vec::new();
+        for (list, kind) in [
+            (pod.init_containers, ContainerType::InitContainer),
+            (pod.containers, ContainerType::Container),
+            (pod.ephemeral_containers, ContainerType::EphemeralContainer),
+        ] {
+            for c in list.unwrap_or_default() {
+                if let Some(image) = c.image.filter(|i| !i.is_empty()) {
+                    containers.push(Container { name: c.name.unwrap_or_default(), kind, image });
+                }
+            }
+        }
+        let service_account = pod
+            .service_account_name
+            .filter(|s| !s.is_empty())
+            .or(pod.service_account.filter(|s| !s.is_empty()))
+            .unwrap_or_else(|| "default".into());
+        Some(Workload {
+            kind: kind.to_owned(),
+            namespace,
+            name,
+            containers,
+            image_pull_secrets: names(pod.image_pull_secrets),
+            service_account,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Cluster {
+        let mut c = Cluster::default();
+        parse_into(text.as_bytes(), "test", &mut c).unwrap();
+        c
+    }
+
+    #[test]
+    fn a_list_of_every_kind() {
+        let c = parse(
+            r#"{"apiVersion":"v1","kind":"List","items":[
+              {"kind":"Deployment","metadata":{"name":"web","namespace":"shop"},"spec":{"template":{"spec":{
+                 "serviceAccountName":"builder","imagePullSecrets":[{"name":"a"},{}],
+                 "initContainers":[{"name":"init","image":"busybox"}],
+                 "containers":[{"name":"app","image":"registry.example.com/shop/web:1"}]}}}},
+              {"kind":"CronJob","metadata":{"name":"nightly"},"spec":{"jobTemplate":{"spec":{"template":{"spec":{
+                 "containers":[{"name":"c","image":"nightly:1"}]}}}}}},
+              {"kind":"Pod","metadata":{"name":"p"},"spec":{"serviceAccount":"old",
+                 "containers":[{"name":"c","image":"x"}],"ephemeralContainers":[{"name":"dbg","image":"dbg"}]}},
+              {"kind":"ServiceAccount","metadata":{"name":"builder","namespace":"shop"},"imagePullSecrets":[{"name":"b"}]},
+              {"kind":"Secret","metadata":{"name":"b","namespace":"shop"},"type":"kubernetes.io/dockerconfigjson",
+                 "data":{".dockerconfigjson":"e30="}},
+              {"kind":"ConfigMap","metadata":{"name":"x"}},
+              {"kind":"Deployment","metadata":{"name":"bad"},"spec":{"template":{"spec":{"containers":"nope"}}}}
+            ]}"#,
+        );
+        assert_eq!(c.workloads.len(), 3);
+        let web = &c.workloads[0];
+        assert_eq!((web.namespace.as_str(), web.service_account.as_str()), ("shop", "builder"));
+        assert_eq!(web.image_pull_secrets, ["a"]);
+        assert_eq!(web.containers[0].kind, ContainerType::InitContainer);
+        assert_eq!(c.workloads[1].namespace, "default");
+        assert_eq!(c.workloads[1].containers[0].image, "nightly:1");
+        assert_eq!(c.workloads[2].service_account, "old");
+        assert_eq!(c.workloads[2].containers[1].kind, ContainerType::EphemeralContainer);
+        assert_eq!(c.service_accounts[0].image_pull_secrets, ["b"]);
+        assert_eq!(&*c.secrets[0].data[".dockerconfigjson"].decode().unwrap(), b"{}");
+        assert_eq!(c.other_objects, 1);
+        assert_eq!(c.skipped.len(), 1, "{:?}", c.skipped);
+        assert!(c.skipped[0].contains("Deployment default/bad"), "{:?}", c.skipped);
+    }
+
+    #[test]
+    fn several_objects_in_a_row_and_typed_lists() {
+        let c = parse(
+            r#"{"kind":"Secret","metadata":{"name":"s"},"stringData":{".dockercfg":"{}"},"type":"kubernetes.io/dockercfg"}
+               {"kind":"PodList","items":[{"metadata":{"name":"p"},"spec":{"containers":[{"image":"a"}]}}]}"#,
+        );
+        assert_eq!(c.secrets.len(), 1);
+        assert_eq!(c.workloads.len(), 1);
+        assert_eq!(c.workloads[0].kind, "Pod");
+    }
+
+    #[test]
+    fn not_kubernetes() {
+        for text in ["", "[]", "{\"a\":1}", "{\"kind\":", "42"] {
+            let mut c = Cluster::default();
+            assert!(parse_into(text.as_bytes(), "t", &mut c).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn deep_lists_are_refused() {
+        let mut text = String::from(r#"{"kind":"Secret","metadata":{"name":"s"}}"#);
+        for _ in 0..10 {
+            text = format!(r#"{{"kind":"List","items":[{text}]}}"#);
+        }
+        let c = parse(&text);
+        assert!(c.secrets.is_empty());
+        assert_eq!(c.skipped.len(), 1);
+    }
+}
