@@ -153,7 +153,7 @@ fn a_cluster_dump_with_every_kind_of_finding() {
     let text = regauth(&["audit", "--kube", "-"], Some(&dump), home.path(), None);
     assert_eq!(text.code, 9, "{}", text.stderr);
     assert!(
-        text.stdout.contains("kube-secret-copied") && text.stdout.contains("[kubernetes secret]"),
+        text.stdout.contains("kube-secret-copied") && text.stdout.contains("storage    kubernetes-secret 7"),
         "{}",
         text.stdout
     );
