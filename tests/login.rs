@@ -188,9 +188,9 @@ fn login_stores_in_the_keyring_clients_read_it_and_logout_removes_it() {
         .stdout
         .contains(&format!("configured: credHelpers.{host}: (none) -> \"regauth-keyutils\"")));
     assert!(login.stdout.contains("no helper was configured"), "{}", login.stdout);
-    let (username, token) = stored(ns, &host).expect("stored in the keyring");
+    let (username, identity_token) = stored(ns, &host).expect("stored in the keyring");
     assert_eq!(username, "<token>", "an identity token is stored as <token>");
-    assert_ne!(token, READER_PW);
+    assert_ne!(identity_token, READER_PW);
     let config: serde_json::Value = serde_json::from_str(&config_text(home.path())).unwrap();
     assert_eq!(config["credHelpers"][&host], "regauth-keyutils");
     assert_eq!(config["x-unknown"]["kept"], true);
@@ -203,8 +203,16 @@ fn login_stores_in_the_keyring_clients_read_it_and_logout_removes_it() {
     // The token service saw the identity token come back (docker and skopeo refresh through POST).
     assert!(bed.tokens.log().iter().any(|l| l == "POST refresh_token"), "{:?}", bed.tokens.log());
 
+    // A bearer token fetched with the stored credential is cached; logout forgets it with the credential.
+    let token = regauth(&["token", &image], "", home.path(), ns);
+    assert_eq!(token.code, 0, "{}", token.all_output());
+    let cached = |home: &Path| regauth(&["cache", "list", "--json"], "", home, ns).json()["entries"].clone();
+    assert!(cached(home.path()).as_array().unwrap().iter().any(|e| e["registry"] == host.as_str()));
+
     let logout = regauth(&["logout", &host, "--json"], "", home.path(), ns);
     assert_eq!(logout.code, 0, "{}", logout.all_output());
+    assert!(logout.json()["forgottenTokens"].as_u64().unwrap() >= 1, "{}", logout.stdout);
+    assert!(!cached(home.path()).as_array().unwrap().iter().any(|e| e["registry"] == host.as_str()));
     let removed = logout.json()["removed"].clone();
     assert!(removed.as_array().unwrap().iter().any(|r| r["key"] == host.as_str() && r["place"] == "helper"));
     assert_eq!(stored(ns, &host), None);
@@ -220,7 +228,7 @@ fn login_stores_in_the_keyring_clients_read_it_and_logout_removes_it() {
             ("logout", &logout.all_output()),
             ("config", &config_text(home.path())),
         ],
-        &[(READER, READER_PW), ("<token>", &token)],
+        &[(READER, READER_PW), ("<token>", &identity_token)],
     );
 }
 

@@ -10,6 +10,7 @@ use regauth_core::environ::Environ;
 use regauth_core::protocol::{HelperClient, HelperError};
 use regauth_core::registry::RegistryHost;
 use regauth_core::sanitize::{for_terminal, one_line};
+use regauth_core::token_cache::TokenCache;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -30,7 +31,7 @@ use std::time::Duration;
     "  regauth logout docker.io --json\n\n",
     "A second logout says there was nothing to remove (exit 0). A helper that cannot be asked, or a\n",
     "read-only store that still provides the login (regauth-env), is exit 3.\n\n",
-    "JSON (--json): {registry, removed: [{place: helper|file, helper, file, key}],\n",
+    "JSON (--json): {registry, removed: [{place: helper|file, helper, file, key}], forgottenTokens,\n",
     "  problems: [..], exitCode}\n\n",
     crate::exit_codes_help!()
 ))]
@@ -62,17 +63,21 @@ struct Removed {
 struct LogoutReport {
     registry: String,
     removed: Vec<Removed>,
+    /// Bearer tokens `regauth token` had cached for the registry, now forgotten.
+    forgotten_tokens: usize,
     problems: Vec<String>,
     exit_code: u8,
 }
 
-/// The token cache's hook: forget every cached token of `host`'s credential.
-///
-/// PLACEHOLDER, wired at merge: the token cache is being written in the core at the same time (issue 10
-/// item 1, branch w3-cache). Until the coordinator connects this to it there is no cache, so nothing is
-/// cached and there is nothing to forget; logout calls it in the one place a credential is erased.
-pub(crate) fn forget_cached_tokens(host: &RegistryHost) {
-    let _ = host;
+/// Forget the bearer tokens `regauth token` cached for `host`: the credential they were fetched with is
+/// gone. Every credential's tokens for the registry go, which costs at most one token request later. A
+/// cache that cannot be opened holds nothing to forget.
+fn forget_cached_tokens(host: &RegistryHost, env: &Environ, report: &mut LogoutReport) {
+    let Ok(cache) = TokenCache::open(env) else { return };
+    match cache.clear(Some(host.as_str())) {
+        Ok(n) => report.forgotten_tokens = n,
+        Err(e) => report.problems.push(format!("cached tokens of {} were not forgotten: {e}", host.as_str())),
+    }
 }
 
 /// Every server URL a client may have stored `host`'s credential under: docker's key and docker logout's
@@ -103,6 +108,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
     let mut report = LogoutReport {
         registry: host.as_str().to_owned(),
         removed: Vec::new(),
+        forgotten_tokens: 0,
         problems: Vec::new(),
         exit_code: 0,
     };
@@ -151,7 +157,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
             Err(e) => report.problems.push(e.to_string()),
         }
     }
-    forget_cached_tokens(&host);
+    forget_cached_tokens(&host, env, &mut report);
     let exit = if report.problems.is_empty() { Exit::Ok } else { Exit::LocalConfig };
     report.exit_code = exit.code();
     if args.json {
@@ -159,6 +165,13 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         return Ok(exit);
     }
     let mut out = String::new();
+    if report.forgotten_tokens > 0 {
+        out.push_str(&format!(
+            "forgot: {} cached bearer token(s) of {}\n",
+            report.forgotten_tokens,
+            host.as_str()
+        ));
+    }
     if report.removed.is_empty() && report.problems.is_empty() {
         out.push_str(&format!("nothing to remove: no credential for {} was stored\n", host.as_str()));
     }
