@@ -4,6 +4,7 @@
 //! asked.
 
 use super::output::{print, print_json, UsageError};
+use super::registry_args::TrustArgs;
 use super::Cli;
 use crate::diagnose::{self, Lookup, Observer, Report, Step, Verdict};
 use crate::exit::Exit;
@@ -83,17 +84,8 @@ pub struct Args {
     #[arg(long)]
     pub plaintext: bool,
 
-    /// Trust this CA certificate (PEM) too. Repeatable.
-    #[arg(long, value_name = "FILE")]
-    pub ca_file: Vec<PathBuf>,
-
-    /// certs.d directories to search instead of docker's, containerd's and containers'. Repeatable.
-    #[arg(long, value_name = "DIR", env = "REGAUTH_CERTS_D", value_delimiter = ':')]
-    pub certs_dir: Vec<PathBuf>,
-
-    /// Allow plain http and skip certificate verification (docker's insecure-registries).
-    #[arg(long)]
-    pub insecure: bool,
+    #[command(flatten)]
+    pub trust: TrustArgs,
 
     /// Seconds to wait for a credential helper (0.001 to 86400).
     #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = super::seconds::timeout)]
@@ -208,19 +200,14 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         UsageError("no config location: set HOME or DOCKER_CONFIG, or pass --config".into())
     })?;
     let (username, secret) = read_credential(args)?;
-    let certs_dirs: Vec<PathBuf> = if args.certs_dir.is_empty() {
-        tls::DEFAULT_CERTS_DIRS.iter().map(PathBuf::from).collect()
-    } else {
-        args.certs_dir.clone()
-    };
-    let ca_files = match tls::ca_files(host.as_str(), &certs_dirs, &args.ca_file) {
+    let ca_files = match tls::ca_files(host.as_str(), &args.trust.certs_dirs(), &args.trust.ca_file) {
         Ok(files) => files,
         Err(e) => {
             eprintln!("regauth: {}", for_terminal(&e.to_string(), 2000));
             return Ok(Exit::LocalConfig);
         }
     };
-    let tls = TlsOptions { ca_files, insecure: args.insecure };
+    let tls = TlsOptions { ca_files, insecure: args.trust.insecure };
     let transport = match Transport::new(&tls) {
         Ok(t) => t,
         Err(e) => {
@@ -242,7 +229,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let verified = runtime.block_on(async {
-        tokio::time::timeout(args.timeout, verify(&transport, &host, args.insecure, &username, &secret))
+        tokio::time::timeout(args.timeout, verify(&transport, &host, args.trust.insecure, &username, &secret))
             .await
             .unwrap_or_else(|_| {
                 Err(NotVerified {
@@ -259,7 +246,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         Ok(v) => describe(&mut report, v, &username, &host),
     };
     if let Some(realm) = report.authentication.realm.as_deref() {
-        if realm.starts_with("http://") && !host.is_loopback() && !args.insecure {
+        if realm.starts_with("http://") && !host.is_loopback() && !args.trust.insecure {
             report.warnings.push(format!(
                 "the token service {} is plain http: the credential travelled unencrypted",
                 one_line(realm)

@@ -14,6 +14,7 @@ mod logout;
 pub mod man;
 mod migrate;
 mod output;
+mod registry_args;
 mod resolve;
 mod seconds;
 mod token;

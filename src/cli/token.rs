@@ -1,21 +1,16 @@
 //! `regauth token IMAGE`: print a bearer token for the repository, from the token cache when it can.
 
-use super::client_arg::ClientArg;
 use super::output::{print, print_json, UsageError};
+use super::registry_args::{CredentialArgs, TrustArgs};
 use super::Cli;
-use crate::diagnose::{Finding, Lookup};
+use crate::diagnose::Finding;
 use crate::exit::Exit;
 use crate::http::jwt::Claims;
-use crate::http::tls;
-use crate::resolve::{self, Credential, CredentialKind};
 use crate::token::{self, Issued, Outcome};
 use regauth_core::environ::Environ;
 use regauth_core::reference::Reference;
 use regauth_core::sanitize::{for_terminal, one_line};
-use regauth_core::secret::Secret;
 use serde::Serialize;
-use std::io::Read;
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// Print a bearer token for the repository of IMAGE, for curl and scripts.
@@ -68,37 +63,11 @@ pub struct Args {
     #[arg(long)]
     pub no_cache: bool,
 
-    /// Use the credential this client would send.
-    #[arg(long, value_enum, default_value = "docker")]
-    pub client: ClientArg,
+    #[command(flatten)]
+    pub credential: CredentialArgs,
 
-    /// Username for --password-stdin or --identity-token-stdin.
-    #[arg(long, value_name = "USER")]
-    pub username: Option<String>,
-
-    /// Read the password (or access token) from stdin instead of the client's config.
-    #[arg(long, requires = "username", conflicts_with_all = ["identity_token_stdin", "anonymous"])]
-    pub password_stdin: bool,
-
-    /// Read an identity (OAuth refresh) token from stdin.
-    #[arg(long, conflicts_with = "anonymous")]
-    pub identity_token_stdin: bool,
-
-    /// Ask for an anonymous token.
-    #[arg(long, conflicts_with = "username")]
-    pub anonymous: bool,
-
-    /// Trust this CA certificate (PEM) too. Repeatable.
-    #[arg(long, value_name = "FILE")]
-    pub ca_file: Vec<PathBuf>,
-
-    /// certs.d directories to search instead of docker's, containerd's and containers'. Repeatable.
-    #[arg(long, value_name = "DIR", env = "REGAUTH_CERTS_D", value_delimiter = ':')]
-    pub certs_dir: Vec<PathBuf>,
-
-    /// Allow plain http and skip certificate verification (docker's insecure-registries).
-    #[arg(long)]
-    pub insecure: bool,
+    #[command(flatten)]
+    pub trust: TrustArgs,
 
     /// Seconds to wait for a credential helper (0.001 to 86400).
     #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = super::seconds::timeout)]
@@ -112,23 +81,15 @@ pub struct Args {
 pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
     let reference =
         Reference::parse(&args.image).map_err(|e| UsageError(format!("{}: {e}", one_line(&args.image))))?;
-    if args.username.is_some() && !args.password_stdin && !args.identity_token_stdin {
-        return Err(UsageError("--username needs --password-stdin or --identity-token-stdin".into()).into());
-    }
-    let lookup = lookup(cli, args, env)?;
-    let certs_dirs: Vec<PathBuf> = if args.certs_dir.is_empty() {
-        tls::DEFAULT_CERTS_DIRS.iter().map(PathBuf::from).collect()
-    } else {
-        args.certs_dir.clone()
-    };
+    let lookup = args.credential.lookup(cli, env, args.helper_timeout)?;
     let input = token::Input {
         reference,
         lookup,
         push: args.push,
         use_cache: !args.no_cache,
-        certs_dirs,
-        ca_files: args.ca_file.clone(),
-        insecure: args.insecure,
+        certs_dirs: args.trust.certs_dirs(),
+        ca_files: args.trust.ca_file.clone(),
+        insecure: args.trust.insecure,
         timeout: args.timeout,
         env: env.clone(),
     };
@@ -277,31 +238,4 @@ fn findings_text(findings: &[Finding]) -> String {
         }
     }
     out
-}
-
-fn lookup(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Lookup> {
-    if args.anonymous {
-        return Ok(Lookup::Anonymous);
-    }
-    let kind = if args.password_stdin {
-        CredentialKind::Password
-    } else if args.identity_token_stdin {
-        CredentialKind::IdentityToken
-    } else {
-        let options = resolve::Options {
-            docker_config: cli.config.clone(),
-            helper_timeout: args.helper_timeout,
-            ..resolve::Options::default()
-        };
-        return Ok(Lookup::Client { client: args.client.into(), env: env.clone(), options });
-    };
-    let mut text = zeroize::Zeroizing::new(String::new());
-    std::io::stdin().read_to_string(&mut text)?;
-    let secret = Secret::new(text.trim_end_matches(['\n', '\r']));
-    if secret.is_empty() {
-        return Err(UsageError("stdin is empty: pipe the password or token in".into()).into());
-    }
-    // docker-credential-helpers store identity tokens under the username "<token>".
-    let username = args.username.clone().unwrap_or_else(|| "<token>".into());
-    Ok(Lookup::Explicit(Credential { username, secret, kind }))
 }

@@ -192,11 +192,7 @@ fn diagnose_cluster(cluster: &Cluster, node: Option<&NodeConfig>, args: &Args) -
             .map(|i| i.chain.clone())
             .collect()
     };
-    let certs_dirs: Vec<PathBuf> = if args.certs_dir.is_empty() {
-        tls::DEFAULT_CERTS_DIRS.iter().map(PathBuf::from).collect()
-    } else {
-        args.certs_dir.clone()
-    };
+    let certs_dirs = args.trust.certs_dirs();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let results = runtime.block_on(probe_all(chains, credentials, args, &certs_dirs));
     runtime.shutdown_background();
@@ -245,8 +241,8 @@ async fn probe_all(
     let mut tasks = tokio::task::JoinSet::new();
     for chain in chains {
         let (cells, credentials, limit) = (cells.clone(), credentials.clone(), limit.clone());
-        let (ca_file, certs_dirs) = (args.ca_file.clone(), certs_dirs.to_vec());
-        let (insecure, timeout, registry_type) = (args.insecure, args.timeout, args.registry_type);
+        let (ca_file, certs_dirs) = (args.trust.ca_file.clone(), certs_dirs.to_vec());
+        let (insecure, timeout, registry_type) = (args.trust.insecure, args.timeout, args.registry_type);
         tasks.spawn(async move {
             for key in chain {
                 let cell = cells[&key].clone();

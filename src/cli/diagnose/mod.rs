@@ -1,17 +1,15 @@
 //! `regauth diagnose IMAGE`: is the credential wrong, or may it not pull/push this repository?
 
-use super::client_arg::ClientArg;
 use super::output::{print_json, UsageError};
+use super::registry_args::{CredentialArgs, TrustArgs};
 use super::Cli;
-use crate::diagnose::{self, Lookup, RegistryType};
+use crate::diagnose::{self, RegistryType};
 use crate::exit::Exit;
 use crate::http::{tls, transport::TlsOptions};
-use crate::resolve::{self, Credential, CredentialKind};
 use regauth_core::environ::Environ;
 use regauth_core::reference::Reference;
 use regauth_core::sanitize::one_line;
-use regauth_core::secret::Secret;
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -108,41 +106,15 @@ pub struct Args {
     #[arg(long)]
     pub push: bool,
 
-    /// Use the credential this client would send.
-    #[arg(long, value_enum, default_value = "docker")]
-    pub client: ClientArg,
+    #[command(flatten)]
+    pub credential: CredentialArgs,
 
-    /// Username for --password-stdin or --identity-token-stdin.
-    #[arg(long, value_name = "USER")]
-    pub username: Option<String>,
-
-    /// Read the password (or access token) from stdin instead of the client's config.
-    #[arg(long, requires = "username", conflicts_with_all = ["identity_token_stdin", "anonymous"])]
-    pub password_stdin: bool,
-
-    /// Read an identity (OAuth refresh) token from stdin.
-    #[arg(long, conflicts_with = "anonymous")]
-    pub identity_token_stdin: bool,
-
-    /// Probe without any credential.
-    #[arg(long, conflicts_with = "username")]
-    pub anonymous: bool,
+    #[command(flatten)]
+    pub trust: TrustArgs,
 
     /// Treat the registry as this type (recognised from host and token realm otherwise).
     #[arg(long, value_enum, value_name = "TYPE")]
     pub registry_type: Option<RegistryType>,
-
-    /// Trust this CA certificate (PEM) too. Repeatable.
-    #[arg(long, value_name = "FILE")]
-    pub ca_file: Vec<PathBuf>,
-
-    /// certs.d directories to search instead of docker's, containerd's and containers'. Repeatable.
-    #[arg(long, value_name = "DIR", env = "REGAUTH_CERTS_D", value_delimiter = ':')]
-    pub certs_dir: Vec<PathBuf>,
-
-    /// Allow plain http and skip certificate verification (docker's insecure-registries).
-    #[arg(long)]
-    pub insecure: bool,
 
     /// Seconds to wait for a credential helper (0.001 to 86400).
     #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = super::seconds::timeout)]
@@ -175,16 +147,8 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
     }
     let image = args.image.as_deref().unwrap_or_default();
     let reference = Reference::parse(image).map_err(|e| UsageError(format!("{}: {e}", one_line(image))))?;
-    if args.username.is_some() && !args.password_stdin && !args.identity_token_stdin {
-        return Err(UsageError("--username needs --password-stdin or --identity-token-stdin".into()).into());
-    }
-    let lookup = lookup(cli, args, env)?;
-    let certs_dirs: Vec<PathBuf> = if args.certs_dir.is_empty() {
-        tls::DEFAULT_CERTS_DIRS.iter().map(PathBuf::from).collect()
-    } else {
-        args.certs_dir.clone()
-    };
-    let ca_files = match tls::ca_files(&reference.registry, &certs_dirs, &args.ca_file) {
+    let lookup = args.credential.lookup(cli, env, args.helper_timeout)?;
+    let ca_files = match tls::ca_files(&reference.registry, &args.trust.certs_dirs(), &args.trust.ca_file) {
         Ok(files) => files,
         Err(e) => {
             // A hosts.toml that cannot be read leaves the trusted CAs unknown: this machine's configuration.
@@ -198,7 +162,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         lookup,
         push: args.push,
         registry_type: args.registry_type,
-        tls: TlsOptions { ca_files, insecure: args.insecure },
+        tls: TlsOptions { ca_files, insecure: args.trust.insecure },
         observer: progress.clone(),
         timeout: args.timeout,
     };
@@ -238,32 +202,4 @@ fn print_styled(text: &str, choice: anstream::ColorChoice) -> anyhow::Result<()>
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(e.into()),
     }
-}
-
-fn lookup(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Lookup> {
-    if args.anonymous {
-        return Ok(Lookup::Anonymous);
-    }
-    let kind = if args.password_stdin {
-        CredentialKind::Password
-    } else if args.identity_token_stdin {
-        CredentialKind::IdentityToken
-    } else {
-        let options = resolve::Options {
-            docker_config: cli.config.clone(),
-            helper_timeout: args.helper_timeout,
-            ..resolve::Options::default()
-        };
-        return Ok(Lookup::Client { client: args.client.into(), env: env.clone(), options });
-    };
-    let mut text = String::new();
-    std::io::stdin().read_to_string(&mut text)?;
-    let secret = Secret::new(text.trim_end_matches(['\n', '\r']));
-    text.clear();
-    if secret.is_empty() {
-        return Err(UsageError("stdin is empty: pipe the password or token in".into()).into());
-    }
-    // docker-credential-helpers store identity tokens under the username "<token>".
-    let username = args.username.clone().unwrap_or_else(|| "<token>".into());
-    Ok(Lookup::Explicit(Credential { username, secret, kind }))
 }
