@@ -44,3 +44,4 @@ pub mod exit;
 pub mod http;
 pub mod placement;
 pub mod resolve;
+pub mod token;

@@ -10,6 +10,7 @@
 //! - [`lock`]: lock files for every writer.
 //! - [`protocol`]: the credential-helper protocol: wire types, the `Store` trait, serve loop, client.
 //! - [`store`]: the credential store backends.
+//! - [`token_cache`]: bearer tokens kept across processes (keyring or a 0600 file), keyed without the credential.
 //! - [`kubelet`]: the kubelet's image credential provider API (request, response, Go durations).
 //! - [`token_expiry`]: when a credential expires, from its own shape (JWT `exp`, ECR tokens).
 //!
@@ -29,4 +30,5 @@ pub mod registry;
 pub mod sanitize;
 pub mod secret;
 pub mod store;
+pub mod token_cache;
 pub mod token_expiry;

@@ -3,6 +3,7 @@
 //! Each subcommand lives in its own module with its arguments and its output (human and `--json`).
 
 mod audit;
+mod cache;
 mod client_arg;
 mod completions;
 mod diagnose;
@@ -15,6 +16,7 @@ mod migrate;
 mod output;
 mod resolve;
 mod seconds;
+mod token;
 
 use crate::exit::Exit;
 use clap::{Parser, Subcommand};
@@ -29,6 +31,7 @@ const ABOUT: &str =
     "  regauth resolve ghcr.io/org/app:1.2       which credential docker, podman and nerdctl would send\n",
     "  regauth diagnose docker.io/me/app --push  is it the password, or the permission? (with the fix)\n",
     "  regauth audit                             every stored registry credential, with findings\n",
+    "  regauth token ghcr.io/org/app             a bearer token for curl (cached across runs)\n",
     "  regauth helpers set regauth-keyutils      make the kernel-keyring helper the default\n",
     "  regauth helper-test pass                  check docker-credential-pass against the protocol\n",
     "  regauth <COMMAND> --help                  examples and details for one command\n\n",
@@ -67,6 +70,8 @@ pub enum Command {
     Login(login::Args),
     Logout(logout::Args),
     Migrate(migrate::Args),
+    Token(token::Args),
+    Cache(cache::Args),
 }
 
 /// The clap command tree, for man pages and completions.
@@ -95,6 +100,8 @@ pub fn main() -> i32 {
         Command::Login(args) => login::run(&cli, args, &env),
         Command::Logout(args) => logout::run(&cli, args, &env),
         Command::Migrate(args) => migrate::run(&cli, args, &env),
+        Command::Token(args) => token::run(&cli, args, &env),
+        Command::Cache(args) => cache::run(&cli, args, &env),
     };
     match result {
         Ok(exit) => exit.code() as i32,

@@ -215,3 +215,19 @@ fn kind_text(kind: CredentialKind) -> &'static str {
         CredentialKind::RegistryToken => "registry bearer token",
     }
 }
+
+/// The credential step for a command that fetches a token outside a diagnosis (`regauth token`): the
+/// credential to send (`None`: anonymous), or the finding that says why the client's credential cannot be
+/// used, exactly as diagnose reports it.
+pub(crate) fn credential_for(
+    reference: &Reference,
+    lookup: Lookup,
+) -> Result<Option<Credential>, Box<Finding>> {
+    let outcome = CredentialOutcome::from_found(look_up(reference, lookup));
+    match outcome.state {
+        CredentialState::Broken { .. } | CredentialState::LookupFailed { .. } => {
+            Err(Box::new(outcome.finding(None)))
+        }
+        _ => Ok(outcome.credential),
+    }
+}

@@ -10,13 +10,13 @@
 mod authenticate;
 pub mod classify;
 mod context;
-mod credential;
+pub(crate) mod credential;
 mod hosts;
 pub mod probe;
 mod pull;
 mod push;
 mod reachability;
-mod refusal;
+pub(crate) mod refusal;
 pub mod registries;
 pub mod report;
 

@@ -183,3 +183,42 @@ impl Refusal {
         finding.evidence(Some(self.said.index)).fix(ctx.fix(denied))
     }
 }
+
+/// Told nothing: a refusal judged outside a diagnosis has no progress to show.
+struct Silent;
+
+impl super::context::Observer for Silent {
+    fn step(&self, _: &str) {}
+    fn warn(&self, _: &str) {}
+}
+
+/// What a token request refused outside a diagnosis (`regauth token`) means, judged exactly as diagnose
+/// judges it: the authentication finding (when the refusal says something about the credential) and the
+/// finding of the step whose scope was asked for (`push`: pull and push in one request, after a pull token
+/// was granted). The first failing one carries the verdict and exit code.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn judge_token_refusal(
+    transport: &crate::http::transport::Transport,
+    reference: &regauth_core::reference::Reference,
+    base: &str,
+    realm: &str,
+    service: Option<&str>,
+    credential: Option<&crate::resolve::Credential>,
+    reply: &Reply,
+    push: bool,
+) -> Vec<Finding> {
+    let ctx = Context {
+        transport,
+        observer: &Silent,
+        reference,
+        push,
+        host: &reference.registry,
+        base,
+        kind: super::registries::detect(&reference.registry, Some(realm)),
+        realm: Some(realm),
+        service,
+        credential,
+    };
+    let refusal = Refusal::new(&ctx, reply, if push { Step::Push } else { Step::Pull });
+    refusal.authentication_finding(&ctx).into_iter().chain(refusal.step_finding(&ctx)).collect()
+}

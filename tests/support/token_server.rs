@@ -52,11 +52,13 @@ pub struct Policy {
     /// What anonymous requests may do.
     pub anonymous: Vec<(String, Vec<String>)>,
     pub rate_limited: bool,
+    /// The tokens' lifetime in seconds (their `exp` and `expires_in`); 300 when `None`.
+    pub lifetime: Option<u64>,
 }
 
 impl Policy {
     pub fn new(style: Style) -> Policy {
-        Policy { style, users: HashMap::new(), anonymous: Vec::new(), rate_limited: false }
+        Policy { style, users: HashMap::new(), anonymous: Vec::new(), rate_limited: false, lifetime: None }
     }
 
     pub fn user(mut self, name: &str, user: User) -> Policy {
@@ -70,6 +72,8 @@ struct State {
     refresh_tokens: HashMap<String, String>,
     /// `METHOD grant` lines, for tests that assert how tokens were asked for.
     log: Vec<String>,
+    /// Every request the token endpoint received, answered or refused.
+    requests: usize,
 }
 
 pub struct TokenServer {
@@ -91,7 +95,12 @@ impl TokenServer {
     pub fn start(policy: Policy, path: &str, service: &str) -> TokenServer {
         let dir = tempfile::tempdir().unwrap();
         let key = Arc::new(signing_key(dir.path()));
-        let state = Arc::new(Mutex::new(State { policy, refresh_tokens: HashMap::new(), log: Vec::new() }));
+        let state = Arc::new(Mutex::new(State {
+            policy,
+            refresh_tokens: HashMap::new(),
+            log: Vec::new(),
+            requests: 0,
+        }));
         let server = {
             let (state, key, service) = (state.clone(), key.clone(), service.to_owned());
             Server::start(move |request| handle(request, &state, &key, &service))
@@ -123,6 +132,16 @@ impl TokenServer {
 
     pub fn set_rate_limited(&self, on: bool) {
         self.state.lock().unwrap().policy.rate_limited = on;
+    }
+
+    /// How many requests the token endpoint has received.
+    pub fn requests(&self) -> usize {
+        self.state.lock().unwrap().requests
+    }
+
+    /// Issue tokens that live `seconds` (their `exp` and `expires_in`).
+    pub fn set_lifetime(&self, seconds: u64) {
+        self.state.lock().unwrap().policy.lifetime = Some(seconds);
     }
 
     pub fn log(&self) -> Vec<String> {
@@ -165,6 +184,7 @@ fn decide(
     authorization: Option<&str>,
 ) -> Reply {
     let mut state = state.lock().unwrap();
+    state.requests += 1;
     let policy = state.policy.clone();
     if policy.rate_limited {
         let headers = vec![
@@ -247,8 +267,9 @@ fn decide(
         access.push((rest.to_owned(), asked.into_iter().filter(|a| may.contains(a)).collect()));
     }
     let expired = user.is_some_and(|u| u.expired);
-    let token = sign(key, subject.as_deref().unwrap_or_default(), service, &access, expired);
-    let mut response = serde_json::json!({"token": token, "access_token": token, "expires_in": 300});
+    let lifetime = policy.lifetime.unwrap_or(300);
+    let token = sign_for(key, subject.as_deref().unwrap_or_default(), service, &access, expired, lifetime);
+    let mut response = serde_json::json!({"token": token, "access_token": token, "expires_in": lifetime});
     if offline {
         if let Some(s) = &subject {
             let refresh = format!("rt-{s}-issued-{}", now());
@@ -282,10 +303,22 @@ fn sign(
     access: &[(String, Vec<String>)],
     expired: bool,
 ) -> String {
+    sign_for(key, subject, service, access, expired, 300)
+}
+
+/// [`sign`] with a lifetime of `lifetime` seconds.
+fn sign_for(
+    key: &SigningKey,
+    subject: &str,
+    service: &str,
+    access: &[(String, Vec<String>)],
+    expired: bool,
+    lifetime: u64,
+) -> String {
     use ring::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
     let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
     let now = now() as i64;
-    let (nbf, exp) = if expired { (now - 7200, now - 3600) } else { (now - 10, now + 300) };
+    let (nbf, exp) = if expired { (now - 7200, now - 3600) } else { (now - 10, now + lifetime as i64) };
     let header = serde_json::json!({"alg": "ES256", "typ": "JWT", "kid": key.kid});
     let access: Vec<serde_json::Value> = access
         .iter()

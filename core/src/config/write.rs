@@ -122,7 +122,7 @@ fn temp_prefix(target: &Path) -> String {
 }
 
 /// Temp files are only made under the lock, so any found while holding it belong to a writer that died.
-fn remove_stale_temp_files(_guard: &LockGuard, target: &Path) {
+pub(crate) fn remove_stale_temp_files(_guard: &LockGuard, target: &Path) {
     let prefix = temp_prefix(target);
     let Ok(entries) = fs::read_dir(parent_dir(target)) else {
         return;
@@ -135,14 +135,26 @@ fn remove_stale_temp_files(_guard: &LockGuard, target: &Path) {
 }
 
 fn write_atomically(
-    _guard: &LockGuard,
+    guard: &LockGuard,
     target: &Path,
     bytes: &[u8],
     previous: Option<&fs::Metadata>,
 ) -> Result<(), ConfigError> {
+    write_file_atomically(guard, target, bytes, previous)
+        .map_err(|source| ConfigError::Write { path: target.to_owned(), source })
+}
+
+/// The one atomic write of core (config files, the token cache): under `target`'s lock, a temp file beside
+/// it created `O_EXCL|O_NOFOLLOW` (0600, or `previous`'s mode and owner), written, fsynced, renamed over
+/// `target`, and the directory fsynced. A failure removes the temp file and leaves `target` as it was.
+pub(crate) fn write_file_atomically(
+    _guard: &LockGuard,
+    target: &Path,
+    bytes: &[u8],
+    previous: Option<&fs::Metadata>,
+) -> std::io::Result<()> {
     let dir = parent_dir(target);
     let temp = dir.join(format!("{}{}", temp_prefix(target), std::process::id()));
-    let fail = |source| ConfigError::Write { path: target.to_owned(), source };
     let written = (|| -> std::io::Result<()> {
         // O_EXCL (create_new) and O_NOFOLLOW: a file or link planted under this name is never written
         // through; the write fails and the target stays as it was.
@@ -160,11 +172,10 @@ fn write_atomically(
         fs::rename(&temp, target)?;
         File::open(&dir)?.sync_all()
     })();
-    if let Err(e) = written {
+    if written.is_err() {
         let _ = fs::remove_file(&temp);
-        return Err(fail(e));
     }
-    Ok(())
+    written
 }
 
 fn keep_owner_and_mode(file: &File, meta: &fs::Metadata) -> std::io::Result<()> {

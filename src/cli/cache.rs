@@ -1,0 +1,160 @@
+//! `regauth cache list|clear`: the token cache's entries (never a token's text), and removing them.
+
+use super::output::{print, print_json};
+use super::Cli;
+use crate::exit::Exit;
+use regauth_core::environ::Environ;
+use regauth_core::registry::RegistryHost;
+use regauth_core::sanitize::{for_terminal, one_line};
+use regauth_core::token_cache::{Listed, TokenCache};
+use serde::Serialize;
+
+/// The bearer tokens `regauth token` keeps: list them (registry, scopes, expiry; never the token) or clear
+/// them.
+#[derive(Debug, clap::Args)]
+#[command(after_long_help = concat!(
+    "Examples:\n",
+    "  regauth cache list\n",
+    "  regauth cache list --registry ghcr.io --json | jq '.entries[].scopes'\n",
+    "  regauth cache clear --registry docker.io     drop the cached Docker Hub tokens\n",
+    "  regauth cache clear                          drop every cached token\n\n",
+    "Where the cache lives: the kernel keyring (keys described regauth:token-cache:<id>), else\n",
+    "$XDG_CACHE_HOME/regauth/tokens.json (~/.cache/regauth/ without XDG_CACHE_HOME); list and clear read\n",
+    "both. REGAUTH_TOKEN_CACHE=keyring|file|off chooses where new tokens go.\n\n",
+    "JSON (--json, schemaVersion 1; fields are only ever added):\n",
+    "  list:  {schemaVersion, storage: keyring|file, directory,\n",
+    "          entries: [{registry, realm, service, scopes: [..], credential (first 12 hex digits of its\n",
+    "                     HMAC fingerprint, or anonymous), expiresAt (Unix s), storage}]}\n",
+    "  clear: {schemaVersion, registry (null: all), removed}\n\n",
+    crate::exit_codes_help!()
+))]
+pub struct Args {
+    #[command(subcommand)]
+    pub action: Action,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Action {
+    /// Cached tokens by registry, with their scopes and expiry; never their text.
+    #[command(after_long_help = concat!(
+        "JSON (--json, schemaVersion 1): {schemaVersion, storage, directory, entries: [{registry, realm,\n",
+        "service, scopes, credential, expiresAt, storage}]}\n\n",
+        crate::exit_codes_help!()
+    ))]
+    List(Filter),
+    /// Remove cached tokens (of one registry with --registry), and the token services remembered for it.
+    #[command(after_long_help = concat!(
+        "JSON (--json, schemaVersion 1): {schemaVersion, registry (null: all), removed}\n\n",
+        crate::exit_codes_help!()
+    ))]
+    Clear(Filter),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Filter {
+    /// Only this registry (as in an image reference: ghcr.io, docker.io, 127.0.0.1:5000).
+    #[arg(long, value_name = "REGISTRY")]
+    pub registry: Option<String>,
+
+    /// Print JSON (see the schema below).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ListJson<'a> {
+    schema_version: u32,
+    storage: &'a str,
+    directory: String,
+    entries: &'a [Listed],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ClearJson<'a> {
+    schema_version: u32,
+    registry: Option<&'a str>,
+    removed: usize,
+}
+
+pub(super) fn run(_cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
+    let cache = match TokenCache::open(env) {
+        Ok(cache) => cache,
+        Err(e) => {
+            eprintln!("regauth: {}", for_terminal(&e.to_string(), 2000));
+            return Ok(Exit::LocalConfig);
+        }
+    };
+    // `docker.io`, `index.docker.io` and `registry-1.docker.io` are one registry, named as in a reference.
+    let registry =
+        |filter: &Filter| filter.registry.as_deref().map(|r| RegistryHost::new(r).as_str().to_owned());
+    let exit = match &args.action {
+        Action::List(filter) => {
+            let wanted = registry(filter);
+            let entries: Vec<Listed> = cache
+                .list()
+                .into_iter()
+                .filter(|e| wanted.as_deref().is_none_or(|r| e.registry == r))
+                .collect();
+            if filter.json {
+                print_json(&ListJson {
+                    schema_version: 1,
+                    storage: cache.storage(),
+                    directory: cache.dir().display().to_string(),
+                    entries: &entries,
+                })?;
+            } else {
+                print(&list_text(&cache, &entries))?;
+            }
+            Exit::Ok
+        }
+        Action::Clear(filter) => {
+            let wanted = registry(filter);
+            match cache.clear(wanted.as_deref()) {
+                Ok(removed) => {
+                    if filter.json {
+                        print_json(&ClearJson { schema_version: 1, registry: wanted.as_deref(), removed })?;
+                    } else {
+                        let whose =
+                            wanted.as_deref().map(|r| format!(" of {}", one_line(r))).unwrap_or_default();
+                        let noun = if removed == 1 { "token" } else { "tokens" };
+                        print(&format!("removed {removed} cached {noun}{whose}\n"))?;
+                    }
+                    Exit::Ok
+                }
+                Err(e) => {
+                    eprintln!("regauth: could not clear the token cache: {}", for_terminal(&e, 2000));
+                    Exit::LocalConfig
+                }
+            }
+        }
+    };
+    for note in cache.take_notes() {
+        eprintln!("regauth: note: {}", for_terminal(&note, 2000));
+    }
+    Ok(exit)
+}
+
+fn list_text(cache: &TokenCache, entries: &[Listed]) -> String {
+    if entries.is_empty() {
+        return format!("no cached tokens (storage: {}, {})\n", cache.storage(), cache.dir().display());
+    }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut out = String::new();
+    let mut last: Option<&str> = None;
+    for e in entries {
+        if last != Some(e.registry.as_str()) {
+            out.push_str(&format!("{}\n", one_line(&e.registry)));
+            last = Some(&e.registry);
+        }
+        out.push_str(&format!(
+            "  {}  credential {}  expires in {}s  ({})\n",
+            one_line(&e.scopes.join(" ")),
+            one_line(&e.credential),
+            (e.expires_at - now).max(0),
+            e.storage
+        ));
+    }
+    out
+}

@@ -1,0 +1,312 @@
+//! `regauth token IMAGE`: print a bearer token for the repository, from the token cache when it can.
+
+use super::client_arg::ClientArg;
+use super::output::{print, print_json, UsageError};
+use super::Cli;
+use crate::diagnose::{Finding, Lookup};
+use crate::exit::Exit;
+use crate::http::jwt::Claims;
+use crate::http::{tls, transport::TlsOptions};
+use crate::resolve::{self, Credential, CredentialKind};
+use crate::token::{self, Issued, Outcome};
+use regauth_core::environ::Environ;
+use regauth_core::reference::Reference;
+use regauth_core::sanitize::{for_terminal, one_line};
+use regauth_core::secret::Secret;
+use serde::Serialize;
+use std::io::Read;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Print a bearer token for the repository of IMAGE, for curl and scripts.
+///
+/// The credential is the one the chosen client would send (see `regauth resolve`), or given on stdin. The
+/// token comes from the token cache while it has at least 30 s left (a cache hit makes no network request),
+/// else from the registry's token service, and is then cached (see `regauth cache`). Only the token is
+/// printed: never the credential.
+#[derive(Debug, clap::Args)]
+#[command(after_long_help = concat!(
+    "Examples:\n",
+    "  curl -H \"Authorization: Bearer $(regauth token ghcr.io/org/app)\" \\\n",
+    "       https://ghcr.io/v2/org/app/tags/list\n",
+    "  regauth token docker.io/me/app --push --decode\n",
+    "      Show what the push token grants (access, expiry, issuer, audience), not the token.\n",
+    "  printf %s \"$PAT\" | regauth token registry.example.com/team/app --username ci --password-stdin\n",
+    "  regauth token quay.io/org/app --json | jq -r .token\n\n",
+    "A refused scope gets diagnose's verdict and exit code (4: the credential is wrong or expired; 5: it\n",
+    "may not pull or push this repository), with the fix, on stderr. A registry that asks for Basic\n",
+    "authentication (or none) issues no bearer tokens: exit 6, saying so.\n\n",
+    "Cache: tokens live in the kernel keyring (a key per token, with a timeout) or, where it is not usable,\n",
+    "in $XDG_CACHE_HOME/regauth/tokens.json (0600). REGAUTH_TOKEN_CACHE=keyring|file|off chooses;\n",
+    "--no-cache neither reads nor writes it. The cache never holds the credential: a token is found under an\n",
+    "HMAC of it. `regauth diagnose` never reads the cache.\n\n",
+    "JSON (--json, schemaVersion 1; fields are only ever added):\n",
+    "  success: {schemaVersion, registry, repository, scopes: [..], realm, service, expiresAt (Unix s),\n",
+    "            fromCache, token (absent with --decode), claims (with --decode: {issuer, subject, audience,\n",
+    "            expiresAt, notBefore, access: [{type, name, actions}]} or null for an opaque token)}\n",
+    "  failure: {schemaVersion, verdict, exitCode, reason (no bearer token),\n",
+    "            findings: [{step, verdict, summary, details: [..], evidence, fix}]}\n\n",
+    crate::exit_codes_help!()
+))]
+pub struct Args {
+    /// The image whose repository the token is for (the tag does not matter).
+    pub image: String,
+
+    /// A token that may push too (scope pull,push).
+    #[arg(long)]
+    pub push: bool,
+
+    /// Show the token's claims (access, expiry, issuer, audience) instead of the token.
+    #[arg(long)]
+    pub decode: bool,
+
+    /// Print JSON (see the schema below).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Neither read nor write the token cache.
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Use the credential this client would send.
+    #[arg(long, value_enum, default_value = "docker")]
+    pub client: ClientArg,
+
+    /// Username for --password-stdin or --identity-token-stdin.
+    #[arg(long, value_name = "USER")]
+    pub username: Option<String>,
+
+    /// Read the password (or access token) from stdin instead of the client's config.
+    #[arg(long, requires = "username", conflicts_with_all = ["identity_token_stdin", "anonymous"])]
+    pub password_stdin: bool,
+
+    /// Read an identity (OAuth refresh) token from stdin.
+    #[arg(long, conflicts_with = "anonymous")]
+    pub identity_token_stdin: bool,
+
+    /// Ask for an anonymous token.
+    #[arg(long, conflicts_with = "username")]
+    pub anonymous: bool,
+
+    /// Trust this CA certificate (PEM) too. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Vec<PathBuf>,
+
+    /// certs.d directories to search instead of docker's, containerd's and containers'. Repeatable.
+    #[arg(long, value_name = "DIR", env = "REGAUTH_CERTS_D", value_delimiter = ':')]
+    pub certs_dir: Vec<PathBuf>,
+
+    /// Allow plain http and skip certificate verification (docker's insecure-registries).
+    #[arg(long)]
+    pub insecure: bool,
+
+    /// Seconds to wait for a credential helper (0.001 to 86400).
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = super::seconds::timeout)]
+    pub helper_timeout: Duration,
+
+    /// Seconds the network part may take (0.001 to 86400).
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = super::seconds::timeout)]
+    pub timeout: Duration,
+}
+
+pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
+    let reference =
+        Reference::parse(&args.image).map_err(|e| UsageError(format!("{}: {e}", one_line(&args.image))))?;
+    if args.username.is_some() && !args.password_stdin && !args.identity_token_stdin {
+        return Err(UsageError("--username needs --password-stdin or --identity-token-stdin".into()).into());
+    }
+    let lookup = lookup(cli, args, env)?;
+    let certs_dirs: Vec<PathBuf> = if args.certs_dir.is_empty() {
+        tls::DEFAULT_CERTS_DIRS.iter().map(PathBuf::from).collect()
+    } else {
+        args.certs_dir.clone()
+    };
+    let ca_files = match tls::ca_files(&reference.registry, &certs_dirs, &args.ca_file) {
+        Ok(files) => files,
+        Err(e) => {
+            eprintln!("regauth: {}", for_terminal(&e.to_string(), 2000));
+            return Ok(Exit::LocalConfig);
+        }
+    };
+    let input = token::Input {
+        reference,
+        lookup,
+        push: args.push,
+        use_cache: !args.no_cache,
+        tls: TlsOptions { ca_files, insecure: args.insecure },
+        timeout: args.timeout,
+        env: env.clone(),
+    };
+    let outcome = token::run(input, &mut |note| eprintln!("regauth: note: {}", for_terminal(&note, 2000)));
+    let exit = outcome.exit();
+    match &outcome {
+        Outcome::Token(issued) => {
+            if args.json {
+                print_json(&TokenJson::of(issued, args.decode))?;
+            } else if args.decode {
+                print(&claims_text(issued))?;
+            } else {
+                let mut line = zeroize::Zeroizing::new(issued.token.expose().to_owned());
+                line.push('\n');
+                print(&line)?;
+            }
+        }
+        Outcome::NoBearer { reason } => {
+            if args.json {
+                print_json(&FailureJson {
+                    schema_version: 1,
+                    verdict: "noBearerToken",
+                    exit_code: exit.code(),
+                    reason: Some(reason),
+                    findings: &[],
+                })?;
+            } else {
+                eprintln!("regauth: {}", one_line(reason));
+            }
+        }
+        Outcome::Failed(findings) => {
+            let verdict = findings
+                .iter()
+                .find(|f| f.verdict.is_failure())
+                .and_then(|f| serde_json::to_value(f.verdict).ok())
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_else(|| "internal".into());
+            if args.json {
+                print_json(&FailureJson {
+                    schema_version: 1,
+                    verdict: &verdict,
+                    exit_code: exit.code(),
+                    reason: None,
+                    findings,
+                })?;
+            } else {
+                eprint!("{}", findings_text(findings));
+            }
+        }
+    }
+    Ok(exit)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenJson<'a> {
+    schema_version: u32,
+    registry: &'a str,
+    repository: &'a str,
+    scopes: &'a [String],
+    realm: &'a str,
+    service: Option<&'a str>,
+    expires_at: i64,
+    from_cache: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    claims: Option<Option<&'a Claims>>,
+}
+
+impl<'a> TokenJson<'a> {
+    fn of(issued: &'a Issued, decode: bool) -> TokenJson<'a> {
+        TokenJson {
+            schema_version: 1,
+            registry: &issued.registry,
+            repository: &issued.repository,
+            scopes: &issued.scopes,
+            realm: &issued.realm,
+            service: issued.service.as_deref(),
+            expires_at: issued.expires_at,
+            from_cache: issued.from_cache,
+            token: (!decode).then(|| issued.token.expose()),
+            claims: decode.then_some(issued.claims.as_ref()),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FailureJson<'a> {
+    schema_version: u32,
+    verdict: &'a str,
+    exit_code: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    findings: &'a [Finding],
+}
+
+fn unix_text(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_else(|| t.to_string())
+}
+
+/// The claims, one per line; never the token or its signature.
+fn claims_text(issued: &Issued) -> String {
+    let mut out = format!("scopes asked: {}\n", issued.scopes.join(" "));
+    out.push_str(&format!(
+        "cached until: {}{}\n",
+        unix_text(issued.expires_at),
+        if issued.from_cache { " (served from the cache)" } else { "" }
+    ));
+    let Some(c) = &issued.claims else {
+        out.push_str("claims: none (an opaque token, not a JWT)\n");
+        return out;
+    };
+    let or_none = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
+    out.push_str(&format!("issuer: {}\n", or_none(&c.issuer)));
+    out.push_str(&format!("subject: {}\n", or_none(&c.subject)));
+    out.push_str(&format!("audience: {}\n", or_none(&c.audience)));
+    out.push_str(&format!("expires: {}\n", c.expires_at.map_or("(none)".into(), unix_text)));
+    if c.access.is_empty() {
+        out.push_str("access: none granted\n");
+    }
+    for a in &c.access {
+        let actions = if a.actions.is_empty() { "(nothing)".to_owned() } else { a.actions.join(",") };
+        out.push_str(&format!("access: {} {} {}\n", a.kind, a.name, actions));
+    }
+    out
+}
+
+fn findings_text(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    for f in findings
+        .iter()
+        .filter(|f| f.verdict.is_failure())
+        .chain(findings.iter().filter(|f| !f.verdict.is_failure()))
+    {
+        out.push_str(&format!("regauth: {}: {}: {}\n", f.step.name(), f.verdict.label(), f.summary));
+        for d in &f.details {
+            out.push_str(&format!("  {d}\n"));
+        }
+        if let Some(fix) = &f.fix {
+            out.push_str(&format!("  fix: {fix}\n"));
+        }
+    }
+    out
+}
+
+fn lookup(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Lookup> {
+    if args.anonymous {
+        return Ok(Lookup::Anonymous);
+    }
+    let kind = if args.password_stdin {
+        CredentialKind::Password
+    } else if args.identity_token_stdin {
+        CredentialKind::IdentityToken
+    } else {
+        let options = resolve::Options {
+            docker_config: cli.config.clone(),
+            helper_timeout: args.helper_timeout,
+            ..resolve::Options::default()
+        };
+        return Ok(Lookup::Client { client: args.client.into(), env: env.clone(), options });
+    };
+    let mut text = zeroize::Zeroizing::new(String::new());
+    std::io::stdin().read_to_string(&mut text)?;
+    let secret = Secret::new(text.trim_end_matches(['\n', '\r']));
+    if secret.is_empty() {
+        return Err(UsageError("stdin is empty: pipe the password or token in".into()).into());
+    }
+    // docker-credential-helpers store identity tokens under the username "<token>".
+    let username = args.username.clone().unwrap_or_else(|| "<token>".into());
+    Ok(Lookup::Explicit(Credential { username, secret, kind }))
+}
