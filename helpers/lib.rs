@@ -222,6 +222,12 @@ mod tests {
         ] {
             assert!(secret_service.contains(needle), "secretservice --help lacks {needle:?}");
         }
+        let cache = CACHE.help_text();
+        for needle in
+            ["cache-helper.json", "regauth helpers wrap", "not found", "5 seconds", "REGAUTH_TOKEN_CACHE"]
+        {
+            assert!(cache.contains(needle), "cache --help lacks {needle:?}");
+        }
         let env = ENV.help_text();
         for needle in
             ["read-only", "REGAUTH_REGISTRY_127_0_0_1___5000_USERNAME", "DOCKER_IO", "Exit codes", "exits 0"]
