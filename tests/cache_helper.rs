@@ -477,3 +477,27 @@ fn docker_cli_through_the_wrapper_over_upstream_secretservice() {
     let bed = Bed::new("ss");
     docker_through_the_wrapper(&bed, "secretservice", &|program| service.command(program));
 }
+
+#[test]
+fn the_file_storage_serves_hits_too() {
+    use std::os::unix::fs::PermissionsExt;
+    let bed = Bed::new("file");
+    bed.wrap(&["--registry", SERVER, "--inner", "slow"]);
+    for _ in 0..5 {
+        let answer = call(
+            {
+                let mut command = bed.helper();
+                command.env("REGAUTH_TOKEN_CACHE", "file");
+                command
+            },
+            "get",
+            SERVER,
+        );
+        assert_eq!(secret_of(&answer), SECRET);
+        assert_absent(&[("stderr", &answer.stderr)], &[("alice", SECRET)]);
+    }
+    assert_eq!(bed.inner_gets(), 1, "the file storage did not serve the answer");
+    let file = bed.path("cache").join("regauth").join("tokens.json");
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_absent(&[("places", &bed.places())], &[("alice", SECRET)]);
+}

@@ -22,6 +22,8 @@
 //!   key make one token request.
 //!
 //! The core has no HTTP: the caller passes the fetch as a closure.
+//!
+//! The same storage also keeps docker-credential-regauth-cache's helper answers ([`answers`]).
 
 mod answers;
 pub use answers::{
@@ -635,8 +637,9 @@ impl TokenCache {
         listed
     }
 
-    /// Remove the tokens of `registry` (every registry with `None`) and the token services remembered for
-    /// it, from the keyring and the file. Returns how many tokens were removed.
+    /// Remove the tokens of `registry` (every registry with `None`), the token services remembered for it
+    /// and the helper answers cached for it, from the keyring and the file. Returns how many tokens and
+    /// helper answers were removed.
     pub fn clear(&self, registry: Option<&str>) -> Result<usize, String> {
         self.remove_everywhere(&|entry: &Entry| registry.is_none_or(|r| entry.registry == r))
     }
