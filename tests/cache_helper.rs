@@ -340,6 +340,10 @@ fn the_mapping_survives_docker_rewriting_config_json_and_resolve_shows_it() {
         &[("alice", SECRET)],
     );
 
+    let listed = bed.regauth().args(["helpers", "list"]).output().unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
+    assert!(listed.contains("regauth-cache -> slow"), "{listed}");
+
     let out = bed.regauth().args(["helpers", "unwrap", "--registry", SERVER]).output().unwrap();
     assert!(out.status.success(), "{out:?}");
     let config: serde_json::Value =

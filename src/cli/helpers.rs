@@ -159,6 +159,9 @@ struct HelperRow {
     program: String,
     path: Option<PathBuf>,
     version: Option<String>,
+    /// For regauth-cache: the inner helper it wraps there (cache-helper.json).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    wraps: Option<String>,
 }
 
 pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
@@ -448,11 +451,19 @@ fn list(path: &Path, env: &Environ, json: bool) -> anyhow::Result<Exit> {
         entries.push(("credsStore".into(), store.to_owned()));
     }
     entries.extend(doc.cred_helpers().into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())));
+    let wrapping = cache_helper::path(env).and_then(|p| cache_helper::load(&p).ok());
     for (scope, helper) in entries {
         let client = HelperClient::new(&helper, env.search_path(), Duration::from_secs(2));
         let path = client.locate();
         let version = path.as_ref().and_then(|_| client.version().ok());
-        rows.push(HelperRow { scope, helper, program: client.program(), path, version });
+        let wraps = (helper == cache_helper::HELPER_NAME)
+            .then(|| match &wrapping {
+                Some(w) if scope == "credsStore" => w.default.as_ref().map(|d| d.inner.clone()),
+                Some(w) => w.for_server(&scope).map(|d| d.inner.clone()),
+                None => None,
+            })
+            .flatten();
+        rows.push(HelperRow { scope, helper, program: client.program(), path, version, wraps });
     }
     let missing = rows.iter().any(|r| r.path.is_none());
     if json {
@@ -468,7 +479,11 @@ fn list(path: &Path, env: &Environ, json: bool) -> anyhow::Result<Exit> {
                 (Some(p), Some(v)) => format!("{} ({})", p.display(), one_line(v)),
                 (Some(p), None) => format!("{} (version unknown)", p.display()),
             };
-            out.push_str(&format!("  {:<30} {:<24} {}\n", one_line(&r.scope), one_line(&r.helper), state));
+            let helper = match &r.wraps {
+                Some(inner) => format!("{} -> {}", r.helper, inner),
+                None => r.helper.clone(),
+            };
+            out.push_str(&format!("  {:<30} {:<24} {}\n", one_line(&r.scope), one_line(&helper), state));
         }
         print(&out)?;
     }
