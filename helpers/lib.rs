@@ -5,6 +5,7 @@
 
 #![warn(unreachable_pub)]
 
+pub mod cache;
 pub mod kubelet;
 
 use regauth_core::protocol::{serve, HelperInfo, Store};
@@ -116,8 +117,47 @@ For an identity token, set the username variable to <token>.",
       One pair per registry, named as described above. Both must be set and non-empty.",
 };
 
+pub const CACHE: HelperDoc = HelperDoc {
+    name: "docker-credential-regauth-cache",
+    about: "Docker credential helper that caches a slow inner helper's answers (gcloud, ecr-login, pass)",
+    description: "Docker credential helper that sits between the client and an inner helper (ecr-login, \
+gcloud, gcr, pass, secretservice, any docker-credential-*) and answers get from a cache while the answer is \
+fresh, so that a helper that takes most of a second is asked once every few minutes instead of on every \
+pull, build step and credHelpers entry.
+
+Configure it with `regauth helpers wrap --registry HOST --inner HELPER [--ttl 5m]` (or without --registry, \
+as the default credsStore): config.json then names regauth-cache, and the inner helper, TTL and timeout \
+live in $XDG_CONFIG_HOME/regauth/cache-helper.json (~/.config/regauth/), which docker login never \
+rewrites. `regauth helpers unwrap` puts the inner helper back.
+
+get: a cached answer is served until the TTL (5 minutes by default, at most a day) or, sooner, until 60 \
+seconds before the credential's own expiry when it tells (a JWT's exp, an ECR token's expiration, an \
+identity token that is a JWT). Otherwise the inner helper is asked, with a timeout (10 seconds by default, \
+`--timeout`); concurrent gets for one server URL wait for the first one's answer (bounded by the timeout \
+plus 5 seconds) instead of each asking. The inner helper's failure reaches the client as a failure with its \
+own message and exit 1, never as \"not found\"; a hung inner helper is stopped and named. A genuine \
+\"not found\" stays \"not found\" and is remembered for 5 seconds only. store and erase pass through to the \
+inner helper and drop the cached answers for that registry; list passes through (the union of the wrapped \
+helpers' lists).
+
+Storage is the token cache's: the kernel keyring (one key per answer, described regauth:token-cache:a-<id>, \
+with a key timeout at its expiry) where it works, else $XDG_CACHE_HOME/regauth/tokens.json (0600, written \
+under its lock). The id is a keyed hash (per-user random key) of the server URL and the inner helper; no \
+secret is ever in a description, a file name or any output. `regauth cache list` shows the cached answers \
+(never their secrets), `regauth cache clear` drops them.",
+    environment: "  REGAUTH_TOKEN_CACHE=auto|keyring|file|off
+      Where answers are kept (auto: the kernel keyring, else the file); off asks the inner helper
+      every time.
+  REGAUTH_KEYUTILS_NAMESPACE=NAME
+      Keep the keyring entries under regauth@NAME:token-cache: (tests, a second tenant).
+  XDG_CONFIG_HOME, XDG_CACHE_HOME, HOME
+      Where cache-helper.json and the file storage live.
+  PATH
+      Where the inner helper docker-credential-HELPER is found.",
+};
+
 /// Every helper this crate builds, for man pages and tests.
-pub const ALL: [&HelperDoc; 3] = [&KEYUTILS, &SECRET_SERVICE, &ENV];
+pub const ALL: [&HelperDoc; 4] = [&KEYUTILS, &SECRET_SERVICE, &ENV, &CACHE];
 
 impl HelperDoc {
     /// The command description that `--help` and the man page are rendered from.
@@ -181,6 +221,12 @@ mod tests {
             "5 seconds",
         ] {
             assert!(secret_service.contains(needle), "secretservice --help lacks {needle:?}");
+        }
+        let cache = CACHE.help_text();
+        for needle in
+            ["cache-helper.json", "regauth helpers wrap", "not found", "5 seconds", "REGAUTH_TOKEN_CACHE"]
+        {
+            assert!(cache.contains(needle), "cache --help lacks {needle:?}");
         }
         let env = ENV.help_text();
         for needle in

@@ -114,6 +114,9 @@ pub struct HelperStatus {
     pub program: String,
     /// Where it is on PATH; `None` when missing.
     pub path: Option<PathBuf>,
+    /// For docker-credential-regauth-cache: the inner helper it wraps for this key (cache-helper.json).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wraps: Option<String>,
 }
 
 /// The secret itself; never serialised.
@@ -306,7 +309,9 @@ fn apply_entry(res: &mut Resolution, entry: AuthEntry) {
 fn ask_helper(name: &str, key: &str, env: &Environ, opts: &Options, res: &mut Resolution) {
     let client = HelperClient::new(name, env.search_path(), opts.helper_timeout);
     let path = client.locate();
-    res.helper = Some(HelperStatus { name: name.to_owned(), program: client.program(), path: path.clone() });
+    let wraps = wrapped_helper(name, key, env, res);
+    res.helper =
+        Some(HelperStatus { name: name.to_owned(), program: client.program(), path: path.clone(), wraps });
     if path.is_none() {
         res.outcome = Outcome::HelperMissing { message: format!("{} is not on PATH", client.program()) };
         return;
@@ -332,6 +337,38 @@ fn ask_helper(name: &str, key: &str, env: &Environ, opts: &Options, res: &mut Re
             res.outcome = Outcome::HelperTimedOut { message: e.to_string() }
         }
         Err(e) => res.outcome = Outcome::HelperFailed { message: e.to_string() },
+    }
+}
+
+/// For the caching wrapper, the inner helper it would ask for `key` (and a note saying so); `None` for
+/// any other helper.
+fn wrapped_helper(name: &str, key: &str, env: &Environ, res: &mut Resolution) -> Option<String> {
+    use regauth_core::cache_helper;
+    if name != cache_helper::HELPER_NAME {
+        return None;
+    }
+    let path = cache_helper::path(env)?;
+    match cache_helper::load(&path) {
+        Ok(wrapping) => match wrapping.for_server(key) {
+            Some(w) => {
+                res.notes.push(format!(
+                    "regauth-cache wraps docker-credential-{} here (answers cached up to {}s; {})",
+                    w.inner,
+                    w.ttl().as_secs(),
+                    path.display()
+                ));
+                Some(w.inner.clone())
+            }
+            None => {
+                res.notes
+                    .push(format!("regauth-cache wraps no helper for this registry ({})", path.display()));
+                None
+            }
+        },
+        Err(e) => {
+            res.notes.push(format!("regauth-cache's mapping cannot be read: {e}"));
+            None
+        }
     }
 }
 

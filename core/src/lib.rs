@@ -11,6 +11,7 @@
 //! - [`protocol`]: the credential-helper protocol: wire types, the `Store` trait, serve loop, client.
 //! - [`store`]: the credential store backends.
 //! - [`token_cache`]: bearer tokens kept across processes (keyring or a 0600 file), keyed without the credential.
+//! - [`cache_helper`]: which inner helper docker-credential-regauth-cache wraps for which registry.
 //! - [`kubelet`]: the kubelet's image credential provider API (request, response, Go durations).
 //! - [`token_expiry`]: when a credential expires, from its own shape (JWT `exp`, ECR tokens).
 //!
@@ -19,6 +20,7 @@
 
 #![warn(unreachable_pub)]
 
+pub mod cache_helper;
 pub mod config;
 pub mod environ;
 pub mod fsread;

@@ -554,6 +554,23 @@ fn push_entry(
     inv.stored.push(Stored { username: entry.username, file_mode: mode, shadowed_by, ..stored });
 }
 
+/// The place name of a helper: for docker-credential-regauth-cache, with the inner helpers it wraps (its
+/// `list` is theirs), from this user's cache-helper.json.
+fn wrapper_location(name: &str, program: String, env: &Environ) -> String {
+    use regauth_core::cache_helper;
+    if name != cache_helper::HELPER_NAME {
+        return program;
+    }
+    match cache_helper::path(env).map(|p| cache_helper::load(&p)) {
+        Some(Ok(wrapping)) if !wrapping.inner_helpers().is_empty() => {
+            let inner: Vec<String> =
+                wrapping.inner_helpers().iter().map(|h| format!("docker-credential-{h}")).collect();
+            format!("{program} (wraps {})", inner.join(", "))
+        }
+        _ => format!("{program} (wraps nothing)"),
+    }
+}
+
 /// Ask each helper named in this user's own config files to `list`. A helper answers for whoever runs it,
 /// so one named only in another user's file (with `--all-users`) is not asked: its entries would be ours.
 ///
@@ -590,7 +607,7 @@ fn scan_helpers(
         if !present || !opts.call_helpers {
             continue;
         }
-        let location = client.program();
+        let location = wrapper_location(&name, client.program(), env);
         match client.list() {
             Ok(listing) => {
                 for (registry, username) in listing {

@@ -1,4 +1,5 @@
-//! `regauth cache list|clear`: the token cache's entries (never a token's text), and removing them.
+//! `regauth cache list|clear`: the token cache's entries (never a token's text), and removing them; also
+//! the answers docker-credential-regauth-cache keeps there (never their secret or username).
 
 use super::output::{print, print_json};
 use super::Cli;
@@ -6,11 +7,11 @@ use crate::exit::Exit;
 use regauth_core::environ::Environ;
 use regauth_core::registry::RegistryHost;
 use regauth_core::sanitize::{for_terminal, one_line};
-use regauth_core::token_cache::{Listed, TokenCache};
+use regauth_core::token_cache::{Listed, ListedAnswer, TokenCache};
 use serde::Serialize;
 
-/// The bearer tokens `regauth token` keeps: list them (registry, scopes, expiry; never the token) or clear
-/// them.
+/// The bearer tokens `regauth token` keeps and the helper answers docker-credential-regauth-cache keeps:
+/// list them (registry, scopes or server URL and inner helper, expiry; never a secret) or clear them.
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = concat!(
     "Examples:\n",
@@ -24,8 +25,10 @@ use serde::Serialize;
     "JSON (--json, schemaVersion 1; fields are only ever added):\n",
     "  list:  {schemaVersion, storage: keyring|file, directory,\n",
     "          entries: [{registry, realm, service, scopes: [..], credential (first 12 hex digits of its\n",
-    "                     HMAC fingerprint, or anonymous), expiresAt (Unix s), storage}]}\n",
-    "  clear: {schemaVersion, registry (null: all), removed}\n\n",
+    "                     HMAC fingerprint, or anonymous), expiresAt (Unix s), storage}],\n",
+    "          helperAnswers: [{registry, serverUrl, helper (the inner helper), found (false: a remembered\n",
+    "                           \"not found\"), expiresAt, storage}]}\n",
+    "  clear: {schemaVersion, registry (null: all), removed (tokens and helper answers)}\n\n",
     crate::exit_codes_help!()
 ))]
 pub struct Args {
@@ -38,11 +41,13 @@ pub enum Action {
     /// Cached tokens by registry, with their scopes and expiry; never their text.
     #[command(after_long_help = concat!(
         "JSON (--json, schemaVersion 1): {schemaVersion, storage, directory, entries: [{registry, realm,\n",
-        "service, scopes, credential, expiresAt, storage}]}\n\n",
+        "service, scopes, credential, expiresAt, storage}], helperAnswers: [{registry, serverUrl, helper,\n",
+        "found, expiresAt, storage}]}\n\n",
         crate::exit_codes_help!()
     ))]
     List(Filter),
-    /// Remove cached tokens (of one registry with --registry), and the token services remembered for it.
+    /// Remove cached tokens and helper answers (of one registry with --registry), and the token services
+    /// remembered for it.
     #[command(after_long_help = concat!(
         "JSON (--json, schemaVersion 1): {schemaVersion, registry (null: all), removed}\n\n",
         crate::exit_codes_help!()
@@ -68,6 +73,7 @@ struct ListJson<'a> {
     storage: &'a str,
     directory: String,
     entries: &'a [Listed],
+    helper_answers: &'a [ListedAnswer],
 }
 
 #[derive(Serialize)]
@@ -97,15 +103,23 @@ pub(super) fn run(_cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit
                 .into_iter()
                 .filter(|e| wanted.as_deref().is_none_or(|r| e.registry == r))
                 .collect();
+            let answers: Vec<ListedAnswer> = cache
+                .list_answers()
+                .into_iter()
+                .filter(|e| wanted.as_deref().is_none_or(|r| e.registry == r))
+                .collect();
             if filter.json {
                 print_json(&ListJson {
                     schema_version: 1,
                     storage: cache.storage(),
                     directory: cache.dir().display().to_string(),
                     entries: &entries,
+                    helper_answers: &answers,
                 })?;
             } else {
-                print(&list_text(&cache, &entries))?;
+                let mut text = list_text(&cache, &entries);
+                text.push_str(&answers_text(&answers));
+                print(&text)?;
             }
             Exit::Ok
         }
@@ -134,6 +148,26 @@ pub(super) fn run(_cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit
         eprintln!("regauth: note: {}", for_terminal(&note, 2000));
     }
     Ok(exit)
+}
+
+/// The helper answers section of `list` (nothing when there are none).
+fn answers_text(answers: &[ListedAnswer]) -> String {
+    if answers.is_empty() {
+        return String::new();
+    }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut out = String::from("helper answers (docker-credential-regauth-cache)\n");
+    for a in answers {
+        out.push_str(&format!(
+            "  {}  from {}  {}  expires in {}s  ({})\n",
+            one_line(&a.server_url),
+            one_line(&a.helper),
+            if a.found { "credential" } else { "not found" },
+            (a.expires_at - now).max(0),
+            a.storage
+        ));
+    }
+    out
 }
 
 fn list_text(cache: &TokenCache, entries: &[Listed]) -> String {

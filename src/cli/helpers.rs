@@ -4,6 +4,7 @@
 use super::output::{print, print_json, UsageError};
 use super::Cli;
 use crate::exit::Exit;
+use regauth_core::cache_helper;
 use regauth_core::config::{self, ConfigError};
 use regauth_core::environ::Environ;
 use regauth_core::protocol::HelperClient;
@@ -27,7 +28,10 @@ use std::time::Duration;
     "      Use a helper for one registry (credHelpers).\n",
     "  regauth helpers unset --registry ghcr.io\n",
     "  regauth helpers unset\n",
-    "      Remove the default helper.\n\n",
+    "      Remove the default helper.\n",
+    "  regauth helpers wrap --registry gcr.io --inner gcloud --ttl 10m\n",
+    "      Answer gcr.io's gets from a cache in front of docker-credential-gcloud.\n",
+    "  regauth helpers unwrap --registry gcr.io\n\n",
     "Docker Hub (docker.io) is written under both \"https://index.docker.io/v1/\" (the key docker uses)\n",
     "and \"docker.io\" (the key podman, skopeo and buildah use).\n\n",
     crate::exit_codes_help!()
@@ -68,6 +72,75 @@ pub enum Action {
         #[arg(long)]
         json: bool,
     },
+    /// Put docker-credential-regauth-cache in front of a helper, for the registries given with --registry
+    /// or as the default (credsStore), so that get answers from a cache while the answer is fresh.
+    ///
+    /// config.json then names regauth-cache; which inner helper it wraps, the TTL and the inner helper's
+    /// timeout are recorded in $XDG_CONFIG_HOME/regauth/cache-helper.json (~/.config/regauth/), which docker
+    /// login never rewrites. Both files are written under their locks, atomically.
+    #[command(after_long_help = concat!(
+        "Examples:\n",
+        "  regauth helpers wrap --registry gcr.io --registry us-docker.pkg.dev --inner gcloud\n",
+        "      Cache docker-credential-gcloud's answers for two registries (5 minutes).\n",
+        "  regauth helpers wrap --registry 123456789012.dkr.ecr.eu-west-1.amazonaws.com --ttl 1h\n",
+        "      Wrap the helper config.json already names for that registry (ecr-login); an ECR token's\n",
+        "      own expiry shortens the hour when it ends sooner.\n",
+        "  regauth helpers wrap --inner pass --ttl 10m\n",
+        "      Wrap the default store (credsStore).\n\n",
+        "Without --inner, the helper config.json names for that registry (or credsStore) is wrapped.\n",
+        "Wrapping again changes the TTL or timeout and keeps the inner helper unless --inner is given.\n\n",
+        "Exit codes: 0 wrapped; 2 usage error (bad registry, helper name or duration, nothing to wrap);\n",
+        "3 a config file could not be read, locked or written.\n\n",
+        crate::exit_codes_help!()
+    ))]
+    Wrap {
+        /// Registry host[:port] to wrap (repeatable). Without it, wrap the default (credsStore).
+        #[arg(long = "registry", value_name = "HOST")]
+        registries: Vec<String>,
+        /// The helper to wrap: gcloud for docker-credential-gcloud. Default: the one config.json names.
+        #[arg(long, value_name = "HELPER")]
+        inner: Option<String>,
+        /// How long an answer is served: 300, 90s, 5m, 1h (at most 24h). A credential that says when it
+        /// expires (JWT, ECR token) is served until 60 s before that at the latest.
+        #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = ttl)]
+        ttl: Duration,
+        /// How long the inner helper may take before it is stopped and named in the error (at most 300).
+        #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = super::seconds::timeout)]
+        timeout: Duration,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take docker-credential-regauth-cache away again: config.json names the inner helper, as before wrap.
+    #[command(after_long_help = concat!(
+        "Examples:\n",
+        "  regauth helpers unwrap --registry gcr.io\n",
+        "  regauth helpers unwrap            the default (credsStore)\n\n",
+        "The registry's cached answers are dropped. A registry that is not wrapped is left as it is.\n\n",
+        "Exit codes: 0 done; 2 usage error; 3 a config file could not be read, locked or written.\n\n",
+        crate::exit_codes_help!()
+    ))]
+    Unwrap {
+        /// Registry host[:port] (repeatable). Without it, unwrap the default (credsStore).
+        #[arg(long = "registry", value_name = "HOST")]
+        registries: Vec<String>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `--ttl`: a Go-style duration (`90s`, `5m`, `1h30m`) or plain seconds, 1 s to 24 h.
+fn ttl(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let duration = match text.parse::<u64>() {
+        Ok(seconds) => Duration::from_secs(seconds),
+        Err(_) => regauth_core::kubelet::parse_go_duration(text)?,
+    };
+    if duration < Duration::from_secs(1) || duration > cache_helper::MAX_TTL {
+        return Err(format!("{} is out of range: give 1s to 24h", one_line(text)));
+    }
+    Ok(Duration::from_secs(duration.as_secs()))
 }
 
 #[derive(Debug, Serialize)]
@@ -86,6 +159,9 @@ struct HelperRow {
     program: String,
     path: Option<PathBuf>,
     version: Option<String>,
+    /// For regauth-cache: the inner helper it wraps there (cache-helper.json).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    wraps: Option<String>,
 }
 
 pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
@@ -104,7 +180,189 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
             let changes = edit(&path, cli.lock_timeout, registries, None)?;
             report(&path, &changes, *json)
         }
+        Action::Wrap { registries, inner, ttl, timeout, json } => {
+            let changes = wrap(&path, env, cli.lock_timeout, registries, inner.as_deref(), *ttl, *timeout)?;
+            report(&path, &changes, *json)
+        }
+        Action::Unwrap { registries, json } => {
+            let changes = unwrap(&path, env, cli.lock_timeout, registries)?;
+            report(&path, &changes, *json)
+        }
     }
+}
+
+/// One scope of wrap/unwrap: a registry (its `RegistryHost` name and config keys) or the default.
+struct Scope {
+    /// `None`: the default (credsStore).
+    registry: Option<String>,
+    keys: Vec<String>,
+}
+
+fn scopes(registries: &[String]) -> Result<Vec<Scope>, UsageError> {
+    if registries.is_empty() {
+        return Ok(vec![Scope { registry: None, keys: Vec::new() }]);
+    }
+    registries
+        .iter()
+        .map(|r| {
+            let host = RegistryHost::parse(r).map_err(|e| UsageError(e.to_string()))?;
+            Ok(Scope { registry: Some(host.as_str().to_owned()), keys: host.helper_keys() })
+        })
+        .collect()
+}
+
+fn wrapping_path(env: &Environ) -> Result<PathBuf, UsageError> {
+    cache_helper::path(env)
+        .ok_or_else(|| UsageError("no place for cache-helper.json: set HOME or XDG_CONFIG_HOME".into()))
+}
+
+fn wrap(
+    path: &Path,
+    env: &Environ,
+    lock_timeout: Duration,
+    registries: &[String],
+    inner: Option<&str>,
+    ttl: Duration,
+    timeout: Duration,
+) -> anyhow::Result<Vec<Change>> {
+    let scopes = scopes(registries)?;
+    let inner = inner.map(helper_name).transpose()?;
+    if timeout > cache_helper::MAX_INNER_TIMEOUT {
+        return Err(UsageError("--timeout is at most 300 seconds".into()).into());
+    }
+    let wrapping_path = wrapping_path(env)?;
+    let doc = config::load(path, false)?.unwrap_or_default();
+    let recorded = cache_helper::load(&wrapping_path).map_err(anyhow::Error::msg)?;
+    // The inner helper of each scope: --inner, else what config.json names there, else (already wrapped)
+    // what was recorded.
+    let mut plan = Vec::new();
+    for scope in &scopes {
+        let current = match &scope.registry {
+            None => doc.creds_store().map(str::to_owned),
+            Some(_) => scope.keys.iter().find_map(|k| doc.cred_helper(k)).map(str::to_owned),
+        };
+        let recorded = match &scope.registry {
+            None => recorded.default.as_ref(),
+            Some(r) => recorded.registries.get(r),
+        };
+        let chosen = inner
+            .clone()
+            .or_else(|| current.filter(|c| c != cache_helper::HELPER_NAME))
+            .or_else(|| recorded.map(|w| w.inner.clone()));
+        let Some(chosen) = chosen else {
+            let what = scope.registry.as_deref().map_or("the default (credsStore)".to_owned(), one_line);
+            return Err(UsageError(format!(
+                "no helper to wrap for {what}: config.json names none; pass --inner HELPER"
+            ))
+            .into());
+        };
+        if chosen == cache_helper::HELPER_NAME {
+            return Err(UsageError("regauth-cache cannot wrap itself: pass --inner HELPER".into()).into());
+        }
+        plan.push(chosen);
+    }
+    for chosen in &plan {
+        warn_if_missing(chosen, env);
+    }
+    warn_if_missing(cache_helper::HELPER_NAME, env);
+    let wrapped = |inner: &str| cache_helper::Wrapped {
+        inner: inner.to_owned(),
+        ttl_seconds: ttl.as_secs(),
+        timeout_seconds: timeout.as_secs().max(1),
+    };
+    // The mapping first: config.json must never name the wrapper before it knows what it wraps.
+    let mut changes = cache_helper::update(&wrapping_path, lock_timeout, |w| {
+        let mut changes = Vec::new();
+        for (scope, inner) in scopes.iter().zip(&plan) {
+            let (field, old) = match &scope.registry {
+                None => ("default".to_owned(), w.default.replace(wrapped(inner))),
+                Some(r) => (format!("registries.{r}"), w.registries.insert(r.clone(), wrapped(inner))),
+            };
+            changes.push(Change {
+                field: format!("{}: {field}", wrapping_path.display()),
+                old: old.map(|o| describe(&o)),
+                new: Some(describe(&wrapped(inner))),
+            });
+        }
+        Ok(changes)
+    })
+    .map_err(anyhow::Error::msg)?;
+    let keys: Vec<String> = scopes.iter().flat_map(|s| s.keys.clone()).collect();
+    let registries_given: Vec<String> = if keys.is_empty() { Vec::new() } else { registries.to_vec() };
+    changes.extend(edit(path, lock_timeout, &registries_given, Some(cache_helper::HELPER_NAME))?);
+    Ok(changes)
+}
+
+fn describe(w: &cache_helper::Wrapped) -> String {
+    format!("{} (ttl {}s, timeout {}s)", w.inner, w.ttl_seconds, w.timeout_seconds)
+}
+
+fn unwrap(
+    path: &Path,
+    env: &Environ,
+    lock_timeout: Duration,
+    registries: &[String],
+) -> anyhow::Result<Vec<Change>> {
+    let scopes = scopes(registries)?;
+    let wrapping_path = wrapping_path(env)?;
+    let recorded = cache_helper::load(&wrapping_path).map_err(anyhow::Error::msg)?;
+    // config.json first: the wrapper must not be named once its mapping is gone.
+    let mut changes = config::update(path, lock_timeout, |doc| {
+        let mut changes = Vec::new();
+        for scope in &scopes {
+            let inner = match &scope.registry {
+                None => recorded.default.as_ref(),
+                Some(r) => recorded.registries.get(r),
+            }
+            .map(|w| w.inner.clone());
+            match &scope.registry {
+                None => {
+                    if doc.creds_store() == Some(cache_helper::HELPER_NAME) {
+                        let old = doc.set_creds_store(inner.as_deref());
+                        changes.push(Change { field: "credsStore".into(), old, new: inner.clone() });
+                    }
+                }
+                Some(_) => {
+                    for key in &scope.keys {
+                        if doc.cred_helper(key) != Some(cache_helper::HELPER_NAME) {
+                            continue;
+                        }
+                        let old = match &inner {
+                            Some(h) => doc.set_cred_helper(key, h),
+                            None => doc.remove_cred_helper(key),
+                        };
+                        changes.push(Change { field: format!("credHelpers.{key}"), old, new: inner.clone() });
+                    }
+                }
+            }
+        }
+        Ok::<_, ConfigError>(changes)
+    })?;
+    let removed = cache_helper::update(&wrapping_path, lock_timeout, |w| {
+        let mut changes = Vec::new();
+        for scope in &scopes {
+            let (field, old) = match &scope.registry {
+                None => ("default".to_owned(), w.default.take()),
+                Some(r) => (format!("registries.{r}"), w.registries.remove(r)),
+            };
+            if let Some(old) = old {
+                changes.push(Change {
+                    field: format!("{}: {field}", wrapping_path.display()),
+                    old: Some(describe(&old)),
+                    new: None,
+                });
+            }
+        }
+        Ok(changes)
+    })
+    .map_err(anyhow::Error::msg)?;
+    changes.extend(removed);
+    if let Ok(cache) = regauth_core::token_cache::TokenCache::open(env) {
+        for registry in scopes.iter().filter_map(|s| s.registry.as_deref()) {
+            let _ = cache.forget_answers(registry);
+        }
+    }
+    Ok(changes)
 }
 
 /// Accept `NAME` or `docker-credential-NAME`; refuse anything that is not a plain program suffix.
@@ -193,11 +451,19 @@ fn list(path: &Path, env: &Environ, json: bool) -> anyhow::Result<Exit> {
         entries.push(("credsStore".into(), store.to_owned()));
     }
     entries.extend(doc.cred_helpers().into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())));
+    let wrapping = cache_helper::path(env).and_then(|p| cache_helper::load(&p).ok());
     for (scope, helper) in entries {
         let client = HelperClient::new(&helper, env.search_path(), Duration::from_secs(2));
         let path = client.locate();
         let version = path.as_ref().and_then(|_| client.version().ok());
-        rows.push(HelperRow { scope, helper, program: client.program(), path, version });
+        let wraps = (helper == cache_helper::HELPER_NAME)
+            .then(|| match &wrapping {
+                Some(w) if scope == "credsStore" => w.default.as_ref().map(|d| d.inner.clone()),
+                Some(w) => w.for_server(&scope).map(|d| d.inner.clone()),
+                None => None,
+            })
+            .flatten();
+        rows.push(HelperRow { scope, helper, program: client.program(), path, version, wraps });
     }
     let missing = rows.iter().any(|r| r.path.is_none());
     if json {
@@ -213,7 +479,11 @@ fn list(path: &Path, env: &Environ, json: bool) -> anyhow::Result<Exit> {
                 (Some(p), Some(v)) => format!("{} ({})", p.display(), one_line(v)),
                 (Some(p), None) => format!("{} (version unknown)", p.display()),
             };
-            out.push_str(&format!("  {:<30} {:<24} {}\n", one_line(&r.scope), one_line(&r.helper), state));
+            let helper = match &r.wraps {
+                Some(inner) => format!("{} -> {}", r.helper, inner),
+                None => r.helper.clone(),
+            };
+            out.push_str(&format!("  {:<30} {:<24} {}\n", one_line(&r.scope), one_line(&helper), state));
         }
         print(&out)?;
     }

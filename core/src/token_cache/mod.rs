@@ -22,7 +22,13 @@
 //!   key make one token request.
 //!
 //! The core has no HTTP: the caller passes the fetch as a closure.
+//!
+//! The same storage also keeps docker-credential-regauth-cache's helper answers ([`answers`]).
 
+mod answers;
+pub use answers::{
+    answer_expires_at, Answer, AnswerKey, Answered, ListedAnswer, CREDENTIAL_MARGIN, NOT_FOUND_LIFETIME,
+};
 mod file;
 mod keyring;
 #[cfg(test)]
@@ -187,6 +193,10 @@ impl Drop for Entry {
 enum EntryKind {
     Token,
     Service,
+    /// A credential helper's answer, kept by docker-credential-regauth-cache (see [`answers`]).
+    Answer,
+    /// A credential helper's "not found", kept for a few seconds.
+    Missing,
 }
 
 impl Entry {
@@ -207,6 +217,7 @@ impl Entry {
                         && self.token.bytes().all(|b| b.is_ascii_graphic())
                 }
                 EntryKind::Service => self.token.is_empty() && self.credential.is_empty(),
+                EntryKind::Answer | EntryKind::Missing => answers::well_formed(self),
             }
     }
 
@@ -300,6 +311,7 @@ impl Keyed {
     /// The id an entry must be stored under.
     fn id_of(&self, entry: &Entry) -> String {
         match entry.kind {
+            EntryKind::Answer | EntryKind::Missing => answers::id_of(self, entry),
             EntryKind::Service => self.service_id(&entry.registry),
             EntryKind::Token => self.token_id(&Key::new(
                 &entry.registry,
@@ -364,7 +376,7 @@ pub fn cache_dir(env: &Environ) -> Option<PathBuf> {
 }
 
 /// `dir` (made 0700 when missing) must be a directory, not a link, of ours, that no one else may write.
-fn prepare_dir(dir: &Path) -> Result<(), String> {
+pub(crate) fn prepare_dir(dir: &Path) -> Result<(), String> {
     match fs::symlink_metadata(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             fs::DirBuilder::new()
@@ -625,8 +637,9 @@ impl TokenCache {
         listed
     }
 
-    /// Remove the tokens of `registry` (every registry with `None`) and the token services remembered for
-    /// it, from the keyring and the file. Returns how many tokens were removed.
+    /// Remove the tokens of `registry` (every registry with `None`), the token services remembered for it
+    /// and the helper answers cached for it, from the keyring and the file. Returns how many tokens and
+    /// helper answers were removed.
     pub fn clear(&self, registry: Option<&str>) -> Result<usize, String> {
         self.remove_everywhere(&|entry: &Entry| registry.is_none_or(|r| entry.registry == r))
     }
@@ -651,7 +664,7 @@ impl TokenCache {
     }
 }
 
-/// Whether an entry counts as a token in a removal count.
+/// Whether an entry counts in a removal count: a token or a cached helper answer (not a token service).
 fn is_token(entry: &Entry) -> bool {
-    entry.kind == EntryKind::Token
+    entry.kind != EntryKind::Service
 }
