@@ -4,9 +4,10 @@
 
 mod support;
 
+use support::kubectl::{kubectl, pull_secret};
+
 use base64::Engine;
-use serde_json::{json, Value};
-use std::process::Command;
+use serde_json::json;
 use support::bed::regauth;
 use support::leaks::assert_absent;
 
@@ -16,30 +17,6 @@ fn b64(text: &str) -> String {
 
 fn b64url(text: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
-}
-
-fn kubectl(args: &[&str]) -> Value {
-    let out = Command::new("kubectl")
-        .args(args)
-        .args(["--dry-run=client", "-o", "json"])
-        .output()
-        .expect("run kubectl");
-    assert!(out.status.success(), "kubectl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn secret(name: &str, ns: &str, server: &str, user: &str, password: &str) -> Value {
-    kubectl(&[
-        "create",
-        "secret",
-        "docker-registry",
-        name,
-        &format!("--docker-server={server}"),
-        &format!("--docker-username={user}"),
-        &format!("--docker-password={password}"),
-        "-n",
-        ns,
-    ])
 }
 
 fn expired_jwt() -> String {
@@ -59,12 +36,12 @@ fn dump() -> (String, Vec<(&'static str, String)>) {
     let jwt = expired_jwt();
     let mut items = Vec::new();
     // A Docker Hub account password, named by the default service account.
-    items.push(secret("hub", "apps", "https://index.docker.io/v1/", "me", PASSWORD));
+    items.push(pull_secret("hub", "apps", "https://index.docker.io/v1/", "me", PASSWORD));
     let mut sa = kubectl(&["create", "serviceaccount", "default", "-n", "apps"]);
     sa["imagePullSecrets"] = json!([{"name": "hub"}, {"name": "ghost"}]);
     items.push(sa);
     // An expired token, named by a deployment.
-    items.push(secret("ci", "apps", "registry.example.com", "ci", &jwt));
+    items.push(pull_secret("ci", "apps", "registry.example.com", "ci", &jwt));
     let mut web =
         kubectl(&["create", "deployment", "web", "--image=registry.example.com/apps/web:1", "-n", "apps"]);
     web["spec"]["template"]["spec"]["imagePullSecrets"] =
@@ -72,18 +49,18 @@ fn dump() -> (String, Vec<(&'static str, String)>) {
     items.push(web);
     // The same PAT copied into three namespaces, named by nobody.
     for ns in ["team-a", "team-b", "team-c"] {
-        items.push(secret("shared", ns, "docker.io", "bot", PAT));
+        items.push(pull_secret("shared", ns, "docker.io", "bot", PAT));
     }
     // A pull secret of the wrong type (Opaque with docker data).
-    let mut opaque = secret("opaque", "apps", "ghcr.io", "me", GHCR);
+    let mut opaque = pull_secret("opaque", "apps", "ghcr.io", "me", GHCR);
     opaque["type"] = json!("Opaque");
     items.push(opaque);
     // Data that does not decode.
-    let mut broken = secret("broken", "apps", "ghcr.io", "me", GHCR);
+    let mut broken = pull_secret("broken", "apps", "ghcr.io", "me", GHCR);
     broken["data"][".dockerconfigjson"] = json!(b64("{\"auths\":{\"ghcr.io\":{\"auth\":\"%%%\"}}}"));
     items.push(broken);
     // A GitHub token (no finding of its own) and a legacy .dockercfg secret.
-    items.push(secret("gh", "apps", "ghcr.io", "me", GHCR));
+    items.push(pull_secret("gh", "apps", "ghcr.io", "me", GHCR));
     let legacy = json!({"quay.io": {"auth": b64(&format!("robot:{LEGACY}"))}}).to_string();
     items.push(json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockercfg",
         "metadata": {"name": "old", "namespace": "apps"}, "data": {".dockercfg": b64(&legacy)}}));

@@ -6,8 +6,9 @@
 
 mod support;
 
+use support::kubectl::{kubectl, pull_secret};
+
 use serde_json::{json, Value};
-use std::process::Command;
 use support::bed::{regauth, Run, TokenBed};
 use support::leaks::assert_absent;
 use support::token_server::{Policy, Style, User};
@@ -29,30 +30,6 @@ fn bed() -> Option<TokenBed> {
         .user("carol", User::new("carol-pw-3-secret", &[("other/repo", &["pull"])]))
         .user("dave", User { expired: true, ..User::new("dave-pw-44-secret", &[("team/app", &["pull"])]) });
     TokenBed::start(policy, "/token", "test-registry")
-}
-
-fn kubectl(args: &[&str]) -> Value {
-    let out = Command::new("kubectl")
-        .args(args)
-        .args(["--dry-run=client", "-o", "json"])
-        .output()
-        .expect("run kubectl");
-    assert!(out.status.success(), "kubectl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn secret(name: &str, ns: &str, server: &str, user: &str, password: &str) -> Value {
-    kubectl(&[
-        "create",
-        "secret",
-        "docker-registry",
-        name,
-        &format!("--docker-server={server}"),
-        &format!("--docker-username={user}"),
-        &format!("--docker-password={password}"),
-        "-n",
-        ns,
-    ])
 }
 
 /// A Deployment (from kubectl) naming `pull_secrets`.
@@ -91,7 +68,7 @@ fn scenarios(bed: &TokenBed) -> Vec<Scenario> {
             ns: "right",
             objects: vec![
                 deployment("right", &image, &["regcred"]),
-                secret("regcred", "right", &host, "alice", "alice-pw-1-secret"),
+                pull_secret("regcred", "right", &host, "alice", "alice-pw-1-secret"),
             ],
             verdict: "ok",
             exit: 0,
@@ -101,7 +78,7 @@ fn scenarios(bed: &TokenBed) -> Vec<Scenario> {
             ns: "elsewhere",
             objects: vec![
                 deployment("elsewhere", &image, &["regcred"]),
-                secret("regcred", "ops", &host, "alice", "alice-pw-1-secret"),
+                pull_secret("regcred", "ops", &host, "alice", "alice-pw-1-secret"),
             ],
             verdict: "localConfig",
             exit: 3,
@@ -116,7 +93,7 @@ fn scenarios(bed: &TokenBed) -> Vec<Scenario> {
         },
         Scenario {
             ns: "sa",
-            objects: vec![job, sa_only, secret("regcred", "sa", &host, "alice", "alice-pw-1-secret")],
+            objects: vec![job, sa_only, pull_secret("regcred", "sa", &host, "alice", "alice-pw-1-secret")],
             verdict: "ok",
             exit: 0,
             fix: &[],
@@ -126,7 +103,7 @@ fn scenarios(bed: &TokenBed) -> Vec<Scenario> {
             // The key without the registry's port serves nothing on that port.
             objects: vec![
                 deployment("keyform", &image, &["regcred"]),
-                secret("regcred", "keyform", "http://127.0.0.1/v2/", "alice", "alice-pw-1-secret"),
+                pull_secret("regcred", "keyform", "http://127.0.0.1/v2/", "alice", "alice-pw-1-secret"),
             ],
             verdict: "localConfig",
             exit: 3,
@@ -136,7 +113,7 @@ fn scenarios(bed: &TokenBed) -> Vec<Scenario> {
             ns: "readonly",
             objects: vec![
                 deployment("readonly", &image, &["regcred"]),
-                secret("regcred", "readonly", &host, "carol", "carol-pw-3-secret"),
+                pull_secret("regcred", "readonly", &host, "carol", "carol-pw-3-secret"),
             ],
             verdict: "authorizationDenied",
             exit: 5,
@@ -151,7 +128,7 @@ fn scenarios(bed: &TokenBed) -> Vec<Scenario> {
             ns: "expired",
             objects: vec![
                 deployment("expired", &image, &["regcred"]),
-                secret("regcred", "expired", &host, "dave", "dave-pw-44-secret"),
+                pull_secret("regcred", "expired", &host, "dave", "dave-pw-44-secret"),
             ],
             verdict: "authenticationFailed",
             exit: 4,
@@ -161,7 +138,7 @@ fn scenarios(bed: &TokenBed) -> Vec<Scenario> {
             ns: "wrongpw",
             objects: vec![
                 deployment("wrongpw", &image, &["regcred"]),
-                secret("regcred", "wrongpw", &host, "alice", "wrong-password-9"),
+                pull_secret("regcred", "wrongpw", &host, "alice", "wrong-password-9"),
             ],
             verdict: "authenticationFailed",
             exit: 4,
@@ -175,7 +152,7 @@ fn scenarios(bed: &TokenBed) -> Vec<Scenario> {
             ns: "typo",
             objects: vec![
                 deployment("typo", &bed.image("team/apq:v1"), &["regcred"]),
-                secret("regcred", "typo", &host, "alice", "alice-pw-1-secret"),
+                pull_secret("regcred", "typo", &host, "alice", "alice-pw-1-secret"),
             ],
             verdict: "notFound",
             exit: 6,
@@ -186,8 +163,8 @@ fn scenarios(bed: &TokenBed) -> Vec<Scenario> {
             // The first secret's key is more specific (a path), so the kubelet tries it first.
             objects: vec![
                 deployment("two", &image, &["good", "stale"]),
-                secret("good", "two", &host, "alice", "alice-pw-1-secret"),
-                secret("stale", "two", &format!("{host}/team"), "alice", "wrong-password-9"),
+                pull_secret("good", "two", &host, "alice", "alice-pw-1-secret"),
+                pull_secret("stale", "two", &format!("{host}/team"), "alice", "wrong-password-9"),
             ],
             verdict: "ok",
             exit: 0,
@@ -325,7 +302,7 @@ fn node_credentials_come_after_pull_secrets_and_broken_input_is_exit_3() {
     assert!(image["details"].to_string().contains("serviceaccount"), "{image:#}");
 
     // Undecodable pull secret data: the kubelet cannot build its keyring, nothing is probed.
-    let mut broken = secret("regcred", "bad", &host, "alice", "alice-pw-1-secret");
+    let mut broken = pull_secret("regcred", "bad", &host, "alice", "alice-pw-1-secret");
     broken["data"][".dockerconfigjson"] = json!(base64_encode("{\"auths\": [1]"));
     let run = diagnose(&list(vec![deployment("bad", &bed.image("team/app:v1"), &["regcred"]), broken]), &[]);
     assert_eq!(run.code, 3, "{}", run.stdout);

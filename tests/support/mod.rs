@@ -15,6 +15,7 @@ pub mod hostile_server;
 pub mod http_server;
 pub mod keyring;
 pub mod keyutils;
+pub mod kubectl;
 pub mod leaks;
 pub mod registry;
 pub mod skip;
