@@ -2,7 +2,8 @@
 //! lock file, temp files) or where a root audit reads (another user's home), and config files that are not
 //! files (a FIFO, /dev/zero, a directory, a sparse 1 GB file). Each must end promptly in a clear error with
 //! exit 3 (local configuration), leave every file byte for byte as it was, and stay within a small address
-//! space. Runs as root (as the CI does) so it can give files to another user (uid 65534, nobody).
+//! space. Runs as root (as the CI does) so it can give files to another user (uid 65534, nobody). A secret
+//! on stdin that never ends is refused at its cap.
 
 mod support;
 
@@ -329,4 +330,23 @@ fn os_errors_are_said_once() {
     assert_eq!(code, Some(3), "{text}");
     let os = std::io::Error::from_raw_os_error(libc::ENOTDIR).to_string();
     assert_eq!(text.matches(&os).count(), 1, "{text}");
+}
+
+/// A "password" on stdin that never ends (/dev/zero) is cut at the cap and refused as a usage error, for
+/// every command that reads a secret from stdin, before anything reaches the network.
+#[test]
+fn an_endless_secret_on_stdin_is_refused_not_read_whole() {
+    let home = tempfile::tempdir().unwrap();
+    let commands: [&[&str]; 3] = [
+        &["diagnose", "127.0.0.1:9/team/app", "--username", "u", "--password-stdin"],
+        &["token", "127.0.0.1:9/team/app", "--username", "u", "--password-stdin"],
+        &["login", "127.0.0.1:9", "-u", "u", "--password-stdin"],
+    ];
+    for args in commands {
+        let mut command = regauth_in(home.path());
+        command.args(args).stdin(fs::File::open("/dev/zero").unwrap());
+        let (code, text) = run(&mut command);
+        assert_eq!(code, Some(2), "{args:?}: {text}");
+        assert!(text.contains("stdin holds more than 65536 bytes"), "{args:?}: {text}");
+    }
 }

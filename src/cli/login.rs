@@ -342,7 +342,7 @@ fn read_credential(args: &Args) -> anyhow::Result<(String, Secret)> {
             eprint!("Username: ");
             std::io::stderr().flush()?;
             let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line)?;
+            std::io::stdin().lock().take(4096).read_line(&mut line)?;
             line.trim().to_owned()
         }
         None => return Err(UsageError("give the username with -u USER".into()).into()),
@@ -351,11 +351,7 @@ fn read_credential(args: &Args) -> anyhow::Result<(String, Secret)> {
         return Err(UsageError("the username must be one line, without ':'".into()).into());
     }
     let secret = if args.password_stdin {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text)?;
-        let secret = Secret::new(text.trim_end_matches(['\n', '\r']));
-        zeroize::Zeroize::zeroize(&mut text);
-        secret
+        super::registry_args::read_stdin_secret()?
     } else if terminal {
         let mut text = rpassword::prompt_password("Password: ")?;
         let secret = Secret::new(text.as_str());

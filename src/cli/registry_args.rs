@@ -96,20 +96,26 @@ impl CredentialArgs {
             };
             return Ok(Lookup::Client { client: self.client.into(), env: env.clone(), options });
         };
-        let mut text = zeroize::Zeroizing::new(String::new());
-        std::io::stdin().take(MAX_STDIN_SECRET + 1).read_to_string(&mut text)?;
-        if text.len() as u64 > MAX_STDIN_SECRET {
-            return Err(UsageError(format!(
-                "stdin holds more than {MAX_STDIN_SECRET} bytes: not a password or token"
-            ))
-            .into());
-        }
-        let secret = Secret::new(text.trim_end_matches(['\n', '\r']));
-        if secret.is_empty() {
-            return Err(UsageError("stdin is empty: pipe the password or token in".into()).into());
-        }
+        let secret = read_stdin_secret()?;
         // docker-credential-helpers store identity tokens under the username "<token>".
         let username = self.username.clone().unwrap_or_else(|| "<token>".into());
         Ok(Lookup::Explicit(Credential { username, secret, kind }))
     }
+}
+
+/// A password or token piped on stdin: at most [`MAX_STDIN_SECRET`] bytes, its line end dropped, not empty.
+pub(super) fn read_stdin_secret() -> anyhow::Result<Secret> {
+    let mut text = zeroize::Zeroizing::new(String::new());
+    std::io::stdin().take(MAX_STDIN_SECRET + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_STDIN_SECRET {
+        return Err(UsageError(format!(
+            "stdin holds more than {MAX_STDIN_SECRET} bytes: not a password or token"
+        ))
+        .into());
+    }
+    let secret = Secret::new(text.trim_end_matches(['\n', '\r']));
+    if secret.is_empty() {
+        return Err(UsageError("stdin is empty: pipe the password or token in".into()).into());
+    }
+    Ok(secret)
 }
