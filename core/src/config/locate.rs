@@ -29,33 +29,16 @@ impl AuthFile {
     }
 }
 
-/// The files containers/image (podman, skopeo, buildah) reads, in order. An explicit `--authfile` or
-/// `REGISTRY_AUTH_FILE` replaces the whole list; `docker_config` stands in for docker's config.json.
+/// The files containers/image (podman, skopeo, buildah) reads, in order, with 5.24's rule: an explicit
+/// `--authfile` or `REGISTRY_AUTH_FILE` replaces the whole list; `docker_config` stands in for docker's
+/// config.json. The version-aware list is [`containers_search_list`].
 pub fn containers_auth_files(
     env: &Environ,
     explicit: Option<&Path>,
     docker_config: Option<&Path>,
 ) -> Vec<AuthFile> {
-    if let Some(path) = explicit.map(Path::to_path_buf).or_else(|| env.path_buf("REGISTRY_AUTH_FILE")) {
-        return vec![AuthFile::new(path)];
-    }
-    let mut files = Vec::new();
-    match env.path_buf("XDG_RUNTIME_DIR") {
-        Some(dir) => files.push(AuthFile::new(dir.join("containers").join("auth.json"))),
-        None => files.push(AuthFile::new(PathBuf::from(format!("/run/containers/{}/auth.json", env.uid())))),
-    }
-    let home = env.home();
-    let config_home = env.path_buf("XDG_CONFIG_HOME").or_else(|| home.as_ref().map(|h| h.join(".config")));
-    if let Some(dir) = config_home {
-        files.push(AuthFile::new(dir.join("containers").join("auth.json")));
-    }
-    if let Some(docker) = docker_config_path(env, docker_config) {
-        files.push(AuthFile::new(docker));
-    }
-    if let Some(home) = home {
-        files.push(AuthFile { path: home.join(".dockercfg"), legacy: true });
-    }
-    files
+    let explicit = explicit.map(Path::to_path_buf).or_else(|| env.path_buf("REGISTRY_AUTH_FILE"));
+    containers_search_list(env, explicit.as_deref(), docker_config, true)
 }
 
 /// containers/image's search list as a client built on a given version reads it. `explicit` is the auth
