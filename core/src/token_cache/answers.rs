@@ -195,32 +195,18 @@ impl TokenCache {
 
     /// Every live cached answer, in the keyring and in the file, sorted by registry.
     pub fn list_answers(&self) -> Vec<ListedAnswer> {
-        let now = now_unix();
-        let mut listed = Vec::new();
-        let mut keep = |id: &str, entry: &Entry, storage: &'static str| {
-            if matches!(entry.kind, EntryKind::Answer | EntryKind::Missing)
-                && entry.expires_at > now
-                && entry.well_formed()
-                && id_of(&self.keyed, entry) == id
-            {
-                listed.push(ListedAnswer {
-                    registry: entry.registry.clone(),
-                    server_url: entry.service.clone().unwrap_or_default(),
-                    helper: entry.realm.clone(),
-                    found: entry.kind == EntryKind::Answer,
-                    expires_at: entry.expires_at,
-                    storage,
-                });
-            }
-        };
-        if let Some(k) = &self.keyring {
-            for (id, entry) in k.all(&mut |_| {}) {
-                keep(&id, &entry, "keyring");
-            }
-        }
-        for (id, entry) in self.file.all(&mut |_| {}) {
-            keep(&id, &entry, "file");
-        }
+        let mut listed: Vec<ListedAnswer> = self
+            .live(|kind| matches!(kind, EntryKind::Answer | EntryKind::Missing))
+            .into_iter()
+            .map(|(storage, entry)| ListedAnswer {
+                found: entry.kind == EntryKind::Answer,
+                server_url: entry.service.clone().unwrap_or_default(),
+                helper: entry.realm.clone(),
+                registry: entry.registry.clone(),
+                expires_at: entry.expires_at,
+                storage,
+            })
+            .collect();
         listed.sort_by(|a, b| {
             (&a.registry, &a.server_url, a.expires_at).cmp(&(&b.registry, &b.server_url, b.expires_at))
         });

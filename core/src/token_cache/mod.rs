@@ -612,29 +612,33 @@ impl TokenCache {
 
     /// Every live cached token, in the keyring and in the file, sorted by registry; never a token's text.
     pub fn list(&self) -> Vec<Listed> {
-        let now = now_unix();
-        let mut listed = Vec::new();
-        let mut keep = |id: &str, entry: &Entry, storage: &'static str| {
-            if entry.kind == EntryKind::Token
-                && entry.expires_at > now
-                && entry.well_formed()
-                && self.keyed.id_of(entry) == id
-            {
-                listed.push(entry.listed(storage));
-            }
-        };
-        if let Some(k) = &self.keyring {
-            for (id, entry) in k.all(&mut |_| {}) {
-                keep(&id, &entry, "keyring");
-            }
-        }
-        for (id, entry) in self.file.all(&mut |_| {}) {
-            keep(&id, &entry, "file");
-        }
+        let mut listed: Vec<Listed> = self
+            .live(|kind| kind == EntryKind::Token)
+            .into_iter()
+            .map(|(storage, entry)| entry.listed(storage))
+            .collect();
         listed.sort_by(|a, b| {
             (&a.registry, &a.scopes, a.expires_at).cmp(&(&b.registry, &b.scopes, b.expires_at))
         });
         listed
+    }
+
+    /// The unexpired, well-formed entries of the `wanted` kinds whose id checks out, with where each is kept
+    /// (`keyring` or `file`).
+    fn live(&self, wanted: impl Fn(EntryKind) -> bool) -> Vec<(&'static str, Entry)> {
+        let now = now_unix();
+        let keyring = self.keyring.as_ref().map(|k| k.all(&mut |_| {})).unwrap_or_default();
+        let file = self.file.all(&mut |_| {});
+        let tagged = keyring.into_iter().map(|e| ("keyring", e)).chain(file.into_iter().map(|e| ("file", e)));
+        tagged
+            .filter(|(_, (id, entry))| {
+                wanted(entry.kind)
+                    && entry.expires_at > now
+                    && entry.well_formed()
+                    && self.keyed.id_of(entry) == *id
+            })
+            .map(|(storage, (_, entry))| (storage, entry))
+            .collect()
     }
 
     /// Remove the tokens of `registry` (every registry with `None`), the token services remembered for it
