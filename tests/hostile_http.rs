@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::hostile_server::{Action, HostileServer, Request};
+use support::hostile_server::{Action, Echo, HostileServer, Request};
 use support::leaks::assert_absent;
 
 use std::io::{Read, Write};

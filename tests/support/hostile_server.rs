@@ -3,34 +3,23 @@
 //! stall, or trickle a byte a second. Every request is recorded, so a test can prove what another origin
 //! received. One thread per connection; everything stops on drop.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-#[derive(Debug, Clone)]
-pub struct Request {
-    pub method: String,
-    /// Path and query.
-    pub target: String,
-    /// Names lower-cased, in the order sent.
-    pub headers: Vec<(String, String)>,
-    pub body: String,
+use super::http_server::read_request;
+pub use super::http_server::Request;
+
+/// Every header line and the body, as one string: what an echoing server sends back.
+pub trait Echo {
+    fn echo(&self) -> String;
 }
 
-impl Request {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
-    }
-
-    pub fn path(&self) -> &str {
-        self.target.split('?').next().unwrap_or_default()
-    }
-
-    /// Every header line and the body, as one string: what an echoing server sends back.
-    pub fn echo(&self) -> String {
+impl Echo for Request {
+    fn echo(&self) -> String {
         let mut text: Vec<String> = self.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
         text.push(format!("body: {}", self.body));
         text.join("; ")
@@ -146,29 +135,7 @@ fn serve(
     if reader.fill_buf()?.first() == Some(&0x16) {
         return Ok(());
     }
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let mut parts = line.split_whitespace();
-    let (method, target) =
-        (parts.next().unwrap_or_default().to_owned(), parts.next().unwrap_or_default().to_owned());
-    if method.is_empty() {
-        return Ok(());
-    }
-    let mut headers = Vec::new();
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':') {
-            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
-        }
-    }
-    let length: usize =
-        headers.iter().find(|(n, _)| n == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
-    let mut body = vec![0; length.min(1 << 20)];
-    reader.read_exact(&mut body)?;
-    let request = Request { method, target, headers, body: String::from_utf8_lossy(&body).into_owned() };
+    let Some(request) = read_request(&mut reader)? else { return Ok(()) };
     log.lock().unwrap().push(request.clone());
     let action = script(&request, base);
     let mut stream = stream;

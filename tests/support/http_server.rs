@@ -2,18 +2,19 @@
 //! (`Connection: close`), TCP_NODELAY, the response written in one piece, so no request waits on a
 //! delayed ACK.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+#[derive(Debug, Clone)]
 pub struct Request {
     pub method: String,
     /// Path and query.
     pub target: String,
-    /// Names lower-cased.
+    /// Names lower-cased, in the order sent.
     pub headers: Vec<(String, String)>,
     pub body: String,
 }
@@ -21,6 +22,65 @@ pub struct Request {
 impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn path(&self) -> &str {
+        self.target.split('?').next().unwrap_or_default()
+    }
+}
+
+/// The longest body the test servers read.
+const MAX_BODY: usize = 1 << 20;
+
+/// One request from `reader`: `None` when the client sent no request line. A body comes by Content-Length
+/// or chunked (Go's clients send either), cut at [`MAX_BODY`].
+pub fn read_request(reader: &mut impl BufRead) -> std::io::Result<Option<Request>> {
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let mut parts = line.split_whitespace();
+    let (method, target) =
+        (parts.next().unwrap_or_default().to_owned(), parts.next().unwrap_or_default().to_owned());
+    if method.is_empty() {
+        return Ok(None);
+    }
+    let mut headers = Vec::new();
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
+        }
+    }
+    let header = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+    let body = if header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
+        read_chunked(reader)?
+    } else {
+        let length: usize = header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let mut body = vec![0; length.min(MAX_BODY)];
+        reader.read_exact(&mut body)?;
+        body
+    };
+    Ok(Some(Request { method, target, headers, body: String::from_utf8_lossy(&body).into_owned() }))
+}
+
+fn read_chunked(reader: &mut impl BufRead) -> std::io::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let mut size = String::new();
+        reader.read_line(&mut size)?;
+        let size = usize::from_str_radix(size.trim().split(';').next().unwrap_or_default(), 16).unwrap_or(0);
+        if size == 0 || body.len() + size > MAX_BODY {
+            let mut trailer = String::new();
+            reader.read_line(&mut trailer)?;
+            return Ok(body);
+        }
+        let start = body.len();
+        body.resize(start + size, 0);
+        reader.read_exact(&mut body[start..])?;
+        let mut crlf = String::new();
+        reader.read_line(&mut crlf)?;
     }
 }
 
@@ -70,26 +130,7 @@ fn serve(stream: TcpStream, handler: &impl Fn(&Request) -> Response) -> std::io:
     stream.set_nodelay(true)?;
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let mut parts = line.split_whitespace();
-    let (method, target) =
-        (parts.next().unwrap_or_default().to_owned(), parts.next().unwrap_or_default().to_owned());
-    let mut headers = Vec::new();
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':') {
-            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
-        }
-    }
-    let length: usize =
-        headers.iter().find(|(n, _)| n == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body)?;
-    let request = Request { method, target, headers, body: String::from_utf8_lossy(&body).into_owned() };
+    let Some(request) = read_request(&mut reader)? else { return Ok(()) };
     let response = handler(&request);
     let mut out = format!(
         "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
