@@ -12,10 +12,10 @@ use crate::diagnose::{Finding, Step, Verdict};
 use crate::exit::Exit;
 use crate::http::challenge::Scope;
 use crate::http::fetch::{self, Login, TokenOutcome, TokenService};
-use crate::http::jwt::{self, Claims};
 use crate::http::transport::{Auth, Failure, Reply, Request, TlsOptions, Transport};
 use crate::resolve::{Credential, CredentialKind};
 use regauth_core::environ::Environ;
+use regauth_core::jwt::{self, Claims};
 use regauth_core::reference::Reference;
 use regauth_core::registry::RegistryHost;
 use regauth_core::sanitize::for_terminal;
@@ -333,27 +333,17 @@ fn login_of(credential: Option<&Credential>) -> Login<'_> {
     }
 }
 
-/// An anonymous `GET /v2/`: https, then plain http on loopback or with `insecure` when TLS itself did not
-/// apply (the same rule as diagnose's first contact).
+/// An anonymous `GET /v2/`, by the one first-contact rule (`http::contact`).
 async fn first_contact(
     transport: &Transport,
     reference: &Reference,
     insecure: bool,
 ) -> Result<(String, Reply), Failure> {
     let host = RegistryHost::new(&reference.registry);
-    let api = host.api_host().to_owned();
-    let get = |base: String| async move {
-        let reply =
-            transport.send(Request::new(reqwest::Method::GET, format!("{base}/v2/"), Auth::None)).await?;
-        Ok::<_, Failure>((base, reply))
-    };
-    match get(format!("https://{api}")).await {
-        Ok(found) => Ok(found),
-        Err(f) if (insecure || host.is_loopback()) && !f.is_certificate() && !f.is_refused() => {
-            get(format!("http://{api}")).await
-        }
-        Err(f) => Err(f),
-    }
+    let get =
+        |base: String| transport.send(Request::new(reqwest::Method::GET, format!("{base}/v2/"), Auth::None));
+    let contact = crate::http::contact::first_contact(&host, insecure, get).await?;
+    Ok((contact.base, contact.reply))
 }
 
 fn rfc3339(text: &str) -> Option<i64> {

@@ -101,6 +101,25 @@ fn tls_with_an_untrusted_ca_is_a_tls_failure() {
     golden("basic_tls_untrusted", &run, &image, "basic-pw-77", &[], home.path());
 }
 
+/// login, diagnose and token make first contact by one rule: a certificate failure is never retried over
+/// plain http, even on loopback (login used to fall back after any error).
+#[test]
+fn login_and_token_do_not_fall_back_to_http_after_a_certificate_failure() {
+    let pki = tempfile::tempdir().unwrap();
+    let Some((registry, _ca)) = tls_registry(pki.path()) else { return };
+    let home = tempfile::tempdir().unwrap();
+    let login = ["login", &registry.host(), "--username", "alice", "--password-stdin"];
+    let image = format!("{}/team/app:v1", registry.host());
+    let token = ["token", &image, "--username", "alice", "--password-stdin", "--no-cache"];
+    for args in [&login[..], &token[..]] {
+        let run = support::bed::regauth(args, Some("basic-pw-77"), home.path(), None);
+        let shown = format!("{args:?}: exit {}\n{}{}", run.code, run.stdout, run.stderr);
+        assert_eq!(run.code, 8, "{shown}");
+        assert!(format!("{}{}", run.stdout, run.stderr).to_lowercase().contains("certificate"), "{shown}");
+    }
+    assert!(!home.path().join(".docker/config.json").exists(), "login stored a credential");
+}
+
 #[test]
 fn unreachable_registry_is_a_network_failure() {
     let port = support::free_port(); // free a moment ago: nothing listens there

@@ -262,7 +262,10 @@ fn credentials_never_cross_origins() {
     );
     let basic =
         every_output(&["diagnose", &image, "--username", "alice", "--password-stdin"], Some(PASSWORD));
-    assert_eq!(basic[2].1.step("authentication")["verdict"], "ok", "{}", basic[2].1.shown());
+    // The other origin's token is no evidence about a credential it never saw.
+    let authentication = basic[2].1.step("authentication");
+    assert_eq!(authentication["verdict"], "network", "{}", basic[2].1.shown());
+    assert!(authentication["summary"].to_string().contains("another origin"), "{}", basic[2].1.shown());
 
     // A Basic registry that serves its manifest from the other origin and puts uploads there.
     let to = elsewhere.clone();
@@ -308,6 +311,91 @@ fn credentials_never_cross_origins() {
     let secrets = [("alice", PASSWORD), ("alice", IDENTITY)];
     for runs in [&refresh, &basic, &push] {
         assert_no_secret(runs, &secrets);
+    }
+}
+
+/// A token realm that redirects to another origin: the credential is not sent there, so whatever that
+/// origin hands out is no evidence. diagnose, token and login refuse it: no token printed or cached, no
+/// "authenticated", nothing stored, exit 8 naming the other origin; the registry here takes any token.
+#[test]
+fn a_token_from_another_origin_is_never_used() {
+    const PASSWORD: &str = "basic-secret-pw-44";
+    const ELSEWHERE_TOKEN: &str = "token-from-elsewhere-55";
+    let other = HostileServer::start(|req, _| match req.path() {
+        "/token" => Action::respond(200, &[], token_json(ELSEWHERE_TOKEN)),
+        _ => Action::respond(404, &[], ""),
+    });
+    let to = other.url();
+    let registry = HostileServer::start(move |req, base| match (req.path(), req.header("authorization")) {
+        ("/token", _) => {
+            Action::redirect(302, &format!("{to}/token?{}", req.target.split_once('?').unwrap().1))
+        }
+        (_, Some(_)) if is_manifest(req) => {
+            Action::respond(200, &[("Docker-Content-Digest", "sha256:0123")], "{}")
+        }
+        (_, Some(_)) => Action::respond(200, &[], "{}"),
+        _ => bearer_challenge(base, ""),
+    });
+    let image = format!("{}/team/app:v1", registry.host());
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = support::command::regauth()
+            .args(args)
+            .env("HOME", home.path())
+            .env("DOCKER_CONFIG", home.path().join(".docker"))
+            .env("XDG_CACHE_HOME", home.path().join("cache"))
+            .env("REGAUTH_TOKEN_CACHE", "file")
+            .env("REGAUTH_CERTS_D", home.path().join("certs.d"))
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                child.stdin.take().unwrap().write_all(PASSWORD.as_bytes())?;
+                child.wait_with_output()
+            })
+            .unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    };
+    let diagnose = run(&["diagnose", &image, "--username", "alice", "--password-stdin", "--json"]);
+    assert_eq!(diagnose.code, 8, "{}", diagnose.shown());
+    assert_eq!(diagnose.step("authentication")["verdict"], "network", "{}", diagnose.shown());
+    let token = run(&["token", &image, "--username", "alice", "--password-stdin"]);
+    assert_eq!(token.code, 8, "{}", token.shown());
+    assert!(token.stderr.contains("another origin"), "{}", token.shown());
+    let cached = run(&["cache", "list", "--json"]);
+    assert!(
+        !cached.stdout.contains("team/app"),
+        "a token from another origin was cached: {}",
+        cached.shown()
+    );
+    let login = run(&["login", &registry.host(), "-u", "alice", "--password-stdin"]);
+    assert_eq!(login.code, 8, "{}", login.shown());
+    assert!(!login.stdout.contains("authenticated"), "{}", login.shown());
+    assert!(
+        login.stdout.contains("another origin") || login.stderr.contains("another origin"),
+        "{}",
+        login.shown()
+    );
+    assert!(!home.path().join(".docker/config.json").exists(), "login stored a credential");
+    for r in [&diagnose, &token, &cached, &login] {
+        for text in [&r.stdout, &r.stderr] {
+            assert!(!text.contains(ELSEWHERE_TOKEN), "the other origin's token was shown: {}", r.shown());
+        }
+    }
+    let secrets = [("alice", PASSWORD)];
+    let shown: Vec<(&str, &str)> = [&diagnose, &token, &login]
+        .iter()
+        .flat_map(|r| [("stdout", r.stdout.as_str()), ("stderr", r.stderr.as_str())])
+        .collect();
+    assert_absent(&shown, &secrets);
+    for req in other.received() {
+        assert_eq!(req.header("authorization"), None, "{} {} got a credential", req.method, req.target);
     }
 }
 

@@ -14,6 +14,7 @@
 //! - [`cache_helper`]: which inner helper docker-credential-regauth-cache wraps for which registry.
 //! - [`kubelet`]: the kubelet's image credential provider API (request, response, Go durations).
 //! - [`token_expiry`]: when a credential expires, from its own shape (JWT `exp`, ECR tokens).
+//! - [`jwt`]: the one JWT claims decoder (no signature check); [`lenient`]: the field type of untrusted JSON.
 //!
 //! This crate has no async runtime, HTTP or TLS stack and no command-line parser among its dependencies, so
 //! the helper binaries, which link only this crate, cannot reach them: `get` runs on every pull.
@@ -24,7 +25,9 @@ pub mod cache_helper;
 pub mod config;
 pub mod environ;
 pub mod fsread;
+pub mod jwt;
 pub mod kubelet;
+pub mod lenient;
 pub mod lock;
 pub mod protocol;
 pub mod reference;

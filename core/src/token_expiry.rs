@@ -2,9 +2,8 @@
 //! or the `expiration` inside an AWS ECR authorization token (`AWS` user, base64 of JSON). No signature is
 //! checked and nothing else is read; an opaque secret has no known expiry.
 //!
-//! The kubelet credential provider (helpers) and audit (ECR tokens) read expiry here. The `regauth`
-//! package's JWT decoder (`http::jwt`, which also reads `access` claims) reads `exp` the same way: a
-//! NumericDate in seconds, whole or not; anything else counts as absent.
+//! The kubelet credential provider (helpers), the cache helper and audit read expiry here; a JWT is read by
+//! the one decoder, [`crate::jwt`].
 
 use base64::Engine;
 use serde::Deserialize;
@@ -25,24 +24,7 @@ pub fn expires_at(username: &str, secret: &str) -> Option<i64> {
 
 /// The `exp` claim of a compact JWS (`header.payload.signature`), when it is one and has a numeric `exp`.
 pub fn jwt_expires_at(token: &str) -> Option<i64> {
-    #[derive(Deserialize)]
-    struct Payload {
-        exp: Option<serde_json::Value>,
-    }
-    let mut parts = token.split('.');
-    let (_header, payload, _signature) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
-        return None;
-    }
-    let bytes = Zeroizing::new(
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?,
-    );
-    // serde reads a struct from an array too: only an object is a claims set.
-    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return None;
-    }
-    let payload: Payload = serde_json::from_slice(&bytes).ok()?;
-    numeric_date(payload.exp?)
+    crate::jwt::decode(token)?.expires_at
 }
 
 /// The `expiration` of an ECR authorization token: base64 of `{"payload":..,"expiration":SECONDS,...}`.

@@ -2,7 +2,8 @@
 //! Token endpoint bodies and the tokens in them: never panic; a parsed response has a token and a
 //! positive lifetime; JWT decoding of any text never panics.
 use libfuzzer_sys::fuzz_target;
-use regauth::http::{jwt, token::TokenResponse};
+use regauth::http::token::TokenResponse;
+use regauth_core::jwt;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(response) = TokenResponse::parse(data) {

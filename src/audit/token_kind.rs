@@ -233,7 +233,7 @@ fn is_quay_robot(username: &str, secret: &str) -> bool {
 /// `Some(exp)` for a JWT (exp may be absent), `None` when `secret` is not a JWT. The same decoder that
 /// reads registry tokens in `diagnose`.
 pub fn jwt_expiry(secret: &str) -> Option<Option<i64>> {
-    crate::http::jwt::decode(secret).map(|claims| claims.expires_at)
+    regauth_core::jwt::decode(secret).map(|claims| claims.expires_at)
 }
 
 #[cfg(test)]

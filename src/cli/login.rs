@@ -254,7 +254,8 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         }
     }
     if !args.json {
-        print(&format!("authenticated: {}\n", report.authentication.summary))?;
+        let said = if report.authentication.method == Some("none") { "not checked" } else { "authenticated" };
+        print(&format!("{said}: {}\n", report.authentication.summary))?;
     }
     // Each repository: diagnose's probes with this credential, pull and push, nothing written.
     for reference in references {
@@ -377,17 +378,9 @@ async fn verify(
     username: &str,
     secret: &Secret,
 ) -> Result<Verified, NotVerified> {
-    let api = host.api_host();
-    let https = format!("https://{api}");
-    let (base, first) = match get_v2(transport, &https, Auth::None).await {
-        Ok(reply) => (https, reply),
-        Err(_) if host.is_loopback() || insecure => {
-            let http = format!("http://{api}");
-            match get_v2(transport, &http, Auth::None).await {
-                Ok(reply) => (http, reply),
-                Err(f) => return Err(unreachable(host, &f)),
-            }
-        }
+    let get = |base: String| async move { get_v2(transport, &base, Auth::None).await };
+    let (base, first) = match crate::http::contact::first_contact(host, insecure, get).await {
+        Ok(contact) => (contact.base, contact.reply),
         Err(f) => return Err(unreachable(host, &f)),
     };
     let url = format!("{base}/v2/");
@@ -476,6 +469,12 @@ async fn token(
             exit: Exit::Network,
             summary: format!("the token service did not answer: {}", f.cause),
         })?;
+    if reply.from_other_origin {
+        return Err(NotVerified {
+            exit: Exit::Network,
+            summary: format!("not authenticated: {}", crate::http::fetch::other_origin(&reply).cause),
+        });
+    }
     match reply.status {
         200 => {}
         401 | 403 => {

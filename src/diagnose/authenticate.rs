@@ -9,9 +9,9 @@ use super::refusal::Refusal;
 use super::report::{Finding, Step, Verdict};
 use crate::http::challenge::Scope;
 use crate::http::fetch::{self, TokenOutcome, TokenService};
-use crate::http::jwt::Claims;
 use crate::http::transport::{Auth, Failure, Reply};
 use crate::resolve::CredentialKind;
+use regauth_core::jwt::Claims;
 use regauth_core::sanitize::one_line;
 use reqwest::Method;
 

@@ -7,8 +7,8 @@ use super::refusal::Refusal;
 use super::registries::Problem;
 use super::report::{Finding, Step, Verdict};
 use crate::http::body;
-use crate::http::jwt::Claims;
 use crate::http::transport::{Failure, Reply, Request};
+use regauth_core::jwt::Claims;
 use regauth_core::sanitize::one_line;
 use reqwest::Method;
 

@@ -3,38 +3,27 @@
 //! no answer means.
 
 use super::context::manifest_request;
-use super::hosts::{api_host, is_loopback};
+use super::hosts::is_loopback;
 use super::report::{Finding, Step, Verdict};
-use crate::http::transport::{Auth, Failure, Reply, TlsOptions, Transport};
+use crate::http::contact;
+use crate::http::transport::{Auth, Failure, TlsOptions, Transport};
 use regauth_core::reference::Reference;
+use regauth_core::registry::RegistryHost;
 use reqwest::Method;
 
-/// The registry answered first contact.
-pub(super) struct Contact {
-    /// `https://host` or `http://host`.
-    pub(super) base: String,
-    pub(super) reply: Reply,
-}
+pub(super) use crate::http::contact::Contact;
 
+/// An anonymous HEAD of the manifest, by the one first-contact rule (`http::contact`).
 pub(super) async fn first_contact(
     transport: &Transport,
     reference: &Reference,
     insecure: bool,
 ) -> Result<Contact, Failure> {
-    let api = api_host(&reference.registry);
-    let https = format!("https://{api}");
-    let plain_allowed = insecure || is_loopback(&api);
-    let head = |base: &str| transport.send(manifest_request(Method::HEAD, base, reference, Auth::None));
-    match head(&https).await {
-        Ok(reply) => Ok(Contact { base: https, reply }),
-        // A certificate problem is reported, not worked around; a refused port is refused for http too.
-        Err(f) if plain_allowed && !f.is_certificate() && !f.is_refused() => {
-            let http = format!("http://{api}");
-            let reply = head(&http).await?;
-            Ok(Contact { base: http, reply })
-        }
-        Err(f) => Err(f),
-    }
+    let host = RegistryHost::new(&reference.registry);
+    contact::first_contact(&host, insecure, |base| {
+        transport.send(manifest_request(Method::HEAD, &base, reference, Auth::None))
+    })
+    .await
 }
 
 /// The registry answered at `base`; the exchange is `index`.

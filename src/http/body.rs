@@ -1,41 +1,9 @@
-//! Typed views of the JSON bodies untrusted servers send: registry error bodies and tag lists, and the
-//! [`Lenient`] field type the token and JWT views share. A field of an unexpected type counts as absent,
+//! Typed views of the JSON bodies untrusted servers send: registry error bodies and tag lists, read with
+//! the core's [`Lenient`] field type. A field of an unexpected type counts as absent,
 //! as a registry client must read what real servers send without failing on the rest.
 
-use serde::de::IgnoredAny;
+pub(crate) use regauth_core::lenient::{is_object, items, value, Lenient};
 use serde::Deserialize;
-
-/// A field that is a `T`, or anything else (which counts as absent).
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub(crate) enum Lenient<T> {
-    Value(T),
-    Other(IgnoredAny),
-}
-
-impl<T> Lenient<T> {
-    pub(crate) fn get(self) -> Option<T> {
-        match self {
-            Lenient::Value(v) => Some(v),
-            Lenient::Other(_) => None,
-        }
-    }
-}
-
-/// `Option<Lenient<T>>` (absent, null or of another type) as an `Option<T>`.
-pub(crate) fn value<T>(field: Option<Lenient<T>>) -> Option<T> {
-    field.and_then(Lenient::get)
-}
-
-/// A list whose items of another type are dropped.
-pub(crate) fn items<T>(field: Option<Lenient<Vec<Lenient<T>>>>) -> Vec<T> {
-    value(field).unwrap_or_default().into_iter().filter_map(Lenient::get).collect()
-}
-
-/// Whether `body` is a JSON object at the top (serde reads a struct from an array too).
-pub(crate) fn is_object(body: &[u8]) -> bool {
-    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
-}
 
 /// distribution's `{"errors":[{"code","message","detail"}]}`, or a token server's one-field answers.
 #[derive(Deserialize)]

@@ -3,9 +3,9 @@
 //! server does not take POST (GitLab answers 404).
 
 use super::challenge::Scope;
-use super::jwt::{self, Access, Claims};
 use super::token::TokenResponse;
 use super::transport::{Auth, Failure, Reply, Request, Transport, MAX_BODY_READ};
+use regauth_core::jwt::{self, Access, Claims};
 use regauth_core::secret::Secret;
 use reqwest::Method;
 
@@ -71,6 +71,9 @@ pub async fn fetch(
         Ok(reply) => reply,
         Err(failure) => return TokenOutcome::Failed(failure),
     };
+    if reply.from_other_origin {
+        return TokenOutcome::Failed(other_origin(&reply));
+    }
     if reply.status != 200 {
         return TokenOutcome::Refused(reply);
     }
@@ -103,6 +106,19 @@ pub async fn fetch(
             TokenOutcome::Failed(Failure::protocol(format!("{e}{cut}"), Some(reply.index)))
         }
     }
+}
+
+/// The token service redirected to another origin, which answered: the credential was not sent there, so
+/// neither a token nor a refusal from it says anything about the credential, and a token from it is not used.
+pub fn other_origin(reply: &Reply) -> Failure {
+    Failure::protocol(
+        format!(
+            "the token service redirected to another origin, which answered {}: the credential is never sent \
+             there, so what it answers proves nothing and its token is not used",
+            reply.status
+        ),
+        Some(reply.index),
+    )
 }
 
 /// Every text of the claims redacted and made safe for a terminal, each cut to [`MAX_CLAIM`] characters.

@@ -123,6 +123,9 @@ pub struct Reply {
     pub index: usize,
     /// The exchanges of the redirects that led here, in order.
     pub redirects: Vec<usize>,
+    /// Redirects led to another origin (scheme, host, port) than the request's, which gave this answer:
+    /// it proves nothing about a credential that was not sent there.
+    pub from_other_origin: bool,
     raw_body: Vec<u8>,
 }
 
@@ -136,6 +139,7 @@ impl Reply {
             body: body.to_vec(),
             index,
             redirects: Vec::new(),
+            from_other_origin: false,
             raw_body: body.to_vec(),
         }
     }
@@ -388,7 +392,7 @@ impl Transport {
             let (index, answer) = self.exchange(&req, hop).await?;
             let target = match answer.location.as_deref().map(|l| resolve(&url, l)) {
                 Some(Some(target)) if is_redirect(answer.status) => target,
-                _ => return Ok(self.reply(answer, index, redirects)),
+                _ => return Ok(self.reply(answer, index, redirects, !same_origin)),
             };
             let leaves = Origin::of(&target) != origin;
             let refused = if redirects.len() == MAX_REDIRECTS {
@@ -404,7 +408,7 @@ impl Transport {
             };
             if let Some(note) = refused {
                 self.note(index, note);
-                return Ok(self.reply(answer, index, redirects));
+                return Ok(self.reply(answer, index, redirects, !same_origin));
             }
             if leaves && !matches!(req.auth, Auth::None) {
                 self.note(index, "the credential is not sent along to another origin".into());
@@ -502,7 +506,7 @@ impl Transport {
     }
 
     /// The reply the probes see: body, headers and challenges redacted.
-    fn reply(&self, answer: Answer, index: usize, redirects: Vec<usize>) -> Reply {
+    fn reply(&self, answer: Answer, index: usize, redirects: Vec<usize>, from_other_origin: bool) -> Reply {
         let forms = self.secrets.lock().expect("secrets lock").clone();
         let mut headers = reqwest::header::HeaderMap::new();
         for (name, value) in &answer.headers {
@@ -514,7 +518,16 @@ impl Transport {
         let lines = headers.get_all(reqwest::header::WWW_AUTHENTICATE).iter().filter_map(|v| v.to_str().ok());
         let challenges = challenge::parse_all(lines);
         let body = redact_forms(&String::from_utf8_lossy(&answer.body), &forms).into_bytes();
-        Reply { status: answer.status, challenges, headers, body, index, redirects, raw_body: answer.body }
+        Reply {
+            status: answer.status,
+            challenges,
+            headers,
+            body,
+            index,
+            redirects,
+            from_other_origin,
+            raw_body: answer.body,
+        }
     }
 
     fn builder(&self, req: &Request<'_>, hop: &Hop) -> reqwest::RequestBuilder {

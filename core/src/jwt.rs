@@ -1,10 +1,12 @@
-//! JWT payload decoding, without checking the signature: the registry checks it. regauth only reads what
-//! was granted (`access`) and when it expires, to explain a refusal. Opaque tokens (GHCR) decode to `None`
-//! and are judged by probing.
+//! The one JWT payload decoder (diagnose, token, the token cache, audit and the kubelet plugin read claims
+//! through it), without checking the signature: the registry checks it. regauth reads what was granted
+//! (`access`) and when it expires, to explain a refusal or to bound a cache. Opaque tokens (GHCR) decode to
+//! `None`.
 
-use super::body::{is_object, items, value, Lenient};
+use crate::lenient::{is_object, items, value, Lenient};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Claims {
@@ -62,9 +64,13 @@ struct AccessEntry {
     actions: Option<Lenient<Vec<Lenient<String>>>>,
 }
 
-/// A NumericDate: seconds, whole or not.
+/// A NumericDate: seconds, whole or fractional (truncated); a number out of range counts as absent.
 fn seconds(n: serde_json::Number) -> Option<i64> {
-    n.as_i64().or_else(|| n.as_f64().map(|f| f as i64))
+    if let Some(whole) = n.as_i64() {
+        return Some(whole);
+    }
+    let float = n.as_f64()?;
+    (float.is_finite() && float.abs() < 1e15).then_some(float as i64)
 }
 
 /// The claims of a compact JWS, or `None` when the token is not one.
@@ -74,8 +80,10 @@ pub fn decode(token: &str) -> Option<Claims> {
     if parts.next().is_some() {
         return None;
     }
-    let bytes =
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    // The payload of a token is as secret as the token: zeroed when dropped.
+    let bytes = Zeroizing::new(
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?,
+    );
     if !is_object(&bytes) {
         return None;
     }
@@ -140,6 +148,7 @@ mod tests {
         assert_eq!(c.subject, None);
         assert_eq!(c.expires_at, Some(1500));
         assert_eq!(c.not_before, None);
+        assert_eq!(decode(&jwt(r#"{"exp":1e300}"#)).unwrap().expires_at, None, "out of range");
         assert_eq!(c.access.len(), 1);
         assert_eq!(c.actions_on("a"), vec!["pull"]);
     }
