@@ -192,13 +192,17 @@ fn missing_tag_is_fine_when_pushing() {
 #[test]
 fn missing_repository_is_not_found() {
     let Some(bed) = bed(Style::Spec) else { return };
-    let run = diagnose(&bed, "other/repo:v1", "carol", "carol-pw-3", &["--push"]);
+    let run = diagnose(&bed, "other/repo:v1", "carol", "carol-pw-3", &[]);
     assert_eq!(run.code, 6, "{}", run.stdout);
     assert_eq!(run.verdict("pull"), "notFound");
     assert!(run.step("pull")["summary"].as_str().unwrap().contains("does not exist"), "{}", run.stdout);
     assert!(run.fix("pull").contains("Check the repository name"), "{}", run.stdout);
     assert_eq!(run.verdict("push"), "skipped");
-    golden("token_spec_missing_repository", &run, &bed, "other/repo:v1", "carol", "carol-pw-3", &["--push"]);
+    golden("token_spec_missing_repository", &run, &bed, "other/repo:v1", "carol", "carol-pw-3", &[]);
+    // With --push, a missing repository is one a push creates: carol may (tests/diagnose_new_repository.rs).
+    let push = diagnose(&bed, "other/repo:v1", "carol", "carol-pw-3", &["--push"]);
+    assert_eq!(push.code, 0, "{}", push.stdout);
+    assert!(push.step("pull")["summary"].as_str().unwrap().contains("does not exist yet"), "{}", push.stdout);
 }
 
 #[test]

@@ -23,8 +23,8 @@ const WRITER_PW: &str = "writer-pw-Zk40aPo";
 
 fn bed(style: Style) -> Option<TokenBed> {
     let policy = Policy::new(style)
-        .user(READER, User::new(READER_PW, &[("team/app", &["pull"])]))
-        .user(WRITER, User::new(WRITER_PW, &[("team/app", &["pull", "push"])]));
+        .user(READER, User::new(READER_PW, &[("team/app", &["pull"]), ("me/*", &["pull"])]))
+        .user(WRITER, User::new(WRITER_PW, &[("team/app", &["pull", "push"]), ("me/*", &["pull", "push"])]));
     TokenBed::start(policy, "/token", "test-registry")
 }
 
@@ -162,6 +162,30 @@ fn pull_only_credential_is_read_only_with_spec_token_server() {
 #[test]
 fn pull_only_credential_is_read_only_with_docker_hub_token_server() {
     read_only_is_reported_before_storing(Style::DockerHub, "login-hub");
+}
+
+/// The seed's case at login: a repository that does not exist yet in the user's own namespace, with a
+/// read-only token (Docker Hub's style: the push-scoped token request is refused) and a read-write one.
+#[test]
+fn a_new_repository_is_read_only_for_a_read_only_token_and_creatable_for_a_writer() {
+    let Some(bed) = bed(Style::DockerHub) else { return };
+    let guard = KeyutilsNamespace::new("login-new-repo");
+    let home = tempfile::tempdir().unwrap();
+    let host = bed.registry.host();
+    let login = |user: &str, password: &str| {
+        let args = ["login", &host, "-u", user, "--password-stdin", "--repo", "me/new-app", "--json"];
+        regauth(&args, password, home.path(), &guard.name)
+    };
+    let run = login(READER, READER_PW);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let json = run.json();
+    assert_eq!(json["repositories"][0]["push"], "no", "{json:#}");
+    assert_eq!(json["readOnly"], serde_json::json!(["me/new-app"]), "{json:#}");
+    let run = login(WRITER, WRITER_PW);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let json = run.json();
+    assert_eq!(json["repositories"][0]["push"], "yes", "{json:#}");
+    assert_eq!(json["readOnly"], serde_json::json!([]), "{json:#}");
 }
 
 /// No helper configured: the credential (an identity token, which the token service hands out for

@@ -9,7 +9,7 @@
 use super::authenticate::{self, Authentication, Next};
 use super::context::{Context, Observer};
 use super::credential::{look_up, CredentialOutcome, Lookup};
-use super::pull::{self, Pull};
+use super::pull::{self, Pull, PushAfter};
 use super::push::{self, Push};
 use super::reachability::{self, Contact};
 use super::registries::{self, Problem, RegistryType};
@@ -182,7 +182,7 @@ impl Default for Access {
 }
 
 impl Access {
-    /// Authentication, then pull, then (when pull proved the repository exists) push.
+    /// Authentication, then pull, then push (for an existing repository, or one a push would create).
     async fn steps(&mut self, ctx: &Context<'_>, first: crate::http::transport::Reply) {
         self.at = Step::Authentication;
         let authenticated = authenticate::step(ctx, first).await;
@@ -205,8 +205,10 @@ impl Access {
         };
         self.at = Step::Push;
         if let (Some(p), Some(session)) = (&self.pull, session) {
-            if p.leads_to_push() {
-                self.push = Some(push::step(ctx, session).await);
+            match p.push_after(ctx) {
+                PushAfter::Existing => self.push = Some(push::step(ctx, session, false).await),
+                PushAfter::NewRepository => self.push = Some(push::step(ctx, session, true).await),
+                PushAfter::No => {}
             }
         }
     }
@@ -235,7 +237,7 @@ impl Access {
             .as_ref()
             .and_then(|p| p.authentication_finding(ctx))
             .or_else(|| self.authentication.as_ref().and_then(|a| a.finding(ctx)));
-        let pull = self.pull.as_ref().and_then(|p| p.finding(ctx));
+        let pull = self.pull.as_ref().and_then(|p| p.finding(ctx, self.push.as_ref()));
         let push = self.push.as_ref().and_then(|p| p.finding(ctx));
         let mut findings: Vec<Finding> =
             [Some(credential.finding(login_fix)), Some(reachability), authentication, pull, push]

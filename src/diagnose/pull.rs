@@ -3,6 +3,7 @@
 
 use super::classify::{self, Class};
 use super::context::{now_unix, Context, Said, Session};
+use super::push::Push;
 use super::refusal::Refusal;
 use super::registries::Problem;
 use super::report::{Finding, Step, Verdict};
@@ -175,10 +176,27 @@ impl Rejection {
     }
 }
 
+/// What the push step does after a pull outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum PushAfter {
+    /// Pull proved the repository exists: probe push.
+    Existing,
+    /// The repository was not found (or could not be read, which is how Docker Hub answers for one that
+    /// does not exist yet): a push would create it, so probe whether this credential may.
+    NewRepository,
+    /// Nothing to probe: pull failed in a way push cannot get past.
+    No,
+}
+
 impl Pull {
-    /// Whether the push step follows (pull proved the repository exists).
-    pub(super) fn leads_to_push(&self) -> bool {
-        matches!(self, Pull::Exists { .. } | Pull::TagMissing { .. })
+    /// Whether, and how, the push step follows.
+    pub(super) fn push_after(&self, ctx: &Context<'_>) -> PushAfter {
+        match self {
+            Pull::Exists { .. } | Pull::TagMissing { .. } => PushAfter::Existing,
+            Pull::RepositoryMissing { .. } | Pull::ManifestMissing { .. } => PushAfter::NewRepository,
+            Pull::Denied { .. } if !ctx.anonymous() => PushAfter::NewRepository,
+            _ => PushAfter::No,
+        }
     }
 
     /// A registry that refused anonymous access: the credential step names the missing login.
@@ -199,8 +217,10 @@ impl Pull {
         }
     }
 
-    pub(super) fn finding(&self, ctx: &Context<'_>) -> Option<Finding> {
+    /// The pull finding; `push` is the push step's outcome, which decides what a missing repository means.
+    pub(super) fn finding(&self, ctx: &Context<'_>, push: Option<&Push>) -> Option<Finding> {
         let repository = ctx.repository();
+        let creates = push.is_some_and(Push::probed);
         Some(match self {
             Pull::Exists { digest, content_type, index, redirects } => {
                 let finding = Finding::new(
@@ -220,9 +240,36 @@ impl Pull {
                 finding.evidence(Some(*index))
             }
             Pull::TagMissing { listed, body, tags_index } => tag_missing(ctx, listed, body, *tags_index),
+            Pull::ManifestMissing { body, tags } if creates => not_yet(
+                format!(
+                    "{repository} has no manifest {} yet: a push creates it",
+                    ctx.reference.manifest_reference()
+                ),
+                body,
+                tags,
+            ),
             Pull::ManifestMissing { body, tags } => missing_manifest(ctx, body, tags),
-            Pull::RepositoryMissing { body_index, tags } => missing_repository(ctx, *body_index, tags),
-            Pull::Denied { said, granted } => denied(ctx, said, granted.as_deref()),
+            Pull::RepositoryMissing { body_index, tags } if creates => {
+                let finding = Finding::new(
+                    Step::Pull,
+                    Verdict::Ok,
+                    format!("{repository} does not exist yet: a push creates it"),
+                );
+                finding.detail(tags.registry_said()).evidence(Some(*body_index)).evidence(Some(tags.index))
+            }
+            Pull::RepositoryMissing { body_index, tags } => missing_repository(ctx, *body_index, tags, push),
+            Pull::Denied { said, .. } if push.is_some_and(Push::allowed) => Finding::new(
+                Step::Pull,
+                Verdict::Ok,
+                format!(
+                    "{repository} cannot be read, yet this credential may push to it: it does not exist yet \
+                     (registries such as Docker Hub answer a repository that does not exist as one that may \
+                     not be read) and a push creates it"
+                ),
+            )
+            .detail(said.registry_said())
+            .evidence(Some(said.index)),
+            Pull::Denied { said, granted } => denied(ctx, said, granted.as_deref(), push),
             Pull::RateLimited(said) => {
                 Finding::new(Step::Pull, Verdict::RateLimited, "the registry is rate limiting")
                     .detail(said.limits.clone())
@@ -288,7 +335,15 @@ fn missing_manifest(ctx: &Context<'_>, body: &Said, tags: &Said) -> Finding {
     .fix(format!("Check the repository name and the tag or digest of {}.", ctx.reference))
 }
 
-fn missing_repository(ctx: &Context<'_>, body_index: usize, tags: &Said) -> Finding {
+/// With `--push`, a manifest that is not there yet is what a push makes: not a failure of pull.
+fn not_yet(summary: String, body: &Said, tags: &Said) -> Finding {
+    Finding::new(Step::Pull, Verdict::Ok, summary)
+        .detail(format!("registry said: 404 {}", body.message))
+        .evidence(Some(body.index))
+        .evidence(Some(tags.index))
+}
+
+fn missing_repository(ctx: &Context<'_>, body_index: usize, tags: &Said, push: Option<&Push>) -> Finding {
     let finding = Finding::new(
         Step::Pull,
         Verdict::NotFound,
@@ -302,17 +357,13 @@ fn missing_repository(ctx: &Context<'_>, body_index: usize, tags: &Said) -> Find
         ctx.reference.name(),
         ctx.host
     ));
-    if ctx.push {
-        finding.detail(
-            "push was not probed: asking for a push token can create the repository on some \
-            registries (Quay, GitLab)",
-        )
-    } else {
-        finding
+    match push.and_then(Push::not_probed_because) {
+        Some(why) => finding.detail(why),
+        None => finding,
     }
 }
 
-fn denied(ctx: &Context<'_>, said: &Said, granted: Option<&[String]>) -> Finding {
+fn denied(ctx: &Context<'_>, said: &Said, granted: Option<&[String]>, push: Option<&Push>) -> Finding {
     let repository = ctx.repository();
     let (who, problem) = if ctx.anonymous() {
         ("anonymous", Problem::NoCredential)
@@ -335,6 +386,9 @@ fn denied(ctx: &Context<'_>, said: &Said, granted: Option<&[String]>) -> Finding
     }
     if let Some(granted) = granted {
         finding = finding.detail(format!("the token grants {granted:?} on {repository}"));
+    }
+    if let Some(why) = push.and_then(Push::not_probed_because) {
+        finding = finding.detail(why);
     }
     finding
 }

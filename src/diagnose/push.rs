@@ -1,11 +1,12 @@
-//! The push step, only after pull proved the repository exists: a push token (one scope value
-//! `repository:N:pull,push`), an upload session opened and cancelled at once. Nothing is written; no
-//! cross-repository mounts.
+//! The push step: a push token (one scope value `repository:N:pull,push`), an upload session opened and
+//! cancelled at once. Nothing is written; no cross-repository mounts. It runs after pull proved the
+//! repository exists, and for a repository that does not exist yet (a push creates it), except on
+//! registries that create a repository when merely asked for a push token on it (Quay, GitLab).
 
 use super::classify::{self, Class};
 use super::context::{Context, Said, Session};
 use super::refusal::Refusal;
-use super::registries::Problem;
+use super::registries::{Problem, RegistryType};
 use super::report::{Finding, Step, Verdict};
 use crate::http::challenge::Scope;
 use crate::http::fetch::{self, TokenOutcome, TokenService};
@@ -21,10 +22,14 @@ pub(super) enum Push {
     NoTokenService,
     TokenRefused(Refusal),
     TokenFailed(Failure),
-    /// The upload session opened; `cancelled` says how cancelling it went.
+    /// Not probed: asking this registry for a push token on a repository that does not exist creates it.
+    WouldWrite(RegistryType),
+    /// The upload session opened; `cancelled` says how cancelling it went; `new_repository`: the
+    /// repository does not exist yet.
     Allowed {
         index: usize,
         cancelled: String,
+        new_repository: bool,
     },
     /// The upload was refused; `granted` is what the push token allows on the repository.
     Refused {
@@ -35,10 +40,13 @@ pub(super) enum Push {
     Unreachable(Failure),
 }
 
-/// The push step with the session pull used.
-pub(super) async fn step(ctx: &Context<'_>, session: Session) -> Push {
+/// The push step with the session pull used; `new_repository`: pull found no repository (yet).
+pub(super) async fn step(ctx: &Context<'_>, session: Session, new_repository: bool) -> Push {
     if !ctx.push {
         return Push::NotAsked;
+    }
+    if new_repository && creates_on_push_token(ctx.kind) {
+        return Push::WouldWrite(ctx.kind);
     }
     let registry_token = ctx.credential.is_some_and(|c| c.kind == CredentialKind::RegistryToken);
     let (session, granted) = match session {
@@ -57,7 +65,7 @@ pub(super) async fn step(ctx: &Context<'_>, session: Session) -> Push {
     };
     if reply.status == 202 {
         let cancelled = cancel_upload(ctx, &reply, &session).await;
-        return Push::Allowed { index: reply.index, cancelled };
+        return Push::Allowed { index: reply.index, cancelled, new_repository };
     }
     let class = classify::registry_refusal(matches!(session, Session::Basic), &reply);
     Push::Refused { said: Said::of(&reply), class, granted }
@@ -110,7 +118,34 @@ async fn cancel_upload(ctx: &Context<'_>, reply: &Reply, session: &Session) -> S
     }
 }
 
+/// Registries that create a repository when asked for a push token on one that does not exist
+/// (shared/reference/registry-auth.md): there, push cannot be probed for a new repository without writing.
+fn creates_on_push_token(kind: RegistryType) -> bool {
+    matches!(kind, RegistryType::Quay | RegistryType::Gitlab)
+}
+
 impl Push {
+    /// Whether the step asked the registry anything.
+    pub(super) fn probed(&self) -> bool {
+        !matches!(self, Push::NotAsked | Push::WouldWrite(_))
+    }
+
+    pub(super) fn allowed(&self) -> bool {
+        matches!(self, Push::Allowed { .. })
+    }
+
+    /// Why push was not probed, when the registry cannot be asked without writing.
+    pub(super) fn not_probed_because(&self) -> Option<String> {
+        match self {
+            Push::WouldWrite(kind) => Some(format!(
+                "push was not probed: {} creates a repository as soon as it is asked for a push token on one \
+                 that does not exist, and diagnose writes nothing",
+                kind.label()
+            )),
+            _ => None,
+        }
+    }
+
     pub(super) fn needs_login(&self) -> bool {
         matches!(self, Push::TokenRefused(refusal) if refusal.needs_login())
     }
@@ -125,13 +160,35 @@ impl Push {
                 format!("the token service could not be used: {}", f.cause),
             )
             .evidence(f.index),
-            Push::Allowed { index, cancelled } => Finding::new(
+            Push::WouldWrite(_) => Finding::new(
                 Step::Push,
-                Verdict::Ok,
-                format!("may push to {}: an upload session opened", ctx.repository()),
+                Verdict::Skipped,
+                format!(
+                    "cannot be probed without writing: {} does not exist, and {} would create it",
+                    ctx.repository(),
+                    ctx.kind.label()
+                ),
             )
-            .detail(cancelled.clone())
-            .evidence(Some(*index)),
+            .fix(format!(
+                "Push once to create {} (or create it in {}'s web interface), then diagnose --push again; \
+                 a refused push names the missing right.",
+                ctx.repository(),
+                ctx.kind.label()
+            )),
+            Push::Allowed { index, cancelled, new_repository } => {
+                let summary = if *new_repository {
+                    format!(
+                        "may push to {}: an upload session opened; the repository does not exist yet and \
+                         this credential may create it by pushing",
+                        ctx.repository()
+                    )
+                } else {
+                    format!("may push to {}: an upload session opened", ctx.repository())
+                };
+                Finding::new(Step::Push, Verdict::Ok, summary)
+                    .detail(cancelled.clone())
+                    .evidence(Some(*index))
+            }
             Push::Refused { said, class, granted } => upload_refused(ctx, said, *class, granted.as_deref()),
         })
     }

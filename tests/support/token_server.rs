@@ -24,7 +24,7 @@ pub enum Style {
 #[derive(Debug, Clone, Default)]
 pub struct User {
     pub password: String,
-    /// `(repository, actions)` this user may do.
+    /// `(repository, actions)` this user may do; `ns/*` covers every repository under `ns/`.
     pub grants: Vec<(String, Vec<String>)>,
     /// Tokens for this user are already expired.
     pub expired: bool,
@@ -259,7 +259,7 @@ fn decide(
             continue;
         };
         let may: Vec<String> =
-            allowed.iter().filter(|(r, _)| r == rest).flat_map(|(_, a)| a.clone()).collect();
+            allowed.iter().filter(|(r, _)| grant_covers(r, rest)).flat_map(|(_, a)| a.clone()).collect();
         let asked: Vec<String> = actions.split(',').map(str::to_owned).collect();
         if policy.style == Style::DockerHub && subject.is_some() && asked.iter().any(|a| !may.contains(a)) {
             return (401, r#"{"details":"access token has insufficient scopes"}"#.into(), vec![]);
@@ -278,6 +278,15 @@ fn decide(
         }
     }
     (200, response.to_string(), vec![])
+}
+
+/// A grant names one repository, or `ns/*` for every repository under `ns/` (an account's own namespace,
+/// as Docker Hub grants it, including repositories that do not exist yet).
+fn grant_covers(grant: &str, repository: &str) -> bool {
+    match grant.strip_suffix("/*") {
+        Some(namespace) => repository.strip_prefix(namespace).is_some_and(|rest| rest.starts_with('/')),
+        None => grant == repository,
+    }
 }
 
 fn unauthorized(style: Style) -> Reply {

@@ -30,7 +30,9 @@ use std::time::Duration;
     "        DENIED   push            push on me/app is not allowed for this credential\n",
     "                                 The password is fine: ... its token lacks the push scope on me/app.\n",
     "                                 fix: Create a personal access token with \"Read & Write\" access ...\n",
-    "      and exit code 5.\n",
+    "      and exit code 5. A repository that does not exist yet is probed the same way: the verdict\n",
+    "      is \"may create it by pushing\" (exit 0) or DENIED (exit 5); on Quay and GitLab, which create a\n",
+    "      repository when asked for a push token on it, push is reported as not probed.\n",
     "  regauth diagnose ghcr.io/org/app:1.2 --client podman\n",
     "      Use the credential podman would send (it ignores credsStore).\n",
     "  printf %s \"$TOKEN\" | regauth diagnose registry.example.com/team/app --username ci --password-stdin \
@@ -102,7 +104,8 @@ pub struct Args {
     #[arg(long, value_name = "FILE", requires = "kube")]
     pub node_config: Option<PathBuf>,
 
-    /// Also check that the credential may push (opens an upload session and cancels it).
+    /// Also check that the credential may push (opens an upload session and cancels it), also to a
+    /// repository that does not exist yet (a push creates it).
     #[arg(long)]
     pub push: bool,
 
