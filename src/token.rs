@@ -7,6 +7,7 @@
 //! make one request. A refused request is judged by diagnose's own rules (`diagnose::refusal`).
 
 use crate::diagnose::credential::{credential_for, Lookup};
+use crate::diagnose::grant;
 use crate::diagnose::refusal::judge_token_refusal;
 use crate::diagnose::{Finding, Step, Verdict};
 use crate::exit::Exit;
@@ -65,6 +66,9 @@ pub struct Issued {
     pub from_cache: bool,
     /// The JWT's claims, cleaned for a terminal and redacted of the credential; `None` for opaque tokens.
     pub claims: Option<Claims>,
+    /// The actions the token grants on the repository (its claims); `None` for an opaque token, whose
+    /// grant could not be checked.
+    pub granted: Option<Vec<String>>,
 }
 
 impl Outcome {
@@ -110,7 +114,8 @@ pub fn run(mut input: Input, notes: &mut dyn FnMut(String)) -> Outcome {
             let key = Key::new(&registry, &realm, service.as_deref(), scopes.clone(), fingerprint(cache));
             if let Some(served) = cache.get(&key) {
                 cache.take_notes().into_iter().for_each(&mut *notes);
-                return issued(&input.reference, served, scopes, realm, service, credential.as_ref());
+                let outcome = issued(&input.reference, served, scopes, realm, service, credential.as_ref());
+                return checked(outcome, &input, credential.is_none());
             }
         }
     }
@@ -118,7 +123,17 @@ pub fn run(mut input: Input, notes: &mut dyn FnMut(String)) -> Outcome {
     if let Some(cache) = &cache {
         cache.take_notes().into_iter().for_each(notes);
     }
-    outcome
+    checked(outcome, &input, credential.is_none())
+}
+
+/// A token whose claims lack an action that was asked is no token for the job: diagnose's verdict instead.
+fn checked(outcome: Outcome, input: &Input, anonymous: bool) -> Outcome {
+    let Outcome::Token(issued) = &outcome else { return outcome };
+    let Some(granted) = &issued.granted else { return outcome };
+    match grant::judge(&input.reference, &issued.realm, granted, input.push, anonymous) {
+        Some(findings) => Outcome::Failed(findings),
+        None => outcome,
+    }
 }
 
 fn issued(
@@ -130,6 +145,7 @@ fn issued(
     credential: Option<&Credential>,
 ) -> Outcome {
     let claims = jwt::decode(served.token.expose()).map(|c| clean_claims(c, &served.token, credential));
+    let granted = claims.as_ref().map(|c| c.actions_on(&reference.repository));
     Outcome::Token(Box::new(Issued {
         token: served.token,
         registry: reference.registry.clone(),
@@ -140,6 +156,7 @@ fn issued(
         expires_at: served.expires_at,
         from_cache: served.from_cache,
         claims,
+        granted,
     }))
 }
 
@@ -174,6 +191,8 @@ fn network(summary: String) -> Outcome {
 
 /// Why a fetch inside the cache did not give a token.
 enum NotIssued {
+    /// A token that lacks an asked action (its grant on the repository): not cached, judged.
+    Short(Vec<String>),
     Refused(Box<Reply>),
     Failed(Failure),
     TimedOut,
@@ -261,6 +280,18 @@ fn miss(
             within(&runtime, deadline, fetch::fetch(&transport, endpoint, &scope_list, login_of(credential)));
         match outcome {
             Err(_) => Err(NotIssued::TimedOut),
+            Ok(TokenOutcome::Granted { claims: Some(claims), .. })
+                if grant::judge(
+                    reference,
+                    &realm,
+                    &claims.actions_on(&reference.repository),
+                    input.push,
+                    false,
+                )
+                .is_some() =>
+            {
+                Err(NotIssued::Short(claims.actions_on(&reference.repository)))
+            }
             Ok(TokenOutcome::Granted { token, claims, .. }) => Ok(Fetched {
                 jwt_exp: claims.as_ref().and_then(|c| c.expires_at),
                 issued_at: token.issued_at.as_deref().and_then(rfc3339),
@@ -292,6 +323,10 @@ fn miss(
     };
     match result {
         Ok(served) => issued(reference, served, scopes.to_vec(), realm, service, credential),
+        Err(NotIssued::Short(granted)) => {
+            let judged = grant::judge(reference, &realm, &granted, input.push, credential.is_none());
+            Outcome::Failed(judged.unwrap_or_default())
+        }
         Err(NotIssued::TimedOut) => network("the token service did not answer within the timeout".into()),
         Err(NotIssued::Failed(f)) => network(format!("the token service could not be used: {}", f.cause)),
         Err(NotIssued::Refused(reply)) => {

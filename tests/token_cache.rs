@@ -450,23 +450,32 @@ fn refused_scopes_get_diagnoses_verdict_and_exit_code() {
             args.extend_from_slice(extra);
             env.run(&args, pw).code
         };
-        // bob may pull, not push: 5 from both commands (Docker Hub refuses the request, the spec grants
-        // nothing: a token without push).
+        // bob may pull, not push: 5 from both commands (Docker Hub refuses the request; the spec grants a
+        // token without push, which is no push token: not printed, not cached).
         let push = env.token(&image, "bob", BOB_PW, &["--push"]);
-        if style == Style::DockerHub {
-            assert_eq!(push.code, 5, "{style:?}: {}", push.stderr);
-            assert_eq!(push.code, diagnose("bob", BOB_PW, &["--push"]));
-            assert!(push.stderr.contains("push on team/app is not allowed"), "{}", push.stderr);
-            let json = env.token(&image, "bob", BOB_PW, &["--push", "--json"]).json();
-            assert_eq!(json["verdict"], "authorizationDenied");
-            assert_eq!(json["exitCode"], 5);
-        }
+        assert_eq!(push.code, 5, "{style:?}: {}", push.stderr);
+        assert!(push.stdout.is_empty(), "{style:?}: a token that cannot push was printed");
+        assert_eq!(push.code, diagnose("bob", BOB_PW, &["--push"]));
+        let said = if style == Style::DockerHub { "push on team/app is not allowed" } else { "may not push" };
+        assert!(push.stderr.contains(said), "{style:?}: {}", push.stderr);
+        let json = env.token(&image, "bob", BOB_PW, &["--push", "--json"]).json();
+        assert_eq!(json["verdict"], "authorizationDenied", "{json}");
+        assert_eq!(json["exitCode"], 5);
+        assert!(json.get("token").is_none(), "{json}");
+        let listed = env.run(&["cache", "list", "--json"], "").stdout;
+        assert!(!listed.contains("pull,push"), "{style:?}: a pull-only grant was cached as push: {listed}");
+        // alice may push: the JSON says what was granted beside what was asked.
+        let json = env.token(&image, "alice", ALICE_PW, &["--push", "--json"]).json();
+        assert_eq!(json["granted"], serde_json::json!(["pull", "push"]), "{json}");
+        assert!(json["token"].is_string(), "{json}");
+        let listed = env.run(&["cache", "list", "--json"], "").stdout;
+        assert!(listed.contains("pull,push"), "{style:?}: alice's push token is listed so: {listed}");
         // A wrong password: 4 from both.
         let wrong = env.token(&image, "alice", "wrong-pw-Zq8x7Kd9", &[]);
         assert_eq!(wrong.code, 4, "{style:?}: {}", wrong.stderr);
         assert_eq!(wrong.code, diagnose("alice", "wrong-pw-Zq8x7Kd9", &[]));
         assert!(wrong.stderr.contains("the credential is wrong"), "{}", wrong.stderr);
-        env.assert_no_secret(&[("bob", BOB_PW), ("alice", "wrong-pw-Zq8x7Kd9")]);
+        env.assert_no_secret(&[("bob", BOB_PW), ("alice", "wrong-pw-Zq8x7Kd9"), ("alice", ALICE_PW)]);
     }
 }
 

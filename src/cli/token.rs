@@ -29,14 +29,18 @@ use std::time::Duration;
     "  printf %s \"$PAT\" | regauth token registry.example.com/team/app --username ci --password-stdin\n",
     "  regauth token quay.io/org/app --json | jq -r .token\n\n",
     "A refused scope gets diagnose's verdict and exit code (4: the credential is wrong or expired; 5: it\n",
-    "may not pull or push this repository), with the fix, on stderr. A registry that asks for Basic\n",
+    "may not pull or push this repository), with the fix, on stderr. So does a token that the token\n",
+    "service issued without an action that was asked (a spec token server grants only what the credential\n",
+    "may do: --push with a pull-only grant is exit 5, and no token is printed or cached); an opaque token\n",
+    "cannot be checked, which a note on stderr says. A registry that asks for Basic\n",
     "authentication (or none) issues no bearer tokens: exit 6, saying so.\n\n",
     "Cache: tokens live in the kernel keyring (a key per token, with a timeout) or, where it is not usable,\n",
     "in $XDG_CACHE_HOME/regauth/tokens.json (0600). REGAUTH_TOKEN_CACHE=keyring|file|off chooses;\n",
     "--no-cache neither reads nor writes it. The cache never holds the credential: a token is found under an\n",
     "HMAC of it. `regauth diagnose` never reads the cache.\n\n",
     "JSON (--json, schemaVersion 1; fields are only ever added):\n",
-    "  success: {schemaVersion, registry, repository, scopes: [..], realm, service, expiresAt (Unix s),\n",
+    "  success: {schemaVersion, registry, repository, scopes: [..], granted: [actions on the repository]\n",
+    "            (null: an opaque token, not checked), realm, service, expiresAt (Unix s),\n",
     "            fromCache, token (absent with --decode), claims (with --decode: {issuer, subject, audience,\n",
     "            expiresAt, notBefore, access: [{type, name, actions}]} or null for an opaque token)}\n",
     "  failure: {schemaVersion, verdict, exitCode, reason (no bearer token),\n",
@@ -97,6 +101,9 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
     let exit = outcome.exit();
     match &outcome {
         Outcome::Token(issued) => {
+            if args.push && issued.granted.is_none() && !args.json {
+                eprintln!("regauth: note: the token is opaque: whether it grants push could not be checked");
+            }
             if args.json {
                 print_json(&TokenJson::of(issued, args.decode))?;
             } else if args.decode {
@@ -150,6 +157,8 @@ struct TokenJson<'a> {
     registry: &'a str,
     repository: &'a str,
     scopes: &'a [String],
+    /// The actions the token grants on the repository; null for an opaque token (not checked).
+    granted: Option<&'a [String]>,
     realm: &'a str,
     service: Option<&'a str>,
     expires_at: i64,
@@ -167,6 +176,7 @@ impl<'a> TokenJson<'a> {
             registry: &issued.registry,
             repository: &issued.repository,
             scopes: &issued.scopes,
+            granted: issued.granted.as_deref(),
             realm: &issued.realm,
             service: issued.service.as_deref(),
             expires_at: issued.expires_at,

@@ -11,6 +11,7 @@ mod authenticate;
 pub mod classify;
 mod context;
 pub(crate) mod credential;
+pub(crate) mod grant;
 mod hosts;
 pub mod probe;
 mod pull;
