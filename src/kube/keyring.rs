@@ -11,7 +11,7 @@
 use super::matching::{self, is_docker_hub_target, Key, Mismatch};
 use super::objects::{Cluster, Secret, Workload};
 use crate::resolve::{Credential, CredentialKind};
-use regauth_core::config::{AuthEntry, Document};
+use regauth_core::config::{AuthEncoding, AuthEntry, Document};
 use regauth_core::reference::Reference;
 use serde::Serialize;
 use std::path::Path;
@@ -112,9 +112,20 @@ pub struct NodeConfig {
 }
 
 impl NodeConfig {
+    /// Its `auth` fields decoded as the kubelet decodes them; like the kubelet, a file with one it cannot
+    /// decode gives no entry at all.
     pub fn parse(bytes: &[u8], path: &Path) -> Result<NodeConfig, regauth_core::config::ConfigError> {
         let doc = Document::parse(bytes, path)?;
-        Ok(NodeConfig { file: path.display().to_string(), entries: doc.auths() })
+        let entries = doc.auths(AuthEncoding::Kubelet);
+        if let Some(bad) = entries.iter().find(|e| e.problem.is_some()) {
+            return Err(regauth_core::config::ConfigError::Invalid(format!(
+                "{}: the entry {:?}: {}; the kubelet reads no entry of such a file",
+                path.display(),
+                bad.key,
+                bad.problem.expect("found by its problem")
+            )));
+        }
+        Ok(NodeConfig { file: path.display().to_string(), entries })
     }
 }
 
@@ -139,10 +150,10 @@ pub fn secret_entries(secret: &Secret) -> Result<Vec<AuthEntry>, SecretState> {
         Document::parse(&bytes, place)
     };
     let doc = doc.map_err(|e| SecretState::Undecodable { reason: config_error_text(&e) })?;
-    let entries = doc.auths();
+    let entries = doc.auths(AuthEncoding::Kubelet);
     if let Some(bad) = entries.iter().find(|e| e.problem.is_some()) {
         return Err(SecretState::Undecodable {
-            reason: format!("the entry {:?}: {}", bad.key, bad.problem.as_deref().unwrap_or_default()),
+            reason: format!("the entry {:?}: {}", bad.key, bad.problem.expect("found by its problem")),
         });
     }
     Ok(entries)

@@ -15,7 +15,7 @@
 //!    credential (`identitytoken` counts beside it); `credsStore` is never read.
 
 use super::{ask_helper, note_duplicates, Credential, CredentialKind, Options, Outcome, Resolution, Source};
-use regauth_core::config::{self, locate, Document};
+use regauth_core::config::{self, auth_field, locate, AuthEncoding, AuthProblem, Decoded, Document};
 use regauth_core::environ::Environ;
 use regauth_core::fsread;
 use regauth_core::reference::Reference;
@@ -342,8 +342,9 @@ fn raw_entry<'a>(doc: &'a Document, legacy: bool, key: &str) -> Option<&'a serde
 }
 
 /// containers/image's reading of an entry: `auth` only. `Ok(None)`: nothing usable (missing, empty, no
-/// `:`), so the next file is read; `Err`: `auth` is not base64, which fails the pull.
-fn decode_entry(doc: &Document, legacy: bool, key: &str) -> Result<Option<Credential>, String> {
+/// `:`), so the next file is read; `Err`: `auth` is not base64 as Go's decoder reads it, which fails the
+/// lookup.
+fn decode_entry(doc: &Document, legacy: bool, key: &str) -> Result<Option<Credential>, AuthProblem> {
     let entry = raw_entry(doc, legacy, key);
     let field =
         |name: &str| entry.and_then(|e| e.get(name)).and_then(serde_json::Value::as_str).unwrap_or("");
@@ -351,10 +352,9 @@ fn decode_entry(doc: &Document, legacy: bool, key: &str) -> Result<Option<Creden
     if auth.is_empty() {
         return Ok(None);
     }
-    let (username, password) = match config::document::decode_auth(auth) {
-        Ok(pair) => pair,
-        Err(problem) if problem.contains("username:password") => return Ok(None),
-        Err(problem) => return Err(problem),
+    let (username, password) = match auth_field::decode(auth, AuthEncoding::Containers)? {
+        Decoded::Pair(username, password) => (username, password),
+        Decoded::Nothing => return Ok(None),
     };
     let token = field("identitytoken");
     if !token.is_empty() {
