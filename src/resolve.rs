@@ -25,6 +25,9 @@ pub struct Options {
     pub docker_config: Option<PathBuf>,
     /// containers auth file, as `--authfile`.
     pub authfile: Option<PathBuf>,
+    /// registries.conf for podman, buildah and skopeo, as their `--registries-conf` (it beats buildah's and
+    /// podman's `CONTAINERS_REGISTRIES_CONF`).
+    pub registries_conf: Option<PathBuf>,
     /// Call helpers' `get`. Off: report which helper would be asked, without asking.
     pub call_helpers: bool,
     pub helper_timeout: Duration,
@@ -38,6 +41,7 @@ impl Default for Options {
         Options {
             docker_config: None,
             authfile: None,
+            registries_conf: None,
             call_helpers: true,
             helper_timeout: regauth_core::protocol::DEFAULT_TIMEOUT,
             containers_config_dir: PathBuf::from("/etc/containers"),

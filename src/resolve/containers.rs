@@ -376,7 +376,19 @@ fn decode_entry(doc: &Document, legacy: bool, key: &str) -> Result<Option<Creden
 type Helpers = (Vec<String>, Option<PathBuf>);
 
 fn credential_helpers(client: Client, env: &Environ, opts: &Options) -> Result<Helpers, (PathBuf, String)> {
-    let explicit = if client == Client::Podman { env.path_buf("CONTAINERS_REGISTRIES_CONF") } else { None };
+    let explicit = explicit_registries_conf(client, env, opts);
+    if let Some((path, from)) = &explicit {
+        // All three stop before any lookup when the file they were told to read is missing.
+        if !path.exists() {
+            let message = format!(
+                "{} stops: the registries.conf {from} names, {}, does not exist",
+                client.name(),
+                path.display()
+            );
+            return Err((path.clone(), message));
+        }
+    }
+    let explicit = explicit.map(|(path, _)| path);
     let places = locate::registries_conf(env, explicit.as_deref(), &opts.containers_config_dir);
     let mut files = vec![places.main];
     for dir in &places.dropin_dirs {
@@ -399,6 +411,25 @@ fn credential_helpers(client: Client, env: &Environ, opts: &Options) -> Result<H
         Some((list, file)) if !list.is_empty() => (list, Some(file)),
         _ => (vec![AUTH_FILES.to_owned()], None),
     })
+}
+
+/// The registries.conf the client was told to read, and what told it: `--registries-conf` (all three;
+/// regauth's option stands for it), else `CONTAINERS_REGISTRIES_CONF` for podman and buildah (skopeo
+/// ignores the variable, as the real programs show).
+fn explicit_registries_conf(
+    client: Client,
+    env: &Environ,
+    opts: &Options,
+) -> Option<(PathBuf, &'static str)> {
+    if let Some(path) = &opts.registries_conf {
+        return Some((path.clone(), "--registries-conf"));
+    }
+    match client {
+        Client::Podman | Client::Buildah => {
+            env.path_buf("CONTAINERS_REGISTRIES_CONF").map(|p| (p, "CONTAINERS_REGISTRIES_CONF"))
+        }
+        _ => None,
+    }
 }
 
 /// One file's `credential-helpers`: `Ok(None)` when the file is missing or does not set it.
