@@ -440,6 +440,30 @@ mod tests {
         assert_eq!(p.candidates[0].username, "l");
     }
 
+    /// The kubelet reads a padding-less `auth` (RawStdEncoding when no `=` ends it), refuses one with white
+    /// space after its padding or without `:`, and then no secret of the pod is used.
+    #[test]
+    fn auth_is_decoded_as_the_kubelet_decodes_it() {
+        let dcj = super::super::objects::DOCKER_CONFIG_JSON;
+        let encoded = base64::engine::general_purpose::STANDARD.encode("np:pw-np");
+        assert!(encoded.ends_with('='), "the case needs padding");
+        let with = |auth: &str| format!(r#"{{"auths":{{"registry.example.com":{{"auth":"{auth}"}}}}}}"#);
+        let p = plan_of(&cluster(&[
+            pod(&["s"], "default"),
+            secret("app", "s", dcj, &with(encoded.trim_end_matches('='))),
+        ]));
+        assert_eq!(p.candidates.len(), 1, "{:?}", p.pull_secrets[0].state);
+        assert_eq!(p.candidates[0].username, "np");
+        assert!(p.keyring_error.is_none());
+        let no_colon = base64::engine::general_purpose::STANDARD.encode("np-pw");
+        for (auth, needle) in [(format!("{encoded} "), "white space"), (no_colon, "no \":\"")] {
+            let p = plan_of(&cluster(&[pod(&["s"], "default"), secret("app", "s", dcj, &with(&auth))]));
+            let (_, reason) = p.keyring_error.as_ref().expect("the kubelet cannot build its keyring");
+            assert!(reason.contains(needle) && reason.contains("the kubelet"), "{reason}");
+            assert!(!reason.contains(&auth) && !reason.contains("pw-np"), "{reason}");
+        }
+    }
+
     #[test]
     fn docker_hub_fallback_only_when_nothing_matched() {
         let dcj = super::super::objects::DOCKER_CONFIG_JSON;
