@@ -46,7 +46,9 @@ standard input and reads a CredentialProviderResponse from standard output. The 
 registry up in the docker config.json as the Docker CLI does: credHelpers[KEY], else credsStore, else \
 auths[KEY] (or an auths key whose host is the registry's), where KEY is host[:port], or \
 https://index.docker.io/v1/ for Docker Hub. A helper is run as docker-credential-NAME from PATH, with one \
-deadline over the whole exchange (--helper-timeout).
+deadline over the whole exchange (--helper-timeout). An auths entry's auth is decoded as the kubelet \
+decodes it (padded base64, or padding-less when no = ends it), and a file with an entry the kubelet \
+cannot decode serves no entry, as the kubelet reads none of it.
 
 The response has cacheKeyType Registry and one auth entry, keyed by the image's registry host[:port] \
 (docker.io for Docker Hub), with the username and password found. Nothing found (no config file, no \
