@@ -259,6 +259,18 @@ fn docker_lookup(doc: &Document, key: &str, env: &Environ, opts: &Options, res: 
 fn resolve_nerdctl(reference: &Reference, env: &Environ, opts: &Options) -> Resolution {
     let mut res = Resolution::new(Client::Nerdctl);
     let Some(doc) = load_docker_config(env, opts, &mut res) else { return res };
+    // nerdctl returns docker/cli's load error instead of going on with a half-decoded file.
+    if let Some(bad) = doc.auths(AuthEncoding::Docker).into_iter().find(|e| e.problem.is_some()) {
+        res.key = Some(bad.key.clone());
+        res.outcome = Outcome::ConfigError {
+            message: format!(
+                "nerdctl stops: auths entry \"{}\": {}",
+                bad.key,
+                bad.problem.expect("found by its problem")
+            ),
+        };
+        return res;
+    }
     let variants = RegistryHost::of_reference(reference).nerdctl_keys();
     for key in &variants {
         let mut attempt = Resolution::new(Client::Nerdctl);

@@ -381,4 +381,10 @@ fn docker_decodes_auth_with_go_std_encoding() {
     );
     // containers/image decodes only the entry it looks up.
     assert!(bed.resolve("c.io/x", Client::Podman).notes.iter().all(|n| !n.contains("a.io")));
+    // nerdctl returns the loader's error: no lookup at all.
+    let n = bed.resolve("c.io/x", Client::Nerdctl);
+    let Outcome::ConfigError { message } = &n.outcome else { panic!("{n:?}") };
+    assert!(
+        message.starts_with("nerdctl stops: auths entry \"a.io\"") && message.contains("missing padding")
+    );
 }
