@@ -6,7 +6,7 @@
 //! stdout. Errors go to stderr, exit 1, and never carry a secret: what reaches stderr is built from the
 //! image, file paths, keys, helper names and the core's helper errors (already sanitised one-liners).
 
-use regauth_core::config::{self, AuthEntry, Document};
+use regauth_core::config::{self, AuthEncoding, AuthEntry, Document};
 use regauth_core::environ::Environ;
 use regauth_core::kubelet::{self, AuthConfig, Response};
 use regauth_core::protocol::{HelperClient, HelperError};
@@ -46,7 +46,9 @@ standard input and reads a CredentialProviderResponse from standard output. The 
 registry up in the docker config.json as the Docker CLI does: credHelpers[KEY], else credsStore, else \
 auths[KEY] (or an auths key whose host is the registry's), where KEY is host[:port], or \
 https://index.docker.io/v1/ for Docker Hub. A helper is run as docker-credential-NAME from PATH, with one \
-deadline over the whole exchange (--helper-timeout).
+deadline over the whole exchange (--helper-timeout). An auths entry's auth is decoded as the kubelet \
+decodes it (padded base64, or padding-less when no = ends it), and a file with an entry the kubelet \
+cannot decode serves no entry, as the kubelet reads none of it.
 
 The response has cacheKeyType Registry and one auth entry, keyed by the image's registry host[:port] \
 (docker.io for Docker Hub), with the username and password found. Nothing found (no config file, no \
@@ -222,6 +224,7 @@ pub fn lookup(image: &Reference, opts: &Options, env: &Environ) -> Result<Lookup
         let credential = ask_helper(helper, &key, opts, env)?;
         out.found = credential.map(|(u, p, program)| found(u, p, format!("credsStore ({program})")));
     } else if let Some(entry) = auths_entry(&doc, &key) {
+        refuse_undecodable(&doc, &path)?;
         let source = format!("auths \"{}\" in {}", sanitize::one_line(&entry.key), path.display());
         match from_entry(entry)? {
             Some((username, password)) => out.found = Some(found(username, password, source)),
@@ -232,12 +235,27 @@ pub fn lookup(image: &Reference, opts: &Options, env: &Environ) -> Result<Lookup
 }
 
 /// `auths[key]`, else an entry whose key's host is the registry's (docker's file-store fallback, which
-/// reads `https://ghcr.io/v1/` for `ghcr.io`).
+/// reads `https://ghcr.io/v1/` for `ghcr.io`). `auth` is decoded as the kubelet decodes it: the plugin
+/// must not serve what the kubelet would not read.
 fn auths_entry(doc: &Document, key: &str) -> Option<AuthEntry> {
-    doc.auth(key).or_else(|| {
+    doc.auth(key, AuthEncoding::Kubelet).or_else(|| {
         let wanted = registry::key_to_hostname(key);
-        doc.auths().into_iter().find(|e| registry::key_to_hostname(&e.key) == wanted)
+        doc.auths(AuthEncoding::Kubelet).into_iter().find(|e| registry::key_to_hostname(&e.key) == wanted)
     })
+}
+
+/// The kubelet reads no entry of a docker config with one `auth` it cannot decode (its JSON decoding of
+/// the whole file fails), so the plugin serves none from such a file either.
+fn refuse_undecodable(doc: &Document, path: &std::path::Path) -> Result<(), String> {
+    match doc.auths(AuthEncoding::Kubelet).into_iter().find(|e| e.problem.is_some()) {
+        None => Ok(()),
+        Some(bad) => Err(format!(
+            "auths entry \"{}\" in {}: {}; the kubelet reads no entry of such a file, so none is served",
+            sanitize::one_line(&bad.key),
+            path.display(),
+            bad.problem.expect("found by its problem")
+        )),
+    }
 }
 
 fn from_entry(entry: AuthEntry) -> Result<Option<(String, Secret)>, String> {

@@ -9,7 +9,7 @@ mod containers;
 
 pub use containers::{OtherVersion, Rules, VersionInfo};
 
-use regauth_core::config::{self, AuthEntry, Document};
+use regauth_core::config::{self, AuthEncoding, AuthEntry, Document};
 use regauth_core::environ::Environ;
 use regauth_core::protocol::{HelperClient, HelperError};
 use regauth_core::reference::Reference;
@@ -25,6 +25,9 @@ pub struct Options {
     pub docker_config: Option<PathBuf>,
     /// containers auth file, as `--authfile`.
     pub authfile: Option<PathBuf>,
+    /// registries.conf for podman, buildah and skopeo, as their `--registries-conf` (it beats buildah's and
+    /// podman's `CONTAINERS_REGISTRIES_CONF`).
+    pub registries_conf: Option<PathBuf>,
     /// Call helpers' `get`. Off: report which helper would be asked, without asking.
     pub call_helpers: bool,
     pub helper_timeout: Duration,
@@ -38,6 +41,7 @@ impl Default for Options {
         Options {
             docker_config: None,
             authfile: None,
+            registries_conf: None,
             call_helpers: true,
             helper_timeout: regauth_core::protocol::DEFAULT_TIMEOUT,
             containers_config_dir: PathBuf::from("/etc/containers"),
@@ -247,6 +251,7 @@ fn docker_lookup(doc: &Document, key: &str, env: &Environ, opts: &Options, res: 
         ask_helper(helper, key, env, opts, res);
     } else if let Some(entry) = lookup_auths(doc, key, &mut res.notes) {
         res.source = Source::Auths;
+        note_other_undecodable(doc, &entry.key, &mut res.notes);
         apply_entry(res, entry);
     }
 }
@@ -254,6 +259,18 @@ fn docker_lookup(doc: &Document, key: &str, env: &Environ, opts: &Options, res: 
 fn resolve_nerdctl(reference: &Reference, env: &Environ, opts: &Options) -> Resolution {
     let mut res = Resolution::new(Client::Nerdctl);
     let Some(doc) = load_docker_config(env, opts, &mut res) else { return res };
+    // nerdctl returns docker/cli's load error instead of going on with a half-decoded file.
+    if let Some(bad) = doc.auths(AuthEncoding::Docker).into_iter().find(|e| e.problem.is_some()) {
+        res.key = Some(bad.key.clone());
+        res.outcome = Outcome::ConfigError {
+            message: format!(
+                "nerdctl stops: auths entry \"{}\": {}",
+                bad.key,
+                bad.problem.expect("found by its problem")
+            ),
+        };
+        return res;
+    }
     let variants = RegistryHost::of_reference(reference).nerdctl_keys();
     for key in &variants {
         let mut attempt = Resolution::new(Client::Nerdctl);
@@ -275,22 +292,54 @@ fn note_duplicates(doc: &Document, path: &std::path::Path, notes: &mut Vec<Strin
     }
 }
 
-/// `auths[key]`, else a legacy key whose hostname is `key` (docker's file-store fallback).
+/// `auths[key]`, else a legacy key whose hostname is `key` (docker's file-store fallback), decoded as
+/// docker/cli decodes it (nerdctl loads config.json with the same code).
 fn lookup_auths(doc: &Document, key: &str, notes: &mut Vec<String>) -> Option<AuthEntry> {
-    if let Some(entry) = doc.auth(key) {
+    if let Some(entry) = doc.auth(key, AuthEncoding::Docker) {
         return Some(entry);
     }
     let wanted = registry::key_to_hostname(key);
-    let entry = doc.auths().into_iter().find(|e| registry::key_to_hostname(&e.key) == wanted)?;
+    let entry =
+        doc.auths(AuthEncoding::Docker).into_iter().find(|e| registry::key_to_hostname(&e.key) == wanted)?;
     notes.push(format!("matched the legacy key \"{}\"", entry.key));
     Some(entry)
 }
 
+/// docker/cli decodes every `auth` when it loads the file and stops at the first that fails, in Go's
+/// random map order: the entries it had not reached stay undecoded, so another entry's bad `auth` makes
+/// this one's a coin toss.
+fn note_other_undecodable(doc: &Document, key: &str, notes: &mut Vec<String>) {
+    for entry in doc.auths(AuthEncoding::Docker) {
+        if let Some(problem) = entry.problem.filter(|_| entry.key != key) {
+            notes.push(format!(
+                "auths entry \"{}\": {problem}; docker warns \"Error parsing config file\" and, depending \
+                 on the order it happens to read entries in, may leave \"{key}\" undecoded too (then it sends \
+                 no credential)",
+                entry.key
+            ));
+        }
+    }
+}
+
 fn apply_entry(res: &mut Resolution, entry: AuthEntry) {
     res.key = Some(entry.key.clone());
-    if let Some(problem) = entry.problem {
-        res.outcome = Outcome::ConfigError { message: format!("auths entry \"{}\": {problem}", entry.key) };
-        return;
+    if let Some(problem) = &entry.problem {
+        let fields = entry.username.is_some() && entry.password.as_ref().is_some_and(|p| !p.is_empty());
+        if !fields {
+            res.outcome = Outcome::ConfigError {
+                message: format!(
+                    "auths entry \"{}\": {problem}; docker warns \"Error parsing config file\" and sends no \
+                     credential",
+                    entry.key
+                ),
+            };
+            return;
+        }
+        res.notes.push(format!(
+            "auths entry \"{}\": {problem}; docker warns and uses the entry's \"username\" and \"password\" \
+             fields instead",
+            entry.key
+        ));
     }
     let username = entry.username.unwrap_or_default();
     let credential = if let Some(token) = entry.identity_token {

@@ -355,3 +355,36 @@ fn version_lines_parse() {
     assert_eq!(parse_version("podman version 5.0.0-dev"), Some((5, 0, 0)));
     assert_eq!(parse_version("nonsense"), None);
 }
+
+/// docker refuses a padding-less `auth` (falling back to the entry's username/password fields), and
+/// another entry's bad `auth` makes this one's a coin toss; the kubelet's reading is not docker's.
+#[test]
+fn docker_decodes_auth_with_go_std_encoding() {
+    let bed = Bed::new();
+    // "u:pw" is dTpwdw== in base64; dTpwdw is the same without its padding.
+    bed.docker_config(
+        r#"{"auths":{"a.io":{"auth":"dTpwdw"},"b.io":{"auth":"dTpwdw","username":"f","password":"g"}}}"#,
+    );
+    let a = bed.resolve("a.io/x", Client::Docker);
+    let Outcome::ConfigError { message } = &a.outcome else { panic!("{a:?}") };
+    assert!(message.contains("as docker decodes it: missing padding"), "{message}");
+    let b = bed.resolve("b.io/x", Client::Docker);
+    assert_eq!(b.outcome, Outcome::Found { username: "f".into(), kind: CredentialKind::Password }, "{b:?}");
+    assert!(b.notes.iter().any(|n| n.contains("missing padding") && n.contains("\"username\"")), "{b:?}");
+
+    bed.docker_config(r#"{"auths":{"a.io":{"auth":"dTpwdw"},"c.io":{"auth":"dTpwdw=="}}}"#);
+    let c = bed.resolve("c.io/x", Client::Docker);
+    assert_eq!(c.outcome, Outcome::Found { username: "u".into(), kind: CredentialKind::Password }, "{c:?}");
+    assert!(
+        c.notes.iter().any(|n| n.contains("\"a.io\"") && n.contains("may leave \"c.io\" undecoded")),
+        "{c:?}"
+    );
+    // containers/image decodes only the entry it looks up.
+    assert!(bed.resolve("c.io/x", Client::Podman).notes.iter().all(|n| !n.contains("a.io")));
+    // nerdctl returns the loader's error: no lookup at all.
+    let n = bed.resolve("c.io/x", Client::Nerdctl);
+    let Outcome::ConfigError { message } = &n.outcome else { panic!("{n:?}") };
+    assert!(
+        message.starts_with("nerdctl stops: auths entry \"a.io\"") && message.contains("missing padding")
+    );
+}

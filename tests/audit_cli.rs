@@ -183,6 +183,46 @@ fn broken_config_is_a_finding_not_a_crash() {
     assert!(report["findings"].as_array().unwrap().iter().any(|f| f["code"] == "unreadable-config"));
 }
 
+/// A padding-less `auth` is still a plaintext secret on disk (inventoried, fingerprinted), but docker and
+/// containers/image cannot decode it: a finding says which reader and why. The kubelet's node config reads
+/// it, so nothing is said there.
+#[test]
+fn an_auth_its_reader_cannot_decode_is_inventoried_and_named() {
+    let dir = home();
+    let nopad = b64(&format!("carol:{PAT}x")).trim_end_matches('=').to_owned();
+    assert_ne!(nopad, b64(&format!("carol:{PAT}x")), "the case needs padding");
+    put(
+        dir.path(),
+        ".docker/config.json",
+        &format!(r#"{{"auths":{{"reg.example":{{"auth":"{nopad}"}}}}}}"#),
+        0o600,
+    );
+    put(
+        dir.path(),
+        "run/containers/auth.json",
+        &format!(r#"{{"auths":{{"reg.example":{{"auth":"{nopad}"}}}}}}"#),
+        0o600,
+    );
+    let out = audit(dir.path(), &["--json"]);
+    let shown = all_output(&out);
+    assert!(!shown.contains(&nopad) && !shown.contains(PAT), "secret printed: {shown}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let creds = report["credentials"].as_array().unwrap();
+    let reg: Vec<_> = creds.iter().filter(|c| c["registry"] == "reg.example").collect();
+    assert_eq!(reg.len(), 2, "{creds:#?}");
+    assert!(reg.iter().all(|c| c["username"] == "carol"), "{reg:#?}");
+    let findings = report["findings"].as_array().unwrap();
+    let unreadable: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["code"] == "unreadable-auth")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(unreadable.len(), 2, "{findings:#?}");
+    assert!(unreadable.iter().any(|m| m.contains("as docker decodes it: missing padding")), "{unreadable:?}");
+    assert!(unreadable.iter().any(|m| m.contains("as containers/image")), "{unreadable:?}");
+    assert!(findings.iter().any(|f| f["code"] == "plaintext-credential" && f["registry"] == "reg.example"));
+}
+
 /// With --all-users a root audit reads other users' configs; a helper answers for whoever runs it, so a
 /// helper named only in another user's file must not be asked (its answer would be root's entries).
 #[test]

@@ -378,15 +378,13 @@ fn credentials_the_kubelet_cannot_carry_are_refused_without_showing_them() {
     plugin.helper("oauth", &helper_answer("<token>", "kubelet-refresh-token-1")).config(&format!(
         r#"{{"credHelpers":{{"oauth.example.com":"oauth"}},
             "auths":{{"id.example.com":{{"auth":"{}","identitytoken":"kubelet-identity-token-2"}},
-                      "bearer.example.com":{{"registrytoken":"kubelet-registry-token-3"}},
-                      "bad.example.com":{{"auth":"%%%not-base64"}}}}}}"#,
+                      "bearer.example.com":{{"registrytoken":"kubelet-registry-token-3"}}}}}}"#,
         basic("someone", "kubelet-beside-token-pw")
     ));
     let table = [
         ("oauth.example.com/app", "identity (refresh) token"),
         ("id.example.com/app", "identity (refresh) token"),
         ("bearer.example.com/app", "registry bearer token"),
-        ("bad.example.com/app", "not valid base64"),
     ];
     for (image, needle) in table {
         let answer = plugin.run(&[], &request_for(image));
@@ -402,6 +400,43 @@ fn credentials_the_kubelet_cannot_carry_are_refused_without_showing_them() {
             ],
         );
     }
+}
+
+/// The kubelet's own decoding: padded base64, or padding-less when no `=` ends the field (RawStdEncoding);
+/// a field it cannot decode fails its reading of the whole file, so the plugin serves nothing from it.
+#[test]
+fn auth_is_served_only_as_the_kubelet_reads_it() {
+    let plugin = Plugin::new();
+    let padded = basic("ci", "kubelet-nopad-pw-01");
+    assert!(padded.ends_with('='), "the case needs padding: {padded}");
+    plugin.config(&format!(
+        r#"{{"auths":{{"127.0.0.1:5000":{{"auth":"{}"}}}}}}"#,
+        padded.trim_end_matches('=')
+    ));
+    let answer = plugin.run(&[], &request_for("127.0.0.1:5000/team/app"));
+    assert_eq!(
+        credential(&answer.response(), "127.0.0.1:5000"),
+        AuthConfig { username: "ci".into(), password: "kubelet-nopad-pw-01".into() }
+    );
+    let refused = [
+        (format!(r#"{{"127.0.0.1:5000":{{"auth":"{padded} "}}}}"#), "white space at character"),
+        (r#"{"127.0.0.1:5000":{"auth":"%%%not-base64"}}"#.to_owned(), "not valid base64"),
+        (
+            format!(r#"{{"other.example":{{"auth":"%%%"}},"127.0.0.1:5000":{{"auth":"{padded}"}}}}"#),
+            "reads no entry of such a file",
+        ),
+    ];
+    for (auths, needle) in &refused {
+        plugin.config(&format!(r#"{{"auths":{auths}}}"#));
+        let answer = plugin.run(&[], &request_for("127.0.0.1:5000/team/app"));
+        let message = answer.failure();
+        assert!(message.contains(needle), "{auths}: {message}");
+        assert_absent(&[("stderr", &answer.stderr)], &[("ci", "kubelet-nopad-pw-01")]);
+    }
+    let no_colon = base64::engine::general_purpose::STANDARD.encode("ci-kubelet-no-colon");
+    plugin.config(&format!(r#"{{"auths":{{"127.0.0.1:5000":{{"auth":"{no_colon}"}}}}}}"#));
+    let answer = plugin.run(&[], &request_for("127.0.0.1:5000/team/app"));
+    assert!(answer.failure().contains("no \":\""), "{}", answer.stderr);
 }
 
 #[test]

@@ -269,3 +269,21 @@ fn a_failure_at_each_step_leaves_the_file_as_it_was_and_the_credential_usable() 
     let all: Vec<(&str, &str)> = outputs.iter().map(|o| ("output", o.as_str())).collect();
     assert_absent(&all, &[(USER, PASSWORD), ("<token>", IDENTITY), ("someone", "held-secret-777")]);
 }
+
+/// An entry docker cannot decode (padding-less `auth`) is not moved: the plan says why, the file stays.
+#[test]
+fn an_entry_docker_cannot_decode_is_refused_with_the_reason() {
+    let guard = KeyutilsNamespace::new("migrate-nopad");
+    let home = tempfile::tempdir().unwrap();
+    let auth = base64::engine::general_purpose::STANDARD_NO_PAD.encode(format!("{USER}:{PASSWORD}x"));
+    let original = format!(r#"{{"auths":{{"nopad.example.test":{{"auth":"{auth}"}}}}}}"#);
+    write_config(home.path(), &original);
+    let run = regauth(&["migrate", "--dry-run", "--json"], home.path(), &guard.name, path());
+    let json = run.json();
+    let item = &json["items"][0];
+    assert_eq!(item["outcome"], "notMoved", "{json:#}");
+    let reason = item["reason"].as_str().unwrap();
+    assert!(reason.contains("as docker decodes it: missing padding"), "{reason}");
+    assert_absent(&[("output", &run.all_output())], &[(USER, PASSWORD)]);
+    assert_eq!(std::fs::read_to_string(config_path(home.path())).unwrap(), original);
+}

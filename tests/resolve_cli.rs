@@ -252,3 +252,49 @@ fn helper_timeout_out_of_range_is_a_usage_error_not_a_panic() {
     let out = resolve(dir.path(), &bin, "{}", &["nginx", "--helper-timeout", "86400"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
+
+/// `--registries-conf` stands for the containers clients' own option: its credential-helpers are asked,
+/// it beats CONTAINERS_REGISTRIES_CONF, and a file that does not exist stops the client; diagnose takes
+/// it with `--client buildah|skopeo|podman`.
+#[test]
+fn registries_conf_option_for_resolve_and_diagnose() {
+    let (dir, bin) = setup();
+    let conf = dir.path().join("ci-registries.conf");
+    std::fs::write(&conf, r#"credential-helpers = ["fake"]"#).unwrap();
+    let other = dir.path().join("other.conf");
+    std::fs::write(&other, r#"credential-helpers = ["absent"]"#).unwrap();
+    let vars = [("CONTAINERS_REGISTRIES_CONF", other.as_path())];
+    for client in ["podman", "buildah", "skopeo"] {
+        let args = ["127.0.0.1:5000/team/app", "--client", client, "--json", "--registries-conf"];
+        let mut args: Vec<&str> = args.to_vec();
+        args.push(conf.to_str().unwrap());
+        let out = resolve_with(dir.path(), &bin, "{}", &args, &vars);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let c = &v["clients"][0];
+        assert_eq!(
+            (c["source"].as_str(), c["helper"]["name"].as_str()),
+            (Some("registriesConf"), Some("fake")),
+            "{c}"
+        );
+        // Without the option, the variable is read by podman and buildah only.
+        let out = resolve_with(dir.path(), &bin, "{}", &args[..4], &vars);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let helper = v["clients"][0]["helper"]["name"].as_str().map(str::to_owned);
+        let expected = (client != "skopeo").then(|| "absent".to_owned());
+        assert_eq!(helper, expected, "{client}: {v}");
+    }
+    let missing = dir.path().join("missing.conf");
+    let out = support::command::regauth()
+        .args(["diagnose", "127.0.0.1:1/x", "--client", "skopeo", "--timeout", "3", "--registries-conf"])
+        .arg(&missing)
+        .env("PATH", &bin)
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(
+        text(&out).contains("skopeo stops: the registries.conf --registries-conf names"),
+        "{}",
+        text(&out)
+    );
+}

@@ -15,17 +15,36 @@ use std::sync::{Arc, Mutex};
 use support::http_server::{Response, Server};
 
 /// One configuration. In file texts and variable values `{H}` is the registry's host:port, `{D}` the row's
-/// directory (HOME is `{D}`, XDG_RUNTIME_DIR `{D}/run`), and `{a:USER}` base64 of `USER:pw`.
+/// directory (HOME is `{D}`, XDG_RUNTIME_DIR `{D}/run`), `{a:USER}` base64 of `USER:pw`, `{p:USER}` the
+/// same without its `=` padding, and `{n:USER}` the same with a JSON `\n` after its fourth character.
 struct Row {
     name: &'static str,
     files: &'static [(&'static str, &'static str)],
     env: &'static [(&'static str, &'static str)],
     /// Docker Hub (`docker.io/library/app`) instead of the local registry's `{H}/team/app:v1`.
     hub: bool,
+    /// `--registries-conf {D}/FILE`, given to the client and to `regauth resolve` alike.
+    registries_conf: Option<&'static str>,
 }
 
 const fn row(name: &'static str, files: &'static [(&'static str, &'static str)]) -> Row {
-    Row { name, files, env: &[], hub: false }
+    Row { name, files, env: &[], hub: false, registries_conf: None }
+}
+
+const fn with_env(
+    name: &'static str,
+    files: &'static [(&'static str, &'static str)],
+    env: &'static [(&'static str, &'static str)],
+) -> Row {
+    Row { name, files, env, hub: false, registries_conf: None }
+}
+
+const fn with_flag(
+    name: &'static str,
+    files: &'static [(&'static str, &'static str)],
+    file: &'static str,
+) -> Row {
+    Row { name, files, env: &[], hub: false, registries_conf: Some(file) }
 }
 
 const RUNTIME: &str = "run/containers/auth.json";
@@ -107,24 +126,28 @@ const ROWS: &[Row] = &[
         files: &[("a.json", r#"{"auths":{"{H}":{"auth":"{a:authfile}"}}}"#)],
         env: &[("REGISTRY_AUTH_FILE", "{D}/a.json")],
         hub: false,
+        registries_conf: None,
     },
     Row {
         name: "registry-auth-file-without-entry",
         files: &[("a.json", r#"{"auths":{}}"#), (DOCKER, r#"{"auths":{"{H}":{"auth":"{a:docker}"}}}"#)],
         env: &[("REGISTRY_AUTH_FILE", "{D}/a.json")],
         hub: false,
+        registries_conf: None,
     },
     Row {
         name: "registry-auth-file-replaces-runtime-file",
         files: &[("a.json", r#"{"auths":{}}"#), (RUNTIME, r#"{"auths":{"{H}":{"auth":"{a:runtime}"}}}"#)],
         env: &[("REGISTRY_AUTH_FILE", "{D}/a.json")],
         hub: false,
+        registries_conf: None,
     },
     Row {
         name: "docker-config-with-entry",
         files: &[("dc/config.json", r#"{"auths":{"{H}":{"auth":"{a:dc}"}}}"#)],
         env: &[("DOCKER_CONFIG", "{D}/dc")],
         hub: false,
+        registries_conf: None,
     },
     Row {
         name: "docker-config-and-runtime-file",
@@ -134,12 +157,14 @@ const ROWS: &[Row] = &[
         ],
         env: &[("DOCKER_CONFIG", "{D}/dc")],
         hub: false,
+        registries_conf: None,
     },
     Row {
         name: "docker-config-without-file",
         files: &[(RUNTIME, r#"{"auths":{"{H}":{"auth":"{a:runtime}"}}}"#)],
         env: &[("DOCKER_CONFIG", "{D}/nowhere")],
         hub: false,
+        registries_conf: None,
     },
     row(
         "registries-conf-helper-only",
@@ -174,23 +199,77 @@ const ROWS: &[Row] = &[
         ],
     ),
     row("auth-not-base64", &[(DOCKER, r#"{"auths":{"{H}":{"auth":"!!not base64!!"}}}"#)]),
+    // Go's StdEncoding: padding required, CR/LF skipped, other white space refused, trailing bits unchecked.
+    row("auth-padding-less", &[(DOCKER, r#"{"auths":{"{H}":{"auth":"{p:nopad}"}}}"#)]),
+    row(
+        "auth-padding-less-stops-before-next-file",
+        &[
+            (RUNTIME, r#"{"auths":{"{H}":{"auth":"{p:nopad}"}}}"#),
+            (DOCKER, r#"{"auths":{"{H}":{"auth":"{a:docker}"}}}"#),
+        ],
+    ),
+    row("auth-line-break-skipped", &[(DOCKER, r#"{"auths":{"{H}":{"auth":"{n:docker}"}}}"#)]),
+    row("auth-trailing-space", &[(DOCKER, r#"{"auths":{"{H}":{"auth":"{a:nopad} "}}}"#)]),
+    row("auth-trailing-bits-unchecked", &[(DOCKER, r#"{"auths":{"{H}":{"auth":"YWxpY2U6cHd="}}}"#)]),
+    row(
+        "auth-padding-less-other-entry-unread",
+        &[(DOCKER, r#"{"auths":{"other.example":{"auth":"{p:nopad}"},"{H}":{"auth":"{a:docker}"}}}"#)],
+    ),
+    // CONTAINERS_REGISTRIES_CONF: podman and buildah read it, skopeo does not; --registries-conf beats it.
+    with_env(
+        "registries-conf-variable",
+        &[("alt.conf", r#"credential-helpers = ["loga"]"#)],
+        &[("CONTAINERS_REGISTRIES_CONF", "{D}/alt.conf")],
+    ),
+    with_env(
+        "registries-conf-variable-missing-file",
+        &[(DOCKER, r#"{"auths":{"{H}":{"auth":"{a:docker}"}}}"#)],
+        &[("CONTAINERS_REGISTRIES_CONF", "{D}/missing.conf")],
+    ),
+    with_env(
+        "registries-conf-variable-user-drop-in-still-read",
+        &[
+            ("alt.conf", r#"credential-helpers = ["loga"]"#),
+            (".config/containers/registries.conf.d/50-x.conf", r#"credential-helpers = ["logb"]"#),
+        ],
+        &[("CONTAINERS_REGISTRIES_CONF", "{D}/alt.conf")],
+    ),
+    with_flag("registries-conf-option", &[("alt.conf", r#"credential-helpers = ["loga"]"#)], "alt.conf"),
+    with_flag(
+        "registries-conf-option-missing-file",
+        &[(DOCKER, r#"{"auths":{"{H}":{"auth":"{a:docker}"}}}"#)],
+        "missing.conf",
+    ),
+    Row {
+        name: "registries-conf-option-beats-variable",
+        files: &[
+            ("alt.conf", r#"credential-helpers = ["loga"]"#),
+            ("b.conf", r#"credential-helpers = ["logb"]"#),
+        ],
+        env: &[("CONTAINERS_REGISTRIES_CONF", "{D}/alt.conf")],
+        hub: false,
+        registries_conf: Some("b.conf"),
+    },
     Row {
         name: "hub-cred-helpers-docker-io",
         files: &[(DOCKER, r#"{"credHelpers":{"docker.io":"loga"}}"#)],
         env: &[],
         hub: true,
+        registries_conf: None,
     },
     Row {
         name: "hub-cred-helpers-v1-key-not-read",
         files: &[(DOCKER, r#"{"credHelpers":{"https://index.docker.io/v1/":"loga"}}"#)],
         env: &[],
         hub: true,
+        registries_conf: None,
     },
     Row {
         name: "hub-registries-conf-helper",
         files: &[(REGCONF, r#"credential-helpers = ["logb"]"#)],
         env: &[],
         hub: true,
+        registries_conf: None,
     },
 ];
 
@@ -266,11 +345,18 @@ impl Bed {
 
     fn fill(&self, text: &str, home: &Path) -> String {
         let mut out = text.replace("{H}", &self.host()).replace("{D}", home.to_str().unwrap());
-        while let Some(start) = out.find("{a:") {
-            let end = start + out[start..].find('}').unwrap();
-            let user = &out[start + 3..end];
-            let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:pw"));
-            out.replace_range(start..=end, &encoded);
+        for form in ["{a:", "{p:", "{n:"] {
+            while let Some(start) = out.find(form) {
+                let end = start + out[start..].find('}').unwrap();
+                let user = &out[start + 3..end];
+                let mut encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:pw"));
+                match form {
+                    "{p:" => encoded = encoded.trim_end_matches('=').to_owned(),
+                    "{n:" => encoded.insert_str(4, "\\n"),
+                    _ => {}
+                }
+                out.replace_range(start..=end, &encoded);
+            }
         }
         out
     }
@@ -325,6 +411,9 @@ impl Bed {
                 .arg(home.join("rr"));
         };
         let mut c = self.command(client, home, row);
+        if let Some(file) = row.registries_conf {
+            c.arg("--registries-conf").arg(home.join(file));
+        }
         match client {
             "podman" => {
                 storage(&mut c);
@@ -365,11 +454,12 @@ impl Bed {
     }
 
     fn predict(&self, client: &str, home: &Path, row: &Row) -> (Seen, serde_json::Value) {
-        let out = self
-            .command(support::command::regauth_bin(), home, row)
-            .args(["resolve", &self.image(row), "--client", client, "--json"])
-            .output()
-            .unwrap();
+        let mut c = self.command(support::command::regauth_bin(), home, row);
+        c.args(["resolve", &self.image(row), "--client", client, "--json"]);
+        if let Some(file) = row.registries_conf {
+            c.arg("--registries-conf").arg(home.join(file));
+        }
+        let out = c.output().unwrap();
         let v: serde_json::Value = serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|e| panic!("{}: resolve printed no JSON ({e}): {out:?}", row.name));
         let p = v["clients"][0].clone();

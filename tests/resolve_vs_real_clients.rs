@@ -175,3 +175,37 @@ fn legacy_url_keys_in_auths_work_for_both_as_predicted() {
         assert_eq!(p["key"], format!("http://{}", bed.registry.host()), "{client}: {p}");
     }
 }
+
+#[test]
+fn padding_less_auth_is_unread_by_docker_and_skopeo_as_predicted() {
+    let Some(bed) = Bed::start() else { return };
+    let auth = basic("alice", "alice-pw").trim_start_matches("Basic ").trim_end_matches('=').to_owned();
+    let host = bed.registry.host();
+    write(&bed.config(), &format!(r#"{{"auths":{{"{host}":{{"auth":"{auth}"}}}}}}"#));
+
+    // docker warns, drops the entry and goes anonymous; skopeo stops with the decoding error.
+    let docker = bed.docker_inspect();
+    assert!(!docker.status.success(), "docker read a padding-less auth: {}", stderr(&docker));
+    assert!(stderr(&docker).contains("Error parsing config file"), "{}", stderr(&docker));
+    let skopeo = bed.skopeo_inspect();
+    assert!(!skopeo.status.success(), "skopeo read a padding-less auth: {}", stderr(&skopeo));
+    assert!(stderr(&skopeo).contains("illegal base64"), "{}", stderr(&skopeo));
+    for client in ["docker", "podman"] {
+        let p = bed.predict(client);
+        assert_eq!(p["outcome"]["status"], "configError", "{client}: {p}");
+        let message = p["outcome"]["message"].as_str().unwrap();
+        assert!(message.contains("not valid base64") && message.contains("missing padding"), "{message}");
+        assert!(!message.contains(&auth), "the message echoes the field: {message}");
+    }
+
+    // With username and password fields beside it, docker falls back to them.
+    write(
+        &bed.config(),
+        &format!(r#"{{"auths":{{"{host}":{{"auth":"{auth}","username":"alice","password":"alice-pw"}}}}}}"#),
+    );
+    let docker = bed.docker_inspect();
+    assert!(docker.status.success(), "docker: {}", stderr(&docker));
+    let p = bed.predict("docker");
+    assert_eq!(p["outcome"]["username"], "alice", "{p}");
+    assert!(p["notes"].to_string().contains("missing padding"), "{p}");
+}

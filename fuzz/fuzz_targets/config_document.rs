@@ -7,7 +7,8 @@ use std::path::Path;
 fuzz_target!(|data: &[u8]| {
     let path = Path::new("fuzz/config.json");
     if let Ok(doc) = Document::parse(data, path) {
-        let _ = doc.auths();
+        let _ = doc.auths(regauth_core::config::AuthEncoding::Docker);
+        let _ = doc.auths(regauth_core::config::AuthEncoding::Kubelet);
         let _ = doc.cred_helpers();
         let again = Document::parse(&doc.to_bytes(), path).expect("our own output must parse");
         assert_eq!(again.to_bytes(), doc.to_bytes());

@@ -52,6 +52,7 @@ pub fn judge(inv: &Inventory, now: i64) -> Vec<Finding> {
     for stored in &inv.stored {
         plaintext(stored, now, &mut out);
         expired(stored, now, &mut out);
+        unreadable(stored, &mut out);
     }
     readable_by_others(inv, &mut out);
     duplicates(&inv.stored, &mut out);
@@ -69,6 +70,22 @@ fn describe(stored: &Stored) -> String {
         Some(user) => format!("{kind} for {} (user {user})", stored.registry),
         None => format!("{kind} for {}", stored.registry),
     }
+}
+
+/// An entry whose `auth` the client reading the place cannot decode: that client has no credential there.
+fn unreadable(stored: &Stored, out: &mut Vec<Finding>) {
+    let Some(problem) = &stored.unreadable else { return };
+    out.push(Finding {
+        severity: Severity::Low,
+        code: "unreadable-auth",
+        registry: Some(stored.registry.clone()),
+        location: stored.location.clone(),
+        message: format!("{} in {}: {problem}, so it is not used", describe(stored), stored.location),
+        fix: format!(
+            "log in again (`{}`), which rewrites the entry as padded base64 of user:password",
+            docker_command("login", &stored.registry)
+        ),
+    });
 }
 
 fn is_expired(stored: &Stored, now: i64) -> bool {

@@ -200,6 +200,7 @@ pub fn audit(cluster: &Cluster, now: i64, host: String) -> Report {
                 fingerprint,
                 file_mode: None,
                 shadowed_by: None,
+                unreadable: None,
             });
         }
     }

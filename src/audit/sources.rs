@@ -4,7 +4,7 @@ use super::ecr_cache::ReadError;
 use super::fingerprint::{Fingerprint, FingerprintKey, Fingerprinter};
 use super::token_kind::{classify, TokenInfo, TokenKind};
 use super::users::{self, User};
-use regauth_core::config::{self, AuthEntry, Document};
+use regauth_core::config::{self, AuthEncoding, AuthEntry, AuthProblem, Document};
 use regauth_core::environ::Environ;
 use regauth_core::fsread;
 use regauth_core::protocol::HelperClient;
@@ -83,6 +83,10 @@ pub struct Stored {
     /// A helper configured for this key in the same file, which clients ask instead of reading this entry.
     #[serde(skip)]
     pub shadowed_by: Option<Shadow>,
+    /// Why the client that reads this place cannot decode the entry's `auth` (the secret is on disk all
+    /// the same, and inventoried).
+    #[serde(skip)]
+    pub unreadable: Option<AuthProblem>,
 }
 
 impl Stored {
@@ -106,6 +110,7 @@ impl Stored {
             sought: false,
             file_mode: None,
             shadowed_by: None,
+            unreadable: None,
         }
     }
 
@@ -248,9 +253,10 @@ pub fn collect(env: &Environ, opts: &Options) -> Inventory {
         let location = "$DOCKER_AUTH_CONFIG".to_owned();
         match Document::parse(raw.as_encoded_bytes(), Path::new(&location)) {
             Ok(doc) => {
-                for entry in doc.auths() {
+                for (entry, unreadable) in inventory_entries(&doc, AuthEncoding::Docker) {
                     let place = (PlaceKind::Environment, location.as_str());
-                    push_entry(&mut inv, place, Storage::Environment, entry, None, None, &fingerprint);
+                    let entry = Entry { entry, unreadable, mode: None, shadowed_by: None };
+                    push_entry(&mut inv, place, Storage::Environment, entry, &fingerprint);
                 }
                 inv.scanned.push(place(location, PlaceKind::Environment, PlaceState::Read, None));
             }
@@ -470,7 +476,12 @@ fn scan_file(
     for (key, helper) in doc.cred_helpers() {
         scanned.helpers.push((key.to_owned(), helper.to_owned()));
     }
-    for entry in doc.auths() {
+    let encoding = match kind {
+        PlaceKind::ContainersAuth => AuthEncoding::Containers,
+        PlaceKind::KubeletConfig => AuthEncoding::Kubelet,
+        _ => AuthEncoding::Docker,
+    };
+    for (entry, unreadable) in inventory_entries(&doc, encoding) {
         let shadow = match (doc.cred_helper(&entry.key), doc.creds_store()) {
             (Some(h), _) => Some(Shadow { helper: format!("docker-credential-{h}"), every_client: true }),
             (None, Some(h)) if kind == PlaceKind::DockerConfig => {
@@ -478,7 +489,8 @@ fn scan_file(
             }
             _ => None,
         };
-        push_entry(inv, (kind, &real), Storage::Plaintext, entry, mode, shadow, fingerprint);
+        let entry = Entry { entry, unreadable, mode, shadowed_by: shadow };
+        push_entry(inv, (kind, &real), Storage::Plaintext, entry, fingerprint);
     }
     inv.scanned.push(scanned);
 }
@@ -520,16 +532,34 @@ fn scan_ecr_cache(
     inv.scanned.push(with_real(place(location, PlaceKind::EcrCache, PlaceState::Read, mode)));
 }
 
+/// Every entry with what it holds (decoded leniently: a secret the client cannot decode is still on
+/// disk), and why the client that reads the place cannot decode its `auth`, if it cannot.
+fn inventory_entries(doc: &Document, client: AuthEncoding) -> Vec<(AuthEntry, Option<AuthProblem>)> {
+    doc.auths(AuthEncoding::Lenient)
+        .into_iter()
+        .map(|entry| {
+            let unreadable = doc.auth(&entry.key, client).and_then(|e| e.problem);
+            (entry, unreadable)
+        })
+        .collect()
+}
+
+/// One entry of a file or variable and what the audit knows about it there.
+struct Entry {
+    entry: AuthEntry,
+    unreadable: Option<AuthProblem>,
+    mode: Option<u32>,
+    shadowed_by: Option<Shadow>,
+}
+
 fn push_entry(
     inv: &mut Inventory,
     (place, location): (PlaceKind, &str),
     storage: Storage,
-    entry: AuthEntry,
-    mode: Option<u32>,
-    shadowed_by: Option<Shadow>,
+    Entry { entry, unreadable, mode, shadowed_by }: Entry,
     fingerprint: &impl Fn(&str) -> Fingerprint,
 ) {
-    if !entry.has_secret() && entry.problem.is_none() {
+    if !entry.has_secret() && entry.problem.is_none() && unreadable.is_none() {
         return;
     }
     let username = entry.username.clone().unwrap_or_default();
@@ -551,7 +581,7 @@ fn push_entry(
         Some(s) => stored.with_secret(info, fingerprint(s.expose())),
         None => Stored { kind: Some(info.kind), expires_at: info.expires_at, ..stored },
     };
-    inv.stored.push(Stored { username: entry.username, file_mode: mode, shadowed_by, ..stored });
+    inv.stored.push(Stored { username: entry.username, file_mode: mode, shadowed_by, unreadable, ..stored });
 }
 
 /// The place name of a helper: for docker-credential-regauth-cache, with the inner helpers it wraps (its

@@ -27,6 +27,7 @@ use std::time::Duration;
 /// for its token signing, not credentials) is listed and flagged only when others can read it.
 ///
 /// Findings: plaintext-credential, readable-by-others, expired-credential, duplicated-credential,
+/// unreadable-auth (an auth its place's reader, docker, containers/image or the kubelet, cannot decode),
 /// missing-helper, helper-error, unreadable-config, credential-in-environment, symlink-to-another-owner
 /// (a link in one user's files to root's or another user's file: reported, never followed; credentials are
 /// attributed to the file that holds them), token-seed-readable-by-others.

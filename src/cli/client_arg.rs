@@ -7,10 +7,14 @@ use regauth_core::registry::Client;
 pub enum ClientArg {
     /// Docker CLI (also buildx, compose, docker-py).
     Docker,
-    /// containers/image: podman, skopeo, buildah, cri-o.
+    /// podman (containers/image, as cri-o).
     Podman,
     /// nerdctl (and buildkit through it).
     Nerdctl,
+    /// buildah (containers/image; reads CONTAINERS_REGISTRIES_CONF like podman).
+    Buildah,
+    /// skopeo (containers/image; ignores CONTAINERS_REGISTRIES_CONF and DOCKER_CONFIG).
+    Skopeo,
 }
 
 impl From<ClientArg> for Client {
@@ -19,6 +23,8 @@ impl From<ClientArg> for Client {
             ClientArg::Docker => Client::Docker,
             ClientArg::Podman => Client::Podman,
             ClientArg::Nerdctl => Client::Nerdctl,
+            ClientArg::Buildah => Client::Buildah,
+            ClientArg::Skopeo => Client::Skopeo,
         }
     }
 }

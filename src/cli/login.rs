@@ -13,7 +13,7 @@ use crate::http::token::TokenResponse;
 use crate::http::transport::{Auth, Failure, Reply, Request, TlsOptions, Transport};
 use crate::placement::{self, Change, IDENTITY_TOKEN_USERNAME};
 use crate::resolve::{Credential, CredentialKind};
-use regauth_core::config;
+use regauth_core::config::{self, AuthEncoding};
 use regauth_core::environ::Environ;
 use regauth_core::protocol::HelperClient;
 use regauth_core::reference::Reference;
@@ -692,7 +692,7 @@ fn store_in_helper(
             client.program()
         ));
     }
-    if doc.auth(&host.docker_key()).is_some_and(|a| a.has_secret()) {
+    if doc.auth(&host.docker_key(), AuthEncoding::Docker).is_some_and(|a| a.has_secret()) {
         warnings.push(format!(
             "{} still holds a plaintext credential for {} in auths: `regauth migrate --registry {}` moves it",
             path.display(),

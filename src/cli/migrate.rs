@@ -8,7 +8,7 @@ use super::output::{print, print_json, UsageError};
 use super::Cli;
 use crate::exit::Exit;
 use crate::placement::{self, Change, Stored, IDENTITY_TOKEN_USERNAME};
-use regauth_core::config::{self, AuthEntry, ConfigError, Document};
+use regauth_core::config::{self, AuthEncoding, AuthEntry, ConfigError, Document};
 use regauth_core::environ::Environ;
 use regauth_core::protocol::HelperClient;
 use regauth_core::registry::RegistryHost;
@@ -38,7 +38,8 @@ use std::time::Duration;
     "(REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json and ~/.config/containers/auth.json).\n",
     "In auth.json, credHelpers is set even with --default (podman and skopeo ignore credsStore).\n",
     "Entries left in place, with the reason: a namespaced key (quay.io/org: helpers are per registry), an\n",
-    "auth that does not decode, a registry token, two different credentials for one registry in one file,\n",
+    "auth its file's reader cannot decode (docker for config.json, containers/image for auth.json: Go's\n",
+    "base64 with = padding), a registry token, two different credentials for one registry in one file,\n",
     "a helper that already holds another credential for the registry, a helper that fails or gives back\n",
     "something else, a lock not had in time, a file another program changed meanwhile, a failed write.\n",
     "Exit 0 when every entry moved (or there was none), 3 when any stayed.\n\n",
@@ -154,7 +155,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
                 continue;
             }
         };
-        let mut planned = plan_file(path, &doc, &only);
+        let mut planned = plan_file(path, &doc, &only, reader(*is_docker));
         for item in &mut planned {
             let Some(plan) = &item.plan else { continue };
             let helper = match &args.to {
@@ -214,10 +215,20 @@ fn not_moved(
     }
 }
 
+/// Whose decoding of `auth` a file's entries get: docker's for config.json, containers/image's for the
+/// containers auth files. An entry its reader cannot decode is refused, with the reason.
+fn reader(is_docker: bool) -> AuthEncoding {
+    if is_docker {
+        AuthEncoding::Docker
+    } else {
+        AuthEncoding::Containers
+    }
+}
+
 /// The entries of one file that can move, grouped by registry, and those that cannot, with the reason.
-fn plan_file(path: &Path, doc: &Document, only: &[RegistryHost]) -> Vec<Item> {
+fn plan_file(path: &Path, doc: &Document, only: &[RegistryHost], encoding: AuthEncoding) -> Vec<Item> {
     let mut items: Vec<Item> = Vec::new();
-    for entry in doc.auths() {
+    for entry in doc.auths(encoding) {
         let key = entry.key.clone();
         let has_scheme = key.contains("://");
         let host = RegistryHost::parse(&key).ok();
@@ -303,7 +314,8 @@ fn migrate_file(cli: &Cli, args: &Args, env: &Environ, path: &Path, is_docker: b
         for (index, item) in items.iter_mut().enumerate() {
             let Some(plan) = &item.plan else { continue };
             let helper = item.helper.clone().expect("a planned item has a helper");
-            let unchanged = plan.entries.iter().all(|e| doc.auth(&e.key).as_ref() == Some(e));
+            let unchanged =
+                plan.entries.iter().all(|e| doc.auth(&e.key, reader(is_docker)).as_ref() == Some(e));
             if !unchanged {
                 item.outcome = Outcome::NotMoved;
                 item.reason = Some("the entry changed after it was read; left as it now is".into());

@@ -51,6 +51,11 @@ pub struct CredentialArgs {
     #[arg(long, value_enum, default_value = "docker")]
     pub client: ClientArg,
 
+    /// registries.conf for --client podman, buildah or skopeo, as their own --registries-conf (default:
+    /// podman's and buildah's CONTAINERS_REGISTRIES_CONF, then the user's or the system's file).
+    #[arg(long, value_name = "FILE")]
+    pub registries_conf: Option<PathBuf>,
+
     /// Username for --password-stdin or --identity-token-stdin.
     #[arg(long, value_name = "USER")]
     pub username: Option<String>,
@@ -91,6 +96,7 @@ impl CredentialArgs {
         } else {
             let options = resolve::Options {
                 docker_config: cli.config.clone(),
+                registries_conf: self.registries_conf.clone(),
                 helper_timeout,
                 ..resolve::Options::default()
             };

@@ -32,6 +32,8 @@ use std::time::Duration;
     "      Compare every client (podman, buildah and skopeo ignore credsStore).\n",
     "  REGISTRY_AUTH_FILE=ci-auth.json regauth resolve quay.io/org/app --client podman\n",
     "      Does podman stop at that file, or go on to ~/.docker/config.json? (It depends on the version.)\n",
+    "  regauth resolve quay.io/org/app --client skopeo --registries-conf ci-registries.conf\n",
+    "      What `skopeo --registries-conf ci-registries.conf inspect` would send.\n",
     "  regauth resolve 127.0.0.1:5000/team/app --json | jq .[0].source\n",
     "  regauth resolve quay.io/org/app --no-helpers\n",
     "      Show which helper would be asked, without running it.\n\n",
@@ -51,6 +53,12 @@ pub struct Args {
     /// containers auth file for podman/skopeo/buildah (default: REGISTRY_AUTH_FILE, then their search list).
     #[arg(long, value_name = "FILE")]
     pub authfile: Option<PathBuf>,
+
+    /// registries.conf for podman/buildah/skopeo, as their own --registries-conf (default: podman's and
+    /// buildah's CONTAINERS_REGISTRIES_CONF, then ~/.config/containers/registries.conf or
+    /// /etc/containers/registries.conf); its credential-helpers are asked first.
+    #[arg(long, value_name = "FILE")]
+    pub registries_conf: Option<PathBuf>,
 
     /// Do not run credential helpers; only say which one would be asked.
     #[arg(long)]
@@ -95,6 +103,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
     let opts = resolve::Options {
         docker_config: cli.config.clone(),
         authfile: args.authfile.clone(),
+        registries_conf: args.registries_conf.clone(),
         call_helpers: !args.no_helpers,
         helper_timeout: args.helper_timeout,
         ..resolve::Options::default()

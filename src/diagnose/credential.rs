@@ -156,7 +156,11 @@ impl CredentialOutcome {
             (Outcome::ConfigError { message }, _) => (
                 CredentialState::Broken {
                     summary: format!("the config cannot be used: {}", one_line(message)),
-                    fix: "Fix the file named above (it must be valid JSON), or pass --config PATH.".into(),
+                    // The message names the file, and the entry when one `auth` is unreadable.
+                    fix: "Fix what the message names (a file that does not parse or is missing, or an auths \
+                          entry: `docker login` rewrites it as padded base64), or point the client at \
+                          another file (--config, --registries-conf)."
+                        .into(),
                 },
                 None,
             ),

@@ -11,7 +11,7 @@
 use super::matching::{self, is_docker_hub_target, Key, Mismatch};
 use super::objects::{Cluster, Secret, Workload};
 use crate::resolve::{Credential, CredentialKind};
-use regauth_core::config::{AuthEntry, Document};
+use regauth_core::config::{AuthEncoding, AuthEntry, Document};
 use regauth_core::reference::Reference;
 use serde::Serialize;
 use std::path::Path;
@@ -112,9 +112,20 @@ pub struct NodeConfig {
 }
 
 impl NodeConfig {
+    /// Its `auth` fields decoded as the kubelet decodes them; like the kubelet, a file with one it cannot
+    /// decode gives no entry at all.
     pub fn parse(bytes: &[u8], path: &Path) -> Result<NodeConfig, regauth_core::config::ConfigError> {
         let doc = Document::parse(bytes, path)?;
-        Ok(NodeConfig { file: path.display().to_string(), entries: doc.auths() })
+        let entries = doc.auths(AuthEncoding::Kubelet);
+        if let Some(bad) = entries.iter().find(|e| e.problem.is_some()) {
+            return Err(regauth_core::config::ConfigError::Invalid(format!(
+                "{}: the entry {:?}: {}; the kubelet reads no entry of such a file",
+                path.display(),
+                bad.key,
+                bad.problem.expect("found by its problem")
+            )));
+        }
+        Ok(NodeConfig { file: path.display().to_string(), entries })
     }
 }
 
@@ -139,10 +150,10 @@ pub fn secret_entries(secret: &Secret) -> Result<Vec<AuthEntry>, SecretState> {
         Document::parse(&bytes, place)
     };
     let doc = doc.map_err(|e| SecretState::Undecodable { reason: config_error_text(&e) })?;
-    let entries = doc.auths();
+    let entries = doc.auths(AuthEncoding::Kubelet);
     if let Some(bad) = entries.iter().find(|e| e.problem.is_some()) {
         return Err(SecretState::Undecodable {
-            reason: format!("the entry {:?}: {}", bad.key, bad.problem.as_deref().unwrap_or_default()),
+            reason: format!("the entry {:?}: {}", bad.key, bad.problem.expect("found by its problem")),
         });
     }
     Ok(entries)
@@ -427,6 +438,30 @@ mod tests {
         assert!(matches!(p.pull_secrets[1].state, SecretState::Undecodable { .. }));
         assert_eq!(p.keyring_error.as_ref().unwrap().0, "app/broken");
         assert_eq!(p.candidates[0].username, "l");
+    }
+
+    /// The kubelet reads a padding-less `auth` (RawStdEncoding when no `=` ends it), refuses one with white
+    /// space after its padding or without `:`, and then no secret of the pod is used.
+    #[test]
+    fn auth_is_decoded_as_the_kubelet_decodes_it() {
+        let dcj = super::super::objects::DOCKER_CONFIG_JSON;
+        let encoded = base64::engine::general_purpose::STANDARD.encode("np:pw-np");
+        assert!(encoded.ends_with('='), "the case needs padding");
+        let with = |auth: &str| format!(r#"{{"auths":{{"registry.example.com":{{"auth":"{auth}"}}}}}}"#);
+        let p = plan_of(&cluster(&[
+            pod(&["s"], "default"),
+            secret("app", "s", dcj, &with(encoded.trim_end_matches('='))),
+        ]));
+        assert_eq!(p.candidates.len(), 1, "{:?}", p.pull_secrets[0].state);
+        assert_eq!(p.candidates[0].username, "np");
+        assert!(p.keyring_error.is_none());
+        let no_colon = base64::engine::general_purpose::STANDARD.encode("np-pw");
+        for (auth, needle) in [(format!("{encoded} "), "white space"), (no_colon, "no \":\"")] {
+            let p = plan_of(&cluster(&[pod(&["s"], "default"), secret("app", "s", dcj, &with(&auth))]));
+            let (_, reason) = p.keyring_error.as_ref().expect("the kubelet cannot build its keyring");
+            assert!(reason.contains(needle) && reason.contains("the kubelet"), "{reason}");
+            assert!(!reason.contains(&auth) && !reason.contains("pw-np"), "{reason}");
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@
 //!    credential (`identitytoken` counts beside it); `credsStore` is never read.
 
 use super::{ask_helper, note_duplicates, Credential, CredentialKind, Options, Outcome, Resolution, Source};
-use regauth_core::config::{self, locate, Document};
+use regauth_core::config::{self, auth_field, locate, AuthEncoding, AuthProblem, Decoded, Document};
 use regauth_core::environ::Environ;
 use regauth_core::fsread;
 use regauth_core::reference::Reference;
@@ -342,8 +342,9 @@ fn raw_entry<'a>(doc: &'a Document, legacy: bool, key: &str) -> Option<&'a serde
 }
 
 /// containers/image's reading of an entry: `auth` only. `Ok(None)`: nothing usable (missing, empty, no
-/// `:`), so the next file is read; `Err`: `auth` is not base64, which fails the pull.
-fn decode_entry(doc: &Document, legacy: bool, key: &str) -> Result<Option<Credential>, String> {
+/// `:`), so the next file is read; `Err`: `auth` is not base64 as Go's decoder reads it, which fails the
+/// lookup.
+fn decode_entry(doc: &Document, legacy: bool, key: &str) -> Result<Option<Credential>, AuthProblem> {
     let entry = raw_entry(doc, legacy, key);
     let field =
         |name: &str| entry.and_then(|e| e.get(name)).and_then(serde_json::Value::as_str).unwrap_or("");
@@ -351,10 +352,9 @@ fn decode_entry(doc: &Document, legacy: bool, key: &str) -> Result<Option<Creden
     if auth.is_empty() {
         return Ok(None);
     }
-    let (username, password) = match config::document::decode_auth(auth) {
-        Ok(pair) => pair,
-        Err(problem) if problem.contains("username:password") => return Ok(None),
-        Err(problem) => return Err(problem),
+    let (username, password) = match auth_field::decode(auth, AuthEncoding::Containers)? {
+        Decoded::Pair(username, password) => (username, password),
+        Decoded::Nothing => return Ok(None),
     };
     let token = field("identitytoken");
     if !token.is_empty() {
@@ -376,7 +376,19 @@ fn decode_entry(doc: &Document, legacy: bool, key: &str) -> Result<Option<Creden
 type Helpers = (Vec<String>, Option<PathBuf>);
 
 fn credential_helpers(client: Client, env: &Environ, opts: &Options) -> Result<Helpers, (PathBuf, String)> {
-    let explicit = if client == Client::Podman { env.path_buf("CONTAINERS_REGISTRIES_CONF") } else { None };
+    let explicit = explicit_registries_conf(client, env, opts);
+    if let Some((path, from)) = &explicit {
+        // All three stop before any lookup when the file they were told to read is missing.
+        if !path.exists() {
+            let message = format!(
+                "{} stops: the registries.conf {from} names, {}, does not exist",
+                client.name(),
+                path.display()
+            );
+            return Err((path.clone(), message));
+        }
+    }
+    let explicit = explicit.map(|(path, _)| path);
     let places = locate::registries_conf(env, explicit.as_deref(), &opts.containers_config_dir);
     let mut files = vec![places.main];
     for dir in &places.dropin_dirs {
@@ -399,6 +411,25 @@ fn credential_helpers(client: Client, env: &Environ, opts: &Options) -> Result<H
         Some((list, file)) if !list.is_empty() => (list, Some(file)),
         _ => (vec![AUTH_FILES.to_owned()], None),
     })
+}
+
+/// The registries.conf the client was told to read, and what told it: `--registries-conf` (all three;
+/// regauth's option stands for it), else `CONTAINERS_REGISTRIES_CONF` for podman and buildah (skopeo
+/// ignores the variable, as the real programs show).
+fn explicit_registries_conf(
+    client: Client,
+    env: &Environ,
+    opts: &Options,
+) -> Option<(PathBuf, &'static str)> {
+    if let Some(path) = &opts.registries_conf {
+        return Some((path.clone(), "--registries-conf"));
+    }
+    match client {
+        Client::Podman | Client::Buildah => {
+            env.path_buf("CONTAINERS_REGISTRIES_CONF").map(|p| (p, "CONTAINERS_REGISTRIES_CONF"))
+        }
+        _ => None,
+    }
 }
 
 /// One file's `credential-helpers`: `Ok(None)` when the file is missing or does not set it.

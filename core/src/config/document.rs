@@ -1,6 +1,7 @@
 //! A config file as an order-preserving JSON object: every field regauth does not know survives an edit,
 //! in its place. Typed views read `auths`, `credsStore` and `credHelpers`; edits touch one entry.
 
+use super::auth_field::{self, AuthEncoding, AuthProblem, Decoded};
 use super::ConfigError;
 use crate::secret::Secret;
 use base64::Engine;
@@ -29,8 +30,8 @@ pub struct AuthEntry {
     pub password: Option<Secret>,
     pub identity_token: Option<Secret>,
     pub registry_token: Option<Secret>,
-    /// Why the entry cannot be used as it stands (an `auth` that does not decode).
-    pub problem: Option<String>,
+    /// Why `auth` is unreadable to the reader it was decoded for (the other fields are as in the file).
+    pub problem: Option<AuthProblem>,
 }
 
 impl AuthEntry {
@@ -161,14 +162,15 @@ impl Document {
         self.auths_map().map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default()
     }
 
-    /// The entry stored under exactly `key`.
-    pub fn auth(&self, key: &str) -> Option<AuthEntry> {
+    /// The entry stored under exactly `key`, its `auth` decoded as `encoding`'s program decodes it.
+    pub fn auth(&self, key: &str, encoding: AuthEncoding) -> Option<AuthEntry> {
         let entry = self.auths_map()?.get(key)?.as_object()?;
-        Some(decode_entry(key, entry))
+        Some(decode_entry(key, entry, encoding))
     }
 
-    pub fn auths(&self) -> Vec<AuthEntry> {
-        self.auth_keys().into_iter().filter_map(|k| self.auth(k)).collect()
+    /// Every entry, in file order, decoded as `encoding`'s program decodes it.
+    pub fn auths(&self, encoding: AuthEncoding) -> Vec<AuthEntry> {
+        self.auth_keys().into_iter().filter_map(|k| self.auth(k, encoding)).collect()
     }
 
     /// A top-level field, for code that reads other tools' settings.
@@ -326,7 +328,7 @@ fn secret_field(entry: &Map<String, Value>, name: &str) -> Option<Secret> {
     entry.get(name).and_then(Value::as_str).filter(|s| !s.is_empty()).map(Secret::new)
 }
 
-fn decode_entry(key: &str, entry: &Map<String, Value>) -> AuthEntry {
+fn decode_entry(key: &str, entry: &Map<String, Value>, encoding: AuthEncoding) -> AuthEntry {
     let mut out = AuthEntry {
         key: key.to_owned(),
         username: entry.get("username").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned),
@@ -335,37 +337,19 @@ fn decode_entry(key: &str, entry: &Map<String, Value>) -> AuthEntry {
         registry_token: secret_field(entry, "registrytoken"),
         problem: None,
     };
-    // Like docker, a decodable `auth` wins over separate username/password fields.
+    // A decodable `auth` wins over separate username/password fields; one that does not decode leaves
+    // them as they are (docker then uses them).
     if let Some(auth) = entry.get("auth").and_then(Value::as_str).filter(|s| !s.is_empty()) {
-        match decode_auth(auth) {
-            Ok((user, password)) => {
+        match auth_field::decode(auth, encoding) {
+            Ok(Decoded::Pair(user, password)) => {
                 out.username = Some(user);
                 out.password = Some(password);
             }
+            Ok(Decoded::Nothing) => {}
             Err(problem) => out.problem = Some(problem),
         }
     }
     out
-}
-
-/// `base64(user:password)` -> (user, password). Errors never include the value.
-pub fn decode_auth(auth: &str) -> Result<(String, Secret), String> {
-    let engine = base64::engine::general_purpose::STANDARD;
-    let bytes = engine
-        .decode(auth.trim())
-        .or_else(|_| {
-            base64::engine::general_purpose::STANDARD_NO_PAD.decode(auth.trim().trim_end_matches('='))
-        })
-        .map_err(|_| "\"auth\" is not valid base64".to_string())?;
-    let mut text =
-        String::from_utf8(bytes).map_err(|_| "\"auth\" does not decode to UTF-8 text".to_string())?;
-    let Some(colon) = text.find(':') else {
-        zeroize::Zeroize::zeroize(&mut text);
-        return Err("\"auth\" does not decode to username:password".into());
-    };
-    let password = Secret::new(text[colon + 1..].to_owned());
-    text.truncate(colon);
-    Ok((text, password))
 }
 
 #[cfg(test)]

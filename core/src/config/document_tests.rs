@@ -19,10 +19,10 @@ fn typed_views() {
     assert_eq!(doc.creds_store(), Some("desktop"));
     assert_eq!(doc.cred_helpers(), [("gcr.io", "gcloud")]);
     assert_eq!(doc.auth_keys(), ["https://index.docker.io/v1/", "ghcr.io"]);
-    let hub = doc.auth("https://index.docker.io/v1/").unwrap();
+    let hub = doc.auth("https://index.docker.io/v1/", AuthEncoding::Docker).unwrap();
     assert_eq!(hub.username.as_deref(), Some("user"));
     assert_eq!(hub.password.as_ref().unwrap().expose(), "pass");
-    let ghcr = doc.auth("ghcr.io").unwrap();
+    let ghcr = doc.auth("ghcr.io", AuthEncoding::Docker).unwrap();
     assert_eq!(ghcr.identity_token.as_ref().unwrap().expose(), "refresh-tok");
     assert!(ghcr.username.is_none());
 }
@@ -71,7 +71,7 @@ fn indentation_is_detected_and_kept() {
 fn set_auth_keeps_other_fields_of_the_entry() {
     let mut doc = parse(RICH).unwrap();
     doc.set_auth("https://index.docker.io/v1/", "other", &Secret::new("pw2"));
-    let entry = doc.auth("https://index.docker.io/v1/").unwrap();
+    let entry = doc.auth("https://index.docker.io/v1/", AuthEncoding::Docker).unwrap();
     assert_eq!(entry.username.as_deref(), Some("other"));
     assert_eq!(entry.password.unwrap().expose(), "pw2");
     let text = String::from_utf8(doc.to_bytes()).unwrap();
@@ -131,18 +131,19 @@ fn malformed_files_are_rejected_with_position() {
 }
 
 #[test]
-fn auth_decoding_table() {
-    let ok = [("dTpw", "u", "p"), ("dTo=", "u", ""), ("dTpwOmM=", "u", "p:c"), ("dTpwOmM", "u", "p:c")];
-    for (auth, user, pass) in ok {
-        let (u, p) = decode_auth(auth).unwrap();
-        assert_eq!((u.as_str(), p.expose()), (user, pass), "{auth}");
-    }
-    for bad in ["!!!", "dXNlcg==", "/w=="] {
-        let err = decode_auth(bad).unwrap_err();
-        assert!(!err.contains(bad), "error echoes input: {err}");
-    }
+fn an_entry_is_decoded_for_its_reader_and_a_bad_auth_leaves_the_fields() {
+    let doc =
+        parse(r#"{"auths":{"h":{"auth":"dTpwOmM"},"k":{"auth":"dTpwOmM","username":"x","password":"y"}}}"#)
+            .unwrap();
+    assert_eq!(doc.auth("h", AuthEncoding::Kubelet).unwrap().username.as_deref(), Some("u"));
+    let docker = doc.auth("h", AuthEncoding::Docker).unwrap();
+    assert!(docker.problem.is_some() && docker.username.is_none() && !docker.has_secret());
+    // docker falls back to the entry's own username and password when `auth` does not decode.
+    let k = doc.auth("k", AuthEncoding::Docker).unwrap();
+    assert!(k.problem.is_some());
+    assert_eq!((k.username.as_deref(), k.password.as_ref().map(|p| p.expose())), (Some("x"), Some("y")));
     let doc = parse(r#"{"auths":{"h":{"auth":"!!!","username":"x"}}}"#).unwrap();
-    assert!(doc.auth("h").unwrap().problem.is_some());
+    assert!(doc.auth("h", AuthEncoding::Containers).unwrap().problem.is_some());
 }
 
 #[test]
@@ -153,7 +154,10 @@ fn legacy_dockercfg_root_is_auths() {
     )
     .unwrap();
     assert_eq!(doc.auth_keys(), ["https://index.docker.io/v1/"]);
-    assert_eq!(doc.auth("https://index.docker.io/v1/").unwrap().username.as_deref(), Some("u"));
+    assert_eq!(
+        doc.auth("https://index.docker.io/v1/", AuthEncoding::Docker).unwrap().username.as_deref(),
+        Some("u")
+    );
 }
 
 #[test]
@@ -172,7 +176,7 @@ fn crlf_files_keep_crlf() {
 fn duplicate_keys_are_read_last_wins_and_reported() {
     let doc =
         parse(r#"{"auths":{"ghcr.io":{"auth":"Zmlyc3Q6cHc="},"ghcr.io":{"auth":"bGFzdDpwdw=="}}}"#).unwrap();
-    assert_eq!(doc.auth("ghcr.io").unwrap().username.as_deref(), Some("last"));
+    assert_eq!(doc.auth("ghcr.io", AuthEncoding::Docker).unwrap().username.as_deref(), Some("last"));
     assert_eq!(doc.duplicate_keys(), ["\"auths\".\"ghcr.io\""]);
     assert!(parse(RICH).unwrap().duplicate_keys().is_empty());
 }
@@ -192,14 +196,14 @@ fn remove_auth_secret_keeps_other_fields_and_drops_emptied_entries() {
         "{out}"
     );
     assert!(!out.contains("dTpw") && !out.contains("b.io") && !out.contains("identitytoken"), "{out}");
-    assert!(!doc.auth("a.io").unwrap().has_secret());
+    assert!(!doc.auth("a.io", AuthEncoding::Docker).unwrap().has_secret());
 }
 
 #[test]
 fn identity_tokens_are_written_as_docker_writes_them() {
     let mut doc = parse(r#"{"auths":{"a.io":{"email":"e"}}}"#).unwrap();
     doc.set_identity_token("a.io", "alice", &Secret::new("refresh-token-1"));
-    let entry = doc.auth("a.io").unwrap();
+    let entry = doc.auth("a.io", AuthEncoding::Docker).unwrap();
     assert_eq!(entry.username.as_deref(), Some("alice"));
     assert_eq!(entry.identity_token.as_ref().map(Secret::expose), Some("refresh-token-1"));
     assert!(String::from_utf8(doc.to_bytes()).unwrap().contains("\"email\": \"e\""));

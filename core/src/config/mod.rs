@@ -5,11 +5,13 @@
 //! - [`document`]: a lossless, order-preserving parse with typed views and small edits.
 //! - [`write`]: the only way to change a file: locked, re-read under the lock, atomic, durable.
 
+pub mod auth_field;
 pub mod document;
 mod duplicates;
 pub mod locate;
 pub mod write;
 
+pub use auth_field::{AuthEncoding, AuthProblem, Base64Problem, Decoded};
 pub use document::{AuthEntry, Document};
 pub use locate::{containers_auth_files, docker_config_path, AuthFile};
 pub use write::{load, update, update_checked};
