@@ -11,6 +11,7 @@
 use crate::environ::Environ;
 use crate::fsread;
 use crate::registry::RegistryHost;
+use crate::safepath::{Place, Walk};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
@@ -108,7 +109,12 @@ pub fn path(env: &Environ) -> Option<PathBuf> {
 /// Read the file; a missing one is empty. Refused: another user's file, one others may write, a link,
 /// one that does not parse or names a helper that is not a plain name.
 pub fn load(path: &Path) -> Result<Wrapping, String> {
-    let contents = match fsread::read_regular(path, FILE_LIMIT) {
+    checked(fsread::read_regular(path, FILE_LIMIT), path)
+}
+
+/// What a read of the file at `path` gave, checked and parsed.
+fn checked(read: Result<fsread::Contents, fsread::FileError>, path: &Path) -> Result<Wrapping, String> {
+    let contents = match read {
         Ok(c) => c,
         Err(e) if e.is_not_found() => return Ok(Wrapping::default()),
         Err(e) => return Err(e.to_string()),
@@ -146,14 +152,15 @@ pub fn update<T>(
 ) -> Result<T, String> {
     let dir = path.parent().ok_or_else(|| format!("{} has no directory", path.display()))?;
     crate::token_cache::prepare_dir(dir)?;
-    let guard =
-        crate::lock::acquire(&crate::lock::lock_path_for(path), lock_timeout).map_err(|e| e.to_string())?;
-    crate::config::write::remove_stale_temp_files(&guard, path);
-    let mut wrapping = load(path)?;
+    // Lock, read and write all happen in the directory the walk reached, whatever its path does meanwhile.
+    let place = Place::walk(path, Walk::entry(fsread::effective_uid())).map_err(|e| e.to_string())?;
+    let guard = crate::lock::acquire_beside(&place, lock_timeout).map_err(|e| e.to_string())?;
+    crate::config::write::remove_stale_temp_files(&guard, &place);
+    let mut wrapping = checked(place.read_regular(FILE_LIMIT), path)?;
     let result = edit(&mut wrapping)?;
     let mut bytes = serde_json::to_vec_pretty(&wrapping).map_err(|e| e.to_string())?;
     bytes.push(b'\n');
-    crate::config::write::write_file_atomically(&guard, path, &bytes, None)
+    crate::config::write::write_file_atomically(&guard, &place, &bytes, None)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(result)
 }

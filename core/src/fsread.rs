@@ -6,21 +6,23 @@
 //! device such as /dev/zero, a directory or a sparse 1 GB file each end in a prompt [`FileError`] naming the
 //! path, never in a hang or in gigabytes of memory.
 //!
-//! Links on the way to a file are resolved by [`resolve`], which records who owns each link, so a caller
-//! can refuse one planted by another user ([`Resolved::foreign_link`]) before reading or writing through it.
+//! Links on the way to a file are followed only by the rule of [`crate::safepath`] (the caller's, root's, or
+//! the owner's of what they lead to), component by component relative to directory descriptors, so a
+//! directory swapped for a link while regauth reads is not read through. [`resolve`] describes where a path
+//! leads without opening anything, for reports (`audit`).
 
+use crate::safepath::{Place, Walk, MAX_LINKS};
+use rustix::fs::{Mode, OFlags, ResolveFlags, CWD};
+use rustix::io::Errno;
 use std::ffi::OsString;
-use std::fs::{File, Metadata, OpenOptions};
+use std::fs::{File, Metadata};
 use std::io::{ErrorKind, Read};
-use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Component, Path, PathBuf};
 
 /// The most regauth reads of one config or auth file (config.json, auth.json, .dockercfg, a cache). Real
 /// ones are a few KiB; a file past this is a mistake or an attack.
 pub const CONFIG_LIMIT: u64 = 4 * 1024 * 1024;
-
-/// Links followed on the way to one file before giving up, like the kernel's limit.
-const MAX_LINKS: usize = 40;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
@@ -122,13 +124,23 @@ pub struct Contents {
 }
 
 /// Open `path` for reading: no blocking, no link in the last component, close-on-exec; a regular file of
-/// at most `limit` bytes (by `fstat`).
+/// at most `limit` bytes (by `fstat`). A link on the way is followed only by the rule of
+/// [`crate::safepath`], relative to descriptors, so a directory swapped for a link is not read through.
 pub fn open_regular(path: &Path, limit: u64) -> Result<(File, Metadata), FileError> {
-    let file = OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY | libc::O_CLOEXEC)
-        .open(path)
-        .map_err(|e| FileError::io(path, e))?;
+    // No link anywhere (the common case): one openat2. Otherwise the walk decides, link by link.
+    match rustix::fs::openat2(CWD, path, read_flags(), Mode::empty(), ResolveFlags::NO_SYMLINKS) {
+        Ok(fd) => check_regular(File::from(fd), path, limit),
+        Err(Errno::NOENT) => Err(FileError::NotFound { path: path.to_owned() }),
+        Err(_) => Place::walk(path, Walk::entry(effective_uid()))?.open_regular(limit),
+    }
+}
+
+pub(crate) fn read_flags() -> OFlags {
+    OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOFOLLOW | OFlags::NOCTTY | OFlags::CLOEXEC
+}
+
+/// `fstat` on an open file says it is a regular file of at most `limit` bytes.
+pub(crate) fn check_regular(file: File, path: &Path, limit: u64) -> Result<(File, Metadata), FileError> {
     let meta = file.metadata().map_err(|e| FileError::io(path, e))?;
     if !meta.file_type().is_file() {
         return Err(FileError::NotRegular { path: path.to_owned(), kind: kind_of(&meta) });
@@ -147,7 +159,12 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Contents, FileError> {
 }
 
 /// At most `limit` bytes from `reader`; one more means the file grew past the limit after `fstat`.
-fn read_capped(reader: impl Read, path: &Path, limit: u64, expected: u64) -> Result<Vec<u8>, FileError> {
+pub(crate) fn read_capped(
+    reader: impl Read,
+    path: &Path,
+    limit: u64,
+    expected: u64,
+) -> Result<Vec<u8>, FileError> {
     let mut bytes = Vec::with_capacity(expected.min(limit) as usize);
     reader.take(limit + 1).read_to_end(&mut bytes).map_err(|e| FileError::io(path, e))?;
     if bytes.len() as u64 > limit {
@@ -176,35 +193,12 @@ pub struct Resolved {
 }
 
 impl Resolved {
-    /// An error when `real` exists and is not a regular file, said with `asked`, the path that led here.
-    pub fn refuse_non_regular(&self, asked: &Path) -> Result<(), FileError> {
-        match &self.meta {
-            Some(meta) if !meta.file_type().is_file() => {
-                let err = FileError::NotRegular { path: self.real.clone(), kind: kind_of(meta) };
-                Err(err.via(asked, &self.real))
-            }
-            _ => Ok(()),
-        }
-    }
-
     /// The first link that `caller` should not follow: one owned by neither `caller`, root, nor whoever owns
     /// the file it leads to. A link to a file that does not exist must be the caller's or root's, or
     /// following it would create a file where its owner chose.
     pub fn foreign_link(&self, caller: u32) -> Option<&Link> {
         let target_owner = self.meta.as_ref().map(MetadataExt::uid);
         self.links.iter().find(|l| l.owner != caller && l.owner != 0 && Some(l.owner) != target_owner)
-    }
-
-    /// [`Resolved::foreign_link`] as an error.
-    pub fn refuse_foreign_link(&self, caller: u32) -> Result<(), FileError> {
-        match self.foreign_link(caller) {
-            Some(link) => Err(FileError::ForeignLink {
-                link: link.clone(),
-                target: self.real.clone(),
-                target_owner: self.meta.as_ref().map(MetadataExt::uid),
-            }),
-            None => Ok(()),
-        }
     }
 }
 
@@ -268,22 +262,17 @@ pub fn effective_uid() -> u32 {
     unsafe { libc::geteuid() }
 }
 
-/// Read a file the caller named, following links in its path only when [`Resolved::foreign_link`] finds
-/// none, and then reading the real file with [`read_regular`]. Returns where the bytes really came from.
+/// Read a file the caller named, following links in its path (the last one too) only by the rule of
+/// [`crate::safepath`], every step relative to a descriptor. Returns where the bytes really came from.
 pub fn read_followed(path: &Path, limit: u64, caller: u32) -> Result<(PathBuf, Contents), FileError> {
-    let resolved = resolve(path)?;
-    resolved.refuse_foreign_link(caller)?;
-    let contents = read_regular(&resolved.real, limit).map_err(|e| e.via(path, &resolved.real))?;
-    // A link swapped in between resolving and opening: the file read must be the one resolved.
-    if let Some(before) = &resolved.meta {
-        if (before.dev(), before.ino()) != (contents.meta.dev(), contents.meta.ino()) {
-            return Err(FileError::Io {
-                path: path.to_owned(),
-                source: std::io::Error::other("the file was replaced while it was being opened"),
-            });
-        }
+    if let Ok(fd) = rustix::fs::openat2(CWD, path, read_flags(), Mode::empty(), ResolveFlags::NO_SYMLINKS) {
+        let (file, meta) = check_regular(File::from(fd), path, limit)?;
+        let bytes = read_capped(file, path, limit, meta.len())?;
+        return Ok((path.to_owned(), Contents { bytes, meta }));
     }
-    Ok((resolved.real, contents))
+    let place = Place::walk(path, Walk::follow(caller))?;
+    let contents = place.read_regular(limit).map_err(|e| e.via(path, place.real()))?;
+    Ok((place.real().to_owned(), contents))
 }
 
 #[cfg(test)]

@@ -32,6 +32,7 @@ pub mod lock;
 pub mod protocol;
 pub mod reference;
 pub mod registry;
+pub mod safepath;
 pub mod sanitize;
 pub mod secret;
 pub mod store;

@@ -6,11 +6,19 @@
 //! read-only with `O_NOFOLLOW` and must be a regular file with one link, owned by us or by root. The
 //! creator writes its PID and command into a new file; a waiter that gives up names the holder, taking its
 //! PID from /proc/locks (the kernel's own record) when the file's note is stale.
+//!
+//! The lock file is opened relative to its directory's descriptor ([`crate::safepath`]): a directory of the
+//! path swapped for a link does not move it elsewhere.
 
-use crate::fsread;
-use std::fs::{File, Metadata, OpenOptions, TryLockError};
-use std::io::{ErrorKind, Read, Seek, Write};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use crate::fsread::{self, FileError};
+use crate::safepath::{Place, Walk};
+use rustix::fs::{Mode, OFlags};
+use rustix::io::Errno;
+use std::ffi::OsStr;
+use std::fs::{File, Metadata, TryLockError};
+use std::io::{Read, Seek, Write};
+use std::os::fd::BorrowedFd;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -21,6 +29,9 @@ pub enum LockError {
     Timeout { path: PathBuf, holder: Option<Holder>, timeout: Duration },
     #[error("cannot use lock file {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
+    /// The way to the lock file's directory was refused (a link of another user) or failed.
+    #[error(transparent)]
+    Path(#[from] FileError),
     /// Something other than a lock file of ours is at the lock's path: it is left exactly as it is.
     #[error("refusing lock file {path}: {reason}; it was left untouched (remove it if it is not needed)")]
     Refused { path: PathBuf, reason: String },
@@ -61,9 +72,28 @@ pub fn lock_path_for(target: &Path) -> PathBuf {
     target.with_file_name(name)
 }
 
-/// Take the lock at `path`, waiting at most `timeout`.
+/// Take the lock at `path`, waiting at most `timeout`. Its directory is reached by a walk that follows a
+/// link only by the rule of [`crate::safepath`]; the lock file itself is never a link.
 pub fn acquire(path: &Path, timeout: Duration) -> Result<LockGuard, LockError> {
-    let (mut file, created) = open_lock_file(path)?;
+    let place = Place::walk(path, Walk::entry(fsread::effective_uid()))?;
+    acquire_in(place.dir(), place.name(), path, timeout)
+}
+
+/// Take the lock that guards `target` (`<name>.lock` in `target`'s directory, by descriptor).
+pub fn acquire_beside(target: &Place, timeout: Duration) -> Result<LockGuard, LockError> {
+    let mut name = target.name().to_os_string();
+    name.push(".lock");
+    acquire_in(target.dir(), &name, &lock_path_for(target.real()), timeout)
+}
+
+/// Take the lock file `name` in the directory `dir` (`path` is how it is named in messages).
+pub fn acquire_in(
+    dir: BorrowedFd<'_>,
+    name: &OsStr,
+    path: &Path,
+    timeout: Duration,
+) -> Result<LockGuard, LockError> {
+    let (mut file, created) = open_lock_file(dir, name, path)?;
     let started = Instant::now();
     let mut pause = Duration::from_millis(1);
     loop {
@@ -94,42 +124,33 @@ pub fn acquire(path: &Path, timeout: Duration) -> Result<LockGuard, LockError> {
 
 /// A new lock file (read-write, `O_EXCL`), or an existing one (read-only) that passes [`check_existing`].
 /// `true` when this call created it.
-fn open_lock_file(path: &Path) -> Result<(File, bool), LockError> {
+fn open_lock_file(dir: BorrowedFd<'_>, name: &OsStr, path: &Path) -> Result<(File, bool), LockError> {
     let io_err = |source| LockError::Io { path: path.to_owned(), source };
+    let create = OFlags::RDWR | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
     // A few rounds: another writer may remove or create it between our two opens.
     for _ in 0..3 {
-        let created = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-            .mode(0o600)
-            .open(path);
-        match created {
-            Ok(file) => return Ok((file, true)),
-            Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(io_err(e)),
+        match rustix::fs::openat(dir, name, create, Mode::from_raw_mode(0o600)) {
+            Ok(fd) => return Ok((File::from(fd), true)),
+            Err(Errno::EXIST) => {}
+            Err(e) => return Err(io_err(e.into())),
         }
         // flock needs no write access: an existing lock file is never opened for writing.
-        let existing = OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC)
-            .open(path);
-        match existing {
-            Ok(file) => {
+        match rustix::fs::openat(dir, name, fsread::read_flags(), Mode::empty()) {
+            Ok(fd) => {
+                let file = File::from(fd);
                 let meta = file.metadata().map_err(io_err)?;
                 check_existing(&meta, fsread::effective_uid())
                     .map_err(|reason| LockError::Refused { path: path.to_owned(), reason })?;
                 return Ok((file, false));
             }
-            Err(e) if e.kind() == ErrorKind::NotFound => continue,
-            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            Err(Errno::NOENT) => continue,
+            Err(Errno::LOOP) => {
                 return Err(LockError::Refused {
                     path: path.to_owned(),
                     reason: "it is a symbolic link".into(),
                 })
             }
-            Err(e) => return Err(io_err(e)),
+            Err(e) => return Err(io_err(e.into())),
         }
     }
     Err(io_err(std::io::Error::other("it kept appearing and disappearing while being opened")))

@@ -1,17 +1,21 @@
 //! Reading a config file, and the one safe way to change it.
 //!
-//! `update`: resolve symlinks, take `<file>.lock`, re-read under the lock, apply the edit, write a temp
-//! file beside the target, fsync, rename over it, fsync the directory. A file that does not parse is never
+//! `update`: walk to the file's directory ([`crate::safepath`]: links followed only by the rule, the
+//! directory held open), take `<file>.lock`, re-read under the lock, apply the edit, write a temp file
+//! beside the target, fsync, rename over it, fsync the directory, all relative to that directory. A file that does not parse is never
 //! written; a failed write leaves the old file intact; the old file's mode and owner carry over, a new file
 //! is 0600.
 
 use super::{ConfigError, Document};
 use crate::fsread;
 use crate::lock::{self, LockGuard};
-use std::fs::{self, File, OpenOptions};
+use crate::safepath::{Place, Walk};
+use rustix::fs::{AtFlags, Mode, OFlags};
+use std::ffi::OsStr;
+use std::fs::{self, File};
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
 use std::time::Duration;
 
 /// Read and parse `path`. A missing file is `Ok(None)`.
@@ -63,24 +67,17 @@ fn update_with<T>(
     recheck: bool,
     edit: impl FnOnce(&mut Document) -> Result<T, ConfigError>,
 ) -> Result<T, ConfigError> {
-    // The file really written is where the links lead, unless another user planted one of them.
-    let resolved = fsread::resolve(path)?;
-    resolved.refuse_foreign_link(fsread::effective_uid())?;
+    // The file really written is where the links lead, unless the rule refuses one of them; from here on
+    // everything happens relative to the directory reached, so a component swapped later changes nothing.
+    let how = Walk { caller: fsread::effective_uid(), follow_last: true, make_dirs: true };
+    let place = Place::walk(path, how)?;
     // Before any lock file is made beside it: a link to /dev/zero must not leave /dev/zero.lock behind.
-    resolved.refuse_non_regular(path)?;
-    let target = resolved.real;
-    let dir = parent_dir(&target);
-    if !dir.exists() {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&dir)
-            .map_err(|source| ConfigError::Write { path: dir.clone(), source })?;
-    }
-    let guard = lock::acquire(&lock::lock_path_for(&target), timeout)?;
-    remove_stale_temp_files(&guard, &target);
+    place.refuse_non_regular().map_err(|e| e.via(path, place.real()))?;
+    let target = place.real().to_owned();
+    let guard = lock::acquire_beside(&place, timeout)?;
+    remove_stale_temp_files(&guard, &place);
     // Re-read under the lock, without following a link swapped in since: a regular file or nothing.
-    let existing = match fsread::read_regular(&target, fsread::CONFIG_LIMIT) {
+    let existing = match place.read_regular(fsread::CONFIG_LIMIT) {
         Ok(contents) => Some(contents),
         Err(e) if e.is_not_found() => None,
         Err(e) => return Err(e.into()),
@@ -94,7 +91,7 @@ fn update_with<T>(
     }
     let result = edit(&mut doc)?;
     if recheck {
-        let now = match fsread::read_regular(&target, fsread::CONFIG_LIMIT) {
+        let now = match place.read_regular(fsread::CONFIG_LIMIT) {
             Ok(contents) => Some(contents.bytes),
             Err(e) if e.is_not_found() => None,
             Err(e) => return Err(e.into()),
@@ -103,77 +100,57 @@ fn update_with<T>(
             return Err(ConfigError::Changed { path: target });
         }
     }
-    write_atomically(&guard, &target, &doc.to_bytes(), existing.as_ref().map(|c| &c.meta))?;
+    write_file_atomically(&guard, &place, &doc.to_bytes(), existing.as_ref().map(|c| &c.meta))
+        .map_err(|source| ConfigError::Write { path: target, source })?;
     Ok(result)
-}
-
-fn parent_dir(target: &Path) -> PathBuf {
-    match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    }
 }
 
 const TEMP_MARK: &str = ".regauth-tmp-";
 
-fn temp_prefix(target: &Path) -> String {
-    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    format!(".{name}{TEMP_MARK}")
+fn temp_prefix(name: &OsStr) -> String {
+    format!(".{}{TEMP_MARK}", name.to_string_lossy())
 }
 
 /// Temp files are only made under the lock, so any found while holding it belong to a writer that died.
-pub(crate) fn remove_stale_temp_files(_guard: &LockGuard, target: &Path) {
-    let prefix = temp_prefix(target);
-    let Ok(entries) = fs::read_dir(parent_dir(target)) else {
+pub(crate) fn remove_stale_temp_files(_guard: &LockGuard, target: &Place) {
+    let prefix = temp_prefix(target.name());
+    let Ok(mut entries) = target.open_dir().and_then(|fd| Ok(rustix::fs::Dir::new(fd)?)) else {
         return;
     };
-    for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().starts_with(&prefix) {
-            let _ = fs::remove_file(entry.path());
+    while let Some(Ok(entry)) = entries.read() {
+        if entry.file_name().to_bytes().starts_with(prefix.as_bytes()) {
+            let _ = rustix::fs::unlinkat(target.dir(), entry.file_name(), AtFlags::empty());
         }
     }
 }
 
-fn write_atomically(
-    guard: &LockGuard,
-    target: &Path,
-    bytes: &[u8],
-    previous: Option<&fs::Metadata>,
-) -> Result<(), ConfigError> {
-    write_file_atomically(guard, target, bytes, previous)
-        .map_err(|source| ConfigError::Write { path: target.to_owned(), source })
-}
-
-/// The one atomic write of core (config files, the token cache): under `target`'s lock, a temp file beside
-/// it created `O_EXCL|O_NOFOLLOW` (0600, or `previous`'s mode and owner), written, fsynced, renamed over
-/// `target`, and the directory fsynced. A failure removes the temp file and leaves `target` as it was.
+/// The one atomic write of core (config files, the token cache): under `target`'s lock, a temp file in
+/// `target`'s directory (by descriptor) created `O_EXCL|O_NOFOLLOW` (0600, or `previous`'s mode and owner),
+/// written, fsynced, renamed over `target` with `renameat`, and the directory fsynced. A failure removes the
+/// temp file and leaves `target` as it was.
 pub(crate) fn write_file_atomically(
     _guard: &LockGuard,
-    target: &Path,
+    target: &Place,
     bytes: &[u8],
     previous: Option<&fs::Metadata>,
 ) -> std::io::Result<()> {
-    let dir = parent_dir(target);
-    let temp = dir.join(format!("{}{}", temp_prefix(target), std::process::id()));
+    let dir = target.dir();
+    let temp = format!("{}{}", temp_prefix(target.name()), std::process::id());
     let written = (|| -> std::io::Result<()> {
-        // O_EXCL (create_new) and O_NOFOLLOW: a file or link planted under this name is never written
-        // through; the write fails and the target stays as it was.
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-            .mode(0o600)
-            .open(&temp)?;
+        // O_EXCL and O_NOFOLLOW: a file or link planted under this name is never written through; the
+        // write fails and the target stays as it was.
+        let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let mut file = File::from(rustix::fs::openat(dir, &temp, flags, Mode::from_raw_mode(0o600))?);
         if let Some(meta) = previous {
             keep_owner_and_mode(&file, meta)?;
         }
         file.write_all(bytes)?;
         file.sync_all()?;
-        fs::rename(&temp, target)?;
-        File::open(&dir)?.sync_all()
+        rustix::fs::renameat(dir, &temp, dir, target.name())?;
+        Ok(rustix::fs::fsync(target.open_dir()?)?)
     })();
     if written.is_err() {
-        let _ = fs::remove_file(&temp);
+        let _ = rustix::fs::unlinkat(dir, &temp, AtFlags::empty());
     }
     written
 }
@@ -311,11 +288,12 @@ mod tests {
         let victim = dir.path().join("victim");
         fs::write(&path, "{}").unwrap();
         fs::write(&victim, "precious").unwrap();
-        let temp = dir.path().join(format!("{}{}", temp_prefix(&path), std::process::id()));
+        let temp = dir.path().join(format!("{}{}", temp_prefix("config.json".as_ref()), std::process::id()));
         symlink(&victim, &temp).unwrap();
-        let guard = lock::acquire(&lock::lock_path_for(&path), T).unwrap();
-        let err = write_atomically(&guard, &path, b"{\"x\": 1}", None).unwrap_err();
-        assert!(matches!(err, ConfigError::Write { .. }), "{err}");
+        let place = Place::walk(&path, Walk::entry(fsread::effective_uid())).unwrap();
+        let guard = lock::acquire_beside(&place, T).unwrap();
+        let err = write_file_atomically(&guard, &place, b"{\"x\": 1}", None).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::EEXIST), "{err}");
         drop(guard);
         assert_eq!(fs::read(&victim).unwrap(), b"precious");
         assert_eq!(fs::read(&path).unwrap(), b"{}");

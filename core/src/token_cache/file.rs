@@ -7,6 +7,7 @@
 use super::{is_token, now_unix, trusted_file, Entry, WRITE_WAIT};
 use crate::fsread;
 use crate::lock;
+use crate::safepath::{Place, Walk};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -33,7 +34,16 @@ impl FileStore {
 
     /// Every entry that parses, with its id; what was discarded is noted.
     pub(super) fn all(&self, note: &mut dyn FnMut(String)) -> Vec<(String, Entry)> {
-        let contents = match fsread::read_regular(&self.path, FILE_LIMIT) {
+        self.parse(fsread::read_regular(&self.path, FILE_LIMIT), note)
+    }
+
+    /// The entries of what a read of the file gave.
+    fn parse(
+        &self,
+        read: Result<fsread::Contents, fsread::FileError>,
+        note: &mut dyn FnMut(String),
+    ) -> Vec<(String, Entry)> {
+        let contents = match read {
             Ok(c) => c,
             Err(e) if e.is_not_found() => return Vec::new(),
             Err(e) => {
@@ -96,9 +106,12 @@ impl FileStore {
 
     /// Under the lock: read, `edit`, drop expired entries, write atomically.
     fn rewrite(&self, edit: impl FnOnce(&mut Vec<(String, Entry)>) -> usize) -> Result<usize, String> {
-        let guard = lock::acquire(&lock::lock_path_for(&self.path), WRITE_WAIT).map_err(|e| e.to_string())?;
-        crate::config::write::remove_stale_temp_files(&guard, &self.path);
-        let mut entries = self.all(&mut |_| {});
+        // Lock, read and write all happen in the directory the walk reached, whatever its path does meanwhile.
+        let place =
+            Place::walk(&self.path, Walk::entry(fsread::effective_uid())).map_err(|e| e.to_string())?;
+        let guard = lock::acquire_beside(&place, WRITE_WAIT).map_err(|e| e.to_string())?;
+        crate::config::write::remove_stale_temp_files(&guard, &place);
+        let mut entries = self.parse(place.read_regular(FILE_LIMIT), &mut |_| {});
         let result = edit(&mut entries);
         let now = now_unix();
         entries.retain(|(_, e)| e.expires_at > now);
@@ -109,7 +122,7 @@ impl FileStore {
         }
         let bytes = zeroize::Zeroizing::new(serde_json::to_vec(&document).map_err(|e| e.to_string())?);
         // Tokens in `document` are overwritten as its values drop; the serialised copy is zeroed too.
-        crate::config::write::write_file_atomically(&guard, &self.path, &bytes, None)
+        crate::config::write::write_file_atomically(&guard, &place, &bytes, None)
             .map_err(|e| format!("cannot write {}: {e}", self.path.display()))?;
         Ok(result)
     }

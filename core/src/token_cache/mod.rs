@@ -36,6 +36,7 @@ mod tests;
 
 use crate::environ::Environ;
 use crate::fsread;
+use crate::safepath::{Place, Walk};
 use crate::secret::Secret;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
@@ -44,7 +45,7 @@ use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::Read;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use zeroize::Zeroize;
@@ -327,26 +328,26 @@ impl Keyed {
     /// exactly 32 bytes is replaced (which makes every entry unreachable: they no longer match their ids).
     fn load_or_create(dir: &Path) -> Result<Keyed, String> {
         let path = dir.join("key");
-        if let Some(keyed) = Keyed::read(&path) {
+        if let Some(keyed) = Keyed::read(fsread::read_regular(&path, KEY_LEN as u64)) {
             return Ok(keyed);
         }
-        let guard = crate::lock::acquire(&crate::lock::lock_path_for(&path), WRITE_WAIT)
-            .map_err(|e| e.to_string())?;
+        let place = Place::walk(&path, Walk::entry(fsread::effective_uid())).map_err(|e| e.to_string())?;
+        let guard = crate::lock::acquire_beside(&place, WRITE_WAIT).map_err(|e| e.to_string())?;
         // Another process may have made it while we waited.
-        if let Some(keyed) = Keyed::read(&path) {
+        if let Some(keyed) = Keyed::read(place.read_regular(KEY_LEN as u64)) {
             return Ok(keyed);
         }
         let mut key = zeroize::Zeroizing::new([0u8; KEY_LEN]);
         let mut random = fs::File::open("/dev/urandom").map_err(|e| format!("/dev/urandom: {e}"))?;
         random.read_exact(&mut key[..]).map_err(|e| format!("/dev/urandom: {e}"))?;
-        crate::config::write::remove_stale_temp_files(&guard, &path);
-        crate::config::write::write_file_atomically(&guard, &path, &key[..], None)
+        crate::config::write::remove_stale_temp_files(&guard, &place);
+        crate::config::write::write_file_atomically(&guard, &place, &key[..], None)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         Ok(Keyed { key })
     }
 
-    fn read(path: &Path) -> Option<Keyed> {
-        let contents = fsread::read_regular(path, KEY_LEN as u64).ok()?;
+    fn read(read: Result<fsread::Contents, fsread::FileError>) -> Option<Keyed> {
+        let contents = read.ok()?;
         let bytes = zeroize::Zeroizing::new(contents.bytes);
         if !trusted_file(&contents.meta) || bytes.len() != KEY_LEN {
             return None;
@@ -376,19 +377,21 @@ pub fn cache_dir(env: &Environ) -> Option<PathBuf> {
 }
 
 /// `dir` (made 0700 when missing) must be a directory, not a link, of ours, that no one else may write.
+/// The way to it is walked ([`crate::safepath`]): another user's link on it is refused, and what is made
+/// and checked is made and checked by descriptor.
 pub(crate) fn prepare_dir(dir: &Path) -> Result<(), String> {
-    match fs::symlink_metadata(dir) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)
-                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let how = Walk { caller: fsread::effective_uid(), follow_last: false, make_dirs: true };
+    let place = Place::walk(dir, how).map_err(|e| e.to_string())?;
+    if place.meta().is_none() {
+        match rustix::fs::mkdirat(place.dir(), place.name(), rustix::fs::Mode::from_raw_mode(0o700)) {
+            Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+            Err(e) => return Err(format!("cannot create {}: {e}", dir.display())),
         }
-        Err(e) => return Err(format!("{}: {e}", dir.display())),
-        Ok(_) => {}
     }
-    let meta = fs::symlink_metadata(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let flags = rustix::fs::OFlags::PATH | rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::CLOEXEC;
+    let fd = rustix::fs::openat(place.dir(), place.name(), flags, rustix::fs::Mode::empty())
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    let meta = fs::File::from(fd).metadata().map_err(|e| format!("{}: {e}", dir.display()))?;
     if !meta.file_type().is_dir() {
         return Err(format!("{} is {}, not a directory", dir.display(), fsread::kind_of(&meta)));
     }
