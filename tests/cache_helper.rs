@@ -231,9 +231,10 @@ fn wraps_the_real_gcloud_helper() {
     std::fs::write(&token_file, token).unwrap();
     let first = call(gcloud(&bed, Some(&token_file)), "get", "gcr.io");
     assert_eq!(secret_of(&first), token);
-    // gcloud cannot answer any more: only the cache can.
+    // gcloud cannot answer any more: only the cache can. The variable stays as it was: it is one of
+    // gcloud's identity inputs, and a changed one would be another identity (asked again).
     std::fs::remove_file(&token_file).unwrap();
-    let hit = call(gcloud(&bed, None), "get", "gcr.io");
+    let hit = call(gcloud(&bed, Some(&token_file)), "get", "gcr.io");
     assert_eq!(secret_of(&hit), token, "the second get did not come from the cache");
     let creds: serde_json::Value = serde_json::from_str(&hit.stdout).unwrap();
     assert_eq!(creds["Username"], "_dcgcloud_token");

@@ -17,9 +17,9 @@
 //! - **Distrust**: the cache directory must be a directory of ours that no one else may write; a file or key
 //!   that is damaged, truncated, another user's, writable by others or unreadable is discarded (and
 //!   replaced by the next store), never trusted and never an error of the command.
-//! - **One request**: [`TokenCache::get_or_fetch`] takes a per-entry lock (`locks/<id>.lock`, waited for at
-//!   most [`FETCH_WAIT`]) around the fetch, and looks again once it holds it, so concurrent callers for one
-//!   key make one token request.
+//! - **One request**: [`TokenCache::get_or_fetch`] takes the entry's lock (`locks/<NN>.lock`, one of 256
+//!   stripes, see [`locks`]; waited for at most [`FETCH_WAIT`]) around the fetch, and looks again once it
+//!   holds it, so concurrent callers for one key make one token request.
 //!
 //! The core has no HTTP: the caller passes the fetch as a closure.
 //!
@@ -30,7 +30,9 @@ pub use answers::{
     answer_expires_at, Answer, AnswerKey, Answered, ListedAnswer, CREDENTIAL_MARGIN, NOT_FOUND_LIFETIME,
 };
 mod file;
+mod generations;
 mod keyring;
+mod locks;
 #[cfg(test)]
 mod tests;
 
@@ -180,6 +182,9 @@ pub(crate) struct Entry {
     #[serde(default)]
     token: String,
     expires_at: i64,
+    /// A helper answer's identity inputs, hashed (see [`answers`]); empty for the other kinds.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    identity: String,
 }
 
 impl Drop for Entry {
@@ -211,12 +216,15 @@ impl Entry {
             && self.scopes.windows(2).all(|w| w[0] < w[1])
             && match self.kind {
                 EntryKind::Token => {
-                    text_ok(&self.credential)
+                    self.identity.is_empty()
+                        && text_ok(&self.credential)
                         && !self.token.is_empty()
                         && self.token.len() <= MAX_TOKEN
                         && self.token.bytes().all(|b| b.is_ascii_graphic())
                 }
-                EntryKind::Service => self.token.is_empty() && self.credential.is_empty(),
+                EntryKind::Service => {
+                    self.token.is_empty() && self.credential.is_empty() && self.identity.is_empty()
+                }
                 EntryKind::Answer | EntryKind::Missing => answers::well_formed(self),
             }
     }
@@ -414,6 +422,8 @@ pub struct TokenCache {
     dir: PathBuf,
     keyed: Keyed,
     file: file::FileStore,
+    /// The registries' generations, which let store/erase win over a get in flight ([`generations`]).
+    generations: generations::Generations,
     /// The kernel keyring, when it works here and the mode allows it.
     keyring: Option<keyring::KeyringStore>,
     /// What was discarded or could not be done, for the caller to show.
@@ -448,6 +458,7 @@ impl TokenCache {
         };
         Ok(TokenCache {
             file: file::FileStore::new(&dir),
+            generations: generations::Generations::new(&dir),
             dir,
             keyed,
             keyring,
@@ -546,8 +557,7 @@ impl TokenCache {
             return Ok(served);
         }
         let id = self.keyed.token_id(key);
-        let lock_path = self.dir.join("locks").join(format!("{id}.lock"));
-        let guard = match crate::lock::acquire(&lock_path, FETCH_WAIT) {
+        let guard = match crate::lock::acquire(&locks::entry_lock(&self.dir, &id), FETCH_WAIT) {
             Ok(guard) => Some(guard),
             Err(e) => {
                 self.note(format!("fetching without waiting for another process: {e}"));
@@ -573,6 +583,7 @@ impl TokenCache {
                 credential: key.credential.as_str().to_owned(),
                 token: fetched.token.expose().to_owned(),
                 expires_at,
+                identity: String::new(),
             };
             if entry.well_formed() {
                 self.write(&id, &entry);
@@ -604,6 +615,7 @@ impl TokenCache {
             credential: String::new(),
             token: String::new(),
             expires_at: now_unix().saturating_add(SERVICE_LIFETIME),
+            identity: String::new(),
         };
         if entry.well_formed() {
             self.write(&self.keyed.service_id(registry), &entry);
@@ -643,8 +655,9 @@ impl TokenCache {
 
     /// Remove the tokens of `registry` (every registry with `None`), the token services remembered for it
     /// and the helper answers cached for it, from the keyring and the file. Returns how many tokens and
-    /// helper answers were removed.
+    /// helper answers were removed. Lock files older versions left per entry go too ([`locks`]).
     pub fn clear(&self, registry: Option<&str>) -> Result<usize, String> {
+        locks::remove_legacy(&self.dir);
         self.remove_everywhere(&|entry: &Entry| registry.is_none_or(|r| entry.registry == r))
     }
 
