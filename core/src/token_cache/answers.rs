@@ -156,7 +156,13 @@ impl TokenCache {
 
     /// The cached answer for `key`, while it lives.
     pub fn cached_answer(&self, key: &AnswerKey) -> Option<Answered> {
-        let entry = self.read(&answer_id(&self.keyed, key))?;
+        // The entry must be `key`'s: then it matches its id (derived from these fields) too.
+        let entry = self.read_matching(&answer_id(&self.keyed, key), |e| {
+            matches!(e.kind, EntryKind::Answer | EntryKind::Missing)
+                && e.service.as_deref() == Some(key.server_url.as_str())
+                && e.realm == key.helper
+                && e.identity == key.identity.as_str()
+        })?;
         if entry.expires_at <= now_unix() {
             return None;
         }

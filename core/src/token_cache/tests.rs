@@ -373,3 +373,11 @@ fn identity_follows_the_helpers_variables_and_the_uid() {
         cache.identity("ecr-login", &env(1000, &[("AWS_AB", "C")]))
     );
 }
+
+#[test]
+fn hex_is_lower_case_two_digits_a_byte() {
+    assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff, 0x10]), "000fa5ff10");
+    let all: Vec<u8> = (0..=255).collect();
+    let expected: String = all.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(hex(&all), expected);
+}
