@@ -153,8 +153,14 @@ fn identity_case(helper: &str, base: &[(&str, &str)], changed: (&str, &str), mis
     // The first identity's answer is still there.
     get(None);
     assert_eq!(bed.inner_gets(), expected, "{helper}: the first identity's answer was lost");
+    let listed = bed.regauth().args(["cache", "list", "--json"]).output().unwrap();
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let identities: std::collections::BTreeSet<&str> =
+        listed["helperAnswers"].as_array().unwrap().iter().map(|a| a["identity"].as_str().unwrap()).collect();
+    assert_eq!(identities.len(), expected, "{helper}: {listed}");
+    let listed = listed.to_string();
     let places = bed.places();
-    let mut texts = vec![("places", places.as_str())];
+    let mut texts = vec![("places", places.as_str()), ("cache list --json", listed.as_str())];
     for answer in [&first, &again, &other] {
         texts.push(("stderr", answer.stderr.as_str()));
     }

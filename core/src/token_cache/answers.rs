@@ -65,6 +65,8 @@ pub struct ListedAnswer {
     pub registry: String,
     pub server_url: String,
     pub helper: String,
+    /// The first 12 hex digits of the identity HMAC: answers for one URL and helper differ by it.
+    pub identity: String,
     /// `false`: a remembered "not found".
     pub found: bool,
     pub expires_at: i64,
@@ -266,6 +268,7 @@ impl TokenCache {
                 found: entry.kind == EntryKind::Answer,
                 server_url: entry.service.clone().unwrap_or_default(),
                 helper: entry.realm.clone(),
+                identity: Fingerprint(entry.identity.clone()).short().to_owned(),
                 registry: entry.registry.clone(),
                 expires_at: entry.expires_at,
                 storage,
