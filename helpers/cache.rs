@@ -3,6 +3,10 @@
 //! answer is fresh (see `regauth_core::token_cache::answers` and `regauth_core::cache_helper`).
 //!
 //! No HTTP, no async runtime: a hit is a read of the mapping file, the per-user key and one keyring key.
+//! Answers are kept per identity (the environment variables the inner helper reads, hashed; see
+//! `regauth_core::cache_helper::identity`); `store` and `erase` drop the registry's answers before and
+//! after passing through, and a `get` in flight when they run never caches what it got (the token cache's
+//! registry generations).
 
 use regauth_core::cache_helper::{self, Wrapped, Wrapping, HELPER_NAME};
 use regauth_core::environ::Environ;
@@ -71,7 +75,8 @@ impl CacheHelper {
         HelperClient::new(&wrapped.inner, self.env.search_path(), wrapped.timeout())
     }
 
-    /// Drop the cached answers for `server_url`'s registry (after a store or erase); a failure is noted.
+    /// Drop the cached answers for `server_url`'s registry and stop gets in flight from caching theirs
+    /// (around a store or erase); a failure is noted.
     fn forget(&self, server_url: &str) {
         if let Some(cache) = &self.cache {
             if let Err(e) = cache.forget_answers(server_url) {
@@ -100,7 +105,11 @@ impl Store for CacheHelper {
         };
         let answer = match &self.cache {
             Some(cache) => {
-                let key = AnswerKey { server_url: server_url.to_owned(), helper: wrapped.inner.clone() };
+                let key = AnswerKey {
+                    server_url: server_url.to_owned(),
+                    helper: wrapped.inner.clone(),
+                    identity: cache.identity(&wrapped.inner, &self.env),
+                };
                 cache
                     .answer_or_ask(&key, wrapped.ttl(), wrapped.timeout() + WAIT_BEYOND_TIMEOUT, ask)
                     .map(|a| a.answer)
@@ -118,6 +127,9 @@ impl Store for CacheHelper {
 
     fn store(&self, creds: &Credentials) -> Result<(), StoreError> {
         let wrapped = self.wrapped(&creds.server_url)?;
+        // Before too: should this process die while the inner helper stores, no get that began before it
+        // caches the old answer.
+        self.forget(&creds.server_url);
         let result = self.client(wrapped).store(creds).map_err(failure);
         self.forget(&creds.server_url);
         result
@@ -125,6 +137,7 @@ impl Store for CacheHelper {
 
     fn erase(&self, server_url: &str) -> Result<(), StoreError> {
         let wrapped = self.wrapped(server_url)?;
+        self.forget(server_url);
         let result = self.client(wrapped).erase(server_url).map_err(failure);
         self.forget(server_url);
         result

@@ -137,13 +137,29 @@ identity token that is a JWT). Otherwise the inner helper is asked, with a timeo
 plus 5 seconds) instead of each asking. The inner helper's failure reaches the client as a failure with its \
 own message and exit 1, never as \"not found\"; a hung inner helper is stopped and named. A genuine \
 \"not found\" stays \"not found\" and is remembered for 5 seconds only. store and erase pass through to the \
-inner helper and drop the cached answers for that registry; list passes through (the union of the wrapped \
-helpers' lists).
+inner helper and drop the cached answers for that registry (every URL form and identity), before and after; \
+a get that was asking the inner helper meanwhile does not cache what it got, so a docker logout or a new \
+password is never undone by an old answer. list passes through (the union of the wrapped helpers' lists).
+
+Identity: answers are kept per identity, so that switching AWS_PROFILE or the gcloud account within the \
+TTL asks the inner helper again instead of serving the previous identity's credential. The identity is the \
+uid and the environment variables the inner helper reads, hashed with the cache's per-user key (never kept \
+in clear); a variable no helper reads changes nothing. Every helper: HOME, DOCKER_CONFIG, PATH, \
+XDG_CONFIG_HOME; and by inner helper:
+  ecr-login: AWS_*
+  gcloud, gcr: CLOUDSDK_*, GOOGLE_*, GCE_METADATA_*, AWS_* (federation from AWS reads it)
+  acr-env, acr: AZURE_*, MSI_*, IDENTITY_*, IMDS_*
+  pass: PASSWORD_STORE_*, GNUPGHOME
+  secretservice, regauth-secretservice: DBUS_SESSION_BUS_ADDRESS, XDG_RUNTIME_DIR
+  regauth-keyutils: REGAUTH_KEYUTILS_NAMESPACE
+  regauth-env: REGAUTH_REGISTRY_*
+  any other helper: every variable above.
 
 Storage is the token cache's: the kernel keyring (one key per answer, described regauth:token-cache:a-<id>, \
 with a key timeout at its expiry) where it works, else $XDG_CACHE_HOME/regauth/tokens.json (0600, written \
-under its lock). The id is a keyed hash (per-user random key) of the server URL and the inner helper; no \
-secret is ever in a description, a file name or any output. `regauth cache list` shows the cached answers \
+under its lock). The id is a keyed hash (per-user random key) of the server URL, the inner helper and its \
+identity; no secret is ever in a description, a file name or any output. Lock files under the cache's locks/ \
+are 256 at most, however many entries come and go. `regauth cache list` shows the cached answers \
 (never their secrets), `regauth cache clear` drops them.",
     environment: "  REGAUTH_TOKEN_CACHE=auto|keyring|file|off
       Where answers are kept (auto: the kernel keyring, else the file); off asks the inner helper
@@ -153,7 +169,9 @@ secret is ever in a description, a file name or any output. `regauth cache list`
   XDG_CONFIG_HOME, XDG_CACHE_HOME, HOME
       Where cache-helper.json and the file storage live.
   PATH
-      Where the inner helper docker-credential-HELPER is found.",
+      Where the inner helper docker-credential-HELPER is found.
+  AWS_*, CLOUDSDK_*, GOOGLE_*, AZURE_*, PASSWORD_STORE_*, ... (see Identity)
+      The inner helper's identity: part of a cached answer's key, hashed.",
 };
 
 /// Every helper this crate builds, for man pages and tests.
@@ -234,5 +252,24 @@ mod tests {
         {
             assert!(env.contains(needle), "env --help lacks {needle:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod identity_docs {
+    use regauth_core::cache_helper::identity::{describe, GENERIC, KNOWN};
+
+    /// The cache helper's documentation lists what each known helper reads, as the code has it.
+    #[test]
+    fn the_cache_helpers_identity_list_is_the_codes() {
+        let text = super::CACHE.description;
+        for (helpers, vars) in KNOWN {
+            let line = format!("  {}: {}", helpers.join(", "), describe(*vars));
+            assert!(text.contains(&line), "cache --help lacks the line {line:?}");
+        }
+        for name in regauth_core::cache_helper::identity::ALWAYS {
+            assert!(text.contains(name), "cache --help lacks {name}");
+        }
+        assert!(!describe(GENERIC).is_empty());
     }
 }

@@ -7,161 +7,11 @@
 mod support;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use support::command::{clean, regauth, system_path};
-use support::helpers::{bin_dir, call, helper_bin, helper_test, with_outcome, Answer};
-use support::keyutils::keyutils_namespace;
+use support::cache_bed::{secret_of, Bed, NEW_SECRET, NOT_FOUND, SECRET, SERVER};
+use support::helpers::{call, helper_test, with_outcome, Answer};
 use support::leaks::assert_absent;
-use support::write_script;
-
-const SECRET: &str = "slow-secret-planted-4Qz";
-const NEW_SECRET: &str = "slow-secret-after-store-8Wv";
-const SERVER: &str = "slow.example";
-const NOT_FOUND: &str = "credentials not found in native keychain";
-
-/// One test's private dirs, fake helpers and keyring namespace; its cached answers are cleared on drop.
-struct Bed {
-    dir: tempfile::TempDir,
-    namespace: String,
-}
-
-impl Bed {
-    fn new(test: &str) -> Bed {
-        let dir = tempfile::tempdir().unwrap();
-        for sub in ["home", "config", "cache", "bin", "inner"] {
-            let path = dir.path().join(sub);
-            std::fs::create_dir(&path).unwrap();
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700)).unwrap();
-        }
-        let bed = Bed { dir, namespace: keyutils_namespace(test) };
-        bed.write_slow_helper("slow", "0.3");
-        bed.set_secret(Some(SECRET));
-        bed
-    }
-
-    fn path(&self, sub: &str) -> PathBuf {
-        self.dir.path().join(sub)
-    }
-
-    /// The variables that place the cache, its mapping and the fake helpers; HOME too unless `home` is
-    /// false (a keyring's own command sets it).
-    fn apply(&self, command: &mut Command, home: bool) {
-        let mut paths = vec![self.path("bin"), bin_dir().to_path_buf()];
-        paths.extend(std::env::split_paths(&system_path()));
-        command
-            .env("PATH", std::env::join_paths(paths).unwrap())
-            .env("XDG_CONFIG_HOME", self.path("config"))
-            .env("XDG_CACHE_HOME", self.path("cache"))
-            .env("REGAUTH_KEYUTILS_NAMESPACE", &self.namespace)
-            .env("DOCKER_CONFIG", self.path("home").join(".docker"));
-        if home {
-            command.env("HOME", self.path("home"));
-        }
-    }
-
-    fn helper(&self) -> Command {
-        let mut command = clean(helper_bin("docker-credential-regauth-cache"));
-        self.apply(&mut command, true);
-        command
-    }
-
-    fn regauth(&self) -> Command {
-        let mut command = regauth();
-        self.apply(&mut command, true);
-        command
-    }
-
-    fn get(&self, url: &str) -> Answer {
-        call(self.helper(), "get", url)
-    }
-
-    /// `regauth helpers wrap ARGS`, which must succeed.
-    fn wrap(&self, args: &[&str]) {
-        let out = self.regauth().args(["helpers", "wrap"]).args(args).output().unwrap();
-        assert!(out.status.success(), "wrap {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    }
-
-    /// A fake inner helper `docker-credential-NAME` that logs each action to inner/calls and sleeps
-    /// `sleep` seconds on get; it answers with the secret in inner/secret, "not found" without that file,
-    /// and fails with its own message while inner/fail exists. store writes NEW_SECRET, erase removes it.
-    fn write_slow_helper(&self, name: &str, sleep: &str) {
-        let inner = self.path("inner");
-        let inner = inner.display();
-        write_script(
-            &self.path("bin").join(format!("docker-credential-{name}")),
-            &format!(
-                r#"echo "$1" >> {inner}/calls
-case "$1" in
-get)
-  read -r url || true
-  sleep {sleep}
-  if [ -f {inner}/fail ]; then echo "inner exploded: quota exceeded for project p-17"; exit 1; fi
-  if [ ! -f {inner}/secret ]; then echo "{NOT_FOUND}"; exit 1; fi
-  printf '{{"ServerURL":"%s","Username":"alice","Secret":"%s"}}\n' "$url" "$(cat {inner}/secret)" ;;
-store) cat >/dev/null; echo {NEW_SECRET} > {inner}/secret ;;
-erase) cat >/dev/null; rm -f {inner}/secret ;;
-list) echo '{{"{SERVER}":"alice"}}' ;;
-esac"#
-            ),
-        );
-    }
-
-    fn set_secret(&self, secret: Option<&str>) {
-        let path = self.path("inner").join("secret");
-        match secret {
-            Some(s) => std::fs::write(path, format!("{s}\n")).unwrap(),
-            None => {
-                let _ = std::fs::remove_file(path);
-            }
-        }
-    }
-
-    /// How many times the inner helper was asked to `get`.
-    fn inner_gets(&self) -> usize {
-        std::fs::read_to_string(self.path("inner").join("calls"))
-            .unwrap_or_default()
-            .lines()
-            .filter(|l| *l == "get")
-            .count()
-    }
-
-    /// Everything a leak could hide in: the cache's file names and the kernel's key descriptions.
-    fn places(&self) -> String {
-        let mut names = String::new();
-        for entry in walk(&self.path("cache")) {
-            names.push_str(&entry.display().to_string());
-            names.push('\n');
-        }
-        names.push_str(&std::fs::read_to_string("/proc/keys").unwrap_or_default());
-        names
-    }
-}
-
-impl Drop for Bed {
-    fn drop(&mut self) {
-        let _ = self.regauth().args(["cache", "clear"]).output();
-    }
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        }
-        out.push(path);
-    }
-    out
-}
-
-fn secret_of(answer: &Answer) -> String {
-    assert_eq!(answer.code, 0, "get failed: {answer:?}");
-    let creds: serde_json::Value = serde_json::from_str(&answer.stdout).unwrap();
-    creds["Secret"].as_str().unwrap().to_owned()
-}
 
 #[test]
 fn twenty_sequential_gets_within_the_ttl_make_one_inner_call() {
@@ -381,9 +231,10 @@ fn wraps_the_real_gcloud_helper() {
     std::fs::write(&token_file, token).unwrap();
     let first = call(gcloud(&bed, Some(&token_file)), "get", "gcr.io");
     assert_eq!(secret_of(&first), token);
-    // gcloud cannot answer any more: only the cache can.
+    // gcloud cannot answer any more: only the cache can. The variable stays as it was: it is one of
+    // gcloud's identity inputs, and a changed one would be another identity (asked again).
     std::fs::remove_file(&token_file).unwrap();
-    let hit = call(gcloud(&bed, None), "get", "gcr.io");
+    let hit = call(gcloud(&bed, Some(&token_file)), "get", "gcr.io");
     assert_eq!(secret_of(&hit), token, "the second get did not come from the cache");
     let creds: serde_json::Value = serde_json::from_str(&hit.stdout).unwrap();
     assert_eq!(creds["Username"], "_dcgcloud_token");

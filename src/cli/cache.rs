@@ -26,7 +26,8 @@ use serde::Serialize;
     "  list:  {schemaVersion, storage: keyring|file, directory,\n",
     "          entries: [{registry, realm, service, scopes: [..], credential (first 12 hex digits of its\n",
     "                     HMAC fingerprint, or anonymous), expiresAt (Unix s), storage}],\n",
-    "          helperAnswers: [{registry, serverUrl, helper (the inner helper), found (false: a remembered\n",
+    "          helperAnswers: [{registry, serverUrl, helper (the inner helper), identity (first 12 hex digits\n",
+    "                           of the HMAC of its identity variables), found (false: a remembered\n",
     "                           \"not found\"), expiresAt, storage}]}\n",
     "  clear: {schemaVersion, registry (null: all), removed (tokens and helper answers)}\n\n",
     crate::exit_codes_help!()
@@ -159,9 +160,10 @@ fn answers_text(answers: &[ListedAnswer]) -> String {
     let mut out = String::from("helper answers (docker-credential-regauth-cache)\n");
     for a in answers {
         out.push_str(&format!(
-            "  {}  from {}  {}  expires in {}s  ({})\n",
+            "  {}  from {} (identity {})  {}  expires in {}s  ({})\n",
             one_line(&a.server_url),
             one_line(&a.helper),
+            a.identity,
             if a.found { "credential" } else { "not found" },
             (a.expires_at - now).max(0),
             a.storage

@@ -4,17 +4,24 @@
 //!
 //! Same storage, key, distrust and lock discipline as the tokens: the kernel keyring (`<prefix>a-<id>`, a
 //! key timeout at the entry's expiry) or the 0600 `tokens.json` under its lock; the id is the HMAC (per-user
-//! key) of the server URL as the client asked and the inner helper's name, so neither shows in a key
-//! description or the file's ids. An entry holds:
+//! key) of the server URL as the client asked, the inner helper's name and its identity (the HMAC of the
+//! uid and the environment variables that helper reads, `cache_helper::identity`), so none shows in a key
+//! description or the file's ids, and another AWS profile or gcloud account is another entry. An entry holds:
 //! - `registry`: the server URL's registry (`RegistryHost`), for `regauth cache list|clear --registry`;
-//! - `service`: the server URL as asked; `realm`: the inner helper's name;
+//! - `service`: the server URL as asked; `realm`: the inner helper's name; `identity`: the identity HMAC;
 //! - `credential`: the username; `token`: the secret (empty for a remembered "not found").
+//!
+//! A `store` or `erase` always wins over a `get` in flight: [`TokenCache::forget_answers`] bumps the
+//! registry's generation and removes its answers under one lock, and [`TokenCache::answer_or_ask`] writes
+//! only when the generation it saw before asking is still current, checked under that lock
+//! (`generations`).
 //!
 //! Lifetime ([`answer_expires_at`]): the configured TTL, shortened to the credential's own expiry (JWT
 //! `exp`, an ECR token's `expiration`; see `token_expiry`) less [`CREDENTIAL_MARGIN`]; a "not found" lives
 //! [`NOT_FOUND_LIFETIME`] at most. Never beyond the TTL nor [`super::MAX_LIFETIME`].
 
-use super::{now_unix, Entry, EntryKind, Keyed, TokenCache, MAX_TEXT, MAX_TOKEN};
+use super::{locks, now_unix, Entry, EntryKind, Fingerprint, Keyed, TokenCache, MAX_TEXT, MAX_TOKEN};
+use crate::environ::Environ;
 use crate::registry::RegistryHost;
 use crate::secret::Secret;
 use serde::Serialize;
@@ -25,12 +32,14 @@ pub const NOT_FOUND_LIFETIME: i64 = 5;
 /// A credential that says when it expires stops being served this many seconds before.
 pub const CREDENTIAL_MARGIN: i64 = 60;
 
-/// Which answer: the server URL as the client asked, from which inner helper.
+/// Which answer: the server URL as the client asked, from which inner helper, for which identity.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnswerKey {
     pub server_url: String,
     /// The inner helper's name (`gcloud` for docker-credential-gcloud).
     pub helper: String,
+    /// [`TokenCache::identity`] of the inner helper in the caller's environment.
+    pub identity: Fingerprint,
 }
 
 /// What an inner helper answered to `get`.
@@ -56,6 +65,8 @@ pub struct ListedAnswer {
     pub registry: String,
     pub server_url: String,
     pub helper: String,
+    /// The first 12 hex digits of the identity HMAC: answers for one URL and helper differ by it.
+    pub identity: String,
     /// `false`: a remembered "not found".
     pub found: bool,
     pub expires_at: i64,
@@ -83,6 +94,7 @@ pub(super) fn well_formed(entry: &Entry) -> bool {
     let server_ok = entry.service.as_deref().is_some_and(text_ok);
     let common = text_ok(&entry.registry)
         && text_ok(&entry.realm)
+        && text_ok(&entry.identity)
         && server_ok
         && entry.scopes.is_empty()
         && entry.credential.len() <= MAX_TEXT
@@ -100,23 +112,59 @@ pub(super) fn well_formed(entry: &Entry) -> bool {
 fn answer_id(keyed: &Keyed, key: &AnswerKey) -> String {
     format!(
         "a-{}",
-        &keyed
-            .mac("regauth token-cache v1 helper answer", &[key.server_url.as_bytes(), key.helper.as_bytes()])
-            [..32]
+        &keyed.mac(
+            "regauth token-cache v2 helper answer",
+            &[key.server_url.as_bytes(), key.helper.as_bytes(), key.identity.as_str().as_bytes()]
+        )[..32]
     )
 }
 
 pub(super) fn id_of(keyed: &Keyed, entry: &Entry) -> String {
     answer_id(
         keyed,
-        &AnswerKey { server_url: entry.service.clone().unwrap_or_default(), helper: entry.realm.clone() },
+        &AnswerKey {
+            server_url: entry.service.clone().unwrap_or_default(),
+            helper: entry.realm.clone(),
+            identity: Fingerprint(entry.identity.clone()),
+        },
     )
 }
 
+/// The generation stripe of `server_url`'s registry: one byte of its HMAC.
+fn stripe(keyed: &Keyed, server_url: &str) -> u8 {
+    let registry = RegistryHost::new(server_url);
+    let mac = keyed.mac("regauth token-cache v1 generation", &[registry.as_str().as_bytes()]);
+    u8::from_str_radix(&mac[..2], 16).expect("hex")
+}
+
+#[cfg(test)]
+pub(super) fn stripe_of(cache: &TokenCache, server_url: &str) -> u8 {
+    stripe(&cache.keyed, server_url)
+}
+
 impl TokenCache {
+    /// The identity of the inner helper `helper` in `env`: the HMAC of the uid and the variables it reads
+    /// (`cache_helper::identity`), so that an answer is served only to the identity it was asked for.
+    pub fn identity(&self, helper: &str, env: &Environ) -> Fingerprint {
+        let uid = env.uid().to_be_bytes();
+        let inputs = crate::cache_helper::identity::inputs(helper, env);
+        let mut parts: Vec<&[u8]> = vec![&uid];
+        for (name, value) in &inputs {
+            parts.push(name.as_encoded_bytes());
+            parts.push(value.as_encoded_bytes());
+        }
+        Fingerprint(self.keyed.mac("regauth token-cache v1 helper identity", &parts))
+    }
+
     /// The cached answer for `key`, while it lives.
     pub fn cached_answer(&self, key: &AnswerKey) -> Option<Answered> {
-        let entry = self.read(&answer_id(&self.keyed, key))?;
+        // The entry must be `key`'s: then it matches its id (derived from these fields) too.
+        let entry = self.read_matching(&answer_id(&self.keyed, key), |e| {
+            matches!(e.kind, EntryKind::Answer | EntryKind::Missing)
+                && e.service.as_deref() == Some(key.server_url.as_str())
+                && e.realm == key.helper
+                && e.identity == key.identity.as_str()
+        })?;
         if entry.expires_at <= now_unix() {
             return None;
         }
@@ -132,8 +180,9 @@ impl TokenCache {
     }
 
     /// The cached answer for `key`, or the one `ask` gets (then cached, see [`answer_expires_at`]).
-    /// Concurrent callers for one key wait for the first one's `ask` on `locks/<id>.lock` (at most `wait`;
-    /// after that each asks itself) and look again once they hold it. An `ask` that fails is not cached.
+    /// Concurrent callers for one key wait for the first one's `ask` on the entry's lock (at most `wait`;
+    /// after that each asks itself) and look again once they hold it. An `ask` that fails is not cached,
+    /// nor one that a [`TokenCache::forget_answers`] (a store or erase) overtook.
     pub fn answer_or_ask<E>(
         &self,
         key: &AnswerKey,
@@ -145,7 +194,7 @@ impl TokenCache {
             return Ok(answered);
         }
         let id = answer_id(&self.keyed, key);
-        let guard = match crate::lock::acquire(&self.dir.join("locks").join(format!("{id}.lock")), wait) {
+        let guard = match crate::lock::acquire(&locks::entry_lock(&self.dir, &id), wait) {
             Ok(guard) => Some(guard),
             Err(e) => {
                 self.note(format!("asking without waiting for another process: {e}"));
@@ -157,6 +206,8 @@ impl TokenCache {
                 return Ok(answered);
             }
         }
+        let stripe = stripe(&self.keyed, &key.server_url);
+        let seen = self.generations.current(stripe);
         let answer = ask()?;
         let now = now_unix();
         let expires_at = answer_expires_at(&answer, ttl, now);
@@ -174,23 +225,38 @@ impl TokenCache {
                 credential: username,
                 token: secret.to_owned(),
                 expires_at,
+                identity: key.identity.as_str().to_owned(),
             };
             if entry.well_formed() {
-                self.write(&id, &entry);
+                // Written only while no store or erase has come between `seen` and now.
+                if let Err(e) = self.generations.if_unchanged(stripe, seen, || self.write(&id, &entry)) {
+                    self.note(format!("the answer was not cached: {e}"));
+                }
             }
         }
         drop(guard);
         Ok(Answered { answer, expires_at, from_cache: false })
     }
 
-    /// Remove every cached answer for the registry of `server_url` (whichever URL form and inner helper):
-    /// after a `store` or `erase`. Returns how many.
+    /// Remove every cached answer for the registry of `server_url` (whichever URL form, inner helper and
+    /// identity), and bump its generation so that no `get` in flight writes one back: before and after a
+    /// `store` or `erase`. Returns how many. Without the generation (its lock or file failing) the answers
+    /// are still removed, and the error says the in-flight guarantee did not hold.
     pub fn forget_answers(&self, server_url: &str) -> Result<usize, String> {
         let registry = RegistryHost::new(server_url);
-        self.remove_everywhere(&|entry: &Entry| {
-            matches!(entry.kind, EntryKind::Answer | EntryKind::Missing)
-                && entry.registry == registry.as_str()
-        })
+        let remove = || {
+            self.remove_everywhere(&|entry: &Entry| {
+                matches!(entry.kind, EntryKind::Answer | EntryKind::Missing)
+                    && entry.registry == registry.as_str()
+            })
+        };
+        match self.generations.bump(stripe(&self.keyed, server_url), remove) {
+            Ok(removed) => removed,
+            Err(e) => {
+                remove()?;
+                Err(format!("a get in flight may cache the old answer again: {e}"))
+            }
+        }
     }
 
     /// Every live cached answer, in the keyring and in the file, sorted by registry.
@@ -202,6 +268,7 @@ impl TokenCache {
                 found: entry.kind == EntryKind::Answer,
                 server_url: entry.service.clone().unwrap_or_default(),
                 helper: entry.realm.clone(),
+                identity: Fingerprint(entry.identity.clone()).short().to_owned(),
                 registry: entry.registry.clone(),
                 expires_at: entry.expires_at,
                 storage,

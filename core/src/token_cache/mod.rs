@@ -17,9 +17,9 @@
 //! - **Distrust**: the cache directory must be a directory of ours that no one else may write; a file or key
 //!   that is damaged, truncated, another user's, writable by others or unreadable is discarded (and
 //!   replaced by the next store), never trusted and never an error of the command.
-//! - **One request**: [`TokenCache::get_or_fetch`] takes a per-entry lock (`locks/<id>.lock`, waited for at
-//!   most [`FETCH_WAIT`]) around the fetch, and looks again once it holds it, so concurrent callers for one
-//!   key make one token request.
+//! - **One request**: [`TokenCache::get_or_fetch`] takes the entry's lock (`locks/<NN>.lock`, one of 256
+//!   stripes, see [`locks`]; waited for at most [`FETCH_WAIT`]) around the fetch, and looks again once it
+//!   holds it, so concurrent callers for one key make one token request.
 //!
 //! The core has no HTTP: the caller passes the fetch as a closure.
 //!
@@ -30,7 +30,9 @@ pub use answers::{
     answer_expires_at, Answer, AnswerKey, Answered, ListedAnswer, CREDENTIAL_MARGIN, NOT_FOUND_LIFETIME,
 };
 mod file;
+mod generations;
 mod keyring;
+mod locks;
 #[cfg(test)]
 mod tests;
 
@@ -181,6 +183,9 @@ pub(crate) struct Entry {
     #[serde(default)]
     token: String,
     expires_at: i64,
+    /// A helper answer's identity inputs, hashed (see [`answers`]); empty for the other kinds.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    identity: String,
 }
 
 impl Drop for Entry {
@@ -212,12 +217,15 @@ impl Entry {
             && self.scopes.windows(2).all(|w| w[0] < w[1])
             && match self.kind {
                 EntryKind::Token => {
-                    text_ok(&self.credential)
+                    self.identity.is_empty()
+                        && text_ok(&self.credential)
                         && !self.token.is_empty()
                         && self.token.len() <= MAX_TOKEN
                         && self.token.bytes().all(|b| b.is_ascii_graphic())
                 }
-                EntryKind::Service => self.token.is_empty() && self.credential.is_empty(),
+                EntryKind::Service => {
+                    self.token.is_empty() && self.credential.is_empty() && self.identity.is_empty()
+                }
                 EntryKind::Answer | EntryKind::Missing => answers::well_formed(self),
             }
     }
@@ -263,21 +271,26 @@ fn now_unix() -> i64 {
 
 /// The per-user random key of the fingerprints and ids, kept in `<cache dir>/key` (32 bytes, 0600).
 pub(crate) struct Keyed {
-    key: zeroize::Zeroizing<[u8; 32]>,
+    /// The HMAC state with the key already absorbed, cloned for each HMAC: keying it once instead of
+    /// per HMAC saves two of the few SHA-256 blocks a cache hit hashes. As secret as the key itself.
+    keyed: Hmac<Sha256>,
 }
 
 const KEY_LEN: usize = 32;
 
 impl Keyed {
+    fn new(key: &[u8; KEY_LEN]) -> Keyed {
+        Keyed { keyed: <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length") }
+    }
+
     #[cfg(test)]
     fn from_bytes(bytes: [u8; 32]) -> Keyed {
-        Keyed { key: zeroize::Zeroizing::new(bytes) }
+        Keyed::new(&bytes)
     }
 
     /// HMAC-SHA256 of `parts`, each prefixed by its length so that no two lists of parts collide.
     fn mac(&self, domain: &str, parts: &[&[u8]]) -> String {
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(&self.key[..]).expect("HMAC takes any key length");
+        let mut mac = self.keyed.clone();
         mac.update(domain.as_bytes());
         for part in parts {
             mac.update(&(part.len() as u64).to_be_bytes());
@@ -343,7 +356,7 @@ impl Keyed {
         crate::config::write::remove_stale_temp_files(&guard, &place);
         crate::config::write::write_file_atomically(&guard, &place, &key[..], None)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        Ok(Keyed { key })
+        Ok(Keyed::new(&key))
     }
 
     fn read(read: Result<fsread::Contents, fsread::FileError>) -> Option<Keyed> {
@@ -354,12 +367,20 @@ impl Keyed {
         }
         let mut key = zeroize::Zeroizing::new([0u8; KEY_LEN]);
         key.copy_from_slice(&bytes);
-        Some(Keyed { key })
+        Some(Keyed::new(&key))
     }
 }
 
+/// Lower-case hex. By table, not `format!` per byte: a cache hit computes three of these (identity, id, and
+/// the id again to check the entry), and formatting was most of their cost.
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
 }
 
 /// A file of ours that no one else may read or write.
@@ -417,6 +438,8 @@ pub struct TokenCache {
     dir: PathBuf,
     keyed: Keyed,
     file: file::FileStore,
+    /// The registries' generations, which let store/erase win over a get in flight ([`generations`]).
+    generations: generations::Generations,
     /// The kernel keyring, when it works here and the mode allows it.
     keyring: Option<keyring::KeyringStore>,
     /// What was discarded or could not be done, for the caller to show.
@@ -451,6 +474,7 @@ impl TokenCache {
         };
         Ok(TokenCache {
             file: file::FileStore::new(&dir),
+            generations: generations::Generations::new(&dir),
             dir,
             keyed,
             keyring,
@@ -489,12 +513,18 @@ impl TokenCache {
 
     /// The entry under `id` from the primary storage, when it is well formed and matches its id.
     fn read(&self, id: &str) -> Option<Entry> {
+        self.read_matching(id, |entry| self.keyed.id_of(entry) == id)
+    }
+
+    /// [`TokenCache::read`] for a caller that knows what the entry under `id` must hold: `is_for` checks
+    /// the fields the id was derived from, which proves the same as deriving the id again, for less.
+    fn read_matching(&self, id: &str, is_for: impl FnOnce(&Entry) -> bool) -> Option<Entry> {
         let note = &mut |t: String| self.note(t);
         let entry = match &self.keyring {
             Some(k) => k.get(id, note),
             None => self.file.get(id, note),
         }?;
-        if entry.well_formed() && self.keyed.id_of(&entry) == id {
+        if entry.well_formed() && is_for(&entry) {
             Some(entry)
         } else {
             self.note("discarded a cache entry that does not match its key".into());
@@ -549,8 +579,7 @@ impl TokenCache {
             return Ok(served);
         }
         let id = self.keyed.token_id(key);
-        let lock_path = self.dir.join("locks").join(format!("{id}.lock"));
-        let guard = match crate::lock::acquire(&lock_path, FETCH_WAIT) {
+        let guard = match crate::lock::acquire(&locks::entry_lock(&self.dir, &id), FETCH_WAIT) {
             Ok(guard) => Some(guard),
             Err(e) => {
                 self.note(format!("fetching without waiting for another process: {e}"));
@@ -576,6 +605,7 @@ impl TokenCache {
                 credential: key.credential.as_str().to_owned(),
                 token: fetched.token.expose().to_owned(),
                 expires_at,
+                identity: String::new(),
             };
             if entry.well_formed() {
                 self.write(&id, &entry);
@@ -607,6 +637,7 @@ impl TokenCache {
             credential: String::new(),
             token: String::new(),
             expires_at: now_unix().saturating_add(SERVICE_LIFETIME),
+            identity: String::new(),
         };
         if entry.well_formed() {
             self.write(&self.keyed.service_id(registry), &entry);
@@ -646,8 +677,9 @@ impl TokenCache {
 
     /// Remove the tokens of `registry` (every registry with `None`), the token services remembered for it
     /// and the helper answers cached for it, from the keyring and the file. Returns how many tokens and
-    /// helper answers were removed.
+    /// helper answers were removed. Lock files older versions left per entry go too ([`locks`]).
     pub fn clear(&self, registry: Option<&str>) -> Result<usize, String> {
+        locks::remove_legacy(&self.dir);
         self.remove_everywhere(&|entry: &Entry| registry.is_none_or(|r| entry.registry == r))
     }
 

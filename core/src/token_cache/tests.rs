@@ -247,3 +247,137 @@ fn a_replaced_key_makes_old_entries_unreachable() {
     assert!(reopened.get(&sample_key(&reopened)).is_none());
     assert!(reopened.list().is_empty(), "entries under the old key no longer match their ids");
 }
+
+fn lock_files(dir: &Path) -> Vec<String> {
+    fs::read_dir(dir.join("regauth/locks"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn locks_stay_bounded_over_ten_thousand_entries_and_clear_removes_legacy_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = file_cache(dir.path());
+    // Per-entry lock files an older version left behind.
+    let legacy: Vec<String> = (0..50).map(|i| format!("a-{i:032x}.lock")).collect();
+    for name in &legacy {
+        fs::write(dir.path().join("regauth/locks").join(name), "").unwrap();
+    }
+    let short_lived = || -> Result<Fetched, ()> {
+        Ok(Fetched { token: Secret::new("t"), jwt_exp: None, issued_at: None, expires_in: Some(1) })
+    };
+    for i in 0..10_000 {
+        // Each call takes its entry's lock; a token that lives 1 s is not stored, so the file stays small.
+        let key =
+            Key::new("r.io", "https://a", None, [format!("repository:r{i}:pull")], Fingerprint::anonymous());
+        cache.get_or_fetch(&key, short_lived).unwrap();
+        let answer_key = AnswerKey {
+            server_url: format!("r{i}.example"),
+            helper: "h".into(),
+            identity: cache.identity("h", &Environ::empty(0)),
+        };
+        cache
+            .answer_or_ask(&answer_key, Duration::ZERO, FETCH_WAIT, || Ok::<_, ()>(Answer::NotFound))
+            .unwrap();
+    }
+    let files = lock_files(dir.path());
+    assert!(files.len() <= locks::STRIPES + legacy.len(), "{} lock files", files.len());
+    cache.clear(None).unwrap();
+    let files = lock_files(dir.path());
+    assert!(files.len() <= locks::STRIPES, "{} lock files after clear", files.len());
+    assert!(files.iter().all(|f| !legacy.contains(f)), "clear left the legacy lock files");
+}
+
+fn answer_key(cache: &TokenCache, url: &str) -> AnswerKey {
+    AnswerKey {
+        server_url: url.into(),
+        helper: "h".into(),
+        identity: cache.identity("h", &Environ::empty(0)),
+    }
+}
+
+fn found(secret: &str) -> Result<Answer, ()> {
+    Ok(Answer::Found { username: "u".into(), secret: Secret::new(secret) })
+}
+
+#[test]
+fn a_store_or_erase_during_the_ask_is_never_undone() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = file_cache(dir.path());
+    let ttl = Duration::from_secs(300);
+    let key = answer_key(&cache, "https://r.io/v1/");
+    // A store through any URL form of the registry lands while the inner helper is being asked.
+    let answered = cache
+        .answer_or_ask(&key, ttl, FETCH_WAIT, || {
+            cache.forget_answers("r.io").unwrap();
+            found("old")
+        })
+        .unwrap();
+    assert!(!answered.from_cache);
+    assert!(cache.cached_answer(&key).is_none(), "the old answer was cached after the store");
+    // Undisturbed, the answer is cached; a store for a registry of another stripe does not stop it.
+    let other = (0..)
+        .map(|i| format!("q{i}.io"))
+        .find(|q| answers::stripe_of(&cache, q) != answers::stripe_of(&cache, "r.io"))
+        .unwrap();
+    cache
+        .answer_or_ask(&key, ttl, FETCH_WAIT, || {
+            cache.forget_answers(&other).unwrap();
+            found("new")
+        })
+        .unwrap();
+    assert!(cache.cached_answer(&key).is_some());
+    // A store afterwards removes it.
+    cache.forget_answers("r.io").unwrap();
+    assert!(cache.cached_answer(&key).is_none());
+}
+
+#[test]
+fn a_damaged_generations_file_caches_nothing_until_rewritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = file_cache(dir.path());
+    let ttl = Duration::from_secs(300);
+    let key = answer_key(&cache, "r.io");
+    let path = dir.path().join("regauth/generations");
+    fs::write(&path, "short").unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+    cache.answer_or_ask(&key, ttl, FETCH_WAIT, || found("a")).unwrap();
+    assert!(cache.cached_answer(&key).is_none());
+    assert_eq!(fs::metadata(&path).unwrap().len(), 256 * 8, "the damaged file was not rewritten");
+    assert_eq!(fs::metadata(&path).unwrap().mode() & 0o777, 0o600);
+    cache.answer_or_ask(&key, ttl, FETCH_WAIT, || found("a")).unwrap();
+    assert!(cache.cached_answer(&key).is_some());
+}
+
+#[test]
+fn identity_follows_the_helpers_variables_and_the_uid() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = file_cache(dir.path());
+    let env = |uid: u32, vars: &[(&str, &str)]| {
+        vars.iter().fold(Environ::empty(uid).with("HOME", "/home/a"), |e, (k, v)| e.with(k, *v))
+    };
+    let base = cache.identity("ecr-login", &env(1000, &[("AWS_PROFILE", "a")]));
+    assert_ne!(base, cache.identity("ecr-login", &env(1000, &[("AWS_PROFILE", "b")])));
+    assert_ne!(base, cache.identity("ecr-login", &env(1001, &[("AWS_PROFILE", "a")])));
+    assert_ne!(base, cache.identity("ecr-login", &env(1000, &[("AWS_PROFILE", "a"), ("HOME", "/h")])));
+    assert_eq!(base, cache.identity("ecr-login", &env(1000, &[("AWS_PROFILE", "a"), ("EDITOR", "vi")])));
+    // gcloud does not read PASSWORD_STORE_DIR; an unknown helper might.
+    let g = cache.identity("gcloud", &env(1000, &[]));
+    assert_eq!(g, cache.identity("gcloud", &env(1000, &[("PASSWORD_STORE_DIR", "/s")])));
+    let u = cache.identity("mine", &env(1000, &[]));
+    assert_ne!(u, cache.identity("mine", &env(1000, &[("PASSWORD_STORE_DIR", "/s")])));
+    // Name and value boundaries do not collide.
+    assert_ne!(
+        cache.identity("ecr-login", &env(1000, &[("AWS_A", "BC")])),
+        cache.identity("ecr-login", &env(1000, &[("AWS_AB", "C")]))
+    );
+}
+
+#[test]
+fn hex_is_lower_case_two_digits_a_byte() {
+    assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff, 0x10]), "000fa5ff10");
+    let all: Vec<u8> = (0..=255).collect();
+    let expected: String = all.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(hex(&all), expected);
+}

@@ -8,6 +8,8 @@
 //! regular, capped); a file another user owns or others may write is refused, since it names programs to
 //! run.
 
+pub mod identity;
+
 use crate::environ::Environ;
 use crate::fsread;
 use crate::registry::RegistryHost;
