@@ -3,6 +3,8 @@
 //
 //	kubelet-oracle keyring < cases.json   pull secrets x images through the kubelet's keyring
 //	kubelet-oracle plugin  < run.json     images through the kubelet's credential provider plugin manager
+//	kubelet-oracle secret  < run.json     a Secret manifest through the API server's validation, then
+//	                                      images through the kubelet's keyring built from it
 //
 // Both read one JSON document on standard input and print one JSON document on standard output.
 package main
@@ -16,7 +18,7 @@ import (
 
 func main() {
 	if len(os.Args) != 2 {
-		fail(fmt.Errorf("usage: kubelet-oracle keyring|plugin < input.json"))
+		fail(fmt.Errorf("usage: kubelet-oracle keyring|plugin|secret < input.json"))
 	}
 	input, err := io.ReadAll(io.LimitReader(os.Stdin, 64<<20))
 	if err != nil {
@@ -28,6 +30,8 @@ func main() {
 		out, err = runKeyring(input)
 	case "plugin":
 		out, err = runPlugin(input)
+	case "secret":
+		out, err = runSecret(input)
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
