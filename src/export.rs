@@ -23,6 +23,9 @@ pub enum Format {
     DockerConfigJson,
     /// A containers auth.json (podman, buildah, skopeo, cri-o): `{"auths": {KEY: {"auth": ...}}}`.
     AuthJson,
+    /// A docker config.json for kind's nodes (written to a file), and the kind cluster config that mounts
+    /// it where each node's kubelet reads it ([`kind_config`], no secret in it).
+    Kind,
 }
 
 /// One registry's credential, under the key the format's readers look up.
@@ -60,7 +63,7 @@ pub enum ExportError {
 pub fn key_for(reference: &Reference, format: Format) -> String {
     let host = RegistryHost::of_reference(reference);
     match format {
-        Format::Secret | Format::DockerConfigJson => host.docker_key(),
+        Format::Secret | Format::DockerConfigJson | Format::Kind => host.docker_key(),
         Format::AuthJson if host.is_docker_hub() => "docker.io".into(),
         Format::AuthJson => host.as_str().to_owned(),
     }
@@ -101,7 +104,7 @@ fn auths(entries: &[Entry], format: Format) -> Value {
         let auth = b64(&format!("{}:{}", e.username, e.secret.expose()));
         let value = match format {
             // As `kubectl create secret docker-registry` writes them: both forms.
-            Format::Secret | Format::DockerConfigJson => {
+            Format::Secret | Format::DockerConfigJson | Format::Kind => {
                 json!({"username": e.username, "password": e.secret.expose(), "auth": auth})
             }
             // As podman login writes it.
@@ -134,6 +137,31 @@ pub fn render(entries: &[Entry], format: Format, meta: Option<&SecretMeta>) -> S
     let mut text = serde_json::to_string_pretty(&value).expect("strings and maps always serialise");
     text.push('\n');
     Secret::new(text)
+}
+
+/// Where a node's kubelet reads docker credentials: its root directory's config.json.
+pub const KUBELET_CONFIG: &str = "/var/lib/kubelet/config.json";
+
+/// A kind cluster config (`kind create cluster --config`) whose node mounts `config_json` (absolute) where
+/// its kubelet reads registry credentials. Add the same `extraMounts` to any worker nodes.
+pub fn kind_config(config_json: &std::path::Path) -> String {
+    // JSON strings are YAML strings: any path is quoted safely.
+    let host = serde_json::to_string(&config_json.to_string_lossy()).expect("a string serialises");
+    [
+        "# kind create cluster --config THIS-FILE: the node's kubelet pulls with the credentials in"
+            .to_owned(),
+        format!("# {host} (keep that file: kind mounts it when the node starts)."),
+        "kind: Cluster".into(),
+        "apiVersion: kind.x-k8s.io/v1alpha4".into(),
+        "nodes:".into(),
+        "- role: control-plane".into(),
+        "  extraMounts:".into(),
+        format!("  - containerPath: {KUBELET_CONFIG}"),
+        format!("    hostPath: {host}"),
+        "    readOnly: true".into(),
+        String::new(),
+    ]
+    .join("\n")
 }
 
 /// Whether `name` is a valid Secret name or namespace: a DNS subdomain (a namespace: a DNS label).

@@ -160,6 +160,43 @@ fn an_exported_auth_json_lets_skopeo_read_the_image() {
 }
 
 #[test]
+fn a_kind_config_mounts_the_exported_file_where_the_nodes_kubelet_reads_it() {
+    let Some(bed) = bed() else { return };
+    let Some(oracle) = support::go::need_peer("kubelet", "kubelet-oracle") else { return };
+    let home = home_with(&bed, ALICE);
+    let out = home.path().join("kind creds.json");
+    let image = bed.image("team/app:v1");
+    let run = regauth(
+        &["export", &image, "--format", "kind", "-o", out.to_str().unwrap()],
+        None,
+        home.path(),
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    no_leak(&run, &[ALICE]);
+    assert_absent(&[("kind config", &run.stdout)], &[ALICE]);
+    // kind's own v1alpha4 types read the config strictly; the node's kubelet reads the mounted file.
+    let input = json!({"config": run.stdout, "images": [&image, "other.example.com/app"]});
+    let mut child = support::command::clean(&oracle)
+        .arg("kind")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
+    let view: Value = serde_json::from_slice(&child.wait_with_output().unwrap().stdout).unwrap();
+    assert_eq!(view["invalid"], json!([]), "{view}");
+    let node = &view["nodes"][0];
+    assert_eq!(node["role"], "control-plane");
+    assert_eq!(
+        node["images"][0]["credentials"],
+        json!([{"username": ALICE.0, "password": ALICE.1}]),
+        "{view}"
+    );
+    assert_eq!(node["images"][1]["credentials"], json!([]));
+}
+
+#[test]
 fn usage_errors() {
     let home = tempfile::tempdir().unwrap();
     for args in [
@@ -167,6 +204,7 @@ fn usage_errors() {
         &["export", "reg.example.com/a", "--name", "Bad_Name"],
         &["export", "reg.example.com/a", "--name", "ok", "-n", "a.b"],
         &["export", "reg.example.com/a", "--format", "auth.json", "--name", "x"],
+        &["export", "reg.example.com/a", "--format", "kind"],
     ] {
         let run = regauth(args, None, home.path(), None);
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);

@@ -18,8 +18,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Write the credential that a client (default docker) finds for each image's registry, in `auths` or
-/// through any credential helper, as a Kubernetes pull secret, a docker config.json or a containers
-/// auth.json: for the named registries only, and only after each credential passed the pull probe on
+/// through any credential helper, as a Kubernetes pull secret, a docker config.json, a containers
+/// auth.json or a kind cluster config: for the named registries only, and only after each credential passed the pull probe on
 /// its image (and the push probe with --push). To stdout, or a new file of mode 0600 with --output.
 /// The secret is in that document and nowhere else.
 #[derive(Debug, clap::Args)]
@@ -29,11 +29,15 @@ use std::time::Duration;
     "      A pull secret for the pod's namespace, with the credential docker uses for that registry.\n",
     "  regauth export ghcr.io/org/app nginx --format dockerconfigjson -o node-config.json\n",
     "      A docker config.json with two registries (for /var/lib/kubelet/config.json, say).\n",
-    "  regauth export quay.io/org/app --format auth.json --client podman -o auth.json --push\n\n",
+    "  regauth export quay.io/org/app --format auth.json --client podman -o auth.json --push\n",
+    "  regauth export ghcr.io/org/app --format kind -o ~/kind-creds.json > kind.yaml\n",
+    "      kind create cluster --config kind.yaml: its node pulls ghcr.io/org images with that credential.\n\n",
     "Formats: secret (a kubernetes.io/dockerconfigjson Secret, JSON; needs --name; without --namespace\n",
     "the manifest has none and kubectl uses the context's), dockerconfigjson ({\"auths\": ...} with username,\n",
     "password and auth per registry, as kubectl writes it), auth.json (containers: {\"auths\": {KEY: {auth}}},\n",
-    "Docker Hub as docker.io). Docker Hub's key in the others is https://index.docker.io/v1/.\n",
+    "Docker Hub as docker.io), kind (the dockerconfigjson document to -o FILE, and on stdout a kind cluster\n",
+    "config that mounts that file at /var/lib/kubelet/config.json of the node, where its kubelet reads it).\n",
+    "Docker Hub's key in the others is https://index.docker.io/v1/.\n",
     "Each image is probed as `regauth diagnose IMAGE [--push]` would, with the credential found; the first\n",
     "that fails stops the export with that verdict's exit code and nothing is written. Identity (refresh)\n",
     "tokens and registry tokens are refused: the kubelet and CRI-O take only a username and password.\n",
@@ -87,6 +91,7 @@ pub enum FormatArg {
     Dockerconfigjson,
     #[value(name = "auth.json")]
     AuthJson,
+    Kind,
 }
 
 impl From<FormatArg> for Format {
@@ -95,6 +100,7 @@ impl From<FormatArg> for Format {
             FormatArg::Secret => Format::Secret,
             FormatArg::Dockerconfigjson => Format::DockerConfigJson,
             FormatArg::AuthJson => Format::AuthJson,
+            FormatArg::Kind => Format::Kind,
         }
     }
 }
@@ -130,6 +136,9 @@ fn meta(args: &Args) -> anyhow::Result<Option<SecretMeta>> {
 pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
     let meta = meta(args)?;
     let format = Format::from(args.format);
+    if format == Format::Kind && args.output.is_none() {
+        return Err(UsageError("--format kind needs -o FILE: the config.json the nodes mount".into()).into());
+    }
     let mut references = Vec::new();
     for image in &args.images {
         let r = Reference::parse(image).map_err(|e| UsageError(format!("{}: {e}", one_line(image))))?;
@@ -226,6 +235,9 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         Some(path) => {
             write_new(path, document.expose().as_bytes())?;
             eprintln!("wrote {} (mode 0600)", path.display());
+            if format == Format::Kind {
+                print(&export::kind_config(&std::path::absolute(path)?))?;
+            }
         }
     }
     Ok(Exit::Ok)

@@ -5,6 +5,8 @@
 //	kubelet-oracle plugin  < run.json     images through the kubelet's credential provider plugin manager
 //	kubelet-oracle secret  < run.json     a Secret manifest through the API server's validation, then
 //	                                      images through the kubelet's keyring built from it
+//	kubelet-oracle kind    < run.json     a kind cluster config, then images through each node's
+//	                                      kubelet keyring from the config.json mounted into it
 //
 // Both read one JSON document on standard input and print one JSON document on standard output.
 package main
@@ -18,7 +20,7 @@ import (
 
 func main() {
 	if len(os.Args) != 2 {
-		fail(fmt.Errorf("usage: kubelet-oracle keyring|plugin|secret < input.json"))
+		fail(fmt.Errorf("usage: kubelet-oracle keyring|plugin|secret|kind < input.json"))
 	}
 	input, err := io.ReadAll(io.LimitReader(os.Stdin, 64<<20))
 	if err != nil {
@@ -32,6 +34,8 @@ func main() {
 		out, err = runPlugin(input)
 	case "secret":
 		out, err = runSecret(input)
+	case "kind":
+		out, err = runKind(input)
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
