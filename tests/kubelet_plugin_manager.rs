@@ -40,7 +40,10 @@ impl Setup {
                 "https://index.docker.io/v1/": {"auth": basic("hub-user", "hub-pw-secret-2")},
                 "other.example.com": {"auth": basic("other-user", "other-pw-secret-3")},
             },
-            "credHelpers": {"registry.example.com:5000": "fake"},
+            "credHelpers": {
+                "registry.example.com:5000": "fake",
+                "210987654321.dkr.ecr.eu-west-1.amazonaws.com": "not-installed",
+            },
         });
         std::fs::write(setup.path("docker-config.json"), config.to_string()).unwrap();
         write_script(
@@ -191,13 +194,16 @@ fn a_service_account_token_from_the_kubelet_is_accepted_and_never_shown() {
     let setup = Setup::new("5m", attributes);
     let pod = json!({"namespace": "shop", "name": "web-1", "uid": "pod-uid-1", "serviceAccount": "builder"});
     let sa = json!({"uid": "sa-uid-1", "annotations": {"example.com/team": "shop"}, "token": token});
-    let (steps, stderr) = setup.run(
-        &oracle,
-        &[("registry.example.com/team/app", 0)],
-        json!({"pod": pod, "serviceAccount": sa}),
-    );
+    let steps =
+        [("registry.example.com/team/app", 0), ("210987654321.dkr.ecr.eu-west-1.amazonaws.com/app", 0)];
+    let (steps, stderr) = setup.run(&oracle, &steps, json!({"pod": pod, "serviceAccount": sa}));
     assert_eq!(creds(&steps[0]), pair("reg-user", "reg-pw-secret-1"));
     assert_eq!(steps[0]["errors"], 0, "{stderr}");
+    // A helper that is not installed: the plugin fails and the kubelet logs its message, which names the
+    // helper and holds no token.
+    assert_eq!(creds(&steps[1]), vec![]);
+    assert_eq!(steps[1]["errors"], 1, "{stderr}");
+    assert!(stderr.contains("docker-credential-not-installed"), "{stderr}");
     // The kubelet did send the token and the annotations (KEP-4412): the plugin got them and answered.
     let requests = setup.requests();
     assert!(requests.contains(token) && requests.contains("example.com/team"), "{requests}");
