@@ -41,6 +41,7 @@ pub mod cli;
 pub mod conformance;
 pub mod diagnose;
 pub mod exit;
+pub mod export;
 pub mod http;
 pub mod kube;
 pub mod placement;

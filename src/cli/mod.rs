@@ -7,6 +7,7 @@ mod cache;
 mod client_arg;
 mod completions;
 mod diagnose;
+mod export;
 mod helper_test;
 mod helpers;
 mod login;
@@ -64,6 +65,7 @@ pub struct Cli {
 pub enum Command {
     Resolve(resolve::Args),
     Diagnose(diagnose::Args),
+    Export(export::Args),
     Audit(audit::Args),
     Helpers(helpers::Args),
     HelperTest(helper_test::Args),
@@ -95,6 +97,7 @@ pub fn main() -> i32 {
         Command::Resolve(args) => resolve::run(&cli, args, &env),
         Command::Audit(args) => audit::run(&cli, args, &env),
         Command::Diagnose(args) => diagnose::run(&cli, args, &env),
+        Command::Export(args) => export::run(&cli, args, &env),
         Command::Helpers(args) => helpers::run(&cli, args, &env),
         Command::Completions(args) => completions::run(args),
         Command::HelperTest(args) => helper_test::run(args, &env),

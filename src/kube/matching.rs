@@ -7,7 +7,8 @@
 //! - the image is matched as `registry/repository` (`nginx` is `docker.io/library/nginx`);
 //! - the key's port must equal the image's (no port matches only no port);
 //! - key and image host have the same number of dot-separated parts, each matched as a glob
-//!   (`*` and `[a-z]`: Go's `filepath.Match`), so `*` stands for exactly one domain segment;
+//!   (`*`, `?`: Go's `filepath.Match`), so `*` stands for exactly one domain segment; a `[` class cannot
+//!   occur, since Go's URL parser takes `[` in a host only as an IPv6 literal and rejects the key;
 //! - the key's path is a plain string prefix of the image's path (`/team` also serves `/teamx/app`);
 //! - keys are tried in reverse string order, which puts longer paths before their prefixes and names
 //!   before globs; the credentials of one key in the order their configs were added;
@@ -138,20 +139,40 @@ fn split_url(text: &str) -> Option<(&str, &str)> {
     };
     // user:password@ is not part of the host.
     let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    if host.bytes().any(|b| b <= b' ' || b == 0x7f || b == b'%' || b == b'"' || b == b'<' || b == b'>') {
+    // The ASCII Go refuses in a host (it takes `%` only for non-ASCII bytes; regauth refuses it outright).
+    if host.bytes().any(|b| b <= b' ' || b == 0x7f || b"%\\^`{|}".contains(&b)) {
         return None;
     }
     if path.bytes().any(|b| b < b' ' || b == 0x7f) {
         return None;
     }
-    let (_, port) = split_port(host);
-    if !port.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    if host.starts_with('[') && !host.contains(']') {
+    if !go_host_ok(host) {
         return None;
     }
     Some((host, path))
+}
+
+/// Go's URL parser (Go 1.26, which Kubernetes 1.37 is built with) on a host: a `[` only at the start, as an
+/// IPv6 literal (`[::1]`, `[::1]:5000`), so a glob class such as `[a-r]eg.example.com` is an error; no
+/// `:` after the port's; a port of digits only.
+fn go_host_ok(host: &str) -> bool {
+    if let Some(rest) = host.strip_prefix('[') {
+        let Some(close) = rest.rfind(']') else { return false };
+        let tail = &rest[close + 1..];
+        let port_ok =
+            tail.is_empty() || tail.strip_prefix(':').is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()));
+        // Only an IPv6 address may be bracketed (an IPv4-mapped one too, a plain IPv4 one not).
+        return port_ok
+            && !rest[..close].contains('[')
+            && rest[..close].parse::<std::net::Ipv6Addr>().is_ok();
+    }
+    if host.contains('[') {
+        return false;
+    }
+    match host.split_once(':') {
+        None => true,
+        Some((_, port)) => port.bytes().all(|b| b.is_ascii_digit()),
+    }
 }
 
 /// `host:port` -> (host, port); a host without a port (or an IPv6 literal without one) -> (host, "").
@@ -329,7 +350,8 @@ mod tests {
         ] {
             assert_eq!(Key::parse(key).unwrap().normalized, normalized, "{key}");
         }
-        for bad in ["registry example.com", "host:port", "host:5000x", "[::1", "ho\u{1}st"] {
+        for bad in ["registry example.com", "host:port", "host:5000x", "[::1", "ho\u{1}st", "[::1]x", "h:1:2"]
+        {
             assert_eq!(Key::parse(bad), None, "{bad}");
         }
     }
@@ -350,10 +372,16 @@ mod tests {
             ("*.*.com", "a.example.com/app", Ok(())),
             // `?` starts a URL query: the key is the host `reg`
             ("reg?stry.example.com", "registry.example.com/app", Err(DomainParts)),
-            ("[q-s]egistry.example.com", "registry.example.com/app", Ok(())),
-            ("[^r]egistry.example.com", "registry.example.com/app", Err(Host)),
+            // Go's URL parser takes `[` in a host only as an IPv6 literal: no glob class gets through.
+            ("[q-s]egistry.example.com", "registry.example.com/app", Err(Invalid)),
+            ("[^r]egistry.example.com", "registry.example.com/app", Err(Invalid)),
             ("[registry.example.com", "registry.example.com/app", Err(Invalid)),
-            ("x[y.example.com", "registry.example.com/app", Err(BadPattern)),
+            ("x[y.example.com", "registry.example.com/app", Err(Invalid)),
+            ("[1.2.3.4]:5000", "[1.2.3.4]:5000/app", Err(Invalid)),
+            ("a.example.com:5000:1", "a.example.com:5000/app", Err(Invalid)),
+            ("registr?.example.com", "registry.example.com/app", Err(DomainParts)),
+            ("registr\\y.example.com", "registry.example.com/app", Err(Invalid)),
+            ("<registry>.example.com", "<registry>.example.com/app", Ok(())),
             ("registry.example.com/team/", "registry.example.com/team/app", Ok(())),
             ("example.com", "registry.example.com/app", Err(DomainParts)),
             ("other.example.com", "registry.example.com/app", Err(Host)),
