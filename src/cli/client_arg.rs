@@ -11,6 +11,14 @@ pub enum ClientArg {
     Podman,
     /// nerdctl (and buildkit through it).
     Nerdctl,
+    /// crane (go-containerregistry's default keychain).
+    Crane,
+    /// oras.
+    Oras,
+    /// helm v4 (its registry config, then docker's).
+    Helm,
+    /// regctl (its config merged over docker's).
+    Regctl,
 }
 
 impl From<ClientArg> for Client {
@@ -19,6 +27,10 @@ impl From<ClientArg> for Client {
             ClientArg::Docker => Client::Docker,
             ClientArg::Podman => Client::Podman,
             ClientArg::Nerdctl => Client::Nerdctl,
+            ClientArg::Crane => Client::Crane,
+            ClientArg::Oras => Client::Oras,
+            ClientArg::Helm => Client::Helm,
+            ClientArg::Regctl => Client::Regctl,
         }
     }
 }
