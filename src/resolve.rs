@@ -6,8 +6,12 @@
 //! the rules that changed between their versions. See shared/reference/helper-protocol.md.
 
 mod containers;
+mod go_clients;
+mod regctl;
 
 pub use containers::{OtherVersion, Rules, VersionInfo};
+pub use go_clients::{helm_registry_config, Asked};
+pub use regctl::regctl_config;
 
 use regauth_core::config::{self, AuthEncoding, AuthEntry, Document};
 use regauth_core::environ::Environ;
@@ -152,6 +156,9 @@ pub struct Resolution {
     /// and they differ.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub other_versions: Vec<OtherVersion>,
+    /// crane, oras, helm, regctl: every helper `get` made, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub asked: Vec<Asked>,
     #[serde(skip)]
     pub credential: Option<Credential>,
 }
@@ -168,6 +175,7 @@ impl Resolution {
             notes: Vec::new(),
             version: None,
             other_versions: Vec::new(),
+            asked: Vec::new(),
             credential: None,
         }
     }
@@ -190,6 +198,10 @@ pub fn resolve(reference: &Reference, client: Client, env: &Environ, opts: &Opti
             containers::resolve(reference, client, env, opts)
         }
         Client::Nerdctl => resolve_nerdctl(reference, env, opts),
+        Client::Crane => go_clients::resolve_crane(reference, env, opts),
+        Client::Oras => go_clients::resolve_oras(reference, env, opts),
+        Client::Helm => go_clients::resolve_helm(reference, env, opts),
+        Client::Regctl => regctl::resolve(reference, env, opts),
     }
 }
 

@@ -181,6 +181,12 @@ fn malformed_config_is_a_problem_not_anonymous() {
     bed.docker_config("{\"auths\": {,}");
     for client in Client::ALL {
         let r = bed.resolve("nginx", client);
+        // helm and regctl drop a docker config they cannot read and go on (tests/resolve_go_clients.rs).
+        if matches!(client, Client::Helm | Client::Regctl) {
+            assert_eq!(r.outcome, Outcome::NotFound, "{client:?}");
+            assert!(r.notes.iter().any(|n| n.contains(":1:")), "{client:?}: {:?}", r.notes);
+            continue;
+        }
         assert!(
             matches!(&r.outcome, Outcome::ConfigError { message } if message.contains(":1:")),
             "{client:?}: {:?}",

@@ -33,12 +33,29 @@ pub enum Client {
     Buildah,
     /// skopeo (containers/image; `DOCKER_CONFIG` does not name its auth file).
     Skopeo,
+    /// crane and every go-containerregistry program using its default keychain.
+    Crane,
+    /// oras (oras-go's credential store over docker's config.json).
+    Oras,
+    /// helm v4 (its registry config, then docker's config.json, through oras-go).
+    Helm,
+    /// regctl (its own config, merged over docker's config.json; regclient).
+    Regctl,
 }
 
 impl Client {
     /// Every client, in the order `--client all` reports them (new clients are added at the end).
-    pub const ALL: [Client; 5] =
-        [Client::Docker, Client::Podman, Client::Nerdctl, Client::Buildah, Client::Skopeo];
+    pub const ALL: [Client; 9] = [
+        Client::Docker,
+        Client::Podman,
+        Client::Nerdctl,
+        Client::Buildah,
+        Client::Skopeo,
+        Client::Crane,
+        Client::Oras,
+        Client::Helm,
+        Client::Regctl,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -47,6 +64,10 @@ impl Client {
             Client::Nerdctl => "nerdctl",
             Client::Buildah => "buildah",
             Client::Skopeo => "skopeo",
+            Client::Crane => "crane",
+            Client::Oras => "oras",
+            Client::Helm => "helm",
+            Client::Regctl => "regctl",
         }
     }
 

@@ -22,6 +22,7 @@ pub mod merge;
 pub mod sources;
 pub mod summary;
 pub mod token_kind;
+mod tool_configs;
 pub mod users;
 
 pub use findings::{Finding, Severity};

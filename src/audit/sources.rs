@@ -151,6 +151,12 @@ pub enum PlaceKind {
     BuildkitTokenSeed,
     /// `kubectl get ... -o json` output given to `audit --kube`.
     KubernetesObjects,
+    /// helm's registry config (docker's format).
+    HelmRegistryConfig,
+    /// regctl's config: logins in plaintext by design.
+    RegctlConfig,
+    /// containerd's config.toml (CRI registry auths).
+    ContainerdConfig,
 }
 
 impl PlaceKind {
@@ -167,6 +173,9 @@ impl PlaceKind {
             PlaceKind::Passwd => "passwd",
             PlaceKind::BuildkitTokenSeed => "buildkit-token-seed",
             PlaceKind::KubernetesObjects => "kubernetes-objects",
+            PlaceKind::HelmRegistryConfig => "helm-registry-config",
+            PlaceKind::RegctlConfig => "regctl-config",
+            PlaceKind::ContainerdConfig => "containerd-config",
         }
     }
 }
@@ -360,6 +369,8 @@ fn places(env: &Environ, opts: &Options, inv: &mut Inventory) -> Vec<(PathBuf, P
     if let Some(home) = env.home() {
         out.push((home.join(".ecr/cache.json"), PlaceKind::EcrCache));
     }
+    out.extend(crate::resolve::helm_registry_config(env).map(|p| (p, PlaceKind::HelmRegistryConfig)));
+    out.extend(crate::resolve::regctl_config(env).map(|p| (p, PlaceKind::RegctlConfig)));
     if opts.all_users {
         let system = |path: &str| opts.system_root.join(path);
         let (homes, passwd_error) = users::homes(&opts.system_root);
@@ -378,6 +389,8 @@ fn places(env: &Environ, opts: &Options, inv: &mut Inventory) -> Vec<(PathBuf, P
             out.push((home.join(".config/containers/auth.json"), PlaceKind::ContainersAuth));
             out.push((home.join(".dockercfg"), PlaceKind::Dockercfg));
             out.push((home.join(".ecr/cache.json"), PlaceKind::EcrCache));
+            out.push((home.join(".config/helm/registry/config.json"), PlaceKind::HelmRegistryConfig));
+            out.push((home.join(".regctl/config.json"), PlaceKind::RegctlConfig));
         }
         for dir in subdirs(&system("run/containers")) {
             out.push((dir.join("auth.json"), PlaceKind::ContainersAuth));
@@ -387,6 +400,7 @@ fn places(env: &Environ, opts: &Options, inv: &mut Inventory) -> Vec<(PathBuf, P
         }
         out.push((system("var/lib/kubelet/config.json"), PlaceKind::KubeletConfig));
         out.push((system("etc/containers/auth.json"), PlaceKind::ContainersAuth));
+        out.push((system("etc/containerd/config.toml"), PlaceKind::ContainerdConfig));
     }
     out
 }
@@ -459,6 +473,20 @@ fn scan_file(
         scanned.real_path = (real != scanned.location).then(|| real.clone());
         scanned
     };
+    if kind == PlaceKind::ContainerdConfig {
+        let state = match super::tool_configs::containerd_entries(&resolved.real) {
+            Ok(None) => return inv.scanned.push(with_real(place(location, kind, PlaceState::Missing, None))),
+            Ok(Some(entries)) => {
+                for (entry, unreadable) in entries {
+                    let entry = Entry { entry, unreadable, mode, shadowed_by: None };
+                    push_entry(inv, (kind, &real), Storage::Plaintext, entry, fingerprint);
+                }
+                PlaceState::Read
+            }
+            Err(message) => PlaceState::Error { message },
+        };
+        return inv.scanned.push(with_real(place(location, kind, state, mode)));
+    }
     let loaded = config::load(&resolved.real, kind == PlaceKind::Dockercfg);
     let doc = match loaded {
         Ok(Some(doc)) => doc,
@@ -470,6 +498,15 @@ fn scan_file(
     };
     let mut scanned = with_real(place(location, kind, PlaceState::Read, mode));
     scanned.owner = resolved.meta.as_ref().map(MetadataExt::uid);
+    if kind == PlaceKind::RegctlConfig {
+        let (entries, helpers) = super::tool_configs::regctl_entries(&doc);
+        scanned.helpers = helpers;
+        for entry in entries {
+            let entry = Entry { entry, unreadable: None, mode, shadowed_by: None };
+            push_entry(inv, (kind, &real), Storage::Plaintext, entry, fingerprint);
+        }
+        return inv.scanned.push(scanned);
+    }
     if let Some(store) = doc.creds_store() {
         scanned.helpers.push(("credsStore".into(), store.to_owned()));
     }

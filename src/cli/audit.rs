@@ -17,10 +17,11 @@ use std::time::Duration;
 /// Inventory every stored registry credential (config files, helpers, caches, environment) with findings.
 ///
 /// Looks in docker's config.json, containers' auth.json files, ~/.dockercfg, the ECR helper's cache,
+/// helm's registry config, regctl's config (plaintext by design),
 /// DOCKER_AUTH_CONFIG and the env helper's REGAUTH_REGISTRY_* variables, and asks each configured
 /// credential helper to `list` what it holds. With --all-users: the home of every user in the passwd
 /// database (CI runners and services under /var/lib or /srv too), /root and /home/* directories passwd does
-/// not list, /run/containers, /etc/containers and the kubelet's config.json; the report names the users
+/// not list, /run/containers, /etc/containers, the kubelet's config.json and containerd's config.toml; the report names the users
 /// scanned. Secrets are read in memory to tell their kind and expiry (Docker Hub personal and organization
 /// tokens, GitHub, GitLab, Quay and Harbor robots, JFrog, Azure ACR, Google service-account keys and access
 /// tokens, ECR, JWTs...) and are never printed. BuildKit's ~/.docker/.token_seed (per-registry random seeds

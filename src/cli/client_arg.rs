@@ -15,6 +15,14 @@ pub enum ClientArg {
     Buildah,
     /// skopeo (containers/image; ignores CONTAINERS_REGISTRIES_CONF and DOCKER_CONFIG).
     Skopeo,
+    /// crane (go-containerregistry's default keychain).
+    Crane,
+    /// oras.
+    Oras,
+    /// helm v4 (its registry config, then docker's).
+    Helm,
+    /// regctl (its config merged over docker's).
+    Regctl,
 }
 
 impl From<ClientArg> for Client {
@@ -25,6 +33,10 @@ impl From<ClientArg> for Client {
             ClientArg::Nerdctl => Client::Nerdctl,
             ClientArg::Buildah => Client::Buildah,
             ClientArg::Skopeo => Client::Skopeo,
+            ClientArg::Crane => Client::Crane,
+            ClientArg::Oras => Client::Oras,
+            ClientArg::Helm => Client::Helm,
+            ClientArg::Regctl => Client::Regctl,
         }
     }
 }

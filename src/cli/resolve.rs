@@ -11,7 +11,8 @@ use regauth_core::sanitize::one_line;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Show which credential docker, podman, nerdctl, buildah and skopeo would send for an image, and why.
+/// Show which credential docker, podman, nerdctl, buildah, skopeo, crane, oras, helm and regctl would
+/// send for an image, and why.
 ///
 /// For each client: the config file and key it looks up, whether the answer comes from credHelpers,
 /// credsStore, auths or registries.conf credential-helpers, the helper program and whether it is
@@ -46,7 +47,7 @@ pub struct Args {
     pub image: String,
 
     /// Which client's lookup rules to apply (all: every one, in this order: docker, podman, nerdctl,
-    /// buildah, skopeo).
+    /// buildah, skopeo, crane, oras, helm, regctl).
     #[arg(long, value_enum, default_value = "all")]
     pub client: ClientChoice,
 
@@ -80,6 +81,10 @@ pub enum ClientChoice {
     Nerdctl,
     Buildah,
     Skopeo,
+    Crane,
+    Oras,
+    Helm,
+    Regctl,
     /// Every client above.
     All,
 }
@@ -92,6 +97,10 @@ impl ClientChoice {
             ClientChoice::Nerdctl => vec![Client::Nerdctl],
             ClientChoice::Buildah => vec![Client::Buildah],
             ClientChoice::Skopeo => vec![Client::Skopeo],
+            ClientChoice::Crane => vec![Client::Crane],
+            ClientChoice::Oras => vec![Client::Oras],
+            ClientChoice::Helm => vec![Client::Helm],
+            ClientChoice::Regctl => vec![Client::Regctl],
             ClientChoice::All => Client::ALL.to_vec(),
         }
     }
@@ -143,6 +152,13 @@ fn render(reference: &Reference, results: &[Resolution]) -> String {
         if let Some(version) = &r.version {
             let installed = version.installed.as_deref().map_or("not installed here".into(), one_line);
             out.push_str(&format!("  version  {installed}: rules of {}\n", one_line(&version.applies_to)));
+        }
+        for asked in &r.asked {
+            out.push_str(&format!(
+                "  asked    docker-credential-{} get {}\n",
+                one_line(&asked.helper),
+                one_line(&asked.key)
+            ));
         }
         for other in &r.other_versions {
             let at = match (&other.file, &other.key) {

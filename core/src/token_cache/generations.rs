@@ -17,6 +17,7 @@
 use super::{trusted_file, WRITE_WAIT};
 use crate::fsread;
 use crate::lock::{self, LockGuard};
+use crate::safepath::{Place, Walk};
 use std::path::{Path, PathBuf};
 
 /// How many tags the file holds.
@@ -37,24 +38,24 @@ impl Generations {
 
     /// The stripe's tag now (0 while the file does not exist yet).
     pub(super) fn current(&self, stripe: u8) -> Tag {
-        self.read().map(|tags| tags[usize::from(stripe)])
+        self.read(fsread::read_regular(&self.path, FILE_LEN as u64)).map(|tags| tags[usize::from(stripe)])
     }
 
     /// Under the lock: a fresh tag for `stripe`, then `also` (the removal of the stripe's answers).
     pub(super) fn bump<T>(&self, stripe: u8, also: impl FnOnce() -> T) -> Result<T, String> {
-        let guard = self.lock()?;
-        let mut tags = self.read().unwrap_or_else(|| vec![0; STRIPES]);
+        let (place, guard) = self.lock()?;
+        let mut tags = self.read(place.read_regular(FILE_LEN as u64)).unwrap_or_else(|| vec![0; STRIPES]);
         let old = tags[usize::from(stripe)];
         tags[usize::from(stripe)] = fresh_tag(old)?;
-        self.write(&guard, &tags)?;
+        self.write(&place, &guard, &tags)?;
         Ok(also())
     }
 
     /// Under the lock: `write` runs only when `stripe` still has the tag `seen`. A damaged file is replaced
     /// by fresh tags (nothing written this time). Returns whether `write` ran.
     pub(super) fn if_unchanged(&self, stripe: u8, seen: Tag, write: impl FnOnce()) -> Result<bool, String> {
-        let guard = self.lock()?;
-        match self.read() {
+        let (place, guard) = self.lock()?;
+        match self.read(place.read_regular(FILE_LEN as u64)) {
             Some(tags) if seen == Some(tags[usize::from(stripe)]) => {
                 write();
                 Ok(true)
@@ -62,19 +63,24 @@ impl Generations {
             Some(_) => Ok(false),
             None => {
                 let tags = (0..STRIPES).map(|_| fresh_tag(0)).collect::<Result<Vec<_>, _>>()?;
-                self.write(&guard, &tags)?;
+                self.write(&place, &guard, &tags)?;
                 Ok(false)
             }
         }
     }
 
-    fn lock(&self) -> Result<LockGuard, String> {
-        lock::acquire(&lock::lock_path_for(&self.path), WRITE_WAIT).map_err(|e| e.to_string())
+    /// The lock, taken in the directory a no-follow walk reached; reads and writes under it go through
+    /// that directory too ([`crate::safepath`]).
+    fn lock(&self) -> Result<(Place, LockGuard), String> {
+        let place =
+            Place::walk(&self.path, Walk::entry(fsread::effective_uid())).map_err(|e| e.to_string())?;
+        let guard = lock::acquire_beside(&place, WRITE_WAIT).map_err(|e| e.to_string())?;
+        Ok((place, guard))
     }
 
     /// The tags, all 0 for a missing file; `None` for one that is not ours alone or not [`FILE_LEN`] long.
-    fn read(&self) -> Option<Vec<u64>> {
-        let contents = match fsread::read_regular(&self.path, FILE_LEN as u64) {
+    fn read(&self, read: Result<fsread::Contents, fsread::FileError>) -> Option<Vec<u64>> {
+        let contents = match read {
             Ok(c) => c,
             Err(e) if e.is_not_found() => return Some(vec![0; STRIPES]),
             Err(_) => return None,
@@ -91,10 +97,10 @@ impl Generations {
         )
     }
 
-    fn write(&self, guard: &LockGuard, tags: &[u64]) -> Result<(), String> {
+    fn write(&self, place: &Place, guard: &LockGuard, tags: &[u64]) -> Result<(), String> {
         let bytes: Vec<u8> = tags.iter().flat_map(|t| t.to_le_bytes()).collect();
-        crate::config::write::remove_stale_temp_files(guard, &self.path);
-        crate::config::write::write_file_atomically(guard, &self.path, &bytes, None)
+        crate::config::write::remove_stale_temp_files(guard, place);
+        crate::config::write::write_file_atomically(guard, place, &bytes, None)
             .map_err(|e| format!("cannot write {}: {e}", self.path.display()))
     }
 }
