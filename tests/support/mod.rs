@@ -9,6 +9,7 @@
 pub mod bed;
 pub mod certs;
 pub mod command;
+pub mod containerd;
 pub mod go;
 pub mod golden;
 pub mod helpers;
