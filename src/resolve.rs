@@ -3,9 +3,11 @@
 //! The rules mirror each real client, because they differ: the Docker CLI honours `credsStore`, podman
 //! ignores it; Docker Hub is `https://index.docker.io/v1/` for docker and `docker.io` for podman; nerdctl
 //! tries several key variants. podman, buildah and skopeo (containers/image) are in [`containers`], with
-//! the rules that changed between their versions. See shared/reference/helper-protocol.md.
+//! the rules that changed between their versions; nerdctl's lookup is in [`nerdctl`]. See
+//! shared/reference/helper-protocol.md.
 
 mod containers;
+mod nerdctl;
 
 pub use containers::{OtherVersion, Rules, VersionInfo};
 
@@ -185,7 +187,7 @@ pub fn resolve(reference: &Reference, client: Client, env: &Environ, opts: &Opti
         Client::Podman | Client::Buildah | Client::Skopeo => {
             containers::resolve(reference, client, env, opts)
         }
-        Client::Nerdctl => resolve_nerdctl(reference, env, opts),
+        Client::Nerdctl => nerdctl::resolve(reference, env, opts),
     }
 }
 
@@ -249,24 +251,6 @@ fn docker_lookup(doc: &Document, key: &str, env: &Environ, opts: &Options, res: 
         res.source = Source::Auths;
         apply_entry(res, entry);
     }
-}
-
-fn resolve_nerdctl(reference: &Reference, env: &Environ, opts: &Options) -> Resolution {
-    let mut res = Resolution::new(Client::Nerdctl);
-    let Some(doc) = load_docker_config(env, opts, &mut res) else { return res };
-    let variants = RegistryHost::of_reference(reference).nerdctl_keys();
-    for key in &variants {
-        let mut attempt = Resolution::new(Client::Nerdctl);
-        attempt.file = res.file.clone();
-        docker_lookup(&doc, key, env, opts, &mut attempt);
-        if attempt.is_settled() {
-            attempt.notes.splice(0..0, res.notes.drain(..));
-            return attempt;
-        }
-    }
-    res.key = variants.first().cloned();
-    res.notes.push(format!("tried keys: {}", variants.join(", ")));
-    res
 }
 
 fn note_duplicates(doc: &Document, path: &std::path::Path, notes: &mut Vec<String>) {

@@ -108,7 +108,10 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.cri.v1.images", 
         std::fs::write(dir.path().join("config.toml"), config).unwrap();
         let log = dir.path().join("containerd.log");
         let mut command = super::command::clean(&programs.containerd);
-        command.arg("--config").arg(dir.path().join("config.toml")).env("PATH", super::command::system_path());
+        command
+            .arg("--config")
+            .arg(dir.path().join("config.toml"))
+            .env("PATH", super::command::system_path());
         let mut child = spawn_logged(command, &log);
         wait_for_socket(&dir.path().join("c.sock"), &mut child, &log, "containerd");
         Some(Containerd { buildkitd: None, containerd: Daemon(child), programs, dir })
