@@ -188,6 +188,7 @@ pub fn resolve(reference: &Reference, client: Client, env: &Environ, opts: &Opti
             containers::resolve(reference, client, env, opts)
         }
         Client::Nerdctl => nerdctl::resolve(reference, env, opts),
+        Client::Buildkit => resolve_buildkit(reference, env, opts),
     }
 }
 
@@ -211,6 +212,20 @@ fn resolve_docker(reference: &Reference, env: &Environ, opts: &Options) -> Resol
     }
     let Some(doc) = load_docker_config(env, opts, &mut res) else { return res };
     docker_lookup(&doc, &key, env, opts, &mut res);
+    res
+}
+
+/// BuildKit's client side (buildctl; buildx and nerdctl build alike) asks docker/cli's config for one key,
+/// the host (Docker Hub: `https://index.docker.io/v1/`): docker's own lookup, without nerdctl's variants; a
+/// config that does not load is a warning and anonymous (tests/seed_buildkit.rs checks it against buildctl).
+fn resolve_buildkit(reference: &Reference, env: &Environ, opts: &Options) -> Resolution {
+    let mut res = resolve_docker(reference, env, opts);
+    res.client = Client::Buildkit;
+    if let Outcome::ConfigError { message } = &res.outcome {
+        // buildctl loads the file with docker/cli's LoadDefaultConfigFile: a warning, then an empty config.
+        res.notes.push(format!("buildctl warns about the config and goes on without it: {message}"));
+        res.outcome = Outcome::NotFound;
+    }
     res
 }
 

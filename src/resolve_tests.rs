@@ -179,7 +179,7 @@ fn nerdctl_tries_its_key_variants() {
 fn malformed_config_is_a_problem_not_anonymous() {
     let bed = Bed::new();
     bed.docker_config("{\"auths\": {,}");
-    for client in Client::ALL {
+    for client in Client::ALL.into_iter().filter(|c| *c != Client::Buildkit) {
         let r = bed.resolve("nginx", client);
         assert!(
             matches!(&r.outcome, Outcome::ConfigError { message } if message.contains(":1:")),
@@ -187,6 +187,10 @@ fn malformed_config_is_a_problem_not_anonymous() {
             r.outcome
         );
     }
+    // buildctl warns and goes on with an empty config.
+    let r = bed.resolve("nginx", Client::Buildkit);
+    assert_eq!(r.outcome, Outcome::NotFound);
+    assert!(r.notes.iter().any(|n| n.contains("buildctl warns")), "{:?}", r.notes);
 }
 
 #[test]

@@ -27,18 +27,20 @@ pub enum Client {
     Docker,
     /// podman (containers/image, with podman's default auth file rules; also cri-o's lookup).
     Podman,
-    /// nerdctl (and buildkit through it).
+    /// nerdctl (its own lookup: several key variants; nerdctl build's pulls go through BuildKit's).
     Nerdctl,
     /// buildah (containers/image, with containers/common's default auth file like podman).
     Buildah,
     /// skopeo (containers/image; `DOCKER_CONFIG` does not name its auth file).
     Skopeo,
+    /// BuildKit's client side (buildctl, and nerdctl build): docker/cli's lookup for one key, the host.
+    Buildkit,
 }
 
 impl Client {
     /// Every client, in the order `--client all` reports them (new clients are added at the end).
-    pub const ALL: [Client; 5] =
-        [Client::Docker, Client::Podman, Client::Nerdctl, Client::Buildah, Client::Skopeo];
+    pub const ALL: [Client; 6] =
+        [Client::Docker, Client::Podman, Client::Nerdctl, Client::Buildah, Client::Skopeo, Client::Buildkit];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -47,6 +49,7 @@ impl Client {
             Client::Nerdctl => "nerdctl",
             Client::Buildah => "buildah",
             Client::Skopeo => "skopeo",
+            Client::Buildkit => "buildkit",
         }
     }
 

@@ -11,7 +11,7 @@ use regauth_core::sanitize::one_line;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Show which credential docker, podman, nerdctl, buildah and skopeo would send for an image, and why.
+/// Show which credential docker, podman, nerdctl, buildah, skopeo and buildkit would send for an image, and why.
 ///
 /// For each client: the config file and key it looks up, whether the answer comes from credHelpers,
 /// credsStore, auths or registries.conf credential-helpers, the helper program and whether it is
@@ -44,7 +44,7 @@ pub struct Args {
     pub image: String,
 
     /// Which client's lookup rules to apply (all: every one, in this order: docker, podman, nerdctl,
-    /// buildah, skopeo).
+    /// buildah, skopeo, buildkit).
     #[arg(long, value_enum, default_value = "all")]
     pub client: ClientChoice,
 
@@ -72,6 +72,8 @@ pub enum ClientChoice {
     Nerdctl,
     Buildah,
     Skopeo,
+    /// BuildKit's client side (buildctl, buildx, nerdctl build): docker's lookup for the host alone.
+    Buildkit,
     /// Every client above.
     All,
 }
@@ -84,6 +86,7 @@ impl ClientChoice {
             ClientChoice::Nerdctl => vec![Client::Nerdctl],
             ClientChoice::Buildah => vec![Client::Buildah],
             ClientChoice::Skopeo => vec![Client::Skopeo],
+            ClientChoice::Buildkit => vec![Client::Buildkit],
             ClientChoice::All => Client::ALL.to_vec(),
         }
     }

@@ -120,9 +120,14 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.cri.v1.images", 
     /// containerd with buildkitd on it (its containerd worker in [`NAMESPACE`], native snapshotter, host
     /// network: FROM scratch builds need no CNI).
     pub fn start_with_buildkit() -> Option<Containerd> {
+        Containerd::start_with_buildkit_config("")
+    }
+
+    /// The same with `toml` as buildkitd.toml (e.g. `[registry."127.0.0.1:PORT"]` with `http = true`).
+    pub fn start_with_buildkit_config(toml: &str) -> Option<Containerd> {
         let mut c = Containerd::start()?;
         let d = c.dir.path().to_path_buf();
-        std::fs::write(d.join("buildkitd.toml"), "").unwrap();
+        std::fs::write(d.join("buildkitd.toml"), toml).unwrap();
         let log = d.join("buildkitd.log");
         let mut command = super::command::clean(&c.programs.buildkitd);
         command

@@ -10,6 +10,7 @@ pub mod bed;
 pub mod certs;
 pub mod command;
 pub mod containerd;
+pub mod differential;
 pub mod go;
 pub mod golden;
 pub mod helpers;
