@@ -359,3 +359,26 @@ fn version_lines_parse() {
     assert_eq!(parse_version("podman version 5.0.0-dev"), Some((5, 0, 0)));
     assert_eq!(parse_version("nonsense"), None);
 }
+
+#[test]
+fn nerdctl_asks_docker_hub_by_its_api_host_and_the_v1_key() {
+    let bed = Bed::new();
+    bed.helper(
+        "hub",
+        "read key; printf '{\"ServerURL\":\"%s\",\"Username\":\"hub\",\"Secret\":\"s\"}\\n' \"$key\"",
+    );
+    // nerdctl never asks docker.io: the credHelpers entry under it is not used.
+    bed.docker_config(r#"{"credHelpers":{"docker.io":"hub"}}"#);
+    let r = bed.resolve("nginx", Client::Nerdctl);
+    assert_eq!(r.outcome, Outcome::NotFound, "{r:?}");
+    assert!(r.notes.iter().any(|n| n.contains("registry-1.docker.io:443, https://index.docker.io/v1/")));
+    // The API host with :443 comes before the v1 key.
+    bed.docker_config(
+        r#"{"credHelpers":{"https://index.docker.io/v1/":"hub","registry-1.docker.io:443":"hub"}}"#,
+    );
+    let r = bed.resolve("nginx", Client::Nerdctl);
+    assert_eq!(r.key.as_deref(), Some("registry-1.docker.io:443"), "{r:?}");
+    bed.docker_config(r#"{"auths":{"https://index.docker.io/v1/":{"auth":"dTpw"}}}"#);
+    let r = bed.resolve("nginx", Client::Nerdctl);
+    assert_eq!(r.key.as_deref(), Some("https://index.docker.io/v1/"), "{r:?}");
+}

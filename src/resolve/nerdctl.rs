@@ -2,8 +2,8 @@
 //! real nerdctl by tests/resolve_nerdctl.rs). It differs from the Docker CLI's:
 //!
 //! - up to seven key variants are tried in order (`host:port`, `https://host:port`, `http://host:port`, and
-//!   for port 443 also the bare host with and without a scheme; Docker Hub: only `https://index.docker.io/v1/`
-//!   when logging in, see `RegistryHost::nerdctl_keys`);
+//!   for port 443 also the bare host with and without a scheme); for Docker Hub those of
+//!   `registry-1.docker.io` with `https://index.docker.io/v1/` second, so `docker.io` is never asked;
 //! - for each key, `DOCKER_AUTH_CONFIG`'s exact key first, then `credHelpers[key]`, `credsStore` or `auths`;
 //! - a helper that fails (or is missing) does not stop the search: only the last key's failure is an error;
 //!   a helper's "not found" hides the `auths` entry under that key;
@@ -25,7 +25,7 @@ pub(super) fn resolve(reference: &Reference, env: &Environ, opts: &super::Option
     if res.outcome.is_problem() {
         return res; // docker/cli refuses the whole file (nerdctl stops)
     }
-    let variants = RegistryHost::of_reference(reference).nerdctl_keys();
+    let variants = request_keys(&RegistryHost::of_reference(reference));
     let mut failed: Option<Resolution> = None;
     for key in &variants {
         let mut attempt = Resolution::new(Client::Nerdctl);
@@ -72,6 +72,25 @@ pub(super) fn resolve(reference: &Reference, env: &Environ, opts: &super::Option
     res.key = variants.first().cloned();
     res.notes.push(format!("tried keys: {}", variants.join(", ")));
     res
+}
+
+/// The keys nerdctl asks for a pull or push, in order. containerd names Docker Hub by its API host,
+/// `registry-1.docker.io`, and nerdctl's variants of that host put `https://index.docker.io/v1/` second
+/// (nerdctl's registryurl.go; read from the code, not observed: a test cannot reach Docker Hub).
+fn request_keys(host: &RegistryHost) -> Vec<String> {
+    if !host.is_docker_hub() {
+        return host.nerdctl_keys();
+    }
+    let api = "registry-1.docker.io";
+    vec![
+        format!("{api}:443"),
+        registry::DOCKER_HUB_KEY.to_owned(),
+        format!("https://{api}:443"),
+        format!("http://{api}:443"),
+        api.to_owned(),
+        format!("https://{api}"),
+        format!("http://{api}"),
+    ]
 }
 
 /// `attempt`, after the notes gathered before it.
