@@ -165,11 +165,13 @@ fn nerdctl_does_what_resolve_predicts_in_every_row() {
     let Some(bed) = Bed::start() else { return };
     assert!(ROWS.len() >= 40, "the corpus shrank to {}", ROWS.len());
     let mut failures = Vec::new();
+    let mut seen = Vec::new();
     for (index, row) in ROWS.iter().enumerate() {
         let home = bed.bed.home(index, row.config, row.files);
         let (real, out) = bed.run_nerdctl(&home, row);
         let (predicted, json) = bed.predict(&home, row);
         eprintln!("nerdctl {}: real {real:?}, predicted {predicted:?}", row.name);
+        seen.push((row.name, differential::describe(&real)));
         if real != predicted {
             failures.push(format!(
                 "{}: nerdctl did {real:?}, regauth predicted {predicted:?}\n  resolve: {json}\n  nerdctl: {}",
@@ -185,4 +187,7 @@ fn nerdctl_does_what_resolve_predicts_in_every_row() {
         ROWS.len(),
         failures.join("\n")
     );
+    let version = support::clients_doc::pinned_version("seed", "github.com/containerd/nerdctl/v2");
+    let rows = differential::doc_rows("nerdctl pull", &version, &seen);
+    support::clients_doc::check_section("nerdctl-lookup", &rows);
 }

@@ -109,11 +109,13 @@ impl Bed {
 fn buildctl_does_what_resolve_predicts_in_every_row() {
     let Some(bed) = Bed::start() else { return };
     let mut failures = Vec::new();
+    let mut seen = Vec::new();
     for (index, row) in ROWS.iter().enumerate() {
         let home = bed.bed.home(index, row.config, &[]);
         let (real, out) = bed.run_buildctl(&home, row);
         let (predicted, json) = bed.predict(&home, row);
         eprintln!("buildctl {}: real {real:?}, predicted {predicted:?}", row.name);
+        seen.push((row.name, differential::describe(&real)));
         if real != predicted {
             let said = String::from_utf8_lossy(&out.stderr);
             let last: Vec<&str> = said.lines().rev().take(3).collect();
@@ -130,4 +132,7 @@ fn buildctl_does_what_resolve_predicts_in_every_row() {
         ROWS.len(),
         failures.join("\n")
     );
+    let version = support::clients_doc::pinned_version("seed", "github.com/moby/buildkit");
+    let rows = differential::doc_rows("buildctl build", &version, &seen);
+    support::clients_doc::check_section("buildkit-lookup", &rows);
 }

@@ -97,7 +97,7 @@ impl Bed {
         std::fs::read_to_string(self.home.path().join(".docker/config.json")).unwrap()
     }
 
-    /// login, push, pull, logout, and nothing left.
+    /// login, push, pull, logout, and nothing left; then its row in docs/clients.md.
     fn full_cycle(&self, what: &str) {
         let login = self.login();
         assert!(login.status.success(), "{what}: login: {}", text(&login));
@@ -112,7 +112,25 @@ impl Bed {
         let logout = self.run(&["logout", &self.host()]);
         assert!(logout.status.success(), "{what}: logout: {}", text(&logout));
         self.assert_pull_refused(what);
+        doc_row(
+            what,
+            "login, push, pull, logout",
+            "all succeed; after logout the helper is empty and pull is refused",
+        );
     }
+}
+
+/// This helper's row in docs/clients.md (its own section).
+fn doc_row(helper: &str, case: &str, did: &str) {
+    let version = support::clients_doc::pinned_version("seed", "github.com/containerd/nerdctl/v2");
+    let row = [
+        "nerdctl".to_owned(),
+        version,
+        format!("`credsStore: regauth-{helper}`: {case}"),
+        did.to_owned(),
+        "-".to_owned(),
+    ];
+    support::clients_doc::check_section(&format!("nerdctl-helper-{helper}"), &[row]);
 }
 
 fn text(out: &Output) -> String {
@@ -194,4 +212,7 @@ fn env_helper_pull_and_push_from_variables_login_refused() {
     assert!(text(&logout).contains("still provide the credentials"), "{}", text(&logout));
     let again = bed.run(&["pull", &bed.image()]);
     assert!(again.status.success(), "the variables still hold the login: {}", text(&again));
+    let refused = support::clients_doc::fatal_message(&login.stderr);
+    let did = format!("login fails: `{refused}`; push and pull use the variables; logout leaves them");
+    doc_row("env", "login, push, pull, logout", &did);
 }

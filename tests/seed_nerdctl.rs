@@ -13,6 +13,7 @@ mod support;
 
 use std::process::{Command, Output};
 use support::bed::TokenBed;
+use support::clients_doc::{check_section, fatal_message, pinned_version};
 use support::containerd::{scratch_context, Containerd};
 use support::keyutils::KeyutilsNamespace;
 use support::token_server::{Policy, Style, User};
@@ -164,6 +165,7 @@ fn read_only_token_push_fails_as_in_the_seed_regauth_says_why_and_the_fix_works(
     // endpoint's body and shows both scope parameters (pull, and pull,push).
     let push = seed.run(&["push", &image]);
     let said = text(&push);
+    let refused = fatal_message(&push.stderr);
     assert!(!push.status.success(), "a read-only token pushed: {said}");
     assert!(said.contains("failed to fetch oauth token"), "{said}");
     assert!(said.contains("401 Unauthorized"), "{said}");
@@ -189,6 +191,13 @@ fn read_only_token_push_fails_as_in_the_seed_regauth_says_why_and_the_fix_works(
     assert!(run.fix("push").contains("Read & Write"), "{}", run.stdout);
     assert_eq!(run.json()["credential"]["source"], "credsStore", "{}", run.stdout);
     assert_no_secret(&run.all_output());
+    let mut rows = vec![[
+        "nerdctl".to_owned(),
+        nerdctl_version(),
+        "push, Docker Hub-style read-only token (login through regauth-keyutils)".to_owned(),
+        format!("fails: `{refused}`"),
+        format!("{}; fix: Read & Write token", verdicts(&run, &["authentication", "push"])),
+    ]];
 
     // The fix: a Read & Write token for the same account; logout, login, push.
     seed.bed.tokens.set_user("me", read_write());
@@ -201,6 +210,14 @@ fn read_only_token_push_fails_as_in_the_seed_regauth_says_why_and_the_fix_works(
     let push = seed.run(&["push", &image]);
     assert!(push.status.success(), "push with the read-write token: {}", text(&push));
     assert_eq!(seed.tags(REPO), vec!["latest".to_owned()]);
+    rows.push([
+        "nerdctl".to_owned(),
+        nerdctl_version(),
+        "push after the fix: read-write token, logout, login".to_owned(),
+        "pushed".to_owned(),
+        verdicts(&run, &["authentication", "push"]),
+    ]);
+    check_section("nerdctl-seed-read-only", &rows);
 }
 
 #[test]
@@ -221,6 +238,14 @@ fn without_a_credential_nerdctl_push_fails_and_regauth_says_log_in_first() {
     assert!(run.fix("credential").contains("Log in first"), "{}", run.stdout);
     assert_eq!(run.verdict("pull"), "authorizationDenied", "{}", run.stdout);
     assert!(seed.tags(REPO).is_empty());
+    let row = [
+        "nerdctl".to_owned(),
+        nerdctl_version(),
+        "push, not logged in".to_owned(),
+        format!("fails: `{}`", fatal_message(&push.stderr)),
+        format!("{}; fix: log in first", verdicts(&run, &["credential", "pull"])),
+    ];
+    check_section("nerdctl-seed-missing", &[row]);
 }
 
 #[test]
@@ -249,6 +274,31 @@ fn buildctl_pushes_through_the_helper() {
     assert_eq!(seed.tags(repo), vec!["latest".to_owned()]);
     let asked = seed.bed.tokens.asked();
     assert!(asked.iter().any(|a| a.contains("user=me") && a.contains("push")), "{asked:?}");
+    let row = [
+        "buildctl".to_owned(),
+        format!(
+            "buildctl/buildkitd {} (containerd worker)",
+            pinned_version("seed", "github.com/moby/buildkit")
+        ),
+        "build --output type=image,push=true, read-write token through regauth-keyutils".to_owned(),
+        "pushed".to_owned(),
+        "-".to_owned(),
+    ];
+    check_section("buildkit-seed-push", &[row]);
+}
+
+fn nerdctl_version() -> String {
+    format!(
+        "nerdctl {} on containerd {}",
+        pinned_version("seed", "github.com/containerd/nerdctl/v2"),
+        pinned_version("seed", "github.com/containerd/containerd/v2")
+    )
+}
+
+/// `exit N, STEP VERDICT` for the steps that decided the run.
+fn verdicts(run: &support::bed::Run, steps: &[&str]) -> String {
+    let said: Vec<String> = steps.iter().map(|s| format!("{s} {}", run.verdict(s))).collect();
+    format!("`regauth diagnose --client nerdctl --push`: exit {}, {}", run.code, said.join(", "))
 }
 
 /// Percent-encoding of a repository in a query, as containerd writes it (`/` -> `%2F`).

@@ -212,3 +212,35 @@ impl Bed {
         (Seen { user, helper, end }, p)
     }
 }
+
+/// A row's outcome in words, for docs/clients.md (ports written as PORT).
+pub fn describe(seen: &Seen) -> String {
+    let sent = match (&seen.user, seen.end) {
+        (_, "hung") => "hangs on the helper".to_owned(),
+        (_, "stopped") => "fails before asking for a token".to_owned(),
+        (Some(user), _) => format!("sends `{user}`"),
+        (None, _) => "goes anonymous".to_owned(),
+    };
+    let via = match &seen.helper {
+        Some((helper, key)) => {
+            format!(" (helper `{helper}`, key `{}`)", super::clients_doc::without_ports(key))
+        }
+        None => String::new(),
+    };
+    format!("{sent}{via}")
+}
+
+/// docs/clients.md rows of a differential test: every row agreed with regauth, or the test failed first.
+pub fn doc_rows(client: &str, version: &str, seen: &[(&str, String)]) -> Vec<super::clients_doc::Row> {
+    seen.iter()
+        .map(|(case, did)| {
+            [
+                client.to_owned(),
+                version.to_owned(),
+                format!("`{case}`"),
+                did.clone(),
+                "the same (predicted)".to_owned(),
+            ]
+        })
+        .collect()
+}

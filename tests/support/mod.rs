@@ -8,6 +8,7 @@
 
 pub mod bed;
 pub mod certs;
+pub mod clients_doc;
 pub mod command;
 pub mod containerd;
 pub mod differential;
