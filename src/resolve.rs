@@ -3,11 +3,13 @@
 //! The rules mirror each real client, because they differ: the Docker CLI honours `credsStore`, podman
 //! ignores it; Docker Hub is `https://index.docker.io/v1/` for docker and `docker.io` for podman; nerdctl
 //! tries several key variants. podman, buildah and skopeo (containers/image) are in [`containers`], with
-//! the rules that changed between their versions. See shared/reference/helper-protocol.md.
+//! the rules that changed between their versions; nerdctl's lookup is in [`nerdctl`]. See
+//! shared/reference/helper-protocol.md.
 
 mod containers;
 mod go_clients;
 mod regctl;
+mod nerdctl;
 
 pub use containers::{OtherVersion, Rules, VersionInfo};
 pub use go_clients::{helm_registry_config, Asked};
@@ -197,7 +199,8 @@ pub fn resolve(reference: &Reference, client: Client, env: &Environ, opts: &Opti
         Client::Podman | Client::Buildah | Client::Skopeo => {
             containers::resolve(reference, client, env, opts)
         }
-        Client::Nerdctl => resolve_nerdctl(reference, env, opts),
+        Client::Nerdctl => nerdctl::resolve(reference, env, opts),
+        Client::Buildkit => resolve_buildkit(reference, env, opts),
         Client::Crane => go_clients::resolve_crane(reference, env, opts),
         Client::Oras => go_clients::resolve_oras(reference, env, opts),
         Client::Helm => go_clients::resolve_helm(reference, env, opts),
@@ -225,6 +228,20 @@ fn resolve_docker(reference: &Reference, env: &Environ, opts: &Options) -> Resol
     }
     let Some(doc) = load_docker_config(env, opts, &mut res) else { return res };
     docker_lookup(&doc, &key, env, opts, &mut res);
+    res
+}
+
+/// BuildKit's client side (buildctl; buildx and nerdctl build alike) asks docker/cli's config for one key,
+/// the host (Docker Hub: `https://index.docker.io/v1/`): docker's own lookup, without nerdctl's variants; a
+/// config that does not load is a warning and anonymous (tests/seed_buildkit.rs checks it against buildctl).
+fn resolve_buildkit(reference: &Reference, env: &Environ, opts: &Options) -> Resolution {
+    let mut res = resolve_docker(reference, env, opts);
+    res.client = Client::Buildkit;
+    if let Outcome::ConfigError { message } = &res.outcome {
+        // buildctl loads the file with docker/cli's LoadDefaultConfigFile: a warning, then an empty config.
+        res.notes.push(format!("buildctl warns about the config and goes on without it: {message}"));
+        res.outcome = Outcome::NotFound;
+    }
     res
 }
 
@@ -266,36 +283,6 @@ fn docker_lookup(doc: &Document, key: &str, env: &Environ, opts: &Options, res: 
         note_other_undecodable(doc, &entry.key, &mut res.notes);
         apply_entry(res, entry);
     }
-}
-
-fn resolve_nerdctl(reference: &Reference, env: &Environ, opts: &Options) -> Resolution {
-    let mut res = Resolution::new(Client::Nerdctl);
-    let Some(doc) = load_docker_config(env, opts, &mut res) else { return res };
-    // nerdctl returns docker/cli's load error instead of going on with a half-decoded file.
-    if let Some(bad) = doc.auths(AuthEncoding::Docker).into_iter().find(|e| e.problem.is_some()) {
-        res.key = Some(bad.key.clone());
-        res.outcome = Outcome::ConfigError {
-            message: format!(
-                "nerdctl stops: auths entry \"{}\": {}",
-                bad.key,
-                bad.problem.expect("found by its problem")
-            ),
-        };
-        return res;
-    }
-    let variants = RegistryHost::of_reference(reference).nerdctl_keys();
-    for key in &variants {
-        let mut attempt = Resolution::new(Client::Nerdctl);
-        attempt.file = res.file.clone();
-        docker_lookup(&doc, key, env, opts, &mut attempt);
-        if attempt.is_settled() {
-            attempt.notes.splice(0..0, res.notes.drain(..));
-            return attempt;
-        }
-    }
-    res.key = variants.first().cloned();
-    res.notes.push(format!("tried keys: {}", variants.join(", ")));
-    res
 }
 
 fn note_duplicates(doc: &Document, path: &std::path::Path, notes: &mut Vec<String>) {

@@ -179,7 +179,7 @@ fn nerdctl_tries_its_key_variants() {
 fn malformed_config_is_a_problem_not_anonymous() {
     let bed = Bed::new();
     bed.docker_config("{\"auths\": {,}");
-    for client in Client::ALL {
+    for client in Client::ALL.into_iter().filter(|c| *c != Client::Buildkit) {
         let r = bed.resolve("nginx", client);
         // helm and regctl drop a docker config they cannot read and go on (tests/resolve_go_clients.rs).
         if matches!(client, Client::Helm | Client::Regctl) {
@@ -193,6 +193,10 @@ fn malformed_config_is_a_problem_not_anonymous() {
             r.outcome
         );
     }
+    // buildctl warns and goes on with an empty config.
+    let r = bed.resolve("nginx", Client::Buildkit);
+    assert_eq!(r.outcome, Outcome::NotFound);
+    assert!(r.notes.iter().any(|n| n.contains("buildctl warns")), "{:?}", r.notes);
 }
 
 #[test]
@@ -393,4 +397,27 @@ fn docker_decodes_auth_with_go_std_encoding() {
     assert!(
         message.starts_with("nerdctl stops: auths entry \"a.io\"") && message.contains("missing padding")
     );
+}
+
+#[test]
+fn nerdctl_asks_docker_hub_by_its_api_host_and_the_v1_key() {
+    let bed = Bed::new();
+    bed.helper(
+        "hub",
+        "read key; printf '{\"ServerURL\":\"%s\",\"Username\":\"hub\",\"Secret\":\"s\"}\\n' \"$key\"",
+    );
+    // nerdctl never asks docker.io: the credHelpers entry under it is not used.
+    bed.docker_config(r#"{"credHelpers":{"docker.io":"hub"}}"#);
+    let r = bed.resolve("nginx", Client::Nerdctl);
+    assert_eq!(r.outcome, Outcome::NotFound, "{r:?}");
+    assert!(r.notes.iter().any(|n| n.contains("registry-1.docker.io:443, https://index.docker.io/v1/")));
+    // The API host with :443 comes before the v1 key.
+    bed.docker_config(
+        r#"{"credHelpers":{"https://index.docker.io/v1/":"hub","registry-1.docker.io:443":"hub"}}"#,
+    );
+    let r = bed.resolve("nginx", Client::Nerdctl);
+    assert_eq!(r.key.as_deref(), Some("registry-1.docker.io:443"), "{r:?}");
+    bed.docker_config(r#"{"auths":{"https://index.docker.io/v1/":{"auth":"dTpw"}}}"#);
+    let r = bed.resolve("nginx", Client::Nerdctl);
+    assert_eq!(r.key.as_deref(), Some("https://index.docker.io/v1/"), "{r:?}");
 }

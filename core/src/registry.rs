@@ -27,7 +27,7 @@ pub enum Client {
     Docker,
     /// podman (containers/image, with podman's default auth file rules; also cri-o's lookup).
     Podman,
-    /// nerdctl (and buildkit through it).
+    /// nerdctl (its own lookup: several key variants; nerdctl build's pulls go through BuildKit's).
     Nerdctl,
     /// buildah (containers/image, with containers/common's default auth file like podman).
     Buildah,
@@ -41,11 +41,13 @@ pub enum Client {
     Helm,
     /// regctl (its own config, merged over docker's config.json; regclient).
     Regctl,
+    /// BuildKit's client side (buildctl, and nerdctl build): docker/cli's lookup for one key, the host.
+    Buildkit,
 }
 
 impl Client {
     /// Every client, in the order `--client all` reports them (new clients are added at the end).
-    pub const ALL: [Client; 9] = [
+    pub const ALL: [Client; 10] = [
         Client::Docker,
         Client::Podman,
         Client::Nerdctl,
@@ -55,6 +57,7 @@ impl Client {
         Client::Oras,
         Client::Helm,
         Client::Regctl,
+        Client::Buildkit,
     ];
 
     pub fn name(self) -> &'static str {
@@ -68,6 +71,7 @@ impl Client {
             Client::Oras => "oras",
             Client::Helm => "helm",
             Client::Regctl => "regctl",
+            Client::Buildkit => "buildkit",
         }
     }
 

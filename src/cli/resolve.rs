@@ -11,8 +11,8 @@ use regauth_core::sanitize::one_line;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Show which credential docker, podman, nerdctl, buildah, skopeo, crane, oras, helm and regctl would
-/// send for an image, and why.
+/// Show which credential docker, podman, nerdctl, buildah, skopeo, buildkit, crane, oras, helm and
+/// regctl would send for an image, and why.
 ///
 /// For each client: the config file and key it looks up, whether the answer comes from credHelpers,
 /// credsStore, auths or registries.conf credential-helpers, the helper program and whether it is
@@ -47,7 +47,7 @@ pub struct Args {
     pub image: String,
 
     /// Which client's lookup rules to apply (all: every one, in this order: docker, podman, nerdctl,
-    /// buildah, skopeo, crane, oras, helm, regctl).
+    /// buildah, skopeo, buildkit, crane, oras, helm, regctl).
     #[arg(long, value_enum, default_value = "all")]
     pub client: ClientChoice,
 
@@ -85,6 +85,8 @@ pub enum ClientChoice {
     Oras,
     Helm,
     Regctl,
+    /// BuildKit's client side (buildctl, buildx, nerdctl build): docker's lookup for the host alone.
+    Buildkit,
     /// Every client above.
     All,
 }
@@ -101,6 +103,7 @@ impl ClientChoice {
             ClientChoice::Oras => vec![Client::Oras],
             ClientChoice::Helm => vec![Client::Helm],
             ClientChoice::Regctl => vec![Client::Regctl],
+            ClientChoice::Buildkit => vec![Client::Buildkit],
             ClientChoice::All => Client::ALL.to_vec(),
         }
     }

@@ -9,7 +9,10 @@
 pub mod bed;
 pub mod cache_bed;
 pub mod certs;
+pub mod clients_doc;
 pub mod command;
+pub mod containerd;
+pub mod differential;
 pub mod go;
 pub mod golden;
 pub mod helpers;

@@ -74,6 +74,9 @@ struct State {
     log: Vec<String>,
     /// Every request the token endpoint received, answered or refused.
     requests: usize,
+    /// Who asked for what: `METHOD user=NAME scope=A scope=B` per request (`user=` empty: anonymous or a
+    /// refresh token), for tests that compare a real client's requests with a prediction.
+    asked: Vec<String>,
 }
 
 pub struct TokenServer {
@@ -100,6 +103,7 @@ impl TokenServer {
             refresh_tokens: HashMap::new(),
             log: Vec::new(),
             requests: 0,
+            asked: Vec::new(),
         }));
         let server = {
             let (state, key, service) = (state.clone(), key.clone(), service.to_owned());
@@ -134,6 +138,11 @@ impl TokenServer {
         self.state.lock().unwrap().policy.rate_limited = on;
     }
 
+    /// Replace (or add) `name`'s credential and rights, as when an account's token is swapped for another.
+    pub fn set_user(&self, name: &str, user: User) {
+        self.state.lock().unwrap().policy.users.insert(name.into(), user);
+    }
+
     /// How many requests the token endpoint has received.
     pub fn requests(&self) -> usize {
         self.state.lock().unwrap().requests
@@ -146,6 +155,11 @@ impl TokenServer {
 
     pub fn log(&self) -> Vec<String> {
         self.state.lock().unwrap().log.clone()
+    }
+
+    /// `METHOD user=NAME scope=...` for every token request received, answered or refused.
+    pub fn asked(&self) -> Vec<String> {
+        self.state.lock().unwrap().asked.clone()
     }
 
     /// A refresh token for `user`, as `docker login` would have stored it as `identitytoken`.
@@ -185,6 +199,8 @@ fn decide(
 ) -> Reply {
     let mut state = state.lock().unwrap();
     state.requests += 1;
+    let asked = describe_request(is_post, url, body, authorization, &state.refresh_tokens);
+    state.asked.push(asked);
     let policy = state.policy.clone();
     if policy.rate_limited {
         let headers = vec![
@@ -294,6 +310,37 @@ fn unauthorized(style: Style) -> Reply {
         Style::GitLab => (401, "HTTP Basic: Access denied\n".into(), vec![]),
         _ => (401, r#"{"details":"incorrect username or password"}"#.into(), vec![]),
     }
+}
+
+/// `METHOD user=NAME scope=A scope=B` (scopes in the order sent; a POST's space-separated ones split). NAME
+/// is the Basic or form username, or the owner of the refresh token sent (`NAME(refresh)`).
+fn describe_request(
+    is_post: bool,
+    url: &str,
+    body: &str,
+    authorization: Option<&str>,
+    refresh_tokens: &HashMap<String, String>,
+) -> String {
+    let (method, fields) = if is_post {
+        ("POST", pairs(body))
+    } else {
+        ("GET", pairs(url.split_once('?').map(|(_, q)| q).unwrap_or_default()))
+    };
+    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let basic = authorization.and_then(decode_basic);
+    let refresh = basic.as_ref().map(|(_, secret)| secret.clone()).or_else(|| field("refresh_token"));
+    let user = match (basic.as_ref().map(|(u, _)| u.as_str()), refresh.and_then(|t| refresh_tokens.get(&t))) {
+        (_, Some(owner)) => format!("{owner}(refresh)"),
+        (Some(user), None) if !user.is_empty() => user.to_owned(),
+        _ => field("username").unwrap_or_default(),
+    };
+    let mut line = format!("{method} user={user}");
+    for (_, value) in fields.iter().filter(|(k, _)| k == "scope") {
+        for scope in value.split_whitespace() {
+            line.push_str(&format!(" scope={scope}"));
+        }
+    }
+    line
 }
 
 fn decode_basic(header: &str) -> Option<(String, String)> {
