@@ -8,8 +8,8 @@
 
 mod containers;
 mod go_clients;
-mod regctl;
 mod nerdctl;
+mod regctl;
 
 pub use containers::{OtherVersion, Rules, VersionInfo};
 pub use go_clients::{helm_registry_config, Asked};

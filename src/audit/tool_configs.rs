@@ -10,6 +10,9 @@ use regauth_core::secret::Secret;
 use serde_json::Value;
 use std::path::Path;
 
+/// An entry and why its reader cannot decode its `auth`, if it cannot.
+pub(super) type ReadEntry = (AuthEntry, Option<AuthProblem>);
+
 fn text(value: Option<&Value>) -> Option<String> {
     value.and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned)
 }
@@ -38,7 +41,7 @@ pub(super) fn regctl_entries(doc: &Document) -> (Vec<AuthEntry>, Vec<(String, St
 /// containerd's config.toml read through `fsread` (capped like every config); `Ok(None)` when missing.
 /// Each entry comes with why containerd cannot read its `auth` (Go's `StdEncoding` and a `:`, as docker), if
 /// it cannot; the entry itself holds what the field holds whoever reads it.
-pub(super) fn containerd_entries(path: &Path) -> Result<Option<Vec<(AuthEntry, Option<AuthProblem>)>>, String> {
+pub(super) fn containerd_entries(path: &Path) -> Result<Option<Vec<ReadEntry>>, String> {
     let contents = match fsread::read_regular(path, fsread::CONFIG_LIMIT) {
         Ok(contents) => contents,
         Err(e) if e.is_not_found() => return Ok(None),

@@ -28,8 +28,9 @@ pub(super) fn resolve(reference: &Reference, env: &Environ, opts: &super::Option
     // nerdctl returns docker/cli's load error instead of going on with a half-decoded file.
     if let Some(bad) = doc.iter().flat_map(|d| d.auths(AuthEncoding::Docker)).find(|e| e.problem.is_some()) {
         let problem = bad.problem.expect("found by its problem");
-        res.outcome =
-            Outcome::ConfigError { message: format!("nerdctl stops: auths entry \"{}\": {problem}", bad.key) };
+        res.outcome = Outcome::ConfigError {
+            message: format!("nerdctl stops: auths entry \"{}\": {problem}", bad.key),
+        };
         res.key = Some(bad.key);
         return res;
     }
@@ -127,8 +128,11 @@ fn file_entry(doc: &Document, key: &str, notes: &mut Vec<String>) -> Option<Auth
     if let Some(entry) = doc.auth(key, AuthEncoding::Docker) {
         return Some(entry);
     }
-    let matching: Vec<AuthEntry> =
-        doc.auths(AuthEncoding::Docker).into_iter().filter(|e| registry::key_to_hostname(&e.key) == key).collect();
+    let matching: Vec<AuthEntry> = doc
+        .auths(AuthEncoding::Docker)
+        .into_iter()
+        .filter(|e| registry::key_to_hostname(&e.key) == key)
+        .collect();
     let first = matching.first()?.clone();
     if matching.len() > 1 {
         let keys: Vec<&str> = matching.iter().map(|e| e.key.as_str()).collect();
