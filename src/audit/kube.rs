@@ -200,6 +200,7 @@ pub fn audit(cluster: &Cluster, now: i64, host: String) -> Report {
                 fingerprint,
                 file_mode: None,
                 shadowed_by: None,
+                secret: None,
             });
         }
     }
@@ -257,5 +258,14 @@ pub fn audit(cluster: &Cluster, now: i64, host: String) -> Report {
         })
         .collect();
     let summary = super::summary::Summary::of(&credentials, &findings);
-    Report { host, fingerprint_key_id: None, summary, users: Vec::new(), credentials, findings, scanned }
+    Report {
+        host,
+        fingerprint_key_id: None,
+        summary,
+        users: Vec::new(),
+        credentials,
+        findings,
+        scanned,
+        online: None,
+    }
 }

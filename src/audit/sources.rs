@@ -35,6 +35,8 @@ pub struct Options {
     /// The secret `--find-secret-stdin` looks for: helpers are asked to `get` each entry they list, and
     /// every environment variable is compared too.
     pub sought: Option<Arc<Secret>>,
+    /// Keep each secret with its credential, and ask helpers to `get` each entry (`audit --online`).
+    pub keep_secrets: bool,
 }
 
 /// How a credential is kept.
@@ -83,6 +85,9 @@ pub struct Stored {
     /// A helper configured for this key in the same file, which clients ask instead of reading this entry.
     #[serde(skip)]
     pub shadowed_by: Option<Shadow>,
+    /// The secret, only with [`Options::keep_secrets`]; never serialised.
+    #[serde(skip)]
+    pub secret: Option<Secret>,
 }
 
 impl Stored {
@@ -106,6 +111,7 @@ impl Stored {
             sought: false,
             file_mode: None,
             shadowed_by: None,
+            secret: None,
         }
     }
 
@@ -116,6 +122,7 @@ impl Stored {
         self.fingerprint = Some(fingerprint.local);
         self.keyed_fingerprint = fingerprint.keyed;
         self.sought = fingerprint.sought;
+        self.secret = fingerprint.kept;
         self
     }
 }
@@ -238,7 +245,8 @@ pub struct Inventory {
 
 pub fn collect(env: &Environ, opts: &Options) -> Inventory {
     let mut inv = Inventory::default();
-    let fingerprinter = Fingerprinter::new(opts.fingerprint_key.clone(), opts.sought.clone());
+    let fingerprinter = Fingerprinter::new(opts.fingerprint_key.clone(), opts.sought.clone())
+        .keeping_secrets(opts.keep_secrets);
     let fingerprint = |secret: &str| fingerprinter.of(secret);
     let mut seen = BTreeSet::new();
     for (path, kind) in places(env, opts, &mut inv) {
@@ -613,7 +621,7 @@ fn scan_helpers(
                 for (registry, username) in listing {
                     let mut stored =
                         Stored::new(PlaceKind::Helper, location.clone(), registry, Storage::Helper);
-                    if opts.sought.is_some() {
+                    if opts.sought.is_some() || opts.keep_secrets {
                         // A failed get leaves the entry as listed: the helper answered list, it may
                         // still hold the secret, and the error would say nothing about it.
                         if let Ok(creds) = client.get(&stored.registry) {

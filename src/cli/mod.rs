@@ -3,6 +3,7 @@
 //! Each subcommand lives in its own module with its arguments and its output (human and `--json`).
 
 mod audit;
+mod audit_online;
 mod cache;
 mod client_arg;
 mod completions;
