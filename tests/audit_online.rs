@@ -255,3 +255,59 @@ fn a_stalled_registry_ends_at_the_deadline() {
     assert_eq!(json["online"]["timed_out"], true, "{:#}", json["online"]);
     assert_eq!(json["online"]["credentials"][0]["status"], "timed-out");
 }
+
+/// A cluster's pull secrets, checked for the images their workloads pull: the one that may also push
+/// those repositories is reported, the read-only one and the one no workload uses are not.
+#[test]
+fn a_pull_secret_that_may_push_what_its_pods_pull() {
+    if support::need_program("kubectl").is_none() {
+        return;
+    }
+    use support::kubectl::{kubectl, pull_secret};
+    let Some(bed) = bed("carol-unused", "/token") else { return };
+    let host = bed.registry.host();
+    let image = format!("--image={host}/team/app:v1");
+    let mut items = vec![
+        pull_secret("rw", "apps", &host, ALICE.0, ALICE.1),
+        pull_secret("ro", "apps", &host, BOB.0, BOB.1),
+        // Alice's token again, named by no workload: nothing says which repositories matter for it.
+        pull_secret("spare", "other", &host, ALICE.0, ALICE.1),
+    ];
+    for (name, secret) in [("writer", "rw"), ("reader", "ro")] {
+        let mut deployment = kubectl(&["create", "deployment", name, &image, "-n", "apps"]);
+        deployment["spec"]["template"]["spec"]["imagePullSecrets"] = serde_json::json!([{"name": secret}]);
+        items.push(deployment);
+    }
+    let home = tempfile::tempdir().unwrap();
+    let dump = home.path().join("cluster.json");
+    std::fs::write(
+        &dump,
+        serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items}).to_string(),
+    )
+    .unwrap();
+    let run = support::command::regauth()
+        .args(["audit", "--kube", dump.to_str().unwrap(), "--online", "--json", "--fail-on", "never"])
+        .env("HOME", home.path())
+        .env("REGAUTH_CERTS_D", home.path().join("certs.d"))
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
+    assert_eq!(run.status.code(), Some(0), "{stdout}{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let may_push: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "pull-secret-may-push")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(may_push.len(), 1, "{:#}", json["findings"]);
+    assert!(may_push[0].contains("apps/rw/") && may_push[0].contains("team/app"), "{may_push:?}");
+    // Every pull secret was checked; the unused one for authentication only.
+    let checks = json["online"]["credentials"].as_array().unwrap();
+    assert_eq!(checks.len(), 3, "{checks:#?}");
+    assert!(checks.iter().all(|c| c["status"] == "accepted"), "{checks:#?}");
+    let spare = checks.iter().find(|c| c["location"].as_str().unwrap().starts_with("other/spare/")).unwrap();
+    assert_eq!(spare["repositories"], serde_json::json!([]), "{spare:#}");
+    assert_absent(&[("json", &stdout), ("stderr", &stderr)], &[ALICE, BOB]);
+}

@@ -88,6 +88,10 @@ pub struct Stored {
     /// The secret, only with [`Options::keep_secrets`]; never serialised.
     #[serde(skip)]
     pub secret: Option<Secret>,
+    /// The repositories this credential serves, when its place says (a pull secret: its pods' images);
+    /// `audit --online` checks these rather than `--repo`.
+    #[serde(skip)]
+    pub repos: Vec<regauth_core::reference::Reference>,
 }
 
 impl Stored {
@@ -112,6 +116,7 @@ impl Stored {
             file_mode: None,
             shadowed_by: None,
             secret: None,
+            repos: Vec::new(),
         }
     }
 

@@ -259,7 +259,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
     let report = if args.kube.is_empty() {
         audit::run(env, &opts, host)
     } else {
-        match audit::kube::run(&args.kube, now, host) {
+        match audit::kube::run(&args.kube, now, host, args.online.online) {
             Ok(report) => report,
             Err(e) => {
                 eprintln!("regauth: {}", regauth_core::sanitize::for_terminal(&e.to_string(), 2000));

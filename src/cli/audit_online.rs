@@ -19,7 +19,8 @@ pub struct OnlineArgs {
     pub online: bool,
 
     /// A repository that matters (REGISTRY/REPO[:TAG]), checked for pull and push with every credential of
-    /// its registry. Repeatable.
+    /// its registry. Repeatable. With --kube, a pull secret is checked for the images of the workloads that
+    /// use it instead.
     #[arg(long = "repo", value_name = "IMAGE", requires = "online")]
     pub repos: Vec<String>,
 

@@ -140,6 +140,8 @@ pub(super) struct Candidate {
     pub(super) username: String,
     pub(super) secret: Secret,
     pub(super) identity_token: bool,
+    /// The repositories to check: the credential's own (a pull secret's images), else `--repo`'s.
+    pub(super) repos: Vec<Reference>,
 }
 
 /// Check every credential of `stored` that has its secret; `progress(done, total)` after each.
@@ -158,6 +160,7 @@ pub fn check(stored: &[Stored], opts: &Options, progress: &(dyn Fn(usize, usize)
                     username: username.clone(),
                     secret: secret.clone(),
                     identity_token: s.kind == Some(TokenKind::IdentityToken),
+                    repos: own_or(&s.repos, &opts.repos, host.as_str()),
                 })
             }
             _ => results.push(unchecked(index, s, Status::NoSecret, "the secret could not be read here")),
@@ -182,8 +185,13 @@ pub fn check(stored: &[Stored], opts: &Options, progress: &(dyn Fn(usize, usize)
         let mut tasks = Vec::new();
         for (registry, candidates) in by_registry {
             let (opts, overall, done) = (opts.clone(), overall.clone(), done.clone());
-            let repos: Vec<Reference> =
-                opts.repos.iter().filter(|r| r.registry == registry).cloned().collect();
+            // Anonymous pulls are checked for every repository a candidate of this registry is checked for.
+            let mut repos: Vec<Reference> = Vec::new();
+            for repo in candidates.iter().flat_map(|c| &c.repos) {
+                if !repos.contains(repo) {
+                    repos.push(repo.clone());
+                }
+            }
             tasks.push(async move {
                 let tls = match crate::http::tls::ca_files(&registry, &opts.certs_dirs, &opts.ca_files) {
                     Ok(ca_files) => TlsOptions { ca_files, insecure: opts.insecure },
@@ -234,6 +242,16 @@ pub fn check(stored: &[Stored], opts: &Options, progress: &(dyn Fn(usize, usize)
         }
     }
     finish(results, registries, started, timed_out)
+}
+
+/// `own` when the credential has repositories of its own, else those of `all` on `registry`.
+fn own_or(own: &[Reference], all: &[Reference], registry: &str) -> Vec<Reference> {
+    let own: Vec<Reference> = own.iter().filter(|r| r.registry == registry).cloned().collect();
+    if own.is_empty() {
+        all.iter().filter(|r| r.registry == registry).cloned().collect()
+    } else {
+        own
+    }
 }
 
 fn unchecked(index: usize, s: &Stored, status: Status, why: &str) -> CredentialCheck {

@@ -34,10 +34,9 @@ enum Challenge {
 }
 
 /// Everything one credential's checks share.
-struct Registry<'a> {
+struct Registry {
     base: String,
     challenge: Challenge,
-    repos: &'a [Reference],
     kind: registries::RegistryType,
     /// Set at the first 429: nothing more is asked of this registry.
     limited: AtomicBool,
@@ -119,8 +118,7 @@ pub(super) async fn registry(
         _ => None,
     };
     check.kind = registries::detect(name, realm);
-    let reg =
-        Registry { kind: check.kind, base: contact.base, challenge, repos, limited: AtomicBool::new(false) };
+    let reg = Registry { kind: check.kind, base: contact.base, challenge, limited: AtomicBool::new(false) };
     if let Challenge::None = reg.challenge {
         candidates.iter().for_each(|_| tick(done, total, progress));
         return (check, everyone(Status::NoLogin, "the registry asks for no login: nothing to check"));
@@ -183,7 +181,7 @@ fn result(
 
 type Checked = (Status, String, Vec<RepositoryCheck>);
 
-async fn credential(session: &Transport, reg: &Registry<'_>, c: &Candidate) -> Checked {
+async fn credential(session: &Transport, reg: &Registry, c: &Candidate) -> Checked {
     if reg.limited.load(Ordering::Relaxed) {
         return (
             Status::RateLimited,
@@ -221,7 +219,7 @@ enum Token {
 
 async fn token(
     session: &Transport,
-    reg: &Registry<'_>,
+    reg: &Registry,
     c: &Candidate,
     realm: &str,
     service: Option<&str>,
@@ -254,12 +252,12 @@ async fn token(
 
 async fn bearer(
     session: &Transport,
-    reg: &Registry<'_>,
+    reg: &Registry,
     c: &Candidate,
     realm: &str,
     service: Option<&str>,
 ) -> Checked {
-    if reg.repos.is_empty() {
+    if c.repos.is_empty() {
         return match token(session, reg, c, realm, service, &[], "").await {
             Token::Granted { .. } | Token::Insufficient => {
                 (Status::Accepted, "the token service accepted the credential".into(), Vec::new())
@@ -271,7 +269,7 @@ async fn bearer(
     }
     let mut repositories = Vec::new();
     let mut accepted = false;
-    for repo in reg.repos {
+    for repo in &c.repos {
         let name = repo.repository.as_str();
         let both = [Scope::repository(name, &["pull", "push"])];
         let (token_for_pull, push) = match token(session, reg, c, realm, service, &both, name).await {
@@ -323,7 +321,7 @@ fn not_accepted(token: Token, accepted: bool, repositories: Vec<RepositoryCheck>
     }
 }
 
-async fn basic(session: &Transport, reg: &Registry<'_>, c: &Candidate) -> Checked {
+async fn basic(session: &Transport, reg: &Registry, c: &Candidate) -> Checked {
     let url = format!("{}/v2/", reg.base);
     let auth = Auth::Basic(&c.username, &c.secret);
     let reply = match session.send(Request::new(Method::GET, url, auth)).await {
@@ -346,7 +344,7 @@ async fn basic(session: &Transport, reg: &Registry<'_>, c: &Candidate) -> Checke
         status => return (Status::Unreachable, format!("the registry answered HTTP {status}"), Vec::new()),
     }
     let mut repositories = Vec::new();
-    for repo in reg.repos {
+    for repo in &c.repos {
         let pull = head(session, reg, repo, Auth::Basic(&c.username, &c.secret)).await;
         repositories.push(RepositoryCheck {
             repository: repo.repository.clone(),
@@ -358,7 +356,7 @@ async fn basic(session: &Transport, reg: &Registry<'_>, c: &Candidate) -> Checke
 }
 
 /// HEAD of the manifest: 200 pulls, 404 is missing, anything else may not.
-async fn head(session: &Transport, reg: &Registry<'_>, repo: &Reference, auth: Auth<'_>) -> Right {
+async fn head(session: &Transport, reg: &Registry, repo: &Reference, auth: Auth<'_>) -> Right {
     if reg.limited.load(Ordering::Relaxed) {
         return Right::Unknown;
     }
@@ -368,7 +366,7 @@ async fn head(session: &Transport, reg: &Registry<'_>, repo: &Reference, auth: A
     }
 }
 
-fn right_of(reg: &Registry<'_>, reply: &Reply) -> Right {
+fn right_of(reg: &Registry, reply: &Reply) -> Right {
     match reply.status {
         200 => Right::Yes,
         404 => Right::Missing,
@@ -382,7 +380,7 @@ fn right_of(reg: &Registry<'_>, reply: &Reply) -> Right {
 }
 
 /// Whether anyone may pull `repo`: an anonymous pull token and a HEAD with it (Bearer), or a HEAD (Basic).
-async fn anonymous_pull(session: &Transport, reg: &Registry<'_>, repo: &Reference) -> Right {
+async fn anonymous_pull(session: &Transport, reg: &Registry, repo: &Reference) -> Right {
     match &reg.challenge {
         Challenge::Bearer { realm, service } => {
             let scope = [Scope::repository(&repo.repository, &["pull"])];
