@@ -46,4 +46,5 @@ pub mod http;
 pub mod kube;
 pub mod placement;
 pub mod resolve;
+pub mod status;
 pub mod token;

@@ -91,6 +91,8 @@ pub struct Fingerprint {
     pub keyed: Option<String>,
     /// The secret is the one `--find-secret-stdin` looks for.
     pub sought: bool,
+    /// The secret itself, kept only when the run checks credentials online (`audit --online`).
+    pub kept: Option<Secret>,
 }
 
 /// Makes [`Fingerprint`]s for one run.
@@ -99,11 +101,18 @@ pub struct Fingerprinter {
     local: std::collections::hash_map::RandomState,
     key: Option<FingerprintKey>,
     sought: Option<Arc<Secret>>,
+    keep: bool,
 }
 
 impl Fingerprinter {
     pub fn new(key: Option<FingerprintKey>, sought: Option<Arc<Secret>>) -> Fingerprinter {
-        Fingerprinter { local: Default::default(), key, sought }
+        Fingerprinter { local: Default::default(), key, sought, keep: false }
+    }
+
+    /// Also keep each secret in its fingerprint (for `audit --online`, which sends it to its registry).
+    pub fn keeping_secrets(mut self, keep: bool) -> Fingerprinter {
+        self.keep = keep;
+        self
     }
 
     pub fn of(&self, secret: &str) -> Fingerprint {
@@ -111,6 +120,7 @@ impl Fingerprinter {
             local: self.local.hash_one(secret),
             keyed: self.key.as_ref().map(|k| k.fingerprint(secret)),
             sought: self.sought.as_ref().is_some_and(|s| same(s.expose().as_bytes(), secret.as_bytes())),
+            kept: self.keep.then(|| Secret::new(secret.to_owned())),
         }
     }
 }

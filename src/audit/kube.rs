@@ -4,14 +4,16 @@
 //! registry offers scoped tokens, one credential copied into many namespaces, pull secrets that a service
 //! account or pod names but that are missing, pull secrets nothing names, secrets of the wrong type, and
 //! pull secrets whose data does not decode (the kubelet then fails every pull of the pods that name them).
-//! Secrets are decoded in memory to classify them (`token_kind`) and are never kept or shown.
+//! Secrets are decoded in memory to classify them (`token_kind`) and are never shown; only `--online` keeps
+//! them, in memory, for the checks ([`run`]'s `keep_secrets`).
 
 use super::findings::{Finding, Severity};
 use super::sources::{PlaceKind, PlaceState, Scanned, Storage, Stored};
 use super::token_kind::{classify, TokenKind};
 use super::Report;
-use crate::kube::keyring::{secret_entries, SecretState};
+use crate::kube::keyring::{plan, secret_entries, CandidateSource, SecretState};
 use crate::kube::objects::{self, Cluster, InputError};
+use regauth_core::reference::Reference;
 use regauth_core::sanitize::one_line;
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::BuildHasher;
@@ -36,10 +38,47 @@ fn scoped_tokens(registry: &str) -> Option<&'static str> {
     }
 }
 
-/// Read the inputs and audit the pull secrets in them.
-pub fn run(inputs: &[PathBuf], now: i64, host: String) -> Result<Report, InputError> {
+/// Read the inputs and audit the pull secrets in them; `keep_secrets` for `--online`, which also needs the
+/// images each pull secret serves.
+pub fn run(inputs: &[PathBuf], now: i64, host: String, keep_secrets: bool) -> Result<Report, InputError> {
     let cluster = objects::read_inputs(inputs)?;
-    Ok(audit(&cluster, now, host))
+    let mut report = audit(&cluster, now, host);
+    if keep_secrets {
+        keep(&cluster, &mut report.credentials);
+    }
+    Ok(report)
+}
+
+/// Each pull-secret credential's secret, and the images the kubelet would pull with it (the repositories
+/// that matter for `--online`): every container image of every workload whose plan lists it.
+fn keep(cluster: &Cluster, credentials: &mut [Stored]) {
+    let mut images: BTreeMap<String, Vec<Reference>> = BTreeMap::new();
+    for workload in &cluster.workloads {
+        for container in &workload.containers {
+            let Ok(reference) = Reference::parse(&container.image) else { continue };
+            for candidate in plan(cluster, workload, &reference, None).candidates {
+                if let CandidateSource::Secret { namespace, name } = &candidate.source {
+                    let location = one_line(&format!("{namespace}/{name}/{}", candidate.key));
+                    let list = images.entry(location).or_default();
+                    if !list.contains(&reference) {
+                        list.push(reference.clone());
+                    }
+                }
+            }
+        }
+    }
+    let by_location: BTreeMap<String, usize> =
+        credentials.iter().enumerate().map(|(i, c)| (c.location.clone(), i)).collect();
+    for secret in &cluster.secrets {
+        let Ok(entries) = secret_entries(secret) else { continue };
+        for entry in entries {
+            let location = one_line(&format!("{}/{}/{}", secret.namespace, secret.name, entry.key));
+            let Some(&index) = by_location.get(&location) else { continue };
+            let stored = &mut credentials[index];
+            stored.secret = entry.password.clone().or_else(|| entry.identity_token.clone());
+            stored.repos = images.remove(&location).unwrap_or_default();
+        }
+    }
 }
 
 pub fn audit(cluster: &Cluster, now: i64, host: String) -> Report {
@@ -201,6 +240,8 @@ pub fn audit(cluster: &Cluster, now: i64, host: String) -> Report {
                 file_mode: None,
                 shadowed_by: None,
                 unreadable: None,
+                secret: None,
+                repos: Vec::new(),
             });
         }
     }
@@ -258,5 +299,14 @@ pub fn audit(cluster: &Cluster, now: i64, host: String) -> Report {
         })
         .collect();
     let summary = super::summary::Summary::of(&credentials, &findings);
-    Report { host, fingerprint_key_id: None, summary, users: Vec::new(), credentials, findings, scanned }
+    Report {
+        host,
+        fingerprint_key_id: None,
+        summary,
+        users: Vec::new(),
+        credentials,
+        findings,
+        scanned,
+        online: None,
+    }
 }

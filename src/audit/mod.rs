@@ -9,6 +9,7 @@
 //! - [`kube`]: a cluster's pull secrets (`--kube`) and the cluster's own rules.
 //! - [`summary`]: counts and findings grouped by rule and file, for one machine or many.
 //! - [`merge`]: one report from the JSON reports of many machines.
+//! - [`online`]: `--online`: what each credential can still do, asked of its registry (and its findings).
 //!
 //! A new source (a module beside `sources`) returns [`Stored`] items built with [`Stored::new`] and
 //! [`Scanned`] places, each with its own [`sources::PlaceKind`] variant; [`run`] appends them to the
@@ -19,6 +20,7 @@ pub mod findings;
 pub mod fingerprint;
 pub mod kube;
 pub mod merge;
+pub mod online;
 pub mod sources;
 pub mod summary;
 pub mod token_kind;
@@ -47,6 +49,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Every place looked at, present or not.
     pub scanned: Vec<Scanned>,
+    /// With `--online`: what each credential's registry answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub online: Option<online::Online>,
 }
 
 /// Scan the places `opts` names and judge what is there.
@@ -62,6 +67,7 @@ pub fn run(env: &regauth_core::environ::Environ, opts: &Options, host: String) -
         credentials: inventory.stored,
         findings,
         scanned: inventory.scanned,
+        online: None,
     }
 }
 

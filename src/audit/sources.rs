@@ -35,6 +35,8 @@ pub struct Options {
     /// The secret `--find-secret-stdin` looks for: helpers are asked to `get` each entry they list, and
     /// every environment variable is compared too.
     pub sought: Option<Arc<Secret>>,
+    /// Keep each secret with its credential, and ask helpers to `get` each entry (`audit --online`).
+    pub keep_secrets: bool,
 }
 
 /// How a credential is kept.
@@ -87,6 +89,13 @@ pub struct Stored {
     /// the same, and inventoried).
     #[serde(skip)]
     pub unreadable: Option<AuthProblem>,
+    /// The secret, only with [`Options::keep_secrets`]; never serialised.
+    #[serde(skip)]
+    pub secret: Option<Secret>,
+    /// The repositories this credential serves, when its place says (a pull secret: its pods' images);
+    /// `audit --online` checks these rather than `--repo`.
+    #[serde(skip)]
+    pub repos: Vec<regauth_core::reference::Reference>,
 }
 
 impl Stored {
@@ -111,6 +120,8 @@ impl Stored {
             file_mode: None,
             shadowed_by: None,
             unreadable: None,
+            secret: None,
+            repos: Vec::new(),
         }
     }
 
@@ -121,6 +132,7 @@ impl Stored {
         self.fingerprint = Some(fingerprint.local);
         self.keyed_fingerprint = fingerprint.keyed;
         self.sought = fingerprint.sought;
+        self.secret = fingerprint.kept;
         self
     }
 }
@@ -252,7 +264,8 @@ pub struct Inventory {
 
 pub fn collect(env: &Environ, opts: &Options) -> Inventory {
     let mut inv = Inventory::default();
-    let fingerprinter = Fingerprinter::new(opts.fingerprint_key.clone(), opts.sought.clone());
+    let fingerprinter = Fingerprinter::new(opts.fingerprint_key.clone(), opts.sought.clone())
+        .keeping_secrets(opts.keep_secrets);
     let fingerprint = |secret: &str| fingerprinter.of(secret);
     let mut seen = BTreeSet::new();
     for (path, kind) in places(env, opts, &mut inv) {
@@ -680,7 +693,7 @@ fn scan_helpers(
                 for (registry, username) in listing {
                     let mut stored =
                         Stored::new(PlaceKind::Helper, location.clone(), registry, Storage::Helper);
-                    if opts.sought.is_some() {
+                    if opts.sought.is_some() || opts.keep_secrets {
                         // A failed get leaves the entry as listed: the helper answered list, it may
                         // still hold the secret, and the error would say nothing about it.
                         if let Ok(creds) = client.get(&stored.registry) {

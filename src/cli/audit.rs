@@ -51,6 +51,12 @@ use std::time::Duration;
     "      One report for a fleet (see `regauth audit merge --help`).\n",
     "  regauth audit --fail-on medium\n",
     "      Exit 9 when any finding is medium or worse (for CI and cron).\n",
+    "  regauth audit --online --repo ghcr.io/org/app --repo docker.io/org/app\n",
+    "      Ask each registry what every stored credential can still do: accepted or not, and per --repo\n",
+    "      pull and push (nothing written; at most 3 requests per credential and repository; a registry\n",
+    "      that answers 429 is asked nothing more). Findings: credential-rejected (high),\n",
+    "      credential-expires-soon (medium, --expires-within DAYS), account-password (medium: accepted, on a\n",
+    "      registry that offers scoped tokens), credential-not-needed (low: anonymous pulls work).\n",
     "  kubectl get secret,serviceaccount,pod,deployment,job,cronjob -A -o json | regauth audit --kube -\n",
     "      A cluster's pull secrets: location namespace/name/key, registry, user, token kind, expiry. Findings:\n",
     "      kube-undecodable-pull-secret (high), kube-expired-credential (high), kube-password-credential\n",
@@ -64,7 +70,12 @@ use std::time::Duration;
     "       \"credentials\": [{location, place, registry, username, storage, kind, expires_at,\n",
     "                        fingerprint (with --fingerprint-key)}],\n",
     "       \"findings\": [{severity, code, location, registry, message, fix}],\n",
-    "       \"scanned\": [{location, kind, state, mode, real_path, note}]}\n",
+    "       \"scanned\": [{location, kind, state, mode, real_path, note}],\n",
+    "       \"online\" (with --online): {checked, requests, duration_ms, timed_out,\n",
+    "         registries: [{registry, type, auth, rate_limited, rate_limit_remaining, anonymous_pull, requests}],\n",
+    "         credentials: [{credential (index into credentials), location, registry, username,\n",
+    "           status: accepted|rejected|no-login|rate-limited|unreachable|timed-out|no-secret, detail,\n",
+    "           repositories: [{repository, pull, push: yes|no|unknown|missing}], requests}]}}\n",
     "With --find-secret-stdin: {\"host\", \"found\", \"places\": [as credentials], \"users\", \"scanned\"}.\n",
     "Fields are only ever added.\n\n",
     crate::exit_codes_help!(),
@@ -121,6 +132,9 @@ pub struct Args {
     /// The name of this machine in the report (default: the kernel's host name).
     #[arg(long, value_name = "NAME")]
     pub host: Option<String>,
+
+    #[command(flatten)]
+    pub online: super::audit_online::OnlineArgs,
 
     /// Where the system's places are found (homes, /run, /etc, the kubelet's): for tests, hidden.
     #[arg(long, value_name = "DIR", default_value = "/", hide = true)]
@@ -232,6 +246,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         system_root: args.system_root.clone(),
         fingerprint_key,
         sought,
+        keep_secrets: args.online.online,
     };
     let host = args.host.clone().unwrap_or_else(audit::host_name);
     if opts.sought.is_some() {
@@ -246,7 +261,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
     let report = if args.kube.is_empty() {
         audit::run(env, &opts, host)
     } else {
-        match audit::kube::run(&args.kube, now, host) {
+        match audit::kube::run(&args.kube, now, host, args.online.online) {
             Ok(report) => report,
             Err(e) => {
                 eprintln!("regauth: {}", regauth_core::sanitize::for_terminal(&e.to_string(), 2000));
@@ -254,10 +269,18 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
             }
         }
     };
+    let mut report = report;
+    if args.online.online {
+        super::audit_online::apply(&mut report, &args.online, now, !args.json)?;
+    }
     if args.json {
         print_json(&report)?;
     } else {
-        print(&render(&report, args.verbose, args.all_users))?;
+        let mut text = render(&report, args.verbose, args.all_users);
+        if let Some(online) = &report.online {
+            text.push_str(&super::audit_online::render(online, &report.credentials));
+        }
+        print(&text)?;
     }
     let failing = args.fail_on.failing(report.findings.iter().map(|f| f.severity));
     Ok(if failing { Exit::AuditFindings } else { Exit::Ok })

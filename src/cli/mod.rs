@@ -3,6 +3,7 @@
 //! Each subcommand lives in its own module with its arguments and its output (human and `--json`).
 
 mod audit;
+mod audit_online;
 mod cache;
 mod client_arg;
 mod completions;
@@ -18,6 +19,7 @@ mod output;
 mod registry_args;
 mod resolve;
 mod seconds;
+mod status;
 mod token;
 
 use crate::exit::Exit;
@@ -34,6 +36,7 @@ const ABOUT: &str =
     "  regauth diagnose docker.io/me/app --push  is it the password, or the permission? (with the fix)\n",
     "  regauth audit                             every stored registry credential, with findings\n",
     "  regauth token ghcr.io/org/app             a bearer token for curl (cached across runs)\n",
+    "  regauth status                            every registry logged into, and whether each login works\n",
     "  regauth helpers set regauth-keyutils      make the kernel-keyring helper the default\n",
     "  regauth helper-test pass                  check docker-credential-pass against the protocol\n",
     "  regauth <COMMAND> --help                  examples and details for one command\n\n",
@@ -75,6 +78,7 @@ pub enum Command {
     Migrate(migrate::Args),
     Token(token::Args),
     Cache(cache::Args),
+    Status(status::Args),
 }
 
 /// The clap command tree, for man pages and completions.
@@ -106,6 +110,7 @@ pub fn main() -> i32 {
         Command::Migrate(args) => migrate::run(&cli, args, &env),
         Command::Token(args) => token::run(&cli, args, &env),
         Command::Cache(args) => cache::run(&cli, args, &env),
+        Command::Status(args) => status::run(&cli, args, &env),
     };
     match result {
         Ok(exit) => exit.code() as i32,

@@ -85,7 +85,7 @@ impl Context<'_> {
 }
 
 /// `METHOD <base>/v2/<name>/manifests/<reference>` accepting every manifest type.
-pub(super) fn manifest_request<'a>(
+pub(crate) fn manifest_request<'a>(
     method: Method,
     base: &str,
     reference: &Reference,

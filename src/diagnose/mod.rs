@@ -9,7 +9,7 @@
 
 mod authenticate;
 pub mod classify;
-mod context;
+pub(crate) mod context;
 pub(crate) mod credential;
 pub(crate) mod grant;
 mod hosts;

@@ -327,6 +327,12 @@ impl Transport {
         Ok(Transport { client, log: Arc::default(), secrets: Arc::default() })
     }
 
+    /// A transport on the same HTTP client (connections, TLS roots) with its own exchange log and its own
+    /// secrets: one per credential when many are checked at once, so each redacts only its own.
+    pub fn session(&self) -> Transport {
+        Transport { client: self.client.clone(), log: Arc::default(), secrets: Arc::default() }
+    }
+
     /// Remember a secret so no evidence or reply ever shows it, in any of its forms (credentials, and tokens
     /// as they arrive).
     pub fn redact(&self, secret: &Secret) {

@@ -30,6 +30,8 @@ pub struct User {
     pub expired: bool,
     /// GitLab style: false means the credential has no registry scope at all (403).
     pub no_registry_scope: bool,
+    /// The credential itself has expired (a PAT past its date): every token request is refused, saying so.
+    pub credential_expired: bool,
 }
 
 impl User {
@@ -265,6 +267,9 @@ fn decide(
         (subject, scopes, offline)
     };
     let user = subject.as_ref().and_then(|s| policy.users.get(s));
+    if user.is_some_and(|u| u.credential_expired) {
+        return (401, r#"{"details":"personal access token is expired"}"#.into(), vec![]);
+    }
     if policy.style == Style::GitLab && user.is_some_and(|u| u.no_registry_scope) {
         return (403, r#"{"error":"access forbidden"}"#.into(), vec![]);
     }
