@@ -216,7 +216,8 @@ fn resolve_docker(reference: &Reference, env: &Environ, opts: &Options) -> Resol
         let path = PathBuf::from("$DOCKER_AUTH_CONFIG");
         match Document::parse(raw.as_encoded_bytes(), &path) {
             Ok(doc) => {
-                if let Some(entry) = lookup_auths(&doc, &key, &mut res.notes) {
+                // docker/cli's memory store: the exact key only, then the config file's stores.
+                if let Some(entry) = doc.auth(&key, AuthEncoding::Docker) {
                     res.source = Source::DockerAuthConfig;
                     res.file = Some(path);
                     apply_entry(&mut res, entry);
@@ -233,7 +234,8 @@ fn resolve_docker(reference: &Reference, env: &Environ, opts: &Options) -> Resol
 
 /// BuildKit's client side (buildctl; buildx and nerdctl build alike) asks docker/cli's config for one key,
 /// the host (Docker Hub: `https://index.docker.io/v1/`): docker's own lookup, without nerdctl's variants; a
-/// config that does not load is a warning and anonymous (tests/seed_buildkit.rs checks it against buildctl).
+/// config that does not load is a warning and anonymous; a `registrytoken` is handed to buildkitd as the
+/// bearer token itself (tests/seed_buildkit.rs checks it against buildctl over nerdctl's corpus).
 fn resolve_buildkit(reference: &Reference, env: &Environ, opts: &Options) -> Resolution {
     let mut res = resolve_docker(reference, env, opts);
     res.client = Client::Buildkit;

@@ -2,8 +2,9 @@
 //! `buildctl build` of `FROM <registry>/team/app:v1` makes buildkitd ask buildctl's session for the
 //! registry's credential, which buildctl looks up in docker's config.json (running the helpers). The bed is
 //! tests/support/differential.rs: logging helpers, and a token endpoint that records who was sent and
-//! refuses. The rows are those where BuildKit's lookup differs from nerdctl's (one key, the host; no
-//! variants) plus the common ones; each row's observed outcome must equal regauth's prediction.
+//! refuses. The rows are nerdctl's corpus (tests/containerd_clients/rows.rs: per-row files and environment,
+//! helpers that answer, have nothing, fail, are missing or hang), less those whose answer in buildctl
+//! follows Go's random map order; each row's observed outcome must equal regauth's prediction.
 
 mod support;
 
@@ -13,48 +14,9 @@ use std::time::Duration;
 use support::containerd::{output_within, Containerd};
 use support::differential::{self, Seen};
 
-struct Row {
-    name: &'static str,
-    config: Option<&'static str>,
-    env: &'static [(&'static str, &'static str)],
-}
-
-const fn row(name: &'static str, config: &'static str) -> Row {
-    Row { name, config: Some(config), env: &[] }
-}
-
-const ROWS: &[Row] = &[
-    row("auths-host-port", r#"{"auths":{"{H}":{"auth":"{a:plain}"}}}"#),
-    row("auths-https-key-legacy", r#"{"auths":{"https://{H}":{"auth":"{a:https}"}}}"#),
-    row("auths-https-path-legacy", r#"{"auths":{"https://{H}/v1/":{"auth":"{a:legacy}"}}}"#),
-    row("empty-config", "{}"),
-    row("malformed-json", r#"{"auths":{"#),
-    row("auth-not-base64", r#"{"auths":{"{H}":{"auth":"!!not base64!!"}}}"#),
-    Row { name: "no-config-file", config: None, env: &[] },
-    row("identity-token-only", r#"{"auths":{"{H}":{"identitytoken":"refresh-2"}}}"#),
-    row("empty-entry-then-https", r#"{"auths":{"{H}":{},"https://{H}":{"auth":"{a:https}"}}}"#),
-    row("cred-helpers-found", r#"{"credHelpers":{"{H}":"loga"}}"#),
-    row("cred-helpers-https-key-not-asked", r#"{"credHelpers":{"https://{H}":"loga"}}"#),
-    row(
-        "cred-helpers-not-found-same-key-auths",
-        r#"{"credHelpers":{"{H}":"nf"},"auths":{"{H}":{"auth":"{a:file}"}}}"#,
-    ),
-    row(
-        "cred-helpers-failing-then-https-auths",
-        r#"{"credHelpers":{"{H}":"broken"},"auths":{"https://{H}":{"auth":"{a:https}"}}}"#,
-    ),
-    row("cred-helpers-before-creds-store", r#"{"credHelpers":{"{H}":"logb"},"credsStore":"loga"}"#),
-    row("creds-store-found", r#"{"credsStore":"loga"}"#),
-    row("creds-store-not-found", r#"{"credsStore":"nf"}"#),
-    row("creds-store-failing", r#"{"credsStore":"broken"}"#),
-    row("creds-store-identity-token", r#"{"credsStore":"token"}"#),
-    row("creds-store-hang", r#"{"credsStore":"hang"}"#),
-    Row {
-        name: "docker-auth-config",
-        config: None,
-        env: &[("DOCKER_AUTH_CONFIG", r#"{"auths":{"{H}":{"auth":"{a:env}"}}}"#)],
-    },
-];
+#[path = "containerd_clients/rows.rs"]
+mod rows;
+use rows::{Row, ROWS};
 
 struct Bed {
     ctd: Containerd,
@@ -107,11 +69,16 @@ impl Bed {
 
 #[test]
 fn buildctl_does_what_resolve_predicts_in_every_row() {
-    let Some(bed) = Bed::start() else { return };
+    let Some(mut bed) = Bed::start() else { return };
+    let rows: Vec<&Row> = ROWS.iter().filter(|r| r.is_for("buildkit")).collect();
+    assert!(rows.len() >= 40, "the corpus shrank to {}", rows.len());
     let mut failures = Vec::new();
     let mut seen = Vec::new();
-    for (index, row) in ROWS.iter().enumerate() {
-        let home = bed.bed.home(index, row.config, &[]);
+    for (index, row) in rows.iter().enumerate() {
+        // buildkitd lends one session's registry authorizer to another whose credential is the same (an
+        // anonymous one too), with what it learnt: each row gets a buildkitd of its own.
+        bed.ctd.restart_buildkitd();
+        let home = bed.bed.home(index, row.config, row.files);
         let (real, out) = bed.run_buildctl(&home, row);
         let (predicted, json) = bed.predict(&home, row);
         eprintln!("buildctl {}: real {real:?}, predicted {predicted:?}", row.name);
@@ -129,7 +96,7 @@ fn buildctl_does_what_resolve_predicts_in_every_row() {
         failures.is_empty(),
         "{} of {} rows differ:\n{}",
         failures.len(),
-        ROWS.len(),
+        rows.len(),
         failures.join("\n")
     );
     let version = support::clients_doc::pinned_version("seed", "github.com/moby/buildkit");

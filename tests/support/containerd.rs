@@ -126,10 +126,22 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.cri.v1.images", 
     /// The same with `toml` as buildkitd.toml (e.g. `[registry."127.0.0.1:PORT"]` with `http = true`).
     pub fn start_with_buildkit_config(toml: &str) -> Option<Containerd> {
         let mut c = Containerd::start()?;
-        let d = c.dir.path().to_path_buf();
-        std::fs::write(d.join("buildkitd.toml"), toml).unwrap();
+        std::fs::write(c.dir.path().join("buildkitd.toml"), toml).unwrap();
+        c.start_buildkitd();
+        Some(c)
+    }
+
+    /// A new buildkitd in place of the running one (same config and root): it forgets the registry
+    /// authorizers it shares between sessions, so one test row cannot answer for the next.
+    pub fn restart_buildkitd(&mut self) {
+        self.buildkitd = None;
+        self.start_buildkitd();
+    }
+
+    fn start_buildkitd(&mut self) {
+        let d = self.dir.path().to_path_buf();
         let log = d.join("buildkitd.log");
-        let mut command = super::command::clean(&c.programs.buildkitd);
+        let mut command = super::command::clean(&self.programs.buildkitd);
         command
             .arg("--config")
             .arg(d.join("buildkitd.toml"))
@@ -145,10 +157,10 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.cri.v1.images", 
             .env("PATH", super::command::system_path())
             .env("HOME", d.join("bkhome"))
             .env("OTEL_SDK_DISABLED", "true");
+        let _ = std::fs::remove_file(d.join("bk.sock"));
         let mut child = spawn_logged(command, &log);
         wait_for_socket(&d.join("bk.sock"), &mut child, &log, "buildkitd");
-        c.buildkitd = Some(Daemon(child));
-        Some(c)
+        self.buildkitd = Some(Daemon(child));
     }
 
     pub fn socket(&self) -> PathBuf {

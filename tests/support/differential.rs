@@ -1,10 +1,12 @@
-//! The bed of the differential tests against containerd's clients (tests/resolve_nerdctl.rs,
-//! tests/seed_buildkit.rs): a registry on 127.0.0.1 that answers every request with a Bearer challenge
-//! whose token endpoint (on the same server) records who was sent (Basic user, a password grant's username,
-//! or a refresh token) and refuses it; logging helpers (`loga`, `logb` answer with their own name as user,
-//! `nf` has nothing, `broken` fails, `empty` answers empty, `token` answers an identity token, `hang` never
-//! answers); and per-row homes with `{H}` (host:port), `{D}` (HOME) and `{a:USER}` (base64 `USER:pw`)
-//! filled in. The registry's manifests answer 401 whatever is sent, so the client stops at the token.
+//! The bed of the differential tests against containerd and its clients (tests/resolve_nerdctl.rs,
+//! tests/seed_buildkit.rs, tests/resolve_containerd.rs): a registry on 127.0.0.1 that answers every
+//! request with a Bearer challenge whose token endpoint (on the same server) records who was sent (Basic
+//! user, a password grant's username, or a refresh token) and refuses it; a bearer token sent to the
+//! registry itself is a registry token, recorded as `<registry token>`; logging helpers (`loga`, `logb`
+//! answer with their own name as user, `nf` has nothing, `broken` fails, `empty` answers empty, `token`
+//! answers an identity token, `hang` never answers); and per-row homes with `{H}` (host:port), `{D}`
+//! (HOME) and `{a:USER}` (base64 `USER:pw`) filled in. The registry's manifests answer 401 whatever is
+//! sent, so the client stops at the token.
 
 use super::http_server::{Request, Response, Server};
 use base64::Engine;
@@ -14,7 +16,8 @@ use std::sync::{Arc, Mutex};
 /// What a client did, or what regauth predicts it does.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Seen {
-    /// The username sent to the token endpoint (`<refresh token>` for an identity token; `None`: anonymous).
+    /// The username sent to the token endpoint (`<refresh token>` for an identity token, `<registry token>`
+    /// for a bearer token sent to the registry as is; `None`: anonymous).
     pub user: Option<String>,
     /// The answering helper asked last, and the key (`None`: no helper answered).
     pub helper: Option<(String, String)>,
@@ -63,6 +66,10 @@ impl Bed {
                 log.lock().unwrap().push(token_user(request));
                 let body = r#"{"details":"refused by the test"}"#.into();
                 return Response { status: 401, body, headers: vec![] };
+            }
+            // The token endpoint refuses every token, so a bearer token here is a registry token sent as is.
+            if request.header("authorization").is_some_and(|a| a.starts_with("Bearer ")) {
+                log.lock().unwrap().push(Some("<registry token>".into()));
             }
             let realm = format!("http://127.0.0.1:{}/token", realm_port.lock().unwrap());
             Response {
@@ -184,12 +191,24 @@ impl Bed {
     /// regauth's prediction for `client` from `resolve --json` (helper timeout 2 s) run by `command`.
     pub fn predict(
         &self,
-        mut command: std::process::Command,
+        command: std::process::Command,
         client: &str,
         image: &str,
     ) -> (Seen, serde_json::Value) {
+        self.predict_with(command, client, image, &[])
+    }
+
+    /// The same with more arguments for `resolve` (`--containerd-config FILE`).
+    pub fn predict_with(
+        &self,
+        mut command: std::process::Command,
+        client: &str,
+        image: &str,
+        more: &[&std::ffi::OsStr],
+    ) -> (Seen, serde_json::Value) {
         let out = command
             .args(["resolve", image, "--client", client, "--json", "--helper-timeout", "2"])
+            .args(more)
             .output()
             .unwrap();
         let v: serde_json::Value = serde_json::from_slice(&out.stdout)
@@ -198,6 +217,7 @@ impl Bed {
         let status = p["outcome"]["status"].as_str().unwrap_or_default();
         let user = (status == "found").then(|| match p["outcome"]["kind"].as_str() {
             Some("identityToken") => "<refresh token>".to_owned(),
+            Some("registryToken") => "<registry token>".to_owned(),
             _ => p["outcome"]["username"].as_str().unwrap().to_owned(),
         });
         let from_helper = matches!(p["source"].as_str(), Some("credHelpers" | "credsStore"));
