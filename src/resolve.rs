@@ -3,14 +3,17 @@
 //! The rules mirror each real client, because they differ: the Docker CLI honours `credsStore`, podman
 //! ignores it; Docker Hub is `https://index.docker.io/v1/` for docker and `docker.io` for podman; nerdctl
 //! tries several key variants. podman, buildah and skopeo (containers/image) are in [`containers`], with
-//! the rules that changed between their versions; nerdctl's lookup is in [`nerdctl`]. See
+//! the rules that changed between their versions; nerdctl's lookup is in [`nerdctl`]; containerd's CRI
+//! image service (config.toml, never config.json) in [`containerd`]. See
 //! shared/reference/helper-protocol.md.
 
+mod containerd;
 mod containers;
 mod go_clients;
 mod nerdctl;
 mod regctl;
 
+pub use containerd::DEFAULT_CONFIG as CONTAINERD_CONFIG;
 pub use containers::{OtherVersion, Rules, VersionInfo};
 pub use go_clients::{helm_registry_config, Asked};
 pub use regctl::regctl_config;
@@ -40,6 +43,8 @@ pub struct Options {
     /// Where the system's containers configuration lives (registries.conf and registries.conf.d):
     /// `/etc/containers` outside tests.
     pub containers_config_dir: PathBuf,
+    /// containerd's config.toml, as its `--config` (default `/etc/containerd/config.toml`).
+    pub containerd_config: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -51,6 +56,7 @@ impl Default for Options {
             call_helpers: true,
             helper_timeout: regauth_core::protocol::DEFAULT_TIMEOUT,
             containers_config_dir: PathBuf::from("/etc/containers"),
+            containerd_config: None,
         }
     }
 }
@@ -69,6 +75,8 @@ pub enum Source {
     DockerAuthConfig,
     /// A helper in registries.conf `credential-helpers` (podman, buildah, skopeo).
     RegistriesConf,
+    /// containerd's config.toml: the CRI registry's `configs."HOST".auth` (or the deprecated `auths`).
+    CriRegistryConfig,
     /// Nothing configured: the client goes anonymous.
     None,
 }
@@ -205,6 +213,7 @@ pub fn resolve(reference: &Reference, client: Client, env: &Environ, opts: &Opti
         Client::Oras => go_clients::resolve_oras(reference, env, opts),
         Client::Helm => go_clients::resolve_helm(reference, env, opts),
         Client::Regctl => regctl::resolve(reference, env, opts),
+        Client::Containerd => containerd::resolve(reference, opts),
     }
 }
 

@@ -32,7 +32,8 @@ fn resolve(dir: &Path, bin: &Path, config: &str, args: &[&str]) -> Output {
     resolve_with(dir, bin, config, args, &[])
 }
 
-/// `regauth --config DIR/config.json resolve ARGS` with a cleared environment: PATH (only `bin`), HOME,
+/// `regauth --config DIR/config.json resolve ARGS --containerd-config DIR/containerd/config.toml` with a
+/// cleared environment: PATH (only `bin`), HOME,
 /// XDG_RUNTIME_DIR and `vars`.
 fn resolve_with(dir: &Path, bin: &Path, config: &str, args: &[&str], vars: &[(&str, &Path)]) -> Output {
     let config_path = dir.join("config.json");
@@ -42,6 +43,9 @@ fn resolve_with(dir: &Path, bin: &Path, config: &str, args: &[&str], vars: &[(&s
         .arg(&config_path)
         .arg("resolve")
         .args(args)
+        // containerd's file of this test, not the machine's /etc/containerd/config.toml.
+        .arg("--containerd-config")
+        .arg(dir.join("containerd/config.toml"))
         .env("PATH", bin)
         .env("HOME", dir)
         .env("XDG_RUNTIME_DIR", dir.join("run"))

@@ -43,11 +43,14 @@ pub enum Client {
     Regctl,
     /// BuildKit's client side (buildctl, and nerdctl build): docker/cli's lookup for one key, the host.
     Buildkit,
+    /// containerd's CRI image service (what the kubelet pulls through): config.toml's CRI registry
+    /// `configs."HOST".auth` for the host hosts.toml sends it to; never docker's config.json.
+    Containerd,
 }
 
 impl Client {
     /// Every client, in the order `--client all` reports them (new clients are added at the end).
-    pub const ALL: [Client; 10] = [
+    pub const ALL: [Client; 11] = [
         Client::Docker,
         Client::Podman,
         Client::Nerdctl,
@@ -58,6 +61,7 @@ impl Client {
         Client::Helm,
         Client::Regctl,
         Client::Buildkit,
+        Client::Containerd,
     ];
 
     pub fn name(self) -> &'static str {
@@ -72,6 +76,7 @@ impl Client {
             Client::Helm => "helm",
             Client::Regctl => "regctl",
             Client::Buildkit => "buildkit",
+            Client::Containerd => "containerd",
         }
     }
 

@@ -23,6 +23,9 @@ pub enum ClientArg {
     Helm,
     /// regctl (its config merged over docker's).
     Regctl,
+    /// containerd's CRI image service (the kubelet's pulls): config.toml's registry configs, not
+    /// config.json.
+    Containerd,
 }
 
 impl From<ClientArg> for Client {
@@ -37,6 +40,7 @@ impl From<ClientArg> for Client {
             ClientArg::Oras => Client::Oras,
             ClientArg::Helm => Client::Helm,
             ClientArg::Regctl => Client::Regctl,
+            ClientArg::Containerd => Client::Containerd,
         }
     }
 }

@@ -56,6 +56,10 @@ pub struct CredentialArgs {
     #[arg(long, value_name = "FILE")]
     pub registries_conf: Option<PathBuf>,
 
+    /// containerd's config.toml for --client containerd, as containerd's own --config.
+    #[arg(long, value_name = "FILE", default_value = resolve::CONTAINERD_CONFIG)]
+    pub containerd_config: PathBuf,
+
     /// Username for --password-stdin or --identity-token-stdin.
     #[arg(long, value_name = "USER")]
     pub username: Option<String>,
@@ -97,6 +101,7 @@ impl CredentialArgs {
             let options = resolve::Options {
                 docker_config: cli.config.clone(),
                 registries_conf: self.registries_conf.clone(),
+                containerd_config: Some(self.containerd_config.clone()),
                 helper_timeout,
                 ..resolve::Options::default()
             };

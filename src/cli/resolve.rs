@@ -11,8 +11,8 @@ use regauth_core::sanitize::one_line;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Show which credential docker, podman, nerdctl, buildah, skopeo, buildkit, crane, oras, helm and
-/// regctl would send for an image, and why.
+/// Show which credential docker, podman, nerdctl, buildah, skopeo, buildkit, crane, oras, helm, regctl
+/// and containerd's CRI would send for an image, and why.
 ///
 /// For each client: the config file and key it looks up, whether the answer comes from credHelpers,
 /// credsStore, auths or registries.conf credential-helpers, the helper program and whether it is
@@ -24,6 +24,10 @@ use std::time::Duration;
 /// versions fall through to the rest of the search list, newer ones stop there. When that matters the
 /// installed client is asked its version (`podman --version`); when it is not installed, the newer rules
 /// answer and the older outcome is shown too.
+///
+/// containerd (its CRI image service, which the kubelet pulls through) reads no config.json: its
+/// credential is config.toml's `[plugins."io.containerd.cri.v1.images".registry.configs."HOST".auth]`
+/// for the host its hosts.toml (under `config_path`) sends the pull to first.
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = concat!(
     "Examples:\n",
@@ -37,6 +41,8 @@ use std::time::Duration;
     "      What `skopeo --registries-conf ci-registries.conf inspect` would send.\n",
     "  regauth resolve 127.0.0.1:5000/team/app --json | jq .[0].source\n",
     "  regauth resolve quay.io/org/app --no-helpers\n",
+    "  regauth resolve registry.example/app --client containerd --containerd-config /etc/containerd/config.toml\n",
+    "      What the kubelet's pull through containerd's CRI would send.\n",
     "      Show which helper would be asked, without running it.\n\n",
     "Exit 0 also when no credential is found (the client would pull anonymously).\n\n",
     crate::exit_codes_help!()
@@ -47,7 +53,7 @@ pub struct Args {
     pub image: String,
 
     /// Which client's lookup rules to apply (all: every one, in this order: docker, podman, nerdctl,
-    /// buildah, skopeo, buildkit, crane, oras, helm, regctl).
+    /// buildah, skopeo, crane, oras, helm, regctl, buildkit, containerd).
     #[arg(long, value_enum, default_value = "all")]
     pub client: ClientChoice,
 
@@ -60,6 +66,10 @@ pub struct Args {
     /// /etc/containers/registries.conf); its credential-helpers are asked first.
     #[arg(long, value_name = "FILE")]
     pub registries_conf: Option<PathBuf>,
+
+    /// containerd's config.toml for --client containerd, as containerd's own --config.
+    #[arg(long, value_name = "FILE", default_value = resolve::CONTAINERD_CONFIG)]
+    pub containerd_config: PathBuf,
 
     /// Do not run credential helpers; only say which one would be asked.
     #[arg(long)]
@@ -87,6 +97,8 @@ pub enum ClientChoice {
     Regctl,
     /// BuildKit's client side (buildctl, buildx, nerdctl build): docker's lookup for the host alone.
     Buildkit,
+    /// containerd's CRI image service: config.toml's registry configs for the host hosts.toml picks.
+    Containerd,
     /// Every client above.
     All,
 }
@@ -104,6 +116,7 @@ impl ClientChoice {
             ClientChoice::Helm => vec![Client::Helm],
             ClientChoice::Regctl => vec![Client::Regctl],
             ClientChoice::Buildkit => vec![Client::Buildkit],
+            ClientChoice::Containerd => vec![Client::Containerd],
             ClientChoice::All => Client::ALL.to_vec(),
         }
     }
@@ -116,6 +129,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         docker_config: cli.config.clone(),
         authfile: args.authfile.clone(),
         registries_conf: args.registries_conf.clone(),
+        containerd_config: Some(args.containerd_config.clone()),
         call_helpers: !args.no_helpers,
         helper_timeout: args.helper_timeout,
         ..resolve::Options::default()
@@ -194,6 +208,9 @@ fn source_text(r: &Resolution) -> String {
         (Source::DockerAuthConfig, _) => "DOCKER_AUTH_CONFIG environment variable".into(),
         (Source::RegistriesConf, Some(h)) => {
             format!("registries.conf credential-helpers -> {}", one_line(&h))
+        }
+        (Source::CriRegistryConfig, _) => {
+            "containerd's CRI registry configs (stored in config.toml itself)".into()
         }
         (Source::None, _) => "none".into(),
         (_, None) => "helper".into(),

@@ -8,6 +8,9 @@
 //!   (Go's map order, so which ones changes from run to run).
 //! - containers/image (podman, buildah, skopeo): `StdEncoding` too; no `:` is "no credential here" (the
 //!   next file is read), an empty username is accepted; NULs trimmed from the password.
+//! - containerd's CRI image service (config.toml `registry.configs."HOST".auth`): `StdEncoding`; no `:` is
+//!   an error (the pull fails), an empty username is accepted (the password is then sent as a refresh
+//!   token); NULs trimmed from the password.
 //! - the kubelet (`credentialprovider`): `StdEncoding` when the field, trimmed of white space, ends in
 //!   `=`, else `RawStdEncoding` (padding-less is read, since Kubernetes 1.17); no `:` is an error; nothing
 //!   trimmed. An error fails the whole secret (or node config file).
@@ -53,6 +56,8 @@ pub enum AuthEncoding {
     Containers,
     /// The kubelet's `credentialprovider` (pull secrets, node config files).
     Kubelet,
+    /// containerd's CRI image service (config.toml's registry `auth` fields).
+    Containerd,
     /// No client's: what the field holds (the audit's inventory of secrets on disk).
     Lenient,
 }
@@ -64,6 +69,7 @@ impl AuthEncoding {
             AuthEncoding::Docker => "docker",
             AuthEncoding::Containers => "containers/image (podman, buildah, skopeo)",
             AuthEncoding::Kubelet => "the kubelet",
+            AuthEncoding::Containerd => "containerd's CRI",
             AuthEncoding::Lenient => "regauth",
         }
     }
@@ -174,7 +180,9 @@ pub fn decode(auth: &str, encoding: AuthEncoding) -> Result<Decoded, AuthProblem
     }
     let password = &text[colon + 1..];
     let password = match encoding {
-        AuthEncoding::Docker | AuthEncoding::Containers => password.trim_matches('\0'),
+        AuthEncoding::Docker | AuthEncoding::Containers | AuthEncoding::Containerd => {
+            password.trim_matches('\0')
+        }
         AuthEncoding::Kubelet | AuthEncoding::Lenient => password,
     };
     let pair = Decoded::Pair(text[..colon].to_owned(), Secret::new(password.to_owned()));

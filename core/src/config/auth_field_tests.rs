@@ -108,3 +108,22 @@ fn problems_say_whose_reading_and_never_echo_the_field() {
         }
     }
 }
+
+#[test]
+fn containerd_reads_as_its_cri_parse_auth() {
+    use AuthEncoding::Containerd;
+    let cases: &[(&str, Want)] = &[
+        ("YWxpY2U6cHc=", pair("alice", "pw")),
+        // An empty username is taken: containerd then sends the password as a refresh token.
+        ("OnB3", pair("", "pw")),
+        ("bm9jb2xvbg==", Err(AuthProblem::NoColon { encoding: Containerd })),
+        ("YWxpY2U6cHc", b64(Containerd, Base64Problem::MissingPadding)),
+        // NULs around the password are trimmed (Go decodes into a buffer of the longest length).
+        ("YWxpY2U6cHcA", pair("alice", "pw")),
+    ];
+    for (field, want) in cases {
+        let got = got(field, Containerd);
+        let got = got.as_ref().map(|p| p.as_ref().map(|(u, p)| (u.as_str(), p.as_str())));
+        assert_eq!(got, want.as_ref().map(|p| *p), "{field:?}");
+    }
+}
