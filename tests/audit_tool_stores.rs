@@ -114,3 +114,60 @@ fn containerd_cri_auths_are_found_under_the_system_root() {
     assert_eq!(found["kind"].as_str(), Some("github-classic-token"), "{found}");
     assert!(has_plaintext_finding(&report, &config.display().to_string()), "{report}");
 }
+
+#[test]
+fn k3s_and_rke2_registries_yaml_are_found_under_the_system_root() {
+    use base64::Engine;
+    let root = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let k3s = root.path().join("etc/rancher/k3s/registries.yaml");
+    let rke2 = root.path().join("etc/rancher/rke2/registries.yaml");
+    std::fs::create_dir_all(k3s.parent().unwrap()).unwrap();
+    std::fs::create_dir_all(rke2.parent().unwrap()).unwrap();
+    std::fs::write(root.path().join("etc/passwd"), "").unwrap();
+    // containerd (which k3s hands `auth` to) needs base64 padding: this one lacks it.
+    let unpadded = base64::engine::general_purpose::STANDARD_NO_PAD.encode(format!("robot:{PASSWORD}x"));
+    std::fs::write(
+        &k3s,
+        format!(
+            "mirrors:\n  docker.io:\n    endpoint:\n      - \"https://mirror.example\"\nconfigs:\n  \"ghcr.io\":\n    auth:\n      username: ci\n      password: {GITHUB_PAT}\n  registry.example:5000:\n    auth:\n      auth: {unpadded}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        &rke2,
+        format!("configs:\n  quay.io:\n    auth: {{username: u, password: \"{PASSWORD}\"\n"),
+    )
+    .unwrap();
+    let report = audit(home.path(), &["--all-users", "--system-root", root.path().to_str().unwrap()]);
+    let found: Vec<&serde_json::Value> = report["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["place"] == "rancher-registries")
+        .collect();
+    let seen: Vec<_> = found.iter().map(|c| (c["registry"].as_str(), c["username"].as_str())).collect();
+    assert_eq!(
+        seen,
+        [(Some("ghcr.io"), Some("ci")), (Some("registry.example:5000"), Some("robot"))],
+        "{report}"
+    );
+    assert_eq!(found[0]["kind"].as_str(), Some("github-classic-token"), "{report}");
+    let k3s_location = k3s.display().to_string();
+    assert!(has_plaintext_finding(&report, &k3s_location), "{report}");
+    let unreadable = report["findings"].as_array().unwrap().iter().any(|f| {
+        f["code"] == "unreadable-auth"
+            && f["location"] == k3s_location.as_str()
+            && f["registry"] == "registry.example:5000"
+    });
+    assert!(unreadable, "no unreadable-auth finding for the unpadded auth: {report}");
+    // The broken rke2 file is named as a place that could not be read, without its content.
+    let rke2_place = report["scanned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["location"] == rke2.display().to_string().as_str())
+        .unwrap_or_else(|| panic!("rke2's file not scanned: {report}"));
+    assert_eq!(rke2_place["state"], "error", "{rke2_place}");
+    assert!(rke2_place["message"].as_str().unwrap().contains("not valid YAML"), "{rke2_place}");
+}

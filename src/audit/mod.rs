@@ -21,6 +21,7 @@ pub mod fingerprint;
 pub mod kube;
 pub mod merge;
 pub mod online;
+pub mod registries_yaml;
 pub mod sources;
 pub mod summary;
 pub mod token_kind;

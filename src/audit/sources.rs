@@ -169,6 +169,8 @@ pub enum PlaceKind {
     RegctlConfig,
     /// containerd's config.toml (CRI registry auths).
     ContainerdConfig,
+    /// k3s's or rke2's registries.yaml (`configs.*.auth`, written into containerd's CRI config).
+    RancherRegistries,
 }
 
 impl PlaceKind {
@@ -188,6 +190,7 @@ impl PlaceKind {
             PlaceKind::HelmRegistryConfig => "helm-registry-config",
             PlaceKind::RegctlConfig => "regctl-config",
             PlaceKind::ContainerdConfig => "containerd-config",
+            PlaceKind::RancherRegistries => "rancher-registries",
         }
     }
 }
@@ -414,6 +417,8 @@ fn places(env: &Environ, opts: &Options, inv: &mut Inventory) -> Vec<(PathBuf, P
         out.push((system("var/lib/kubelet/config.json"), PlaceKind::KubeletConfig));
         out.push((system("etc/containers/auth.json"), PlaceKind::ContainersAuth));
         out.push((system("etc/containerd/config.toml"), PlaceKind::ContainerdConfig));
+        out.push((system("etc/rancher/k3s/registries.yaml"), PlaceKind::RancherRegistries));
+        out.push((system("etc/rancher/rke2/registries.yaml"), PlaceKind::RancherRegistries));
     }
     out
 }
@@ -425,6 +430,9 @@ fn subdirs(dir: &Path) -> Vec<PathBuf> {
     dirs.sort();
     dirs
 }
+
+/// A reader of another tool's file into entries (`Ok(None)`: missing).
+type ToolReader = fn(&Path) -> Result<Option<Vec<super::tool_configs::ReadEntry>>, String>;
 
 /// Read one place. Links on the way are followed only when [`fsread::Resolved::foreign_link`] finds none
 /// (with `--all-users` as root, a user's link to root's or another user's file is reported, never read
@@ -486,8 +494,13 @@ fn scan_file(
         scanned.real_path = (real != scanned.location).then(|| real.clone());
         scanned
     };
-    if kind == PlaceKind::ContainerdConfig {
-        let state = match super::tool_configs::containerd_entries(&resolved.real) {
+    let tool_entries = match kind {
+        PlaceKind::ContainerdConfig => Some(super::tool_configs::containerd_entries as ToolReader),
+        PlaceKind::RancherRegistries => Some(super::registries_yaml::entries as ToolReader),
+        _ => None,
+    };
+    if let Some(read) = tool_entries {
+        let state = match read(&resolved.real) {
             Ok(None) => return inv.scanned.push(with_real(place(location, kind, PlaceState::Missing, None))),
             Ok(Some(entries)) => {
                 for (entry, unreadable) in entries {

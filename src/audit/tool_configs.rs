@@ -39,8 +39,8 @@ pub(super) fn regctl_entries(doc: &Document) -> (Vec<AuthEntry>, Vec<(String, St
 }
 
 /// containerd's config.toml read through `fsread` (capped like every config); `Ok(None)` when missing.
-/// Each entry comes with why containerd cannot read its `auth` (Go's `StdEncoding` and a `:`, as docker), if
-/// it cannot; the entry itself holds what the field holds whoever reads it.
+/// Each entry comes with why containerd cannot read its `auth` (Go's `StdEncoding` and a `:`; an empty
+/// username is taken), if it cannot; the entry itself holds what the field holds whoever reads it.
 pub(super) fn containerd_entries(path: &Path) -> Result<Option<Vec<ReadEntry>>, String> {
     let contents = match fsread::read_regular(path, fsread::CONFIG_LIMIT) {
         Ok(contents) => contents,
@@ -75,7 +75,7 @@ pub(super) fn containerd_entries(path: &Path) -> Result<Option<Vec<ReadEntry>>, 
                     Ok(Decoded::Nothing) => {}
                     Err(problem) => entry.problem = Some(problem),
                 }
-                unreadable = decode(encoded, AuthEncoding::Docker).err();
+                unreadable = decode(encoded, AuthEncoding::Containerd).err();
             }
             entries.push((entry, unreadable));
         }
