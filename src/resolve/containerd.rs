@@ -52,13 +52,24 @@ struct AuthFields {
     identity_token: Option<Secret>,
 }
 
+/// One `auth` table of the CRI registry configuration.
+#[derive(Debug)]
+struct HostAuth {
+    /// The host it is for, as containerd derives it from the key.
+    host: String,
+    /// The key as written.
+    key: String,
+    fields: AuthFields,
+    /// From the deprecated `auths` table (laid over `configs`).
+    deprecated: bool,
+}
+
 /// The CRI registry table, as much of it as decides the credential.
 #[derive(Debug, Default)]
 struct CriRegistry {
     /// Roots of host directories, `:`-separated ("": none).
     config_path: String,
-    /// Per host: (the key it came from, its auth fields, from the deprecated `auths`).
-    auths: Vec<(String, String, AuthFields, bool)>,
+    auths: Vec<HostAuth>,
     /// Where the table came from (`plugins."NAME".registry`).
     from: Option<String>,
 }
@@ -84,19 +95,18 @@ pub(super) fn resolve(reference: &Reference, opts: &Options) -> Resolution {
     res.notes.extend(contacted.notes);
     let host = contacted.host;
     res.key = Some(host.clone());
-    let matching: Vec<&(String, String, AuthFields, bool)> =
-        registry.auths.iter().filter(|(h, ..)| *h == host).collect();
+    let matching: Vec<&HostAuth> = registry.auths.iter().filter(|a| a.host == host).collect();
     // `auths` are laid over `configs` (in Go's map order among themselves).
-    let deprecated: Vec<_> = matching.iter().filter(|e| e.3).collect();
+    let deprecated: Vec<&HostAuth> = matching.iter().copied().filter(|a| a.deprecated).collect();
     if deprecated.len() > 1 {
-        let keys: Vec<&str> = deprecated.iter().map(|e| e.1.as_str()).collect();
+        let keys: Vec<&str> = deprecated.iter().map(|a| a.key.as_str()).collect();
         res.notes.push(format!(
             "registry.auths has several keys for {host} ({}): containerd takes one of them in Go's random \
              map order",
             keys.join(", ")
         ));
     }
-    let Some((_, key, fields, old)) = deprecated.first().map(|e| **e).or(matching.first().copied()) else {
+    let Some(chosen) = deprecated.first().or(matching.first()) else {
         res.notes.push(match &registry.from {
             Some(from) => format!("{from} has no configs.\"{host}\".auth: containerd pulls anonymously"),
             None => "no CRI registry configuration: containerd pulls anonymously".to_owned(),
@@ -104,14 +114,14 @@ pub(super) fn resolve(reference: &Reference, opts: &Options) -> Resolution {
         return res;
     };
     res.source = Source::CriRegistryConfig;
-    let table = if *old { "auths" } else { "configs" };
+    let table = if chosen.deprecated { "auths" } else { "configs" };
     if let Some(from) = &registry.from {
-        res.notes.push(format!("{from}.{table}.\"{key}\".auth"));
+        res.notes.push(format!("from {from}.{table}.\"{}\"", chosen.key));
     }
-    if *old {
+    if chosen.deprecated {
         res.notes.push("registry.auths is deprecated; containerd still reads it".to_owned());
     }
-    apply(&mut res, fields);
+    apply(&mut res, &chosen.fields);
     res
 }
 
@@ -219,25 +229,22 @@ fn load(path: &Path, notes: &mut Vec<String>) -> Result<CriRegistry, String> {
     let mut auths = Vec::new();
     for (host, config) in table.get("configs").and_then(toml::Value::as_table).into_iter().flatten() {
         if let Some(auth) = config.get("auth") {
-            auths.push((
-                host.clone(),
-                host.clone(),
-                fields(auth, &format!("{from}.configs.\"{host}\""))?,
-                false,
-            ));
+            let fields = auth_fields(auth, &format!("{from}.configs.\"{host}\""))?;
+            auths.push(HostAuth { host: host.clone(), key: host.clone(), fields, deprecated: false });
         }
     }
     for (key, auth) in table.get("auths").and_then(toml::Value::as_table).into_iter().flatten() {
         let host = auths_key_host(key).map_err(|e| {
             format!("{from}.auths: failed to parse registry url \"{key}\": {e}; containerd's CRI plugin does not start")
         })?;
-        auths.push((host, key.clone(), fields(auth, &format!("{from}.auths.\"{key}\""))?, true));
+        let fields = auth_fields(auth, &format!("{from}.auths.\"{key}\""))?;
+        auths.push(HostAuth { host, key: key.clone(), fields, deprecated: true });
     }
     Ok(CriRegistry { config_path, auths, from: Some(from) })
 }
 
 /// An `auth` table's fields; a field of another type stops containerd.
-fn fields(value: &toml::Value, at: &str) -> Result<AuthFields, String> {
+fn auth_fields(value: &toml::Value, at: &str) -> Result<AuthFields, String> {
     let Some(table) = value.as_table() else {
         return Err(format!("{at}.auth is not a table; containerd does not start"));
     };
