@@ -99,6 +99,30 @@ pub struct Args {
     #[arg(long, value_name = "FILE|-", conflicts_with_all = ["all_users", "authfile"])]
     pub kube: Vec<PathBuf>,
 
+    /// Like --kube, but read one namespace from the cluster through your kubectl (its kubeconfig, context
+    /// and auth plugins): its workloads, service accounts and every secret; nothing is written to disk. A
+    /// read the cluster refuses is the finding kube-missing-right, naming the right.
+    #[arg(long, conflicts_with_all = ["all_users", "authfile", "kube", "find_secret_stdin"])]
+    pub kube_live: bool,
+
+    /// With --kube-live: the workloads to read, as KIND/NAME; default every pod, deployment, statefulset,
+    /// daemonset, job and cronjob of the namespace.
+    #[arg(value_name = "KIND/NAME", requires = "kube_live")]
+    pub objects: Vec<String>,
+
+    /// With --kube-live: the kubeconfig context (kubectl --context); default the current one.
+    #[arg(long, value_name = "CONTEXT", requires = "kube_live")]
+    pub context: Option<String>,
+
+    /// With --kube-live: the namespace (kubectl -n); default the context's, else `default`.
+    #[arg(long, short = 'n', value_name = "NAMESPACE", requires = "kube_live")]
+    pub namespace: Option<String>,
+
+    /// With --kube-live: seconds each kubectl call may take (0.001 to 86400); a kubectl still running then
+    /// is stopped and named (exit 3).
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = super::seconds::timeout)]
+    pub kubectl_timeout: Duration,
+
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -243,7 +267,22 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         }
         return Ok(if report.found > 0 { Exit::AuditFindings } else { Exit::Ok });
     }
-    let report = if args.kube.is_empty() {
+    let report = if args.kube_live {
+        let request = crate::kube::live::Request {
+            context: args.context.clone(),
+            namespace: args.namespace.clone(),
+            objects: args.objects.clone(),
+            secrets: crate::kube::live::Secrets::All,
+            timeout: args.kubectl_timeout,
+        };
+        match audit::kube::run_live(env, &request, now, host) {
+            Ok(report) => report,
+            Err(e) => {
+                eprintln!("regauth: {}", regauth_core::sanitize::for_terminal(&e.to_string(), 2000));
+                return Ok(Exit::LocalConfig);
+            }
+        }
+    } else if args.kube.is_empty() {
         audit::run(env, &opts, host)
     } else {
         match audit::kube::run(&args.kube, now, host) {

@@ -137,10 +137,55 @@ pub struct Cluster {
     pub other_objects: usize,
     /// Objects that could not be read, each named.
     pub skipped: Vec<String>,
-    /// The inputs read, in order (`-` for stdin).
+    /// The inputs read, in order (`-` for stdin; for `--kube-live`, each kubectl command).
     pub inputs: Vec<String>,
+    /// Reads the API server refused this user (`--kube-live` only): what stays unknown, and the right
+    /// that would show it.
+    pub denied: Vec<Denied>,
     /// Lookups by (namespace, name) and by name, built on first use: a dump holds 100,000 secrets.
     index: std::sync::OnceLock<Index>,
+}
+
+/// A read the API server refused: the verb and resource of the missing right, in a namespace, for one
+/// object (`name`) or for all of them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Denied {
+    pub verb: String,
+    pub resource: String,
+    pub namespace: String,
+    pub name: Option<String>,
+}
+
+impl Denied {
+    /// `get secrets "regcred" in namespace app`.
+    pub fn right(&self) -> String {
+        format!(
+            "{} {}{} in namespace {}",
+            self.verb,
+            self.resource,
+            self.name.as_deref().map(|n| format!(" {n:?}")).unwrap_or_default(),
+            self.namespace
+        )
+    }
+
+    /// The kubectl command that checks the right.
+    pub fn check(&self) -> String {
+        format!(
+            "kubectl auth can-i {} {}{} -n {}",
+            self.verb,
+            self.resource,
+            self.name.as_deref().map(|n| format!("/{n}")).unwrap_or_default(),
+            self.namespace
+        )
+    }
+
+    /// Does this refusal hide `name` of `resource` in `namespace`?
+    pub fn hides(&self, resource: &str, namespace: &str, name: &str) -> bool {
+        self.resource == resource
+            && self.namespace == namespace
+            && self.name.as_deref().is_none_or(|n| n == name)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -175,6 +220,11 @@ impl Cluster {
     pub fn secrets_named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Secret> + 'a {
         let found = self.index().secrets_by_name.get(name).map(Vec::as_slice).unwrap_or_default();
         found.iter().filter_map(|i| self.secrets.get(*i))
+    }
+
+    /// The refused read that hides `name` of `resource` in `namespace`, if one does.
+    pub fn denied(&self, resource: &str, namespace: &str, name: &str) -> Option<&Denied> {
+        self.denied.iter().find(|d| d.hides(resource, namespace, name))
     }
 
     pub fn service_account(&self, namespace: &str, name: &str) -> Option<&ServiceAccount> {

@@ -10,6 +10,7 @@ use crate::http::{tls, transport::TlsOptions};
 use crate::kube::keyring::{
     self, Candidate, CandidateSource, KeyCheck, NodeConfig, Plan, PullSecretCheck, SecretState,
 };
+use crate::kube::live;
 use crate::kube::objects::{self, Cluster, ContainerType, Workload};
 use regauth_core::fsread;
 use regauth_core::reference::Reference;
@@ -30,6 +31,10 @@ pub(super) struct KubeReport {
     inputs: Vec<String>,
     /// Objects that could not be read.
     skipped: Vec<String>,
+    /// `--kube-live`: the rights this user lacks to read what the verdicts would need (each verdict is the
+    /// one reachable without them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    missing_rights: Vec<String>,
     images: Vec<ImageReport>,
     /// Every pull diagnosis run, in the single-image `--json` schema; attempts point into it.
     probes: Vec<Report>,
@@ -121,11 +126,23 @@ struct Item<'a> {
     chain: Vec<ProbeKey>,
 }
 
-pub(super) fn run(cli_args: &Args) -> anyhow::Result<Exit> {
-    let cluster = match objects::read_inputs(&cli_args.kube) {
+pub(super) fn run(cli_args: &Args, env: &regauth_core::environ::Environ) -> anyhow::Result<Exit> {
+    let cluster = if cli_args.kube_live {
+        let request = live::Request {
+            context: cli_args.context.clone(),
+            namespace: cli_args.namespace.clone(),
+            objects: cli_args.image.iter().chain(&cli_args.objects).cloned().collect(),
+            secrets: live::Secrets::Named,
+            timeout: cli_args.kubectl_timeout,
+        };
+        live::read(env, &request).map_err(|e| e.to_string())
+    } else {
+        objects::read_inputs(&cli_args.kube).map_err(|e| e.to_string())
+    };
+    let cluster = match cluster {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("regauth: {}", regauth_core::sanitize::for_terminal(&e.to_string(), 2000));
+            eprintln!("regauth: {}", regauth_core::sanitize::for_terminal(&e, 2000));
             return Ok(Exit::LocalConfig);
         }
     };
@@ -218,6 +235,11 @@ fn diagnose_cluster(cluster: &Cluster, node: Option<&NodeConfig>, args: &Args) -
         schema_version: 1,
         inputs: cluster.inputs.clone(),
         skipped: cluster.skipped.clone(),
+        missing_rights: cluster
+            .denied
+            .iter()
+            .map(|d| format!("{} (check: {})", d.right(), d.check()))
+            .collect(),
         images,
         probes,
         verdict,
@@ -376,7 +398,17 @@ fn judge(
     for check in &plan.pull_secrets {
         out.details.push(describe_check(check, &w.namespace));
     }
-    if plan.service_account_unknown && w.image_pull_secrets.is_empty() {
+    let sa_denied = cluster.denied("serviceaccounts", &w.namespace, &w.service_account);
+    if let Some(denied) =
+        sa_denied.filter(|_| plan.service_account_unknown && w.image_pull_secrets.is_empty())
+    {
+        out.details.push(format!(
+            "service account {}/{} could not be read: its imagePullSecrets are unknown (missing right {})",
+            w.namespace,
+            one_line(&w.service_account),
+            denied.right()
+        ));
+    } else if plan.service_account_unknown && w.image_pull_secrets.is_empty() {
         out.details.push(format!(
             "service account {}/{} is not in the input: its imagePullSecrets are unknown (add it: kubectl get \
              serviceaccount -o json)",
@@ -453,6 +485,15 @@ fn judge(
     match (first_ok, chain_is_anonymous) {
         (Some(_), true) => {
             out.summary = "no pull secret serves this image; it pulls anonymously (a public image)".into();
+            for check in &plan.pull_secrets {
+                if let SecretState::Unreadable { .. } = &check.state {
+                    out.details.push(one_line(&format!(
+                        "unless pull secret {} (unreadable here) holds a credential for it: the kubelet then sends \
+                         that one and does not pull anonymously",
+                        check.name
+                    )));
+                }
+            }
         }
         (Some(i), false) => {
             let c = &plan.candidates[i];
@@ -549,8 +590,22 @@ fn no_credential(
         reference.registry
     ));
     let srv = server(reference);
-    // The most telling reason first: a secret in another namespace, a key that matches nothing, a wrong
-    // type, then a missing secret or none at all.
+    // The most telling reason first: a secret this user may not read (what it holds is unknown), a secret
+    // in another namespace, a key that matches nothing, a wrong type, then a missing secret or none at all.
+    for check in &plan.pull_secrets {
+        if let SecretState::Unreadable { right } = &check.state {
+            out.summary = one_line(&format!(
+                "no credential this user can read reaches the kubelet for {}: {probe_summary}",
+                reference.registry
+            ));
+            out.fix = Some(one_line(&format!(
+                "pull secret {} cannot be read with your rights, so whether it serves the image is unknown: ask for \
+                 the right {right}, or run this as someone who has it",
+                check.name
+            )));
+            return;
+        }
+    }
     for check in &plan.pull_secrets {
         if let SecretState::OtherNamespace { namespaces } = &check.state {
             let user = cluster
@@ -653,6 +708,11 @@ fn describe_check(check: &PullSecretCheck, namespace: &str) -> String {
         }
         SecretState::NoData { key } => format!("no {key} data (the kubelet skips it)"),
         SecretState::Undecodable { reason } => format!("does not decode: {reason}"),
+        SecretState::Unreadable { right } => {
+            format!(
+                "cannot be read by this user (missing right {right}): whether it serves the image is unknown"
+            )
+        }
     };
     one_line(&format!("pull secret {} ({by}): {state}", check.name))
 }
@@ -712,6 +772,12 @@ fn render(report: &KubeReport) -> String {
     }
     for s in &report.skipped {
         out.push_str(&format!("skipped: {}\n", one_line(s)));
+    }
+    for right in &report.missing_rights {
+        out.push_str(&format!(
+            "missing right: {}; the verdicts are those reachable without it\n",
+            one_line(right)
+        ));
     }
     let failing = report.images.iter().filter(|i| i.verdict.is_failure()).count();
     out.push_str(&format!(

@@ -86,10 +86,16 @@ use std::time::Duration;
     "  probes: [the single-image report above, one per distinct image and credential]}\n\n",
     crate::exit_codes_help!()
 ))]
+#[command(group = clap::ArgGroup::new("kube_input").args(["kube", "kube_live"]))]
 pub struct Args {
-    /// The image, as you would pass it to docker pull or push.
-    #[arg(required_unless_present = "kube")]
+    /// The image, as you would pass it to docker pull or push. With --kube-live: the first KIND/NAME.
+    #[arg(required_unless_present_any = ["kube", "kube_live"])]
     pub image: Option<String>,
+
+    /// With --kube-live: the workloads to read, as KIND/NAME (deployment/web, pod/web-0, cronjob/nightly);
+    /// default every pod, deployment, statefulset, daemonset, job and cronjob of the namespace.
+    #[arg(value_name = "KIND/NAME", requires = "kube_live")]
+    pub objects: Vec<String>,
 
     /// Diagnose every image of every workload in this `kubectl get ... -o json` output (`-`: stdin) the way
     /// the kubelet pulls it: its pull secrets matched by the kubelet's rules, each credential tried in its
@@ -99,9 +105,31 @@ pub struct Args {
     ])]
     pub kube: Vec<PathBuf>,
 
-    /// With --kube: the node's docker config.json, tried after the pull secrets (`auths` only, as the
-    /// kubelet reads it).
-    #[arg(long, value_name = "FILE", requires = "kube")]
+    /// Like --kube, but read the workloads, service accounts and pull secrets of one namespace from the
+    /// cluster through your kubectl (its kubeconfig, context and auth plugins); nothing is written to disk.
+    /// A read the cluster refuses is named with the missing right, and the verdicts are those reachable
+    /// without it.
+    #[arg(long, conflicts_with_all = [
+        "kube", "push", "username", "password_stdin", "identity_token_stdin", "anonymous", "client"
+    ])]
+    pub kube_live: bool,
+
+    /// With --kube-live: the kubeconfig context (kubectl --context); default the current one.
+    #[arg(long, value_name = "CONTEXT", requires = "kube_live")]
+    pub context: Option<String>,
+
+    /// With --kube-live: the namespace (kubectl -n); default the context's, else `default`.
+    #[arg(long, short = 'n', value_name = "NAMESPACE", requires = "kube_live")]
+    pub namespace: Option<String>,
+
+    /// With --kube-live: seconds each kubectl call may take (0.001 to 86400); a kubectl still running then
+    /// is stopped and named (exit 3).
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = super::seconds::timeout)]
+    pub kubectl_timeout: Duration,
+
+    /// With --kube or --kube-live: the node's docker config.json, tried after the pull secrets (`auths`
+    /// only, as the kubelet reads it).
+    #[arg(long, value_name = "FILE", requires = "kube_input")]
     pub node_config: Option<PathBuf>,
 
     /// Also check that the credential may push (opens an upload session and cancels it), also to a
@@ -145,8 +173,8 @@ use progress::Progress;
 use render::render;
 
 pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
-    if !args.kube.is_empty() {
-        return kube::run(args);
+    if !args.kube.is_empty() || args.kube_live {
+        return kube::run(args, env);
     }
     let image = args.image.as_deref().unwrap_or_default();
     let reference = Reference::parse(image).map_err(|e| UsageError(format!("{}: {e}", one_line(image))))?;
