@@ -271,6 +271,9 @@ fn read_stdin() -> Result<Vec<u8>, InputError> {
 /// input with an object of the wrong shape is read again through `serde_json::Value`, object by object,
 /// so that only that object is skipped (and named).
 pub fn parse_into(bytes: &[u8], place: &str, cluster: &mut Cluster) -> Result<(), InputError> {
+    // Lookups made before this input (`--kube-live` reads secrets after looking at service accounts)
+    // must see what it adds.
+    cluster.index = std::sync::OnceLock::new();
     let typed: Result<Vec<RawAny>, _> =
         serde_json::Deserializer::from_slice(bytes).into_iter::<RawAny>().collect();
     if let Ok(objects) = typed {
