@@ -20,7 +20,7 @@
 //! hides stay unknown, and the commands judge what they can without them. Any other kubectl failure
 //! stops the read with kubectl's own message.
 
-use super::objects::{parse_into, Cluster, Denied, InputError, INPUT_LIMIT};
+use super::objects::{parse_into, Cluster, InputError, INPUT_LIMIT};
 use regauth_core::environ::Environ;
 use regauth_core::protocol::{find_on_path, run_bounded, RunError};
 use regauth_core::sanitize;
@@ -76,6 +76,48 @@ pub enum LiveError {
     WorkloadsDenied(Denied),
     #[error(transparent)]
     Input(#[from] InputError),
+}
+
+/// A read the API server refused: the verb and resource of the missing right, in a namespace, for one
+/// object (`name`) or for all of them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Denied {
+    pub verb: String,
+    pub resource: String,
+    pub namespace: String,
+    pub name: Option<String>,
+}
+
+impl Denied {
+    /// `get secrets "regcred" in namespace app`.
+    pub fn right(&self) -> String {
+        format!(
+            "{} {}{} in namespace {}",
+            self.verb,
+            self.resource,
+            self.name.as_deref().map(|n| format!(" {n:?}")).unwrap_or_default(),
+            self.namespace
+        )
+    }
+
+    /// The kubectl command that checks the right.
+    pub fn check(&self) -> String {
+        format!(
+            "kubectl auth can-i {} {}{} -n {}",
+            self.verb,
+            self.resource,
+            self.name.as_deref().map(|n| format!("/{n}")).unwrap_or_default(),
+            self.namespace
+        )
+    }
+
+    /// Does this refusal hide `name` of `resource` in `namespace`?
+    pub fn hides(&self, resource: &str, namespace: &str, name: &str) -> bool {
+        self.resource == resource
+            && self.namespace == namespace
+            && self.name.as_deref().is_none_or(|n| n == name)
+    }
 }
 
 /// Read the objects `request` names into a [`Cluster`], through the kubectl on `env`'s PATH.

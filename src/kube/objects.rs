@@ -141,51 +141,9 @@ pub struct Cluster {
     pub inputs: Vec<String>,
     /// Reads the API server refused this user (`--kube-live` only): what stays unknown, and the right
     /// that would show it.
-    pub denied: Vec<Denied>,
+    pub denied: Vec<super::live::Denied>,
     /// Lookups by (namespace, name) and by name, built on first use: a dump holds 100,000 secrets.
     index: std::sync::OnceLock<Index>,
-}
-
-/// A read the API server refused: the verb and resource of the missing right, in a namespace, for one
-/// object (`name`) or for all of them.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Denied {
-    pub verb: String,
-    pub resource: String,
-    pub namespace: String,
-    pub name: Option<String>,
-}
-
-impl Denied {
-    /// `get secrets "regcred" in namespace app`.
-    pub fn right(&self) -> String {
-        format!(
-            "{} {}{} in namespace {}",
-            self.verb,
-            self.resource,
-            self.name.as_deref().map(|n| format!(" {n:?}")).unwrap_or_default(),
-            self.namespace
-        )
-    }
-
-    /// The kubectl command that checks the right.
-    pub fn check(&self) -> String {
-        format!(
-            "kubectl auth can-i {} {}{} -n {}",
-            self.verb,
-            self.resource,
-            self.name.as_deref().map(|n| format!("/{n}")).unwrap_or_default(),
-            self.namespace
-        )
-    }
-
-    /// Does this refusal hide `name` of `resource` in `namespace`?
-    pub fn hides(&self, resource: &str, namespace: &str, name: &str) -> bool {
-        self.resource == resource
-            && self.namespace == namespace
-            && self.name.as_deref().is_none_or(|n| n == name)
-    }
 }
 
 #[derive(Debug, Default)]
@@ -223,7 +181,7 @@ impl Cluster {
     }
 
     /// The refused read that hides `name` of `resource` in `namespace`, if one does.
-    pub fn denied(&self, resource: &str, namespace: &str, name: &str) -> Option<&Denied> {
+    pub fn denied(&self, resource: &str, namespace: &str, name: &str) -> Option<&super::live::Denied> {
         self.denied.iter().find(|d| d.hides(resource, namespace, name))
     }
 
