@@ -17,7 +17,7 @@ use std::path::Path;
 use std::process::Stdio;
 use support::bed::{Run, TokenBed};
 use support::kube_cluster::KubeCluster;
-use support::kubectl::{kubectl, pull_secret};
+use support::kubectl::{kubectl, kubelet_view, pull_secret};
 use support::leaks::assert_absent;
 use support::token_server::{Policy, Style, User};
 
@@ -326,6 +326,42 @@ fn live_reads_give_the_dump_verdicts_and_rbac_gives_what_is_reachable() {
     outputs.push(argv);
     let named: Vec<(&str, &str)> = outputs.iter().map(|o| ("output", o.as_str())).collect();
     assert_absent(&named, SECRETS);
+}
+
+/// `regauth export` applied to the real API server, read back by kubectl, is what the kubelet's keyring
+/// uses for the image; and `--kube-live` then finds it and pulls with it.
+#[test]
+fn an_exported_secret_applied_to_the_api_server_serves_the_image() {
+    let Some(cluster) = KubeCluster::start() else { return };
+    let Some(bed) = bed() else { return };
+    let image = bed.image("team/app:v1");
+    let home = tempfile::tempdir().unwrap();
+    let auth = base64_encode("alice:alice-pw-1-secret");
+    support::bed::write_docker_config(home.path(), &json!({"auths": {bed.registry.host(): {"auth": auth}}}));
+    let export = support::bed::regauth(
+        &["export", &image, "--name", "regcred", "-n", "shop"],
+        None,
+        home.path(),
+        None,
+    );
+    assert_eq!(export.code, 0, "{}", export.stderr);
+    cluster.apply(&[namespace("shop")]);
+    cluster.kubectl_stdin(&["apply", "-f", "-"], Some(&export.stdout));
+    let stored: Value =
+        serde_json::from_str(&cluster.kubectl(&["get", "secret", "regcred", "-n", "shop", "-o", "json"]))
+            .unwrap();
+    assert_eq!(stored["type"], "kubernetes.io/dockerconfigjson");
+    let Some(view) = kubelet_view(&stored, &[&image]) else { return };
+    assert_eq!(view["invalid"], json!([]), "{view}");
+    assert_eq!(
+        view["images"][0]["credentials"],
+        json!([{"username": "alice", "password": "alice-pw-1-secret", "secret": "regcred"}])
+    );
+    cluster.apply(&[deployment("shop", &image, &["regcred"])]);
+    let live = regauth(&cluster, &["diagnose", "--kube-live", "-n", "shop", "--json"], None, None);
+    assert_eq!(live.code, 0, "{}{}", live.stdout, live.stderr);
+    assert_eq!(live.json()["images"][0]["attempts"][0]["secret"], "shop/regcred");
+    assert_absent(&[("export stderr", &export.stderr), ("live", &live.all_output())], SECRETS);
 }
 
 #[test]
