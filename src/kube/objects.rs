@@ -639,6 +639,15 @@ mod tests {
     }
 
     #[test]
+    fn lookups_see_objects_read_after_them() {
+        let mut c = parse(r#"{"kind":"ServiceAccount","metadata":{"name":"default"}}"#);
+        assert!(c.service_account("default", "default").is_some());
+        assert!(c.secret("default", "s").is_none());
+        parse_into(br#"{"kind":"Secret","metadata":{"name":"s"}}"#, "later", &mut c).unwrap();
+        assert!(c.secret("default", "s").is_some());
+    }
+
+    #[test]
     fn deep_lists_are_refused() {
         let mut text = String::from(r#"{"kind":"Secret","metadata":{"name":"s"}}"#);
         for _ in 0..10 {
