@@ -219,9 +219,22 @@ fn live_reads_give_the_dump_verdicts_and_rbac_gives_what_is_reachable() {
 
     // RBAC: dev reads workloads and service accounts in rbac, never secrets.
     let host = bed.registry.host();
+    let mut builder = kubectl(&["create", "serviceaccount", "builder", "-n", "rbac"]);
+    builder["imagePullSecrets"] = json!([{"name": "regcred"}]);
+    let mut job = kubectl(&[
+        "create",
+        "job",
+        "nightly",
+        &format!("--image={}", bed.image("team/app:v1")),
+        "-n",
+        "rbac",
+    ]);
+    job["spec"]["template"]["spec"]["serviceAccountName"] = json!("builder");
     cluster.apply(&[
         deployment("rbac", &bed.image("team/app:v1"), &["regcred"]),
         pull_secret("regcred", "rbac", &host, "alice", "alice-pw-1-secret"),
+        builder,
+        job,
     ]);
     cluster.kubectl(&[
         "create",
@@ -286,6 +299,40 @@ fn live_reads_give_the_dump_verdicts_and_rbac_gives_what_is_reachable() {
     assert_eq!(json["images"][0]["attempts"][0]["source"], "node");
     assert_eq!(json["missingRights"].as_array().map(Vec::len), Some(1));
     outputs.extend([dev.all_output(), text.all_output(), with_node.all_output(), admin.all_output()]);
+
+    // ops reads deployments and jobs only: the job's service account, and so its pull secrets, are unknown.
+    cluster.kubectl(&[
+        "create",
+        "role",
+        "deployer",
+        "-n",
+        "rbac",
+        "--verb=get,list",
+        "--resource=deployments,jobs",
+    ]);
+    cluster.kubectl(&["create", "rolebinding", "ops-deploys", "-n", "rbac", "--role=deployer", "--user=ops"]);
+    let ops = regauth(
+        &cluster,
+        &["diagnose", "--kube-live", "--context", "ops", "-n", "rbac", "--json"],
+        None,
+        None,
+    );
+    assert_eq!(ops.code, 3, "{}{}", ops.stdout, ops.stderr);
+    let json = ops.json();
+    let rights = json["missingRights"].to_string();
+    for right in [
+        "list pods in namespace rbac",
+        "list serviceaccounts in namespace rbac",
+        "get secrets \\\"regcred\\\"",
+    ] {
+        assert!(rights.contains(right), "{right}: {rights}");
+    }
+    let job = json["images"].as_array().unwrap().iter().find(|i| i["workload"]["kind"] == "Job").unwrap();
+    assert_eq!(job["verdict"], "localConfig", "{job:#}");
+    assert_eq!(job["serviceAccountUnknown"], true);
+    assert!(job["details"].to_string().contains("service account rbac/builder could not be read"), "{job:#}");
+    assert!(job["fix"].as_str().unwrap().contains("right list serviceaccounts in namespace rbac"), "{job:#}");
+    outputs.push(ops.all_output());
 
     // audit: the admin's live audit is the dump's; dev's names the right it lacks.
     let summary = |run: &Run| {

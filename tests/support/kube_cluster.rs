@@ -1,8 +1,8 @@
 //! A real Kubernetes control plane for `--kube-live`: etcd (Debian's etcd-server) and kube-apiserver
 //! (built by scripts/build-go-peers from tests/go/apiserver, the Kubernetes release of tests/go/kubelet),
 //! both on 127.0.0.1 with ports chosen at run time, in a private directory, stopped on drop. Clients
-//! authenticate with client certificates made here with rcgen (`admin` in `system:masters`, and `dev`,
-//! whose rights the test grants with RBAC); one kubeconfig holds a context for each, both defaulting to
+//! authenticate with client certificates made here with rcgen (`admin` in `system:masters`, `dev` and
+//! `ops`, whose rights the test grants with RBAC); one kubeconfig holds a context for each, both defaulting to
 //! no namespace. No scheduler, controller manager or kubelet: objects are stored, nothing runs.
 
 use super::go::need_peer;
@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 pub struct KubeCluster {
     pub dir: tempfile::TempDir,
-    /// The kubeconfig with the contexts `admin` (current) and `dev`.
+    /// The kubeconfig with the contexts `admin` (current), `dev` and `ops`.
     pub kubeconfig: PathBuf,
     pub port: u16,
     etcd: Child,
@@ -214,7 +214,7 @@ impl Certs {
         let sa = KeyPair::generate().unwrap();
         let mut users = Vec::new();
         // The user is the certificate's CN, its groups the O entries.
-        for (user, group) in [("admin", Some("system:masters")), ("dev", None)] {
+        for (user, group) in [("admin", Some("system:masters")), ("dev", None), ("ops", None)] {
             let key = KeyPair::generate().unwrap();
             let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
             params.distinguished_name.push(DnType::CommonName, user);

@@ -293,8 +293,24 @@ fn no_credential(
         reference.registry
     ));
     let srv = server(reference);
-    // The most telling reason first: a secret this user may not read (what it holds is unknown), a secret
-    // in another namespace, a key that matches nothing, a wrong type, then a missing secret or none at all.
+    // The most telling reason first: a service account or a secret this user may not read (what it holds
+    // is unknown), a secret in another namespace, a key that matches nothing, a wrong type, then a missing
+    // secret or none at all.
+    if plan.service_account_unknown && w.image_pull_secrets.is_empty() {
+        if let Some(denied) = cluster.denied("serviceaccounts", &w.namespace, &w.service_account) {
+            out.summary = one_line(&format!(
+                "no credential this user can read reaches the kubelet for {}: {probe_summary}",
+                reference.registry
+            ));
+            out.fix = Some(one_line(&format!(
+                "service account {} cannot be read with your rights, so its pull secrets are unknown: ask for the \
+                 right {}, or run this as someone who has it",
+                w.service_account,
+                denied.right()
+            )));
+            return;
+        }
+    }
     for check in &plan.pull_secrets {
         if let SecretState::Unreadable { right } = &check.state {
             out.summary = one_line(&format!(
