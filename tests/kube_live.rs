@@ -216,6 +216,14 @@ fn live_reads_give_the_dump_verdicts_and_rbac_gives_what_is_reachable() {
     );
     assert_eq!(named.code, 0, "{}{}", named.stdout, named.stderr);
     assert_eq!(named.json()["inputs"][0], "kubectl get job/nightly -n sa -o json");
+    let absent = regauth(&cluster, &["diagnose", "--kube-live", "-n", "sa", "job/absent"], None, None);
+    assert_eq!(absent.code, 3, "{}{}", absent.stdout, absent.stderr);
+    assert!(
+        absent.stderr.contains("none of the workloads named was found")
+            && absent.stderr.contains("\"absent\" not found"),
+        "{}",
+        absent.stderr
+    );
 
     // RBAC: dev reads workloads and service accounts in rbac, never secrets.
     let host = bed.registry.host();

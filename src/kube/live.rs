@@ -72,6 +72,8 @@ pub enum LiveError {
     TooLarge { command: String },
     #[error("`{command}`: {reason}")]
     Run { command: String, reason: String },
+    #[error("none of the workloads named was found: {0}")]
+    NoWorkload(String),
     #[error("this user may not read the workloads: missing right {}", .0.right())]
     WorkloadsDenied(Denied),
     #[error(transparent)]
@@ -143,6 +145,9 @@ pub fn read(env: &Environ, request: &Request) -> Result<Cluster, LiveError> {
         if request.objects.is_empty() { WORKLOAD_KINDS.split(',').count() } else { request.objects.len() };
     if !denied.is_empty() && denied.len() >= asked {
         return Err(LiveError::WorkloadsDenied(denied[0].clone()));
+    }
+    if !request.objects.is_empty() && cluster.workloads.is_empty() && denied.is_empty() {
+        return Err(LiveError::NoWorkload(cluster.skipped.join("; ")));
     }
     kubectl.get(&["serviceaccounts".to_owned()], &namespace, &mut cluster, false)?;
     match request.secrets {
