@@ -74,22 +74,39 @@ use std::time::Duration;
     "always the placeholder <the token>). No matching credential and an anonymous pull refused: localConfig.\n",
     "  kubectl get pod,job,deployment,serviceaccount,secret -n shop -o json | regauth diagnose --kube -\n",
     "  regauth diagnose --kube cluster.json --node-config /var/lib/kubelet/config.json --json\n",
-    "Exit code (--kube): the worst image's verdict, worst first: authenticationFailed 4, authorizationDenied 5,\n",
-    "localConfig 3, notFound 6, network 8, rateLimited 7; 0 when every image pulls; 3 when an input cannot be read.\n",
-    "JSON (--kube --json, schemaVersion 1): {schemaVersion, inputs, skipped: [..], verdict, exitCode,\n",
+    "Live (--kube-live [--context C] [-n NS] [KIND/NAME...]): the same, with the objects read through your\n",
+    "kubectl (its kubeconfig, context and auth plugins) instead of a dump: the workloads named (default every\n",
+    "pod, deployment, statefulset, daemonset, job and cronjob of the namespace), its service accounts, and the\n",
+    "pull secrets they name (kubectl get secret/NAME); each kubectl call has --kubectl-timeout, nothing is\n",
+    "written to disk. A read the cluster refuses: the secret is `unreadable`, the verdict the one reachable\n",
+    "without it, and a line `missing right: get secrets \"NAME\" in namespace NS (check: kubectl auth can-i ...)`.\n",
+    "  regauth diagnose --kube-live --context prod -n shop deployment/web\n",
+    "Exit code (--kube, --kube-live): the worst image's verdict, worst first: authenticationFailed 4,\n",
+    "authorizationDenied 5, localConfig 3, notFound 6, network 8, rateLimited 7; 0 when every image pulls;\n",
+    "3 when an input cannot be read (--kube-live: kubectl missing, failing, stopped at its timeout, or refused\n",
+    "the workloads themselves).\n",
+    "JSON (--kube --json, schemaVersion 1): {schemaVersion, inputs (--kube-live: the kubectl calls), skipped: [..],\n",
+    "  missingRights: [..] (--kube-live, when a read was refused), verdict, exitCode,\n",
     "  images: [{workload: {kind, namespace, name}, container, containerType, image, serviceAccount,\n",
     "    pullSecrets: [{name, namedBy: pod|serviceAccount, state: usable|missing|otherNamespace|wrongType|noData|\n",
-    "      undecodable, namespaces, type, key, reason, keys: [{key, normalized, matches, whyNot, username}]}],\n",
+    "      undecodable|unreadable, namespaces, type, key, reason, right, keys: [{key, normalized, matches, whyNot,\n",
+    "      username}]}],\n",
     "    fromServiceAccount, serviceAccountUnknown, nodeKeys: [..],\n",
     "    attempts: [{source: secret|node|anonymous, secret, file, key, username, fallback, tried, verdict,\n",
     "      summary, probe}], verdict, exitCode, summary, details: [..], fix}],\n",
     "  probes: [the single-image report above, one per distinct image and credential]}\n\n",
     crate::exit_codes_help!()
 ))]
+#[command(group = clap::ArgGroup::new("kube_input").args(["kube", "kube_live"]))]
 pub struct Args {
-    /// The image, as you would pass it to docker pull or push.
-    #[arg(required_unless_present = "kube")]
+    /// The image, as you would pass it to docker pull or push. With --kube-live: the first KIND/NAME.
+    #[arg(required_unless_present_any = ["kube", "kube_live"])]
     pub image: Option<String>,
+
+    /// With --kube-live: the workloads to read, as KIND/NAME (deployment/web, pod/web-0, cronjob/nightly);
+    /// default every pod, deployment, statefulset, daemonset, job and cronjob of the namespace.
+    #[arg(value_name = "KIND/NAME", requires = "kube_live")]
+    pub objects: Vec<String>,
 
     /// Diagnose every image of every workload in this `kubectl get ... -o json` output (`-`: stdin) the way
     /// the kubelet pulls it: its pull secrets matched by the kubelet's rules, each credential tried in its
@@ -99,9 +116,31 @@ pub struct Args {
     ])]
     pub kube: Vec<PathBuf>,
 
-    /// With --kube: the node's docker config.json, tried after the pull secrets (`auths` only, as the
-    /// kubelet reads it).
-    #[arg(long, value_name = "FILE", requires = "kube")]
+    /// Like --kube, but read the workloads, service accounts and pull secrets of one namespace from the
+    /// cluster through your kubectl (its kubeconfig, context and auth plugins); nothing is written to disk.
+    /// A read the cluster refuses is named with the missing right, and the verdicts are those reachable
+    /// without it.
+    #[arg(long, conflicts_with_all = [
+        "kube", "push", "username", "password_stdin", "identity_token_stdin", "anonymous", "client"
+    ])]
+    pub kube_live: bool,
+
+    /// With --kube-live: the kubeconfig context (kubectl --context); default the current one.
+    #[arg(long, value_name = "CONTEXT", requires = "kube_live")]
+    pub context: Option<String>,
+
+    /// With --kube-live: the namespace (kubectl -n); default the context's, else `default`.
+    #[arg(long, short = 'n', value_name = "NAMESPACE", requires = "kube_live")]
+    pub namespace: Option<String>,
+
+    /// With --kube-live: seconds each kubectl call may take (0.001 to 86400); a kubectl still running then
+    /// is stopped and named (exit 3).
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = super::seconds::timeout)]
+    pub kubectl_timeout: Duration,
+
+    /// With --kube or --kube-live: the node's docker config.json, tried after the pull secrets (`auths`
+    /// only, as the kubelet reads it).
+    #[arg(long, value_name = "FILE", requires = "kube_input")]
     pub node_config: Option<PathBuf>,
 
     /// Also check that the credential may push (opens an upload session and cancels it), also to a
@@ -145,8 +184,8 @@ use progress::Progress;
 use render::render;
 
 pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
-    if !args.kube.is_empty() {
-        return kube::run(args);
+    if !args.kube.is_empty() || args.kube_live {
+        return kube::run(args, env);
     }
     let image = args.image.as_deref().unwrap_or_default();
     let reference = Reference::parse(image).map_err(|e| UsageError(format!("{}: {e}", one_line(image))))?;
