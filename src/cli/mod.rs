@@ -5,7 +5,7 @@
 mod audit;
 mod cache;
 mod client_arg;
-mod completions;
+pub mod completions;
 mod diagnose;
 mod export;
 mod helper_test;
