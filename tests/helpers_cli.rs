@@ -9,7 +9,7 @@ use support::command::regauth;
 fn run(dir: &Path, args: &[&str]) -> Output {
     regauth()
         .arg("--config")
-        .arg(dir.join("config.json"))
+        .arg(dir)
         .args(args)
         .env("HOME", dir)
         .env("PATH", dir.join("bin"))

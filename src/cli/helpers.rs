@@ -165,9 +165,10 @@ struct HelperRow {
 }
 
 pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
-    let path = config::docker_config_path(env, cli.config.as_deref()).ok_or_else(|| {
-        UsageError("no config location: set HOME or DOCKER_CONFIG, or pass --config".into())
-    })?;
+    let path = match &args.action {
+        Action::List { .. } => cli.config_to_read(env)?,
+        _ => cli.config_to_write(env)?,
+    };
     match &args.action {
         Action::List { json } => list(&path, env, *json),
         Action::Set { helper, registries, json } => {

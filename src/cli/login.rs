@@ -196,9 +196,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         .map_err(|e| UsageError(format!("{}: {e}", one_line(&args.registry))))?;
     let references =
         args.repos.iter().map(|r| repository_reference(&host, r)).collect::<Result<Vec<_>, _>>()?;
-    let path = config::docker_config_path(env, cli.config.as_deref()).ok_or_else(|| {
-        UsageError("no config location: set HOME or DOCKER_CONFIG, or pass --config".into())
-    })?;
+    let path = cli.config_to_write(env)?;
     let (username, secret) = read_credential(args)?;
     let ca_files = match tls::ca_files(host.as_str(), &args.trust.certs_dirs(), &args.trust.ca_file) {
         Ok(files) => files,

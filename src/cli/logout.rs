@@ -95,9 +95,7 @@ pub(crate) fn key_variants(host: &RegistryHost) -> Vec<String> {
 pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
     let host = RegistryHost::parse(&args.registry)
         .map_err(|e| UsageError(format!("{}: {e}", one_line(&args.registry))))?;
-    let docker = config::docker_config_path(env, cli.config.as_deref()).ok_or_else(|| {
-        UsageError("no config location: set HOME or DOCKER_CONFIG, or pass --config".into())
-    })?;
+    let docker = cli.config_to_write(env)?;
     let variants = key_variants(&host);
     let mut files = vec![(docker.clone(), true)];
     for AuthFile { path, legacy } in config::containers_auth_files(env, None, Some(&docker)) {

@@ -135,9 +135,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
             return Err(UsageError(format!("--to {}: not a helper name", one_line(to))).into());
         }
     }
-    let docker = config::docker_config_path(env, cli.config.as_deref()).ok_or_else(|| {
-        UsageError("no config location: set HOME or DOCKER_CONFIG, or pass --config".into())
-    })?;
+    let docker = cli.config_to_write(env)?;
     let mut files = vec![(docker.clone(), true)];
     for f in config::containers_auth_files(env, None, Some(&docker)) {
         if !f.legacy && !files.iter().any(|(p, _)| *p == f.path) {

@@ -40,9 +40,10 @@ const ABOUT: &str =
     crate::exit_codes_help!()
 ))]
 pub struct Cli {
-    /// Docker config to use: a directory (like docker --config) or a config.json file.
-    /// Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json.
-    #[arg(long, global = true, value_name = "PATH", env = "REGAUTH_CONFIG")]
+    /// Docker config directory, as docker --config DIR: DIR/config.json is read and written. A DIR that
+    /// does not exist is an error for commands that write (it is not made); an existing file is taken as
+    /// the config file itself. Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json.
+    #[arg(long, global = true, value_name = "DIR", env = "REGAUTH_CONFIG")]
     pub config: Option<PathBuf>,
 
     /// Seconds to wait for another writer's lock on a config file before giving up (0: do not wait).
@@ -75,6 +76,25 @@ pub enum Command {
     Migrate(migrate::Args),
     Token(token::Args),
     Cache(cache::Args),
+}
+
+impl Cli {
+    /// docker's config.json for a command that only reads it.
+    pub(crate) fn config_to_read(&self, env: &regauth_core::environ::Environ) -> anyhow::Result<PathBuf> {
+        regauth_core::config::docker_config_path(env, self.config.as_deref()).ok_or_else(|| {
+            output::UsageError("no config location: set HOME or DOCKER_CONFIG, or pass --config".into())
+                .into()
+        })
+    }
+
+    /// docker's config.json for a command that writes it: `--config DIR` must exist (docker would make it;
+    /// a mistyped DIR would then hold a credential no client reads).
+    pub(crate) fn config_to_write(&self, env: &regauth_core::environ::Environ) -> anyhow::Result<PathBuf> {
+        if let Some(dir) = self.config.as_deref().and_then(regauth_core::config::missing_config_dir) {
+            return Err(output::MissingConfigDir(dir).into());
+        }
+        self.config_to_read(env)
+    }
 }
 
 /// The clap command tree, for man pages and completions.
