@@ -44,6 +44,7 @@ pub mod exit;
 pub mod export;
 pub mod http;
 pub mod kube;
+pub mod login;
 pub mod placement;
 pub mod resolve;
 pub mod token;

@@ -9,26 +9,22 @@ use super::Cli;
 use crate::diagnose::{self, Lookup, Observer, Report, Step, Verdict};
 use crate::exit::Exit;
 use crate::http::tls;
-use crate::http::token::TokenResponse;
-use crate::http::transport::{Auth, Failure, Reply, Request, TlsOptions, Transport};
-use crate::placement::{self, Change, IDENTITY_TOKEN_USERNAME};
+use crate::http::transport::{TlsOptions, Transport};
+use crate::login::handshake::{verify, NotVerified, Verified};
+use crate::placement::{Change, IDENTITY_TOKEN_USERNAME};
 use crate::resolve::{Credential, CredentialKind};
-use regauth_core::config::{self, AuthEncoding};
 use regauth_core::environ::Environ;
-use regauth_core::protocol::HelperClient;
 use regauth_core::reference::Reference;
 use regauth_core::registry::RegistryHost;
 use regauth_core::sanitize::{for_terminal, one_line};
 use regauth_core::secret::Secret;
-use reqwest::Method;
 use serde::Serialize;
 use std::io::{BufRead, IsTerminal, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The client id sent to token services, as docker sends its own name.
-const CLIENT_ID: &str = "regauth";
+mod store;
 
 /// Log in to a registry: check the credential, show what it may do, and store it safely.
 ///
@@ -170,19 +166,6 @@ struct StoredInfo {
     changes: Vec<Change>,
 }
 
-/// How the credential was proven.
-enum Verified {
-    NoAuth { url: String },
-    Basic { url: String },
-    Bearer { url: String, realm: String, identity: Option<Secret> },
-}
-
-/// Why it was not.
-struct NotVerified {
-    exit: Exit,
-    summary: String,
-}
-
 /// Diagnose's progress is not shown by login: its rights lines say what came of it.
 struct Quiet;
 
@@ -303,9 +286,9 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         None => (username.as_str(), &secret),
     };
     let placed = if args.plaintext {
-        store_plaintext(cli, &path, &host, &username, &secret, identity.as_ref(), &mut report.warnings)
+        store::plaintext(cli, &path, &host, &username, &secret, identity.as_ref(), &mut report.warnings)
     } else {
-        store_in_helper(cli, args, env, &path, &host, store_user, store_secret, &mut report.warnings)
+        store::in_helper(cli, args, env, &path, &host, store_user, store_secret, &mut report.warnings)
     };
     let exit = match placed {
         Ok(stored) => {
@@ -365,153 +348,6 @@ fn read_credential(args: &Args) -> anyhow::Result<(String, Secret)> {
         return Err(UsageError("the password is empty".into()).into());
     }
     Ok((username, secret))
-}
-
-/// docker's check: GET /v2/ (https; plain http on loopback or with --insecure), then for a Bearer
-/// challenge a token for no scope with offline_token=true and GET /v2/ with it, or GET /v2/ with Basic.
-async fn verify(
-    transport: &Transport,
-    host: &RegistryHost,
-    insecure: bool,
-    username: &str,
-    secret: &Secret,
-) -> Result<Verified, NotVerified> {
-    let get = |base: String| async move { get_v2(transport, &base, Auth::None).await };
-    let (base, first) = match crate::http::contact::first_contact(host, insecure, get).await {
-        Ok(contact) => (contact.base, contact.reply),
-        Err(f) => return Err(unreachable(host, &f)),
-    };
-    let url = format!("{base}/v2/");
-    match first.status {
-        200 => return Ok(Verified::NoAuth { url }),
-        401 => {}
-        status => return Err(unexpected(transport, "the registry", status, &first)),
-    }
-    if let Some(bearer) = first.challenges.iter().find(|c| c.is_bearer()) {
-        let Some(realm) = bearer.param("realm").map(str::to_owned) else {
-            return Err(NotVerified {
-                exit: Exit::Network,
-                summary: "the registry's Bearer challenge names no realm".into(),
-            });
-        };
-        let service = bearer.param("service").map(str::to_owned);
-        let token = token(transport, &realm, service.as_deref(), username, secret).await?;
-        let check = get_v2(transport, &base, Auth::Bearer(&token.token)).await;
-        return match check {
-            Ok(reply) if reply.status == 200 => {
-                Ok(Verified::Bearer { url, realm, identity: token.refresh_token })
-            }
-            Ok(reply) => Err(NotVerified {
-                exit: Exit::AuthenticationFailed,
-                summary: format!(
-                    "the registry refused the token its token service issued (HTTP {}): {}",
-                    reply.status,
-                    transport.clean(&reply.message(), 300)
-                ),
-            }),
-            Err(f) => Err(unreachable(host, &f)),
-        };
-    }
-    if first.challenges.iter().any(|c| c.is_basic()) {
-        return match get_v2(transport, &base, Auth::Basic(username, secret)).await {
-            Ok(reply) if reply.status == 200 => Ok(Verified::Basic { url }),
-            Ok(reply) if reply.status == 401 || reply.status == 403 => Err(NotVerified {
-                exit: Exit::AuthenticationFailed,
-                summary: format!(
-                    "the registry refused {}'s credential (HTTP {}): {}",
-                    one_line(username),
-                    reply.status,
-                    transport.clean(&reply.message(), 300)
-                ),
-            }),
-            Ok(reply) => Err(unexpected(transport, "the registry", reply.status, &reply)),
-            Err(f) => Err(unreachable(host, &f)),
-        };
-    }
-    Err(NotVerified {
-        exit: Exit::Network,
-        summary: "the registry answered 401 without a Basic or Bearer challenge".into(),
-    })
-}
-
-async fn get_v2(transport: &Transport, base: &str, auth: Auth<'_>) -> Result<Reply, Failure> {
-    transport.send(Request::new(Method::GET, format!("{base}/v2/"), auth)).await
-}
-
-/// A token for no scope, asked with offline_token=true as docker asks, so that a token service that hands
-/// out identity (refresh) tokens gives one.
-async fn token(
-    transport: &Transport,
-    realm: &str,
-    service: Option<&str>,
-    username: &str,
-    secret: &Secret,
-) -> Result<TokenResponse, NotVerified> {
-    let mut url = reqwest::Url::parse(realm).map_err(|e| NotVerified {
-        exit: Exit::Network,
-        summary: format!("the challenge's realm is not a URL: {e}"),
-    })?;
-    {
-        let mut query = url.query_pairs_mut();
-        if let Some(s) = service {
-            query.append_pair("service", s);
-        }
-        query.append_pair("client_id", CLIENT_ID);
-        query.append_pair("offline_token", "true");
-        query.append_pair("account", username);
-    }
-    let reply = transport
-        .send(Request::new(Method::GET, url.as_str(), Auth::Basic(username, secret)))
-        .await
-        .map_err(|f| NotVerified {
-            exit: Exit::Network,
-            summary: format!("the token service did not answer: {}", f.cause),
-        })?;
-    if reply.from_other_origin {
-        return Err(NotVerified {
-            exit: Exit::Network,
-            summary: format!("not authenticated: {}", crate::http::fetch::other_origin(&reply).cause),
-        });
-    }
-    match reply.status {
-        200 => {}
-        401 | 403 => {
-            return Err(NotVerified {
-                exit: Exit::AuthenticationFailed,
-                summary: format!(
-                    "the token service refused {}'s credential (HTTP {}): {}",
-                    one_line(username),
-                    reply.status,
-                    transport.clean(&reply.message(), 300)
-                ),
-            })
-        }
-        status => return Err(unexpected(transport, "the token service", status, &reply)),
-    }
-    let token = TokenResponse::parse(reply.secret_body()).map_err(|e| NotVerified {
-        exit: Exit::Network,
-        summary: format!("the token service's answer is not a token: {e}"),
-    })?;
-    transport.redact(&token.token);
-    if let Some(r) = &token.refresh_token {
-        transport.redact(r);
-    }
-    Ok(token)
-}
-
-fn unreachable(host: &RegistryHost, failure: &Failure) -> NotVerified {
-    NotVerified {
-        exit: Exit::Network,
-        summary: format!("{} cannot be reached: {}", host.as_str(), failure.cause),
-    }
-}
-
-fn unexpected(transport: &Transport, who: &str, status: u16, reply: &Reply) -> NotVerified {
-    let exit = if status == 429 { Exit::RateLimited } else { Exit::Network };
-    NotVerified {
-        exit,
-        summary: format!("{who} answered HTTP {status}: {}", transport.clean(&reply.message(), 300)),
-    }
 }
 
 /// Fill the report's authentication from what was proven; returns the identity token, if one came.
@@ -593,121 +429,6 @@ fn rights_text(r: &RepoRights) -> String {
         out.push_str(&format!("  fix: {}\n", for_terminal(fix, 600)));
     }
     out
-}
-
-/// `--plaintext`: auths in config.json, as docker's file store writes it.
-fn store_plaintext(
-    cli: &Cli,
-    path: &Path,
-    host: &RegistryHost,
-    username: &str,
-    secret: &Secret,
-    identity: Option<&Secret>,
-    warnings: &mut Vec<String>,
-) -> Result<StoredInfo, String> {
-    let key = host.docker_key();
-    config::update(path, cli.lock_timeout, |doc| {
-        match identity {
-            Some(token) => doc.set_identity_token(&key, username, token),
-            None => doc.set_auth(&key, username, secret),
-        }
-        Ok(())
-    })
-    .map_err(|e| e.to_string())?;
-    warnings.push(format!(
-        "the credential is stored unencrypted in {}: anyone who can read the file can use it \
-         (`regauth migrate --registry {}` moves it into a credential store)",
-        path.display(),
-        host.as_str()
-    ));
-    Ok(StoredInfo {
-        place: "file",
-        helper: None,
-        program: None,
-        chosen_because: None,
-        server_urls: vec![key],
-        username: if identity.is_some() { IDENTITY_TOKEN_USERNAME.into() } else { username.into() },
-        file: path.to_owned(),
-        changes: Vec::new(),
-    })
-}
-
-/// Through the helper the config names, else the best store here with `credHelpers` set for the registry.
-#[allow(clippy::too_many_arguments)]
-fn store_in_helper(
-    cli: &Cli,
-    args: &Args,
-    env: &Environ,
-    path: &Path,
-    host: &RegistryHost,
-    username: &str,
-    secret: &Secret,
-    warnings: &mut Vec<String>,
-) -> Result<StoredInfo, String> {
-    let doc = config::load(path, false).map_err(|e| e.to_string())?.unwrap_or_default();
-    let urls = placement::server_urls(host);
-    let configured = placement::configured_helper(&doc, host, true);
-    let (helper, because, choose) = match &configured {
-        Some(c) => (c.helper.clone(), format!("{} names it in {}", c.field, path.display()), false),
-        None => {
-            let chosen = placement::best_store(env, args.helper_timeout).map_err(|why| {
-                format!(
-                    "no credential store answers on this machine ({why}); nothing was stored: install \
-                     docker-credential-regauth-keyutils, or pass --plaintext"
-                )
-            })?;
-            (
-                chosen.helper,
-                format!("no helper was configured for {}: {}", host.as_str(), chosen.reason),
-                true,
-            )
-        }
-    };
-    let client = HelperClient::new(&helper, env.search_path(), args.helper_timeout);
-    let stored = placement::store_verified(&client, &urls, username, secret, true)
-        .map_err(|e| format!("nothing was stored: {e}"))?;
-    let mut changes = Vec::new();
-    if choose {
-        match config::update(path, cli.lock_timeout, |doc| {
-            Ok(placement::set_cred_helpers(doc, host, &helper))
-        }) {
-            Ok(c) => changes = c,
-            Err(e) => {
-                let problems = stored.roll_back();
-                let mut text = format!("{e}; the credential was taken out of {} again", client.program());
-                for p in problems {
-                    text.push_str("; ");
-                    text.push_str(&p);
-                }
-                return Err(text);
-            }
-        }
-    } else if configured.as_ref().is_some_and(|c| c.field == "credsStore") {
-        warnings.push(format!(
-            "podman, skopeo and buildah ignore credsStore: `regauth helpers set {helper} --registry {}` \
-             makes them ask {} too",
-            host.as_str(),
-            client.program()
-        ));
-    }
-    if doc.auth(&host.docker_key(), AuthEncoding::Docker).is_some_and(|a| a.has_secret()) {
-        warnings.push(format!(
-            "{} still holds a plaintext credential for {} in auths: `regauth migrate --registry {}` moves it",
-            path.display(),
-            host.as_str(),
-            host.as_str()
-        ));
-    }
-    Ok(StoredInfo {
-        place: "helper",
-        program: Some(client.program()),
-        helper: Some(helper),
-        chosen_because: Some(because),
-        server_urls: urls,
-        username: username.to_owned(),
-        file: path.to_owned(),
-        changes,
-    })
 }
 
 fn finish(mut report: LoginReport, exit: Exit, json: bool, transport: &Transport) -> anyhow::Result<Exit> {
