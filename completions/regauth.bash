@@ -1199,7 +1199,7 @@ _regauth() {
             return 0
             ;;
         regauth__subcmd__login)
-            opts="-u -h --username --password-stdin --repo --plaintext --ca-file --certs-dir --insecure --helper-timeout --timeout --json --config --lock-timeout --help"
+            opts="-u -p -h --username --password-stdin --token-stdin --password --authfile --repo --plaintext --ca-file --certs-dir --insecure --helper-timeout --timeout --json --config --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1210,6 +1210,18 @@ _regauth() {
                     return 0
                     ;;
                 -u)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --authfile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1249,12 +1261,16 @@ _regauth() {
             return 0
             ;;
         regauth__subcmd__logout)
-            opts="-h --helper-timeout --json --config --lock-timeout --help"
+            opts="-h --all --authfile --helper-timeout --json --config --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --authfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --helper-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -205,6 +205,8 @@ complete -c regauth -n "__fish_regauth_using_subcommand completions" -l config -
 complete -c regauth -n "__fish_regauth_using_subcommand completions" -l lock-timeout -d 'Seconds to wait for another writer\'s lock on a config file before giving up (0: do not wait). Edits hold the lock for milliseconds' -r
 complete -c regauth -n "__fish_regauth_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_using_subcommand login" -s u -l username -d 'Username (prompted for on a terminal when left out)' -r
+complete -c regauth -n "__fish_regauth_using_subcommand login" -s p -l password -d 'Refused: a password on the command line is seen by every user of the machine (ps, /proc/PID/cmdline) and kept in shell history. Pipe it in with --password-stdin' -r
+complete -c regauth -n "__fish_regauth_using_subcommand login" -l authfile -d 'Write containers\' auth.json FILE (podman\'s --authfile) instead of docker\'s config.json. Default: REGISTRY_AUTH_FILE, when --config is not given' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand login" -l repo -d 'Report pull and push rights on this repository before storing (repeatable)' -r
 complete -c regauth -n "__fish_regauth_using_subcommand login" -l ca-file -d 'Trust this CA certificate (PEM) too. Repeatable' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand login" -l certs-dir -d 'certs.d directories to search instead of docker\'s, containerd\'s and containers\'. Repeatable' -r -F
@@ -213,13 +215,16 @@ complete -c regauth -n "__fish_regauth_using_subcommand login" -l timeout -d 'Se
 complete -c regauth -n "__fish_regauth_using_subcommand login" -l config -d 'Docker config directory, as docker --config DIR: DIR/config.json is read and written. A DIR that does not exist is an error for commands that write (it is not made); an existing file is taken as the config file itself. Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand login" -l lock-timeout -d 'Seconds to wait for another writer\'s lock on a config file before giving up (0: do not wait). Edits hold the lock for milliseconds' -r
 complete -c regauth -n "__fish_regauth_using_subcommand login" -l password-stdin -d 'Read the password (or access token) from stdin instead of prompting'
+complete -c regauth -n "__fish_regauth_using_subcommand login" -l token-stdin -d 'Read a token from stdin, for registries that take a token with any username (the username is -u USER, else "token")'
 complete -c regauth -n "__fish_regauth_using_subcommand login" -l plaintext -d 'Store in config.json\'s auths, unencrypted, instead of a credential helper'
 complete -c regauth -n "__fish_regauth_using_subcommand login" -l insecure -d 'Allow plain http and skip certificate verification (docker\'s insecure-registries)'
 complete -c regauth -n "__fish_regauth_using_subcommand login" -l json -d 'Print a JSON report instead of text'
 complete -c regauth -n "__fish_regauth_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regauth -n "__fish_regauth_using_subcommand logout" -l authfile -d 'containers\' auth.json to clean too (podman\'s --authfile). Default: REGISTRY_AUTH_FILE, else containers\' own files' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand logout" -l helper-timeout -d 'Seconds to wait for a credential helper (0.001 to 86400)' -r
 complete -c regauth -n "__fish_regauth_using_subcommand logout" -l config -d 'Docker config directory, as docker --config DIR: DIR/config.json is read and written. A DIR that does not exist is an error for commands that write (it is not made); an existing file is taken as the config file itself. Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand logout" -l lock-timeout -d 'Seconds to wait for another writer\'s lock on a config file before giving up (0: do not wait). Edits hold the lock for milliseconds' -r
+complete -c regauth -n "__fish_regauth_using_subcommand logout" -l all -d 'Log out of every registry the config files and the credsStore helper know'
 complete -c regauth -n "__fish_regauth_using_subcommand logout" -l json -d 'Print JSON instead of text'
 complete -c regauth -n "__fish_regauth_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_using_subcommand migrate" -l to -d 'Helper to move into (NAME of docker-credential-NAME). Default: the one the file names for the registry, else the best store here' -r

@@ -13,6 +13,7 @@ use crate::http::transport::{TlsOptions, Transport};
 use crate::login::handshake::{verify, NotVerified, Verified};
 use crate::placement::{Change, IDENTITY_TOKEN_USERNAME};
 use crate::resolve::{Credential, CredentialKind};
+use regauth_core::config;
 use regauth_core::environ::Environ;
 use regauth_core::reference::Reference;
 use regauth_core::registry::RegistryHost;
@@ -36,7 +37,15 @@ mod store;
 /// Secret Service when one answers on the session bus, else the kernel keyring), and credHelpers is set
 /// for the registry so docker, podman, skopeo, buildah and nerdctl ask it. An identity token the token
 /// service hands out is stored instead of the password, under the username <token>, as docker does.
-/// The password is never a flag value: it is prompted for without echo, or read with --password-stdin.
+/// The password is never a flag value: it is prompted for without echo, or read with --password-stdin
+/// (--token-stdin for a registry that takes a token with any username). With no REGISTRY, Docker Hub.
+///
+/// The file written is docker's config.json (--config DIR); with --authfile FILE, or REGISTRY_AUTH_FILE
+/// when --config is not given, containers' auth.json as podman login writes it (the bare host as key;
+/// credsStore is not read, as podman does not). The file is read and checked before the registry is
+/// asked: a malformed one stops the login (exit 3) and is never overwritten. Before the write, a warning
+/// says when a plaintext entry would be shadowed by a helper the file names, and when the store already
+/// holds another user's credential for the registry, which is replaced.
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = concat!(
     "Examples:\n",
@@ -48,7 +57,11 @@ mod store;
     "        read-only: this credential may pull but not push me/app\n",
     "  regauth login 127.0.0.1:5000 -u ci --password-stdin --plaintext\n",
     "      Store in config.json's auths, unencrypted (with a warning).\n",
-    "  regauth login registry.example.com -u me --repo team/app:1.2 --json\n\n",
+    "  regauth login registry.example.com -u me --repo team/app:1.2 --json\n",
+    "  printf %s \"$GITHUB_TOKEN\" | regauth login ghcr.io --token-stdin\n",
+    "      A token-only login: the registry takes the token with any username.\n",
+    "  printf %s \"$PW\" | regauth login quay.io -u me --password-stdin --authfile ~/auth.json\n",
+    "      Writes containers' auth.json, as podman login --authfile does.\n\n",
     "REPO is a repository on REGISTRY, optionally with :TAG or @DIGEST (default tag: latest; a missing tag\n",
     "still shows both rights). The exit code is that of the login: 0 when the credential was stored, also\n",
     "when a repository's push is refused (see the report or the JSON); 4 when the credential is rejected and\n",
@@ -61,16 +74,31 @@ mod store;
     crate::exit_codes_help!()
 ))]
 pub struct Args {
-    /// The registry: host[:port] (docker.io for Docker Hub).
-    pub registry: String,
+    /// The registry: host[:port]. Default: Docker Hub (docker.io), as docker login.
+    pub registry: Option<String>,
 
     /// Username (prompted for on a terminal when left out).
     #[arg(short = 'u', long, value_name = "USER")]
     pub username: Option<String>,
 
     /// Read the password (or access token) from stdin instead of prompting.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "token_stdin")]
     pub password_stdin: bool,
+
+    /// Read a token from stdin, for registries that take a token with any username (the username is
+    /// -u USER, else "token").
+    #[arg(long)]
+    pub token_stdin: bool,
+
+    /// Refused: a password on the command line is seen by every user of the machine (ps,
+    /// /proc/PID/cmdline) and kept in shell history. Pipe it in with --password-stdin.
+    #[arg(short = 'p', long = "password", value_name = "PASSWORD", hide = true, allow_hyphen_values = true)]
+    pub password: Option<String>,
+
+    /// Write containers' auth.json FILE (podman's --authfile) instead of docker's config.json.
+    /// Default: REGISTRY_AUTH_FILE, when --config is not given.
+    #[arg(long, value_name = "FILE")]
+    pub authfile: Option<PathBuf>,
 
     /// Report pull and push rights on this repository before storing (repeatable).
     #[arg(long = "repo", value_name = "REPO")]
@@ -108,6 +136,9 @@ struct LoginReport {
     warnings: Vec<String>,
     error: Option<String>,
     exit_code: u8,
+    /// How many of `warnings` were already said on stderr (text mode says them before the write).
+    #[serde(skip)]
+    said: usize,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -174,12 +205,28 @@ impl Observer for Quiet {
     fn warn(&self, _: &str) {}
 }
 
+/// Docker Hub, the registry of `login` without one (as docker login).
+const DOCKER_HUB: &str = "docker.io";
+
 pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
-    let host = RegistryHost::parse(&args.registry)
-        .map_err(|e| UsageError(format!("{}: {e}", one_line(&args.registry))))?;
+    if args.password.is_some() {
+        return Err(UsageError(
+            "-p/--password is not accepted: a password among the arguments is visible to every user of \
+             the machine (ps, /proc) and kept in shell history; use --password-stdin (or answer the \
+             prompt)"
+                .into(),
+        )
+        .into());
+    }
+    let registry = args.registry.as_deref().unwrap_or(DOCKER_HUB);
+    let host =
+        RegistryHost::parse(registry).map_err(|e| UsageError(format!("{}: {e}", one_line(registry))))?;
     let references =
         args.repos.iter().map(|r| repository_reference(&host, r)).collect::<Result<Vec<_>, _>>()?;
-    let path = cli.config_to_write(env)?;
+    let target = store::Target::choose(cli, args, env)?;
+    // The file is read and checked before the registry is asked: a malformed one would stop the write
+    // after the round trip (it is never overwritten), so it stops the login now.
+    let doc = config::load(&target.path, false)?.unwrap_or_default();
     let (username, secret) = read_credential(args)?;
     let ca_files = match tls::ca_files(host.as_str(), &args.trust.certs_dirs(), &args.trust.ca_file) {
         Ok(files) => files,
@@ -207,6 +254,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         warnings: Vec::new(),
         error: None,
         exit_code: 0,
+        said: 0,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let verified = runtime.block_on(async {
@@ -285,11 +333,26 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         Some(token) => (IDENTITY_TOKEN_USERNAME, token),
         None => (username.as_str(), &secret),
     };
-    let placed = if args.plaintext {
-        store::plaintext(cli, &path, &host, &username, &secret, identity.as_ref(), &mut report.warnings)
-    } else {
-        store::in_helper(cli, args, env, &path, &host, store_user, store_secret, &mut report.warnings)
+    // Warnings are said before the write they are about (the JSON report carries them all).
+    if !args.json {
+        for w in &report.warnings {
+            eprintln!("regauth: warning: {}", for_terminal(w, 2000));
+        }
+    }
+    let mut early = Vec::new();
+    let mut warn = |w: String| {
+        if !args.json {
+            eprintln!("regauth: warning: {}", for_terminal(&w, 2000));
+        }
+        early.push(w);
     };
+    let placed = if args.plaintext {
+        store::plaintext(cli, &target, &doc, &host, &username, &secret, identity.as_ref(), &mut warn)
+    } else {
+        store::in_helper(cli, args, env, &target, &doc, &host, store_user, store_secret, &mut warn)
+    };
+    report.warnings.extend(early);
+    report.said = report.warnings.len();
     let exit = match placed {
         Ok(stored) => {
             report.stored = Some(stored);
@@ -316,10 +379,14 @@ fn repository_reference(host: &RegistryHost, repo: &str) -> Result<Reference, Us
 }
 
 /// The username (flag, or a prompt on a terminal) and the password (stdin, or a prompt without echo).
+/// The username of a token-only login (`--token-stdin` without `-u`): such registries take any.
+const TOKEN_USERNAME: &str = "token";
+
 fn read_credential(args: &Args) -> anyhow::Result<(String, Secret)> {
     let terminal = std::io::stdin().is_terminal();
     let username = match &args.username {
         Some(u) => u.clone(),
+        None if args.token_stdin => TOKEN_USERNAME.to_owned(),
         None if terminal && !args.password_stdin => {
             eprint!("Username: ");
             std::io::stderr().flush()?;
@@ -332,7 +399,7 @@ fn read_credential(args: &Args) -> anyhow::Result<(String, Secret)> {
     if username.is_empty() || username.contains(['\0', '\n', '\r']) || username.contains(':') {
         return Err(UsageError("the username must be one line, without ':'".into()).into());
     }
-    let secret = if args.password_stdin {
+    let secret = if args.password_stdin || args.token_stdin {
         super::registry_args::read_stdin_secret()?
     } else if terminal {
         let mut text = rpassword::prompt_password("Password: ")?;
@@ -483,7 +550,7 @@ fn finish(mut report: LoginReport, exit: Exit, json: bool, transport: &Transport
         }
     }
     print(&out)?;
-    for w in &report.warnings {
+    for w in &report.warnings[report.said..] {
         eprintln!("regauth: warning: {}", for_terminal(w, 2000));
     }
     match &report.error {
