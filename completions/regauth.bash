@@ -483,7 +483,7 @@ _regauth() {
             return 0
             ;;
         regauth__subcmd__diagnose)
-            opts="-h --kube --node-config --push --client --registries-conf --username --password-stdin --identity-token-stdin --anonymous --ca-file --certs-dir --insecure --registry-type --helper-timeout --timeout --json --verbose --config --lock-timeout --help"
+            opts="-u -h --kube --node-config --push --client --registries-conf --username --password-stdin --identity-token-stdin --anonymous --ca-file --certs-dir --insecure --registry-type --helper-timeout --timeout --json --verbose --config --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -506,6 +506,10 @@ _regauth() {
                     return 0
                     ;;
                 --username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1363,7 +1367,7 @@ _regauth() {
             return 0
             ;;
         regauth__subcmd__token)
-            opts="-h --push --decode --json --no-cache --client --registries-conf --username --password-stdin --identity-token-stdin --anonymous --ca-file --certs-dir --insecure --helper-timeout --timeout --config --lock-timeout --help"
+            opts="-u -h --push --decode --json --no-cache --client --registries-conf --username --password-stdin --identity-token-stdin --anonymous --ca-file --certs-dir --insecure --helper-timeout --timeout --config --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1378,6 +1382,10 @@ _regauth() {
                     return 0
                     ;;
                 --username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

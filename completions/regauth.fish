@@ -72,7 +72,7 @@ oras\t'oras'
 helm\t'helm v4 (its registry config, then docker\'s)'
 regctl\t'regctl (its config merged over docker\'s)'"
 complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l registries-conf -d 'registries.conf for --client podman, buildah or skopeo, as their own --registries-conf (default: podman\'s and buildah\'s CONTAINERS_REGISTRIES_CONF, then the user\'s or the system\'s file)' -r -F
-complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l username -d 'Username for --password-stdin or --identity-token-stdin' -r
+complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -s u -l username -d 'Username for --password-stdin or --identity-token-stdin' -r
 complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l ca-file -d 'Trust this CA certificate (PEM) too. Repeatable' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l certs-dir -d 'certs.d directories to search instead of docker\'s, containerd\'s and containers\'. Repeatable' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l registry-type -d 'Treat the registry as this type (recognised from host and token realm otherwise)' -r -f -a "dockerhub\t'Docker Hub (docker.io)'
@@ -246,7 +246,7 @@ oras\t'oras'
 helm\t'helm v4 (its registry config, then docker\'s)'
 regctl\t'regctl (its config merged over docker\'s)'"
 complete -c regauth -n "__fish_regauth_using_subcommand token" -l registries-conf -d 'registries.conf for --client podman, buildah or skopeo, as their own --registries-conf (default: podman\'s and buildah\'s CONTAINERS_REGISTRIES_CONF, then the user\'s or the system\'s file)' -r -F
-complete -c regauth -n "__fish_regauth_using_subcommand token" -l username -d 'Username for --password-stdin or --identity-token-stdin' -r
+complete -c regauth -n "__fish_regauth_using_subcommand token" -s u -l username -d 'Username for --password-stdin or --identity-token-stdin' -r
 complete -c regauth -n "__fish_regauth_using_subcommand token" -l ca-file -d 'Trust this CA certificate (PEM) too. Repeatable' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand token" -l certs-dir -d 'certs.d directories to search instead of docker\'s, containerd\'s and containers\'. Repeatable' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand token" -l helper-timeout -d 'Seconds to wait for a credential helper (0.001 to 86400)' -r

@@ -10,7 +10,7 @@ use crate::exit::Exit;
         "  regauth completions bash > /etc/bash_completion.d/regauth\n",
         "  regauth completions zsh > \"${fpath[1]}/_regauth\"\n",
         "  regauth completions fish > ~/.config/fish/completions/regauth.fish\n\n",
-        crate::exit_codes_help!()
+        crate::exit_codes_help!(0, 1, 2)
     )
 )]
 pub struct Args {

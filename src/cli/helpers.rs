@@ -24,7 +24,8 @@ use std::time::Duration;
     "  regauth helpers list\n",
     "  regauth helpers set regauth-keyutils\n",
     "      Make the kernel-keyring helper the default (credsStore).\n",
-    "  regauth helpers set ecr-login --registry 123456789012.dkr.ecr.eu-west-1.amazonaws.com\n",
+    "  regauth helpers set ecr-login \\\n",
+    "      --registry 123456789012.dkr.ecr.eu-west-1.amazonaws.com\n",
     "      Use a helper for one registry (credHelpers).\n",
     "  regauth helpers unset --registry ghcr.io\n",
     "  regauth helpers unset\n",
@@ -32,9 +33,9 @@ use std::time::Duration;
     "  regauth helpers wrap --registry gcr.io --inner gcloud --ttl 10m\n",
     "      Answer gcr.io's gets from a cache in front of docker-credential-gcloud.\n",
     "  regauth helpers unwrap --registry gcr.io\n\n",
-    "Docker Hub (docker.io) is written under both \"https://index.docker.io/v1/\" (the key docker uses)\n",
+    "Docker Hub (docker.io) is written under both \"https://index.docker.io/v1/\" (the key docker uses) ",
     "and \"docker.io\" (the key podman, skopeo and buildah use).\n\n",
-    crate::exit_codes_help!()
+    crate::exit_codes_help!(0, 1, 2, 3)
 ))]
 pub struct Args {
     #[command(subcommand)]
@@ -44,14 +45,14 @@ pub struct Args {
 #[derive(Debug, clap::Subcommand)]
 pub enum Action {
     /// Show the configured helpers, whether each is installed, and its version.
-    #[command(after_long_help = crate::exit_codes_help!())]
+    #[command(after_long_help = crate::exit_codes_help!(0, 1, 2, 3))]
     List {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Configure HELPER as the default (credsStore), or for the registries given with --registry.
-    #[command(after_long_help = crate::exit_codes_help!())]
+    #[command(after_long_help = crate::exit_codes_help!(0, 1, 2, 3))]
     Set {
         /// Helper name: `regauth-keyutils` for docker-credential-regauth-keyutils.
         helper: String,
@@ -63,7 +64,7 @@ pub enum Action {
         json: bool,
     },
     /// Remove the helper for the registries given with --registry, or the default (credsStore).
-    #[command(after_long_help = crate::exit_codes_help!())]
+    #[command(after_long_help = crate::exit_codes_help!(0, 1, 2, 3))]
     Unset {
         /// Registry host[:port] (repeatable). Without it, remove credsStore.
         #[arg(long = "registry", value_name = "HOST")]
@@ -80,18 +81,19 @@ pub enum Action {
     /// login never rewrites. Both files are written under their locks, atomically.
     #[command(after_long_help = concat!(
         "Examples:\n",
-        "  regauth helpers wrap --registry gcr.io --registry us-docker.pkg.dev --inner gcloud\n",
+        "  regauth helpers wrap --registry gcr.io --registry eu.gcr.io --inner gcloud\n",
         "      Cache docker-credential-gcloud's answers for two registries (5 minutes).\n",
-        "  regauth helpers wrap --registry 123456789012.dkr.ecr.eu-west-1.amazonaws.com --ttl 1h\n",
-        "      Wrap the helper config.json already names for that registry (ecr-login); an ECR token's\n",
-        "      own expiry shortens the hour when it ends sooner.\n",
+        "  regauth helpers wrap --ttl 1h \\\n",
+        "      --registry 123456789012.dkr.ecr.eu-west-1.amazonaws.com\n",
+        "      Wrap the helper config.json already names for that registry (ecr-login); an ECR token's ",
+        "own expiry shortens the hour when it ends sooner.\n",
         "  regauth helpers wrap --inner pass --ttl 10m\n",
         "      Wrap the default store (credsStore).\n\n",
-        "Without --inner, the helper config.json names for that registry (or credsStore) is wrapped.\n",
+        "Without --inner, the helper config.json names for that registry (or credsStore) is wrapped. ",
         "Wrapping again changes the TTL or timeout and keeps the inner helper unless --inner is given.\n\n",
-        "Exit codes: 0 wrapped; 2 usage error (bad registry, helper name or duration, nothing to wrap);\n",
+        "Exit codes: 0 wrapped; 2 usage error (bad registry, helper name or duration, nothing to wrap); ",
         "3 a config file could not be read, locked or written.\n\n",
-        crate::exit_codes_help!()
+        crate::exit_codes_help!(0, 1, 2, 3)
     ))]
     Wrap {
         /// Registry host[:port] to wrap (repeatable). Without it, wrap the default (credsStore).
@@ -118,7 +120,7 @@ pub enum Action {
         "  regauth helpers unwrap            the default (credsStore)\n\n",
         "The registry's cached answers are dropped. A registry that is not wrapped is left as it is.\n\n",
         "Exit codes: 0 done; 2 usage error; 3 a config file could not be read, locked or written.\n\n",
-        crate::exit_codes_help!()
+        crate::exit_codes_help!(0, 1, 2, 3)
     ))]
     Unwrap {
         /// Registry host[:port] (repeatable). Without it, unwrap the default (credsStore).

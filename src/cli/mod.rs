@@ -30,13 +30,20 @@ const ABOUT: &str =
 #[derive(Debug, Parser)]
 #[command(name = "regauth", version, about = ABOUT, long_about = None, after_long_help = concat!(
     "Examples:\n",
-    "  regauth resolve ghcr.io/org/app:1.2       which credential docker, podman and nerdctl would send\n",
-    "  regauth diagnose docker.io/me/app --push  is it the password, or the permission? (with the fix)\n",
-    "  regauth audit                             every stored registry credential, with findings\n",
-    "  regauth token ghcr.io/org/app             a bearer token for curl (cached across runs)\n",
-    "  regauth helpers set regauth-keyutils      make the kernel-keyring helper the default\n",
-    "  regauth helper-test pass                  check docker-credential-pass against the protocol\n",
-    "  regauth <COMMAND> --help                  examples and details for one command\n\n",
+    "  regauth resolve ghcr.io/org/app:1.2\n",
+    "      Which credential docker, podman and nerdctl would send.\n",
+    "  regauth diagnose docker.io/me/app --push\n",
+    "      Is it the password, or the permission? (with the fix)\n",
+    "  regauth audit\n",
+    "      Every stored registry credential, with findings.\n",
+    "  regauth token ghcr.io/org/app\n",
+    "      A bearer token for curl (cached across runs).\n",
+    "  regauth helpers set regauth-keyutils\n",
+    "      Make the kernel-keyring helper the default.\n",
+    "  regauth helper-test pass\n",
+    "      Check docker-credential-pass against the protocol.\n",
+    "  regauth <COMMAND> --help\n",
+    "      Examples and details for one command.\n\n",
     crate::exit_codes_help!()
 ))]
 pub struct Cli {

@@ -57,7 +57,7 @@ pub struct CredentialArgs {
     pub registries_conf: Option<PathBuf>,
 
     /// Username for --password-stdin or --identity-token-stdin.
-    #[arg(long, value_name = "USER")]
+    #[arg(short = 'u', long, value_name = "USER")]
     pub username: Option<String>,
 
     /// Read the password (or access token) from stdin instead of the client's config.

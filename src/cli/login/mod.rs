@@ -51,7 +51,7 @@ mod store;
     "Examples:\n",
     "  regauth login ghcr.io -u me\n",
     "      Prompts for the password (no echo), checks it and stores it in a safe store.\n",
-    "  printf %s \"$TOKEN\" | regauth login docker.io -u me --password-stdin --repo me/app\n",
+    "  printf %s \"$TOKEN\" | regauth login -u me --password-stdin --repo me/app\n",
     "      Says whether the token may pull and push me/app before storing it, e.g.:\n",
     "        me/app: pull yes, push NO\n",
     "        read-only: this credential may pull but not push me/app\n",
@@ -60,18 +60,19 @@ mod store;
     "  regauth login registry.example.com -u me --repo team/app:1.2 --json\n",
     "  printf %s \"$GITHUB_TOKEN\" | regauth login ghcr.io --token-stdin\n",
     "      A token-only login: the registry takes the token with any username.\n",
-    "  printf %s \"$PW\" | regauth login quay.io -u me --password-stdin --authfile ~/auth.json\n",
+    "  printf %s \"$PW\" | regauth login quay.io -u me --password-stdin \\\n",
+    "      --authfile ~/auth.json\n",
     "      Writes containers' auth.json, as podman login --authfile does.\n\n",
-    "REPO is a repository on REGISTRY, optionally with :TAG or @DIGEST (default tag: latest; a missing tag\n",
-    "still shows both rights). The exit code is that of the login: 0 when the credential was stored, also\n",
-    "when a repository's push is refused (see the report or the JSON); 4 when the credential is rejected and\n",
+    "REPO is a repository on REGISTRY, optionally with :TAG or @DIGEST (default tag: latest; a missing tag ",
+    "still shows both rights). The exit code is that of the login: 0 when the credential was stored, also ",
+    "when a repository's push is refused (see the report or the JSON); 4 when the credential is rejected and ",
     "3 when it could not be stored, and then nothing is stored.\n\n",
-    "JSON (--json): {registry, username, authentication: {method: bearer|basic|none, url, realm,\n",
-    "  identityToken, summary}, repositories: [{repository, reference, pull: yes|no|unknown,\n",
-    "  push: yes|no|unknown, verdict, reason, fix}], readOnly: [repository..], stored: {place: helper|file,\n",
-    "  helper, program, chosenBecause, serverUrls: [..], username, file, changes: [{field, old, new}]} | null,\n",
-    "  warnings: [..], error, exitCode}. No secret appears in any output.\n\n",
-    crate::exit_codes_help!()
+    "JSON (--json): {registry, username, authentication: {method: bearer|basic|none, url, realm, ",
+    "identityToken, summary}, repositories: [{repository, reference, pull: yes|no|unknown, ",
+    "push: yes|no|unknown, verdict, reason, fix}], readOnly: [repository..], stored: {place: helper|file, ",
+    "helper, program, chosenBecause, serverUrls: [..], username, file, changes: [{field, old, new}]} | null, ",
+    "warnings: [..], error, exitCode}. No secret appears in any output.\n\n",
+    crate::exit_codes_help!(0, 1, 2, 3, 4, 7, 8)
 ))]
 pub struct Args {
     /// The registry: host[:port]. Default: Docker Hub (docker.io), as docker login.
