@@ -483,7 +483,7 @@ _regauth() {
             return 0
             ;;
         regauth__subcmd__diagnose)
-            opts="-u -h --kube --node-config --push --client --registries-conf --username --password-stdin --identity-token-stdin --anonymous --ca-file --certs-dir --insecure --registry-type --helper-timeout --timeout --json --verbose --config --lock-timeout --help"
+            opts="-u -h --kube --node-config --push --client --registries-conf --username --password-stdin --identity-token-stdin --anonymous --ca-file --certs-dir --insecure --tls-verify --cert-dir --registry-type --helper-timeout --timeout --json --verbose --config --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -521,6 +521,14 @@ _regauth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-verify)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --cert-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --registry-type)
                     COMPREPLY=($(compgen -W "dockerhub ghcr gitlab quay harbor ecr acr gar distribution" -- "${cur}"))
                     return 0
@@ -549,7 +557,7 @@ _regauth() {
             return 0
             ;;
         regauth__subcmd__export)
-            opts="-n -o -h --format --name --namespace --output --push --client --ca-file --certs-dir --insecure --helper-timeout --timeout --config --lock-timeout --help"
+            opts="-n -o -h --format --name --namespace --output --push --client --ca-file --certs-dir --insecure --tls-verify --cert-dir --helper-timeout --timeout --config --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -588,6 +596,14 @@ _regauth() {
                     return 0
                     ;;
                 --certs-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-verify)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --cert-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1203,7 +1219,7 @@ _regauth() {
             return 0
             ;;
         regauth__subcmd__login)
-            opts="-u -p -h --username --password-stdin --token-stdin --password --authfile --repo --plaintext --ca-file --certs-dir --insecure --helper-timeout --timeout --json --config --lock-timeout --help"
+            opts="-u -p -h --username --password-stdin --token-stdin --password --authfile --repo --plaintext --ca-file --certs-dir --insecure --tls-verify --cert-dir --helper-timeout --timeout --json --config --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1238,6 +1254,14 @@ _regauth() {
                     return 0
                     ;;
                 --certs-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-verify)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --cert-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1367,7 +1391,7 @@ _regauth() {
             return 0
             ;;
         regauth__subcmd__token)
-            opts="-u -h --push --decode --json --no-cache --client --registries-conf --username --password-stdin --identity-token-stdin --anonymous --ca-file --certs-dir --insecure --helper-timeout --timeout --config --lock-timeout --help"
+            opts="-u -h --push --decode --json --no-cache --client --registries-conf --username --password-stdin --identity-token-stdin --anonymous --ca-file --certs-dir --insecure --tls-verify --cert-dir --helper-timeout --timeout --config --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1394,6 +1418,14 @@ _regauth() {
                     return 0
                     ;;
                 --certs-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-verify)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --cert-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

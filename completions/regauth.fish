@@ -75,6 +75,9 @@ complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l registries-
 complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -s u -l username -d 'Username for --password-stdin or --identity-token-stdin' -r
 complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l ca-file -d 'Trust this CA certificate (PEM) too. Repeatable' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l certs-dir -d 'certs.d directories to search instead of docker\'s, containerd\'s and containers\'. Repeatable' -r -F
+complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l tls-verify -d 'podman\'s and skopeo\'s spelling: --tls-verify=false is --insecure' -r -f -a "true\t''
+false\t''"
+complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l cert-dir -d 'podman\'s and skopeo\'s spelling: trust the *.crt files in this directory (the directory of one registry, not a certs.d tree). Repeatable' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l registry-type -d 'Treat the registry as this type (recognised from host and token realm otherwise)' -r -f -a "dockerhub\t'Docker Hub (docker.io)'
 ghcr\t'GitHub Container Registry (ghcr.io)'
 gitlab\t'GitLab container registry (realm .../jwt/auth)'
@@ -114,6 +117,9 @@ helm\t'helm v4 (its registry config, then docker\'s)'
 regctl\t'regctl (its config merged over docker\'s)'"
 complete -c regauth -n "__fish_regauth_using_subcommand export" -l ca-file -d 'Trust this CA certificate (PEM) too. Repeatable' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand export" -l certs-dir -d 'certs.d directories to search instead of docker\'s, containerd\'s and containers\'. Repeatable' -r -F
+complete -c regauth -n "__fish_regauth_using_subcommand export" -l tls-verify -d 'podman\'s and skopeo\'s spelling: --tls-verify=false is --insecure' -r -f -a "true\t''
+false\t''"
+complete -c regauth -n "__fish_regauth_using_subcommand export" -l cert-dir -d 'podman\'s and skopeo\'s spelling: trust the *.crt files in this directory (the directory of one registry, not a certs.d tree). Repeatable' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand export" -l helper-timeout -d 'Seconds to wait for a credential helper (0.001 to 86400)' -r
 complete -c regauth -n "__fish_regauth_using_subcommand export" -l timeout -d 'Seconds each image\'s probe may take (0.001 to 86400)' -r
 complete -c regauth -n "__fish_regauth_using_subcommand export" -l config -d 'Docker config directory, as docker --config DIR: DIR/config.json is read and written. A DIR that does not exist is an error for commands that write (it is not made); an existing file is taken as the config file itself. Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json' -r -F
@@ -210,6 +216,9 @@ complete -c regauth -n "__fish_regauth_using_subcommand login" -l authfile -d 'W
 complete -c regauth -n "__fish_regauth_using_subcommand login" -l repo -d 'Report pull and push rights on this repository before storing (repeatable)' -r
 complete -c regauth -n "__fish_regauth_using_subcommand login" -l ca-file -d 'Trust this CA certificate (PEM) too. Repeatable' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand login" -l certs-dir -d 'certs.d directories to search instead of docker\'s, containerd\'s and containers\'. Repeatable' -r -F
+complete -c regauth -n "__fish_regauth_using_subcommand login" -l tls-verify -d 'podman\'s and skopeo\'s spelling: --tls-verify=false is --insecure' -r -f -a "true\t''
+false\t''"
+complete -c regauth -n "__fish_regauth_using_subcommand login" -l cert-dir -d 'podman\'s and skopeo\'s spelling: trust the *.crt files in this directory (the directory of one registry, not a certs.d tree). Repeatable' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand login" -l helper-timeout -d 'Seconds to wait for a credential helper (0.001 to 86400)' -r
 complete -c regauth -n "__fish_regauth_using_subcommand login" -l timeout -d 'Seconds the check of the credential, and each repository\'s probes, may take (0.001 to 86400)' -r
 complete -c regauth -n "__fish_regauth_using_subcommand login" -l config -d 'Docker config directory, as docker --config DIR: DIR/config.json is read and written. A DIR that does not exist is an error for commands that write (it is not made); an existing file is taken as the config file itself. Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json' -r -F
@@ -249,6 +258,9 @@ complete -c regauth -n "__fish_regauth_using_subcommand token" -l registries-con
 complete -c regauth -n "__fish_regauth_using_subcommand token" -s u -l username -d 'Username for --password-stdin or --identity-token-stdin' -r
 complete -c regauth -n "__fish_regauth_using_subcommand token" -l ca-file -d 'Trust this CA certificate (PEM) too. Repeatable' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand token" -l certs-dir -d 'certs.d directories to search instead of docker\'s, containerd\'s and containers\'. Repeatable' -r -F
+complete -c regauth -n "__fish_regauth_using_subcommand token" -l tls-verify -d 'podman\'s and skopeo\'s spelling: --tls-verify=false is --insecure' -r -f -a "true\t''
+false\t''"
+complete -c regauth -n "__fish_regauth_using_subcommand token" -l cert-dir -d 'podman\'s and skopeo\'s spelling: trust the *.crt files in this directory (the directory of one registry, not a certs.d tree). Repeatable' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand token" -l helper-timeout -d 'Seconds to wait for a credential helper (0.001 to 86400)' -r
 complete -c regauth -n "__fish_regauth_using_subcommand token" -l timeout -d 'Seconds the network part may take (0.001 to 86400)' -r
 complete -c regauth -n "__fish_regauth_using_subcommand token" -l config -d 'Docker config directory, as docker --config DIR: DIR/config.json is read and written. A DIR that does not exist is an error for commands that write (it is not made); an existing file is taken as the config file itself. Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json' -r -F

@@ -338,3 +338,41 @@ fn logout_all_empties_every_registry_of_the_files_and_the_store() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("nothing to remove"), "{}", run.stdout);
 }
+
+/// podman's and skopeo's spellings, where users type them: --tls-verify=false is --insecure, and
+/// --cert-dir DIR trusts the *.crt files of DIR. Against the real registry on TLS with a private CA.
+#[test]
+fn podman_spellings_tls_verify_and_cert_dir() {
+    use support::certs::server_certs;
+    use support::registry::Tls;
+    let pki = tempfile::tempdir().unwrap();
+    let certs = server_certs(pki.path());
+    let tls = Tls { certificate: certs.certificate.clone(), key: certs.key.clone() };
+    let Some(registry) = Registry::start(Auth::Htpasswd(vec![(ALICE.into(), ALICE_PW.into())]), Some(tls))
+    else {
+        return;
+    };
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(&certs.ca).unwrap()).unwrap();
+    let client = reqwest::blocking::Client::builder().add_root_certificate(ca).build().unwrap();
+    push_image(&client, &registry.base_url(), "team/app", "v1", Some(&basic(ALICE, ALICE_PW)));
+    let home = tempfile::tempdir().unwrap();
+    let cert_dir = pki.path().join("registry-certs");
+    std::fs::create_dir(&cert_dir).unwrap();
+    std::fs::copy(&certs.ca, cert_dir.join("ca.crt")).unwrap();
+    let image = format!("{}/team/app:v1", registry.host());
+    let diagnose = |extra: &[&str]| {
+        let mut args = vec!["diagnose", &image, "-u", ALICE, "--password-stdin", "--json"];
+        args.extend_from_slice(extra);
+        regauth(&args, ALICE_PW, home.path(), "none")
+    };
+    let untrusted = diagnose(&[]);
+    assert_eq!(untrusted.code, 8, "a private CA is not trusted without being named: {}", untrusted.stderr);
+    let verified = diagnose(&["--cert-dir", cert_dir.to_str().unwrap()]);
+    assert_eq!(verified.code, 0, "--cert-dir: {}{}", verified.stdout, verified.stderr);
+    let unverified = diagnose(&["--tls-verify=false"]);
+    assert_eq!(unverified.code, 0, "--tls-verify=false: {}{}", unverified.stdout, unverified.stderr);
+    let verify = diagnose(&["--tls-verify=true"]);
+    assert_eq!(verify.code, 8, "--tls-verify=true verifies: {}", verify.stderr);
+    let both = diagnose(&["--tls-verify=true", "--insecure"]);
+    assert_eq!(both.code, 2, "{}", both.stderr);
+}

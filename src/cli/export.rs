@@ -181,20 +181,23 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
                 eprintln!("regauth: {}", for_terminal(&e.to_string(), 2000));
                 return Ok(Exit::LocalConfig);
             }
-            let ca_files =
-                match tls::ca_files(&reference.registry, &args.trust.certs_dirs(), &args.trust.ca_file) {
-                    Ok(files) => files,
-                    Err(e) => {
-                        eprintln!("regauth: {}", for_terminal(&e.to_string(), 2000));
-                        return Ok(Exit::LocalConfig);
-                    }
-                };
+            let ca_files = match tls::ca_files(
+                &reference.registry,
+                &args.trust.certs_dirs(),
+                &args.trust.all_ca_files(),
+            ) {
+                Ok(files) => files,
+                Err(e) => {
+                    eprintln!("regauth: {}", for_terminal(&e.to_string(), 2000));
+                    return Ok(Exit::LocalConfig);
+                }
+            };
             let input = diagnose::Input {
                 reference: reference.clone(),
                 lookup: Lookup::Explicit(credential.clone()),
                 push: args.push,
                 registry_type: None,
-                tls: TlsOptions { ca_files, insecure: args.trust.insecure },
+                tls: TlsOptions { ca_files, insecure: args.trust.allows_insecure() },
                 observer: Arc::new(Quiet),
                 timeout: args.timeout,
             };

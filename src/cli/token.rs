@@ -92,8 +92,8 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         push: args.push,
         use_cache: !args.no_cache,
         certs_dirs: args.trust.certs_dirs(),
-        ca_files: args.trust.ca_file.clone(),
-        insecure: args.trust.insecure,
+        ca_files: args.trust.all_ca_files(),
+        insecure: args.trust.allows_insecure(),
         timeout: args.timeout,
         env: env.clone(),
     };

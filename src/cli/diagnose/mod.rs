@@ -151,21 +151,22 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
     let image = args.image.as_deref().unwrap_or_default();
     let reference = Reference::parse(image).map_err(|e| UsageError(format!("{}: {e}", one_line(image))))?;
     let lookup = args.credential.lookup(cli, env, args.helper_timeout)?;
-    let ca_files = match tls::ca_files(&reference.registry, &args.trust.certs_dirs(), &args.trust.ca_file) {
-        Ok(files) => files,
-        Err(e) => {
-            // A hosts.toml that cannot be read leaves the trusted CAs unknown: this machine's configuration.
-            eprintln!("regauth: {}", regauth_core::sanitize::for_terminal(&e.to_string(), 2000));
-            return Ok(Exit::LocalConfig);
-        }
-    };
+    let ca_files =
+        match tls::ca_files(&reference.registry, &args.trust.certs_dirs(), &args.trust.all_ca_files()) {
+            Ok(files) => files,
+            Err(e) => {
+                // A hosts.toml that cannot be read leaves the trusted CAs unknown: this machine's configuration.
+                eprintln!("regauth: {}", regauth_core::sanitize::for_terminal(&e.to_string(), 2000));
+                return Ok(Exit::LocalConfig);
+            }
+        };
     let progress = Arc::new(Progress::new(std::io::stderr().is_terminal() && !args.json));
     let input = diagnose::Input {
         reference,
         lookup,
         push: args.push,
         registry_type: args.registry_type,
-        tls: TlsOptions { ca_files, insecure: args.trust.insecure },
+        tls: TlsOptions { ca_files, insecure: args.trust.allows_insecure() },
         observer: progress.clone(),
         timeout: args.timeout,
     };

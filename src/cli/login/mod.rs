@@ -229,14 +229,14 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
     // after the round trip (it is never overwritten), so it stops the login now.
     let doc = config::load(&target.path, false)?.unwrap_or_default();
     let (username, secret) = read_credential(args)?;
-    let ca_files = match tls::ca_files(host.as_str(), &args.trust.certs_dirs(), &args.trust.ca_file) {
+    let ca_files = match tls::ca_files(host.as_str(), &args.trust.certs_dirs(), &args.trust.all_ca_files()) {
         Ok(files) => files,
         Err(e) => {
             eprintln!("regauth: {}", for_terminal(&e.to_string(), 2000));
             return Ok(Exit::LocalConfig);
         }
     };
-    let tls = TlsOptions { ca_files, insecure: args.trust.insecure };
+    let tls = TlsOptions { ca_files, insecure: args.trust.allows_insecure() };
     let transport = match Transport::new(&tls) {
         Ok(t) => t,
         Err(e) => {
@@ -259,14 +259,17 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let verified = runtime.block_on(async {
-        tokio::time::timeout(args.timeout, verify(&transport, &host, args.trust.insecure, &username, &secret))
-            .await
-            .unwrap_or_else(|_| {
-                Err(NotVerified {
-                    exit: Exit::Network,
-                    summary: format!("no answer within {} s", args.timeout.as_secs_f64()),
-                })
+        tokio::time::timeout(
+            args.timeout,
+            verify(&transport, &host, args.trust.allows_insecure(), &username, &secret),
+        )
+        .await
+        .unwrap_or_else(|_| {
+            Err(NotVerified {
+                exit: Exit::Network,
+                summary: format!("no answer within {} s", args.timeout.as_secs_f64()),
             })
+        })
     });
     let identity = match verified {
         Err(not) => {
@@ -276,7 +279,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         Ok(v) => describe(&mut report, v, &username, &host),
     };
     if let Some(realm) = report.authentication.realm.as_deref() {
-        if realm.starts_with("http://") && !host.is_loopback() && !args.trust.insecure {
+        if realm.starts_with("http://") && !host.is_loopback() && !args.trust.allows_insecure() {
             report.warnings.push(format!(
                 "the token service {} is plain http: the credential travelled unencrypted",
                 one_line(realm)
