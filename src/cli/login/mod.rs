@@ -6,7 +6,7 @@
 use super::output::{print, print_json, UsageError};
 use super::registry_args::TrustArgs;
 use super::Cli;
-use crate::diagnose::{self, Lookup, Observer, Report, Step, Verdict};
+use crate::diagnose::{self, Lookup, Observer};
 use crate::exit::Exit;
 use crate::http::tls;
 use crate::http::transport::{TlsOptions, Transport};
@@ -15,7 +15,6 @@ use crate::placement::{Change, IDENTITY_TOKEN_USERNAME};
 use crate::resolve::{Credential, CredentialKind};
 use regauth_core::config;
 use regauth_core::environ::Environ;
-use regauth_core::reference::Reference;
 use regauth_core::registry::RegistryHost;
 use regauth_core::sanitize::{for_terminal, one_line};
 use regauth_core::secret::Secret;
@@ -25,7 +24,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod repos;
 mod store;
+
+use repos::{repository_reference, rights, rights_text, RepoRights, Right};
 
 /// Log in to a registry: check the credential, show what it may do, and store it safely.
 ///
@@ -151,36 +153,6 @@ struct AuthInfo {
     realm: Option<String>,
     identity_token: bool,
     summary: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-enum Right {
-    Yes,
-    No,
-    Unknown,
-}
-
-impl Right {
-    fn text(self) -> &'static str {
-        match self {
-            Right::Yes => "yes",
-            Right::No => "NO",
-            Right::Unknown => "unknown",
-        }
-    }
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RepoRights {
-    repository: String,
-    reference: String,
-    pull: Right,
-    push: Right,
-    verdict: Verdict,
-    reason: Option<String>,
-    fix: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -370,22 +342,10 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
     finish(report, exit, args.json, &transport)
 }
 
-/// `REPO[:TAG|@DIGEST]` on `host` (a leading `host/` is accepted) as an image reference.
-fn repository_reference(host: &RegistryHost, repo: &str) -> Result<Reference, UsageError> {
-    let trimmed = repo.trim();
-    let name = trimmed.strip_prefix(&format!("{}/", host.as_str())).unwrap_or(trimmed);
-    let reference = Reference::parse(&format!("{}/{name}", host.as_str()))
-        .map_err(|e| UsageError(format!("--repo {}: {e}", one_line(repo))))?;
-    if reference.registry != host.as_str() {
-        return Err(UsageError(format!("--repo {}: not a repository on {}", one_line(repo), host.as_str())));
-    }
-    Ok(reference)
-}
-
-/// The username (flag, or a prompt on a terminal) and the password (stdin, or a prompt without echo).
 /// The username of a token-only login (`--token-stdin` without `-u`): such registries take any.
 const TOKEN_USERNAME: &str = "token";
 
+/// The username (flag, or a prompt on a terminal) and the password (stdin, or a prompt without echo).
 fn read_credential(args: &Args) -> anyhow::Result<(String, Secret)> {
     let terminal = std::io::stdin().is_terminal();
     let username = match &args.username {
@@ -458,48 +418,6 @@ fn describe(
             identity
         }
     }
-}
-
-/// Pull and push rights from a diagnosis: a missing tag still proves pull (push is probed only when the
-/// repository was seen).
-fn rights(report: &Report) -> RepoRights {
-    let step = |s: Step| report.steps.iter().find(|f| f.step == s);
-    let push_reached = step(Step::Push).is_some_and(|f| f.verdict != Verdict::Skipped);
-    let right = |verdict: Option<Verdict>, missing_ok: bool| match verdict {
-        Some(Verdict::Ok) => Right::Yes,
-        Some(Verdict::NotFound) if missing_ok => Right::Yes,
-        Some(Verdict::AuthorizationDenied) | Some(Verdict::AuthenticationFailed) => Right::No,
-        _ => Right::Unknown,
-    };
-    let failure = report.first_failure();
-    let reason = failure.map(|f| {
-        let mut text = f.summary.clone();
-        if let Some(detail) = f.details.first() {
-            text.push_str(". ");
-            text.push_str(detail);
-        }
-        text
-    });
-    RepoRights {
-        repository: report.repository.clone(),
-        reference: report.reference.clone(),
-        pull: right(step(Step::Pull).map(|f| f.verdict), push_reached),
-        push: right(step(Step::Push).map(|f| f.verdict), false),
-        verdict: report.verdict,
-        reason,
-        fix: failure.and_then(|f| f.fix.clone()),
-    }
-}
-
-fn rights_text(r: &RepoRights) -> String {
-    let mut out = format!("{}: pull {}, push {}\n", one_line(&r.repository), r.pull.text(), r.push.text());
-    if let Some(reason) = &r.reason {
-        out.push_str(&format!("  why: {}\n", for_terminal(reason, 600)));
-    }
-    if let Some(fix) = &r.fix {
-        out.push_str(&format!("  fix: {}\n", for_terminal(fix, 600)));
-    }
-    out
 }
 
 fn finish(mut report: LoginReport, exit: Exit, json: bool, transport: &Transport) -> anyhow::Result<Exit> {
