@@ -266,8 +266,9 @@ async fn probe_all(
     let mut tasks = tokio::task::JoinSet::new();
     for chain in chains {
         let (cells, credentials, limit) = (cells.clone(), credentials.clone(), limit.clone());
-        let (ca_file, certs_dirs) = (args.trust.ca_file.clone(), certs_dirs.to_vec());
-        let (insecure, timeout, registry_type) = (args.trust.insecure, args.timeout, args.registry_type);
+        let (ca_file, certs_dirs) = (args.trust.all_ca_files(), certs_dirs.to_vec());
+        let (insecure, timeout, registry_type) =
+            (args.trust.allows_insecure(), args.timeout, args.registry_type);
         tasks.spawn(async move {
             for key in chain {
                 let cell = cells[&key].clone();
