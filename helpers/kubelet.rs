@@ -72,7 +72,7 @@ Example provider in the kubelet's --image-credential-provider-config (the binary
       apiVersion: credentialprovider.kubelet.k8s.io/v1
       matchImages: [\"registry.example.com\", \"*.dkr.ecr.*.amazonaws.com\"]
       defaultCacheDuration: 5m
-      args: [\"--config\", \"/etc/regauth/docker-config.json\", \"--helper-timeout\", \"20\"]
+      args: [\"--config\", \"/etc/regauth/docker-config.json\"]
       env:
         - name: PATH
           value: /usr/local/bin:/usr/bin:/bin
@@ -89,10 +89,12 @@ const ENVIRONMENT: &str = "Environment:
   Helpers inherit the environment (AWS_*, GOOGLE_APPLICATION_CREDENTIALS, ...).";
 
 const EXIT_CODES: &str = "Exit codes:
-  0  a CredentialProviderResponse was written (possibly with an empty auth map)
-  1  failure: a request that is not credentialprovider.kubelet.k8s.io/v1, malformed or over 1 MiB;
-     an unreadable config; a helper that is missing, fails, or does not answer in time; a credential
-     the kubelet cannot carry; a usage error. One message on standard error, never a secret.";
+  0  a CredentialProviderResponse was written (perhaps with an empty auth map)
+  1  failure, said in one message on standard error (never a secret)
+
+Failures: a request that is not credentialprovider.kubelet.k8s.io/v1, malformed or over 1 MiB; an \
+unreadable config; a helper that is missing, fails, or does not answer in time; a credential the kubelet \
+cannot carry; a usage error.";
 
 /// The command line: `--help` and the man page are rendered from it.
 pub fn command() -> clap::Command {
@@ -199,7 +201,11 @@ pub fn lookup(image: &Reference, opts: &Options, env: &Environ) -> Result<Lookup
     let mut out = Lookup::default();
     let host = RegistryHost::of_reference(image);
     let key = host.docker_key();
-    let Some(path) = config::docker_config_path(env, opts.config.as_deref()) else {
+    // The plugin's --config names the file it reads (a directory: its config.json); a file that is not
+    // there yet is named as such, unlike `regauth --config DIR`, which follows docker's meaning.
+    let explicit =
+        opts.config.as_deref().map(|p| if p.is_dir() { p.join("config.json") } else { p.to_owned() });
+    let Some(path) = explicit.or_else(|| config::docker_config_path(env, None)) else {
         out.notes.push("no docker config: neither --config, DOCKER_CONFIG nor HOME is set".into());
         return Ok(out);
     };

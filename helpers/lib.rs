@@ -55,8 +55,8 @@ and secret. Normal users share a kernel quota (sysctl kernel.keys.maxbytes, 2000
 kernel.keys.maxkeys). Inside a container Docker's default seccomp profile blocks keyctl: the helper then \
 says the keyring is not usable; use docker-credential-regauth-env there.",
     environment: "  REGAUTH_KEYUTILS_NAMESPACE=NAME
-      Use the description prefix regauth@NAME:docker-credential: instead of the default, so
-      that a test or a second tenant sees only its own entries (NAME: 1-64 of A-Z a-z 0-9 _ -).",
+      Use the description prefix regauth@NAME:docker-credential: instead of the default, so \
+that a test or a second tenant sees only its own entries (NAME: 1-64 of A-Z a-z 0-9 _ -).",
 };
 
 pub const SECRET_SERVICE: HelperDoc = HelperDoc {
@@ -107,10 +107,10 @@ letters or digits and \"-\" never starts or ends a label, so every run of unders
 The port is part of the name (ghcr.io:443 is not ghcr.io); IPv6 literals have no variable.
 
 Examples:
-  127.0.0.1:5000           REGAUTH_REGISTRY_127_0_0_1___5000_USERNAME / _PASSWORD
-  ghcr.io                  REGAUTH_REGISTRY_GHCR_IO_USERNAME / _PASSWORD
-  my-registry.example.com  REGAUTH_REGISTRY_MY__REGISTRY_EXAMPLE_COM_USERNAME / _PASSWORD
-  Docker Hub               REGAUTH_REGISTRY_DOCKER_IO_USERNAME / _PASSWORD
+  - 127.0.0.1:5000: REGAUTH_REGISTRY_127_0_0_1___5000_USERNAME and _PASSWORD
+  - ghcr.io: REGAUTH_REGISTRY_GHCR_IO_USERNAME and _PASSWORD
+  - my-registry.example.com: REGAUTH_REGISTRY_MY__REGISTRY_EXAMPLE_COM_USERNAME
+  - Docker Hub: REGAUTH_REGISTRY_DOCKER_IO_USERNAME and _PASSWORD
 
 For an identity token, set the username variable to <token>.",
     environment: "  REGAUTH_REGISTRY_<HOST>_USERNAME, REGAUTH_REGISTRY_<HOST>_PASSWORD
@@ -146,14 +146,15 @@ TTL asks the inner helper again instead of serving the previous identity's crede
 uid and the environment variables the inner helper reads, hashed with the cache's per-user key (never kept \
 in clear); a variable no helper reads changes nothing. Every helper: HOME, DOCKER_CONFIG, PATH, \
 XDG_CONFIG_HOME; and by inner helper:
-  ecr-login: AWS_*
-  gcloud, gcr: CLOUDSDK_*, GOOGLE_*, GCE_METADATA_*, AWS_* (federation from AWS reads it)
-  acr-env, acr: AZURE_*, MSI_*, IDENTITY_*, IMDS_*
-  pass: PASSWORD_STORE_*, GNUPGHOME
-  secretservice, regauth-secretservice: DBUS_SESSION_BUS_ADDRESS, XDG_RUNTIME_DIR
-  regauth-keyutils: REGAUTH_KEYUTILS_NAMESPACE
-  regauth-env: REGAUTH_REGISTRY_*
-  any other helper: every variable above.
+  - ecr-login: AWS_*
+  - gcloud, gcr: CLOUDSDK_*, GOOGLE_*, GCE_METADATA_*, AWS_* (AWS federation)
+  - acr-env, acr: AZURE_*, MSI_*, IDENTITY_*, IMDS_*
+  - pass: PASSWORD_STORE_*, GNUPGHOME
+  - secretservice, regauth-secretservice: DBUS_SESSION_BUS_ADDRESS,
+    XDG_RUNTIME_DIR
+  - regauth-keyutils: REGAUTH_KEYUTILS_NAMESPACE
+  - regauth-env: REGAUTH_REGISTRY_*
+  - any other helper: every variable above.
 
 Storage is the token cache's: the kernel keyring (one key per answer, described regauth:token-cache:a-<id>, \
 with a key timeout at its expiry) where it works, else $XDG_CACHE_HOME/regauth/tokens.json (0600, written \
@@ -162,8 +163,8 @@ identity; no secret is ever in a description, a file name or any output. Lock fi
 are 256 at most, however many entries come and go. `regauth cache list` shows the cached answers \
 (never their secrets), `regauth cache clear` drops them.",
     environment: "  REGAUTH_TOKEN_CACHE=auto|keyring|file|off
-      Where answers are kept (auto: the kernel keyring, else the file); off asks the inner helper
-      every time.
+      Where answers are kept (auto: the kernel keyring, else the file); off asks the inner helper \
+every time.
   REGAUTH_KEYUTILS_NAMESPACE=NAME
       Keep the keyring entries under regauth@NAME:token-cache: (tests, a second tenant).
   XDG_CONFIG_HOME, XDG_CACHE_HOME, HOME
@@ -262,10 +263,11 @@ mod identity_docs {
     /// The cache helper's documentation lists what each known helper reads, as the code has it.
     #[test]
     fn the_cache_helpers_identity_list_is_the_codes() {
-        let text = super::CACHE.description;
+        // Compared with runs of white space made one space: a long item is wrapped in the help.
+        let text = super::CACHE.description.split_whitespace().collect::<Vec<_>>().join(" ");
         for (helpers, vars) in KNOWN {
-            let line = format!("  {}: {}", helpers.join(", "), describe(*vars));
-            assert!(text.contains(&line), "cache --help lacks the line {line:?}");
+            let line = format!("- {}: {}", helpers.join(", "), describe(*vars));
+            assert!(text.contains(&line), "cache --help lacks the item {line:?}");
         }
         for name in regauth_core::cache_helper::identity::ALWAYS {
             assert!(text.contains(name), "cache --help lacks {name}");

@@ -18,21 +18,51 @@
 
 #![warn(unreachable_pub)]
 
-/// The exit-code table as a literal, so clap attributes can `concat!` it after their examples.
+/// The exit-code table as a literal, so clap attributes can `concat!` it after their examples: the codes
+/// a command can return (`exit_codes_help!(0, 1, 2, 3)`), or all of them (`exit_codes_help!()`).
 #[macro_export]
 macro_rules! exit_codes_help {
     () => {
-        "Exit codes:
-  0  success
-  1  internal error
-  2  usage error
-  3  local configuration problem (config file, credential helper, lock, missing credential)
-  4  authentication failed (credential wrong or expired)
-  5  authorization denied (valid credential, action not allowed on this repository)
-  6  repository or tag not found
-  7  rate limited
-  8  network or TLS failure
-  9  audit findings at or above --fail-on"
+        $crate::exit_codes_help!(0, 1, 2, 3, 4, 5, 6, 7, 8, 9)
+    };
+    ($($code:tt),+) => {
+        concat!("Exit codes:", $($crate::exit_code_line!($code)),+)
+    };
+}
+
+/// One row of the exit-code table (src/exit.rs has the meanings), short enough for an 80-column terminal.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! exit_code_line {
+    (0) => {
+        "\n  0  success"
+    };
+    (1) => {
+        "\n  1  internal error"
+    };
+    (2) => {
+        "\n  2  usage error"
+    };
+    (3) => {
+        "\n  3  local configuration: config file, helper, lock, no credential"
+    };
+    (4) => {
+        "\n  4  authentication failed: the credential is wrong or expired"
+    };
+    (5) => {
+        "\n  5  authorization denied: valid credential, action not allowed"
+    };
+    (6) => {
+        "\n  6  repository or tag not found (token: no bearer token)"
+    };
+    (7) => {
+        "\n  7  rate limited"
+    };
+    (8) => {
+        "\n  8  network or TLS failure"
+    };
+    (9) => {
+        "\n  9  audit findings at or above --fail-on"
     };
 }
 
@@ -44,6 +74,7 @@ pub mod exit;
 pub mod export;
 pub mod http;
 pub mod kube;
+pub mod login;
 pub mod placement;
 pub mod resolve;
 pub mod status;

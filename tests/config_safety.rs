@@ -296,9 +296,11 @@ fn symlinks_modes_and_new_files() {
     assert_eq!(parse(&real)["credsStore"], "pass");
     assert_eq!(fs::metadata(&real).unwrap().permissions().mode() & 0o777, 0o640);
 
-    let fresh = dir.path().join("new").join("config.json");
+    // --config DIR, as docker's: a new config.json in it is 0600 (a missing DIR: tests/config_dir.rs).
+    let fresh = dir.path().join("new");
+    fs::create_dir(&fresh).unwrap();
     assert!(regauth(&fresh, &["helpers", "set", "pass"]).status.success());
-    assert_eq!(fs::metadata(&fresh).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(fs::metadata(fresh.join("config.json")).unwrap().permissions().mode() & 0o777, 0o600);
 }
 
 #[test]

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use std::io::Write;
 use std::process::Stdio;
 use support::bed::{regauth, write_docker_config, Run, TokenBed};
+use support::kubectl::kubelet_view;
 use support::leaks::assert_absent;
 use support::token_server::{Policy, Style, User};
 
@@ -39,23 +40,6 @@ fn home_with(bed: &TokenBed, (user, password): (&str, &str)) -> tempfile::TempDi
 
 fn no_leak(run: &Run, secrets: &[(&str, &str)]) {
     assert_absent(&[("stderr", &run.stderr)], secrets);
-}
-
-/// The API server's decoder and validation, then the kubelet's keyring built from the secret alone.
-fn kubelet_view(manifest: &Value, images: &[&str]) -> Option<Value> {
-    let oracle = support::go::need_peer("kubelet", "kubelet-oracle")?;
-    let input = json!({"manifest": manifest, "namespace": "default", "images": images});
-    let mut child = support::command::clean(&oracle)
-        .arg("secret")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    Some(serde_json::from_slice(&out.stdout).unwrap())
 }
 
 #[test]

@@ -9,7 +9,7 @@ use support::command::regauth;
 fn run(dir: &Path, args: &[&str]) -> Output {
     regauth()
         .arg("--config")
-        .arg(dir.join("config.json"))
+        .arg(dir)
         .args(args)
         .env("HOME", dir)
         .env("PATH", dir.join("bin"))
@@ -107,4 +107,28 @@ fn completions_cover_every_subcommand() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "an unknown shell is a usage error: {stderr}");
     assert!(stderr.starts_with("error: invalid value 'tcsh' for '<SHELL>'"), "{stderr}");
+}
+
+/// Setting what is already set says so; a repository path is refused, not cut to its host.
+#[test]
+fn unchanged_is_said_and_a_repository_path_is_refused() {
+    let dir = bed();
+    let set = |args: &[&str]| run(dir.path(), args);
+    let first = set(&["helpers", "set", "present", "--registry", "ghcr.io"]);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("-> \"present\""));
+    let again = set(&["helpers", "set", "present", "--registry", "ghcr.io"]);
+    let text = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        text.contains("credHelpers.ghcr.io: \"present\" (unchanged)") && text.contains("unchanged: "),
+        "{text}"
+    );
+    let before = std::fs::read(dir.path().join("config.json")).unwrap();
+    for registry in ["ghcr.io/org", "https://ghcr.io/org/app"] {
+        let out = set(&["helpers", "set", "present", "--registry", registry]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{registry}: {stderr}");
+        assert!(stderr.contains("give --registry ghcr.io"), "{stderr}");
+    }
+    assert_eq!(std::fs::read(dir.path().join("config.json")).unwrap(), before);
 }

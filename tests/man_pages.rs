@@ -1,4 +1,5 @@
-//! The man pages in man/ are generated from the clap definitions; this test fails when they are stale.
+//! The man pages in man/ and the shell completions in completions/ are generated from the clap
+//! definitions; this test fails when they are stale.
 //! Regenerate with: REGAUTH_BLESS=1 cargo test --test man_pages
 
 use std::path::Path;
@@ -35,6 +36,29 @@ fn man_pages_are_up_to_date() {
         }
     }
     assert!(stale.is_empty(), "stale man pages: {stale:?}; run REGAUTH_BLESS=1 cargo test --test man_pages");
+}
+
+/// completions/ holds the scripts `make install` and the Debian package install; stale ones fail here too.
+#[test]
+fn completions_are_up_to_date() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    let bless = std::env::var("REGAUTH_BLESS").is_ok_and(|v| v == "1");
+    let mut stale = Vec::new();
+    for (name, text) in regauth::cli::completions::files() {
+        let path = dir.join(&name);
+        if std::fs::read(&path).ok().as_deref() != Some(text.as_slice()) {
+            if bless {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(&path, &text).unwrap();
+            } else {
+                stale.push(name);
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "stale completions: {stale:?}; run REGAUTH_BLESS=1 cargo test --test man_pages"
+    );
 }
 
 #[test]

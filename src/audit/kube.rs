@@ -81,6 +81,17 @@ fn keep(cluster: &Cluster, credentials: &mut [Stored]) {
     }
 }
 
+/// Read one namespace through kubectl (`--kube-live`: every secret of it) and audit its pull secrets.
+pub fn run_live(
+    env: &regauth_core::environ::Environ,
+    request: &crate::kube::live::Request,
+    now: i64,
+    host: String,
+) -> Result<Report, crate::kube::live::LiveError> {
+    let cluster = crate::kube::live::read(env, request)?;
+    Ok(audit(&cluster, now, host))
+}
+
 pub fn audit(cluster: &Cluster, now: i64, host: String) -> Report {
     let hasher = std::collections::hash_map::RandomState::new();
     let mut credentials = Vec::new();
@@ -264,8 +275,30 @@ pub fn audit(cluster: &Cluster, now: i64, host: String) -> Report {
             });
         }
     }
+    for denied in &cluster.denied {
+        findings.push(Finding {
+            severity: Severity::Medium,
+            code: "kube-missing-right",
+            registry: None,
+            location: format!("{}/{}", denied.namespace, denied.name.as_deref().unwrap_or(&denied.resource)),
+            message: one_line(&format!(
+                "missing right: {} (check: {}): what it hides is not audited{}",
+                denied.right(),
+                denied.check(),
+                if denied.resource == "secrets" {
+                    ", and pull secrets named but unreadable are not reported missing"
+                } else {
+                    ""
+                }
+            )),
+            fix: format!(
+                "run the audit as someone who may {} {} in {}, or grant it (a Role with {} on {})",
+                denied.verb, denied.resource, denied.namespace, denied.verb, denied.resource
+            ),
+        });
+    }
     for ((namespace, name), who) in &referenced {
-        if cluster.secret(namespace, name).is_none() {
+        if cluster.secret(namespace, name).is_none() && cluster.denied("secrets", namespace, name).is_none() {
             findings.push(Finding {
                 severity: Severity::Medium,
                 code: "kube-missing-pull-secret",

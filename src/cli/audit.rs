@@ -63,7 +63,12 @@ use std::time::Duration;
     "      (medium: a password where the registry offers scoped tokens), kube-missing-pull-secret (medium),\n",
     "      kube-wrong-secret-type (medium), kube-secret-copied (low: one credential in 3 or more namespaces),\n",
     "      kube-unused-pull-secret (low). Plaintext is inherent to a Secret and not reported. Storage\n",
-    "      \"kubernetes-secret\", scanned kind \"kubernetes-objects\". An input that cannot be read: exit 3.\n\n",
+    "      \"kubernetes-secret\", scanned kind \"kubernetes-objects\". An input that cannot be read: exit 3.\n",
+    "  regauth audit --kube-live --context prod -n shop\n",
+    "      The same for one namespace, read through your kubectl (workloads, service accounts, every secret;\n",
+    "      each call within --kubectl-timeout, nothing written to disk). A read the cluster refuses is the\n",
+    "      finding kube-missing-right (medium), naming the right (check: kubectl auth can-i list secrets -n shop).\n",
+    "      kubectl missing, failing or stopped at its timeout: exit 3.\n\n",
     "JSON: {\"host\", \"fingerprint_key_id\" (with a key),\n",
     "       \"summary\": {credentials, findings, by_severity, by_kind, by_storage, by_place, by_code},\n",
     "       \"users\": [{name, uid, home, source: passwd|home-directory}] (with --all-users),\n",
@@ -109,6 +114,30 @@ pub struct Args {
     /// (`-`: stdin) instead of this machine's places. Repeatable; each input at most 256 MiB.
     #[arg(long, value_name = "FILE|-", conflicts_with_all = ["all_users", "authfile"])]
     pub kube: Vec<PathBuf>,
+
+    /// Like --kube, but read one namespace from the cluster through your kubectl (its kubeconfig, context
+    /// and auth plugins): its workloads, service accounts and every secret; nothing is written to disk. A
+    /// read the cluster refuses is the finding kube-missing-right, naming the right.
+    #[arg(long, conflicts_with_all = ["all_users", "authfile", "kube", "find_secret_stdin"])]
+    pub kube_live: bool,
+
+    /// With --kube-live: the workloads to read, as KIND/NAME; default every pod, deployment, statefulset,
+    /// daemonset, job and cronjob of the namespace.
+    #[arg(value_name = "KIND/NAME", requires = "kube_live")]
+    pub objects: Vec<String>,
+
+    /// With --kube-live: the kubeconfig context (kubectl --context); default the current one.
+    #[arg(long, value_name = "CONTEXT", requires = "kube_live")]
+    pub context: Option<String>,
+
+    /// With --kube-live: the namespace (kubectl -n); default the context's, else `default`.
+    #[arg(long, short = 'n', value_name = "NAMESPACE", requires = "kube_live")]
+    pub namespace: Option<String>,
+
+    /// With --kube-live: seconds each kubectl call may take (0.001 to 86400); a kubectl still running then
+    /// is stopped and named (exit 3).
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = super::seconds::timeout)]
+    pub kubectl_timeout: Duration,
 
     /// Print JSON instead of text.
     #[arg(long)]
@@ -258,7 +287,22 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         }
         return Ok(if report.found > 0 { Exit::AuditFindings } else { Exit::Ok });
     }
-    let report = if args.kube.is_empty() {
+    let report = if args.kube_live {
+        let request = crate::kube::live::Request {
+            context: args.context.clone(),
+            namespace: args.namespace.clone(),
+            objects: args.objects.clone(),
+            secrets: crate::kube::live::Secrets::All,
+            timeout: args.kubectl_timeout,
+        };
+        match audit::kube::run_live(env, &request, now, host) {
+            Ok(report) => report,
+            Err(e) => {
+                eprintln!("regauth: {}", regauth_core::sanitize::for_terminal(&e.to_string(), 2000));
+                return Ok(Exit::LocalConfig);
+            }
+        }
+    } else if args.kube.is_empty() {
         audit::run(env, &opts, host)
     } else {
         match audit::kube::run(&args.kube, now, host, args.online.online) {

@@ -19,18 +19,18 @@ use serde::Serialize;
     "  regauth cache list --registry ghcr.io --json | jq '.entries[].scopes'\n",
     "  regauth cache clear --registry docker.io     drop the cached Docker Hub tokens\n",
     "  regauth cache clear                          drop every cached token\n\n",
-    "Where the cache lives: the kernel keyring (keys described regauth:token-cache:<id>), else\n",
-    "$XDG_CACHE_HOME/regauth/tokens.json (~/.cache/regauth/ without XDG_CACHE_HOME); list and clear read\n",
+    "Where the cache lives: the kernel keyring (keys described regauth:token-cache:<id>), else ",
+    "$XDG_CACHE_HOME/regauth/tokens.json (~/.cache/regauth/ without XDG_CACHE_HOME); list and clear read ",
     "both. REGAUTH_TOKEN_CACHE=keyring|file|off chooses where new tokens go.\n\n",
     "JSON (--json, schemaVersion 1; fields are only ever added):\n",
-    "  list:  {schemaVersion, storage: keyring|file, directory,\n",
-    "          entries: [{registry, realm, service, scopes: [..], credential (first 12 hex digits of its\n",
-    "                     HMAC fingerprint, or anonymous), expiresAt (Unix s), storage}],\n",
-    "          helperAnswers: [{registry, serverUrl, helper (the inner helper), identity (first 12 hex digits\n",
-    "                           of the HMAC of its identity variables), found (false: a remembered\n",
-    "                           \"not found\"), expiresAt, storage}]}\n",
+    "  list:  {schemaVersion, storage: keyring|file, directory, ",
+    "entries: [{registry, realm, service, scopes: [..], credential (first 12 hex digits of its ",
+    "HMAC fingerprint, or anonymous), expiresAt (Unix s), storage}], ",
+    "helperAnswers: [{registry, serverUrl, helper (the inner helper), identity (first 12 hex digits ",
+    "of the HMAC of its identity variables), found (false: a remembered ",
+    "\"not found\"), expiresAt, storage}]}\n\n",
     "  clear: {schemaVersion, registry (null: all), removed (tokens and helper answers)}\n\n",
-    crate::exit_codes_help!()
+    crate::exit_codes_help!(0, 1, 2, 3)
 ))]
 pub struct Args {
     #[command(subcommand)]
@@ -41,17 +41,17 @@ pub struct Args {
 pub enum Action {
     /// Cached tokens by registry, with their scopes and expiry; never their text.
     #[command(after_long_help = concat!(
-        "JSON (--json, schemaVersion 1): {schemaVersion, storage, directory, entries: [{registry, realm,\n",
-        "service, scopes, credential, expiresAt, storage}], helperAnswers: [{registry, serverUrl, helper,\n",
+        "JSON (--json, schemaVersion 1): {schemaVersion, storage, directory, entries: [{registry, realm, ",
+        "service, scopes, credential, expiresAt, storage}], helperAnswers: [{registry, serverUrl, helper, ",
         "found, expiresAt, storage}]}\n\n",
-        crate::exit_codes_help!()
+        crate::exit_codes_help!(0, 1, 2, 3)
     ))]
     List(Filter),
     /// Remove cached tokens and helper answers (of one registry with --registry), and the token services
     /// remembered for it.
     #[command(after_long_help = concat!(
         "JSON (--json, schemaVersion 1): {schemaVersion, registry (null: all), removed}\n\n",
-        crate::exit_codes_help!()
+        crate::exit_codes_help!(0, 1, 2, 3)
     ))]
     Clear(Filter),
 }

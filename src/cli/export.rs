@@ -25,24 +25,25 @@ use std::time::Duration;
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = concat!(
     "Examples:\n",
-    "  regauth export registry.example.com/team/app --name regcred -n shop | kubectl apply -f -\n",
+    "  regauth export ghcr.io/org/app --name regcred -n shop | kubectl apply -f -\n",
     "      A pull secret for the pod's namespace, with the credential docker uses for that registry.\n",
-    "  regauth export ghcr.io/org/app nginx --format dockerconfigjson -o node-config.json\n",
+    "  regauth export ghcr.io/org/app nginx --format dockerconfigjson -o node.json\n",
     "      A docker config.json with two registries (for /var/lib/kubelet/config.json, say).\n",
-    "  regauth export quay.io/org/app --format auth.json --client podman -o auth.json --push\n",
+    "  regauth export quay.io/org/app --format auth.json --client podman --push \\\n",
+    "      -o auth.json\n",
     "  regauth export ghcr.io/org/app --format kind -o ~/kind-creds.json > kind.yaml\n",
     "      kind create cluster --config kind.yaml: its node pulls ghcr.io/org images with that credential.\n\n",
-    "Formats: secret (a kubernetes.io/dockerconfigjson Secret, JSON; needs --name; without --namespace\n",
-    "the manifest has none and kubectl uses the context's), dockerconfigjson ({\"auths\": ...} with username,\n",
-    "password and auth per registry, as kubectl writes it), auth.json (containers: {\"auths\": {KEY: {auth}}},\n",
-    "Docker Hub as docker.io), kind (the dockerconfigjson document to -o FILE, and on stdout a kind cluster\n",
-    "config that mounts that file at /var/lib/kubelet/config.json of the node, where its kubelet reads it).\n",
-    "Docker Hub's key in the others is https://index.docker.io/v1/.\n",
-    "Each image is probed as `regauth diagnose IMAGE [--push]` would, with the credential found; the first\n",
-    "that fails stops the export with that verdict's exit code and nothing is written. Identity (refresh)\n",
-    "tokens and registry tokens are refused: the kubelet and CRI-O take only a username and password.\n",
+    "Formats: secret (a kubernetes.io/dockerconfigjson Secret, JSON; needs --name; without --namespace ",
+    "the manifest has none and kubectl uses the context's), dockerconfigjson ({\"auths\": ...} with username, ",
+    "password and auth per registry, as kubectl writes it), auth.json (containers: {\"auths\": {KEY: {auth}}}, ",
+    "Docker Hub as docker.io), kind (the dockerconfigjson document to -o FILE, and on stdout a kind cluster ",
+    "config that mounts that file at /var/lib/kubelet/config.json of the node, where its kubelet reads it). ",
+    "Docker Hub's key in the others is https://index.docker.io/v1/. ",
+    "Each image is probed as `regauth diagnose IMAGE [--push]` would, with the credential found; the first ",
+    "that fails stops the export with that verdict's exit code and nothing is written. Identity (refresh) ",
+    "tokens and registry tokens are refused: the kubelet and CRI-O take only a username and password. ",
     "--output never replaces a file: it creates a new one, mode 0600, and refuses a path that exists.\n\n",
-    crate::exit_codes_help!()
+    crate::exit_codes_help!(0, 1, 2, 3, 4, 5, 6, 7, 8)
 ))]
 pub struct Args {
     /// Images whose registries' credentials to export (their repositories are probed).
@@ -180,20 +181,23 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
                 eprintln!("regauth: {}", for_terminal(&e.to_string(), 2000));
                 return Ok(Exit::LocalConfig);
             }
-            let ca_files =
-                match tls::ca_files(&reference.registry, &args.trust.certs_dirs(), &args.trust.ca_file) {
-                    Ok(files) => files,
-                    Err(e) => {
-                        eprintln!("regauth: {}", for_terminal(&e.to_string(), 2000));
-                        return Ok(Exit::LocalConfig);
-                    }
-                };
+            let ca_files = match tls::ca_files(
+                &reference.registry,
+                &args.trust.certs_dirs(),
+                &args.trust.all_ca_files(),
+            ) {
+                Ok(files) => files,
+                Err(e) => {
+                    eprintln!("regauth: {}", for_terminal(&e.to_string(), 2000));
+                    return Ok(Exit::LocalConfig);
+                }
+            };
             let input = diagnose::Input {
                 reference: reference.clone(),
                 lookup: Lookup::Explicit(credential.clone()),
                 push: args.push,
                 registry_type: None,
-                tls: TlsOptions { ca_files, insecure: args.trust.insecure },
+                tls: TlsOptions { ca_files, insecure: args.trust.allows_insecure() },
                 observer: Arc::new(Quiet),
                 timeout: args.timeout,
             };

@@ -22,9 +22,9 @@ use std::fmt::Write as _;
     "  regauth helper-test regauth-keyutils\n",
     "  regauth helper-test secretservice --json\n",
     "  regauth helper-test regauth-env --read-only\n\n",
-    "Exit status 0 means every check passed (skipped checks do not fail); 3 means a check failed or the\n",
+    "Exit status 0 means every check passed (skipped checks do not fail); 3 means a check failed or the ",
     "helper is not installed.\n\n",
-    crate::exit_codes_help!()
+    crate::exit_codes_help!(0, 1, 2, 3)
 ))]
 pub struct Args {
     /// Helper name: `pass` for docker-credential-pass.

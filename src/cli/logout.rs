@@ -23,21 +23,38 @@ use std::time::Duration;
 /// docker logout erases, and nerdctl's host:443 variants. Every auths entry for the registry is removed
 /// from those files through the safe write path (locked, atomic, other fields kept). Cached tokens of the
 /// registry are forgotten. credHelpers entries stay: the next login uses the same store.
+///
+/// With no REGISTRY, Docker Hub (as docker logout). --all logs out of every registry these files know:
+/// each auths key, each credHelpers key, and each server URL the credsStore helper lists. --authfile
+/// FILE (default REGISTRY_AUTH_FILE) is the containers auth.json to clean, as podman logout --authfile.
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = concat!(
     "Examples:\n",
     "  regauth logout ghcr.io\n",
     "      removed: docker-credential-regauth-keyutils: ghcr.io\n",
-    "  regauth logout docker.io --json\n\n",
-    "A second logout says there was nothing to remove (exit 0). A helper that cannot be asked, or a\n",
+    "  regauth logout docker.io --json\n",
+    "  regauth logout --all\n",
+    "      Every registry of config.json, containers' auth.json and the credsStore helper.\n\n",
+    "A second logout says there was nothing to remove (exit 0). A helper that cannot be asked, or a ",
     "read-only store that still provides the login (regauth-env), is exit 3.\n\n",
-    "JSON (--json): {registry, removed: [{place: helper|file, helper, file, key}], forgottenTokens,\n",
-    "  problems: [..], exitCode}\n\n",
-    crate::exit_codes_help!()
+    "JSON (--json): {registry (null with --all), registries: [..], removed: [{place: helper|file, helper, ",
+    "file, key}], forgottenTokens, ",
+    "problems: [..], exitCode}\n\n",
+    crate::exit_codes_help!(0, 1, 2, 3)
 ))]
 pub struct Args {
-    /// The registry: host[:port] (docker.io for Docker Hub).
-    pub registry: String,
+    /// The registry: host[:port]. Default: Docker Hub (docker.io), as docker logout.
+    #[arg(conflicts_with = "all")]
+    pub registry: Option<String>,
+
+    /// Log out of every registry the config files and the credsStore helper know.
+    #[arg(long)]
+    pub all: bool,
+
+    /// containers' auth.json to clean too (podman's --authfile). Default: REGISTRY_AUTH_FILE, else
+    /// containers' own files.
+    #[arg(long, value_name = "FILE")]
+    pub authfile: Option<PathBuf>,
 
     /// Seconds to wait for a credential helper (0.001 to 86400).
     #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = super::seconds::timeout)]
@@ -61,7 +78,10 @@ struct Removed {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct LogoutReport {
-    registry: String,
+    /// The registry asked for; `None` with `--all`.
+    registry: Option<String>,
+    /// Every registry logged out of.
+    registries: Vec<String>,
     removed: Vec<Removed>,
     /// Bearer tokens `regauth token` had cached for the registry, now forgotten.
     forgotten_tokens: usize,
@@ -75,7 +95,7 @@ struct LogoutReport {
 fn forget_cached_tokens(host: &RegistryHost, env: &Environ, report: &mut LogoutReport) {
     let Ok(cache) = TokenCache::open(env) else { return };
     match cache.clear(Some(host.as_str())) {
-        Ok(n) => report.forgotten_tokens = n,
+        Ok(n) => report.forgotten_tokens += n,
         Err(e) => report.problems.push(format!("cached tokens of {} were not forgotten: {e}", host.as_str())),
     }
 }
@@ -92,72 +112,53 @@ pub(crate) fn key_variants(host: &RegistryHost) -> Vec<String> {
     keys
 }
 
+/// Docker Hub, the registry of `logout` without one (as docker logout).
+const DOCKER_HUB: &str = "docker.io";
+
 pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
-    let host = RegistryHost::parse(&args.registry)
-        .map_err(|e| UsageError(format!("{}: {e}", one_line(&args.registry))))?;
-    let docker = config::docker_config_path(env, cli.config.as_deref()).ok_or_else(|| {
-        UsageError("no config location: set HOME or DOCKER_CONFIG, or pass --config".into())
-    })?;
-    let variants = key_variants(&host);
+    let asked = match (&args.registry, args.all) {
+        (_, true) => None,
+        (registry, false) => {
+            let registry = registry.as_deref().unwrap_or(DOCKER_HUB);
+            Some(
+                RegistryHost::parse(registry)
+                    .map_err(|e| UsageError(format!("{}: {e}", one_line(registry))))?,
+            )
+        }
+    };
+    let docker = cli.config_to_write(env)?;
     let mut files = vec![(docker.clone(), true)];
-    for AuthFile { path, legacy } in config::containers_auth_files(env, None, Some(&docker)) {
+    for AuthFile { path, legacy } in
+        config::containers_auth_files(env, args.authfile.as_deref(), Some(&docker))
+    {
         if !legacy && !files.iter().any(|(p, _)| *p == path) {
             files.push((path, false));
         }
     }
     let mut report = LogoutReport {
-        registry: host.as_str().to_owned(),
+        registry: asked.as_ref().map(|h| h.as_str().to_owned()),
+        registries: Vec::new(),
         removed: Vec::new(),
         forgotten_tokens: 0,
         problems: Vec::new(),
         exit_code: 0,
     };
-    // The helpers named for this registry, in the order found.
-    let mut helpers: Vec<String> = Vec::new();
     let mut docs = Vec::new();
     for (path, is_docker) in &files {
         match config::load(path, false) {
-            Ok(Some(doc)) => {
-                for key in &variants {
-                    if let Some(h) = doc.cred_helper(key) {
-                        helpers.push(h.to_owned());
-                    }
-                }
-                if *is_docker {
-                    helpers.extend(doc.creds_store().map(str::to_owned));
-                }
-                docs.push((path.clone(), doc));
-            }
+            Ok(Some(doc)) => docs.push((path.clone(), *is_docker, doc)),
             Ok(None) => {}
             Err(e) => report.problems.push(e.to_string()),
         }
     }
-    helpers.retain(|h| !h.is_empty());
-    let mut seen = std::collections::HashSet::new();
-    helpers.retain(|h| seen.insert(h.clone()));
-    for helper in &helpers {
-        erase_from_helper(helper, &variants, env, args.helper_timeout, &mut report);
+    let hosts = match asked {
+        Some(host) => vec![host],
+        None => every_registry(&docs, env, args.helper_timeout, &mut report),
+    };
+    for host in &hosts {
+        report.registries.push(host.as_str().to_owned());
+        log_out(cli, args, env, host, &docs, &mut report);
     }
-    for (path, doc) in docs {
-        let keys: Vec<String> =
-            doc.auth_keys().into_iter().filter(|k| same_registry(k, &host)).map(str::to_owned).collect();
-        if keys.is_empty() {
-            continue;
-        }
-        let edited = config::update(&path, cli.lock_timeout, |doc| {
-            Ok(keys.iter().filter(|k| doc.remove_auth(k)).cloned().collect::<Vec<_>>())
-        });
-        match edited {
-            Ok(removed) => report.removed.extend(removed.into_iter().map(|key| Removed {
-                place: "file",
-                helper: None,
-                file: Some(path.clone()),
-                key,
-            })),
-            Err(e) => report.problems.push(e.to_string()),
-        }
-    }
-    forget_cached_tokens(&host, env, &mut report);
     let exit = if report.problems.is_empty() { Exit::Ok } else { Exit::LocalConfig };
     report.exit_code = exit.code();
     if args.json {
@@ -166,14 +167,11 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
     }
     let mut out = String::new();
     if report.forgotten_tokens > 0 {
-        out.push_str(&format!(
-            "forgot: {} cached bearer token(s) of {}\n",
-            report.forgotten_tokens,
-            host.as_str()
-        ));
+        out.push_str(&format!("forgot: {} cached bearer token(s)\n", report.forgotten_tokens));
     }
     if report.removed.is_empty() && report.problems.is_empty() {
-        out.push_str(&format!("nothing to remove: no credential for {} was stored\n", host.as_str()));
+        let whose = report.registry.clone().unwrap_or_else(|| "any registry".into());
+        out.push_str(&format!("nothing to remove: no credential for {} was stored\n", one_line(&whose)));
     }
     for r in &report.removed {
         match (&r.helper, &r.file) {
@@ -191,6 +189,88 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         eprintln!("regauth: {}", for_terminal(p, 2000));
     }
     Ok(exit)
+}
+
+/// `--all`: the registries of every auths and credHelpers key, and of every server URL the credsStore
+/// helper of docker's config.json lists; each once.
+fn every_registry(
+    docs: &[(PathBuf, bool, config::Document)],
+    env: &Environ,
+    timeout: Duration,
+    report: &mut LogoutReport,
+) -> Vec<RegistryHost> {
+    let mut keys: Vec<String> = Vec::new();
+    for (_, is_docker, doc) in docs {
+        keys.extend(doc.auth_keys().into_iter().map(str::to_owned));
+        keys.extend(doc.cred_helpers().into_iter().map(|(k, _)| k.to_owned()));
+        if let Some(store) = doc.creds_store().filter(|s| *is_docker && !s.is_empty()) {
+            match HelperClient::new(store, env.search_path(), timeout).list() {
+                Ok(listing) => keys.extend(listing.into_keys()),
+                Err(e) => report.problems.push(e.to_string()),
+            }
+        }
+    }
+    let mut hosts: Vec<RegistryHost> = Vec::new();
+    for key in keys {
+        let without_scheme = key.split_once("://").map_or(key.as_str(), |(_, rest)| rest);
+        let host_part = without_scheme.split('/').next().unwrap_or_default();
+        match RegistryHost::parse(host_part) {
+            Ok(host) if !hosts.contains(&host) => hosts.push(host),
+            Ok(_) => {}
+            Err(e) => report.problems.push(format!("{}: not a registry: {e}", one_line(&key))),
+        }
+    }
+    hosts
+}
+
+/// One registry: every helper the files name for it erased, its auths keys removed, its tokens forgotten.
+fn log_out(
+    cli: &Cli,
+    args: &Args,
+    env: &Environ,
+    host: &RegistryHost,
+    docs: &[(PathBuf, bool, config::Document)],
+    report: &mut LogoutReport,
+) {
+    let variants = key_variants(host);
+    // The helpers named for this registry, in the order found.
+    let mut helpers: Vec<String> = Vec::new();
+    for (_, is_docker, doc) in docs {
+        for key in &variants {
+            if let Some(h) = doc.cred_helper(key) {
+                helpers.push(h.to_owned());
+            }
+        }
+        if *is_docker {
+            helpers.extend(doc.creds_store().map(str::to_owned));
+        }
+    }
+    helpers.retain(|h| !h.is_empty());
+    let mut seen = std::collections::HashSet::new();
+    helpers.retain(|h| seen.insert(h.clone()));
+    for helper in &helpers {
+        erase_from_helper(helper, &variants, env, args.helper_timeout, report);
+    }
+    for (path, _, doc) in docs {
+        let keys: Vec<String> =
+            doc.auth_keys().into_iter().filter(|k| same_registry(k, host)).map(str::to_owned).collect();
+        if keys.is_empty() {
+            continue;
+        }
+        let edited = config::update(path, cli.lock_timeout, |doc| {
+            Ok(keys.iter().filter(|k| doc.remove_auth(k)).cloned().collect::<Vec<_>>())
+        });
+        match edited {
+            Ok(removed) => report.removed.extend(removed.into_iter().map(|key| Removed {
+                place: "file",
+                helper: None,
+                file: Some(path.clone()),
+                key,
+            })),
+            Err(e) => report.problems.push(e.to_string()),
+        }
+    }
+    forget_cached_tokens(host, env, report);
 }
 
 /// An auths key of `host`: any key whose host part (scheme and path dropped) names it.

@@ -34,18 +34,18 @@ use std::time::Duration;
     "  regauth migrate\n",
     "      moved: ghcr.io (me) from ~/.docker/config.json auths.ghcr.io to docker-credential-regauth-keyutils\n",
     "  regauth migrate --to regauth-secretservice --registry docker.io --default\n\n",
-    "Files: docker's config.json (--config, DOCKER_CONFIG, ~/.docker) and containers' auth.json files\n",
-    "(REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json and ~/.config/containers/auth.json).\n",
-    "In auth.json, credHelpers is set even with --default (podman and skopeo ignore credsStore).\n",
-    "Entries left in place, with the reason: a namespaced key (quay.io/org: helpers are per registry), an\n",
-    "auth its file's reader cannot decode (docker for config.json, containers/image for auth.json: Go's\n",
-    "base64 with = padding), a registry token, two different credentials for one registry in one file,\n",
-    "a helper that already holds another credential for the registry, a helper that fails or gives back\n",
-    "something else, a lock not had in time, a file another program changed meanwhile, a failed write.\n",
+    "Files: docker's config.json (--config, DOCKER_CONFIG, ~/.docker) and containers' auth.json files ",
+    "(REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json and ~/.config/containers/auth.json). ",
+    "In auth.json, credHelpers is set even with --default (podman and skopeo ignore credsStore). ",
+    "Entries left in place, with the reason: a namespaced key (quay.io/org: helpers are per registry), an ",
+    "auth its file's reader cannot decode (docker for config.json, containers/image for auth.json: Go's ",
+    "base64 with = padding), a registry token, two different credentials for one registry in one file, ",
+    "a helper that already holds another credential for the registry, a helper that fails or gives back ",
+    "something else, a lock not had in time, a file another program changed meanwhile, a failed write. ",
     "Exit 0 when every entry moved (or there was none), 3 when any stayed.\n\n",
-    "JSON (--json): {dryRun, moved, notMoved, items: [{file, keys: [..], registry, username, helper,\n",
-    "  outcome: moved|planned|notMoved, reason, changes: [{field, old, new}]}], exitCode}\n\n",
-    crate::exit_codes_help!()
+    "JSON (--json): {dryRun, moved, notMoved, items: [{file, keys: [..], registry, username, helper, ",
+    "outcome: moved|planned|notMoved, reason, changes: [{field, old, new}]}], exitCode}\n\n",
+    crate::exit_codes_help!(0, 1, 2, 3)
 ))]
 pub struct Args {
     /// Helper to move into (NAME of docker-credential-NAME). Default: the one the file names for the
@@ -135,9 +135,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
             return Err(UsageError(format!("--to {}: not a helper name", one_line(to))).into());
         }
     }
-    let docker = config::docker_config_path(env, cli.config.as_deref()).ok_or_else(|| {
-        UsageError("no config location: set HOME or DOCKER_CONFIG, or pass --config".into())
-    })?;
+    let docker = cli.config_to_write(env)?;
     let mut files = vec![(docker.clone(), true)];
     for f in config::containers_auth_files(env, None, Some(&docker)) {
         if !f.legacy && !files.iter().any(|(p, _)| *p == f.path) {

@@ -6,7 +6,7 @@ mod audit;
 mod audit_online;
 mod cache;
 mod client_arg;
-mod completions;
+pub mod completions;
 mod diagnose;
 mod export;
 mod helper_test;
@@ -32,20 +32,29 @@ const ABOUT: &str =
 #[derive(Debug, Parser)]
 #[command(name = "regauth", version, about = ABOUT, long_about = None, after_long_help = concat!(
     "Examples:\n",
-    "  regauth resolve ghcr.io/org/app:1.2       which credential docker, podman and nerdctl would send\n",
-    "  regauth diagnose docker.io/me/app --push  is it the password, or the permission? (with the fix)\n",
-    "  regauth audit                             every stored registry credential, with findings\n",
-    "  regauth token ghcr.io/org/app             a bearer token for curl (cached across runs)\n",
-    "  regauth status                            every registry logged into, and whether each login works\n",
-    "  regauth helpers set regauth-keyutils      make the kernel-keyring helper the default\n",
-    "  regauth helper-test pass                  check docker-credential-pass against the protocol\n",
-    "  regauth <COMMAND> --help                  examples and details for one command\n\n",
+    "  regauth resolve ghcr.io/org/app:1.2\n",
+    "      Which credential docker, podman and nerdctl would send.\n",
+    "  regauth diagnose docker.io/me/app --push\n",
+    "      Is it the password, or the permission? (with the fix)\n",
+    "  regauth audit\n",
+    "      Every stored registry credential, with findings.\n",
+    "  regauth token ghcr.io/org/app\n",
+    "      A bearer token for curl (cached across runs).\n",
+    "  regauth status\n",
+    "      Every registry logged into, and whether each login works.\n",
+    "  regauth helpers set regauth-keyutils\n",
+    "      Make the kernel-keyring helper the default.\n",
+    "  regauth helper-test pass\n",
+    "      Check docker-credential-pass against the protocol.\n",
+    "  regauth <COMMAND> --help\n",
+    "      Examples and details for one command.\n\n",
     crate::exit_codes_help!()
 ))]
 pub struct Cli {
-    /// Docker config to use: a directory (like docker --config) or a config.json file.
-    /// Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json.
-    #[arg(long, global = true, value_name = "PATH", env = "REGAUTH_CONFIG")]
+    /// Docker config directory, as docker --config DIR: DIR/config.json is read and written. A DIR that
+    /// does not exist is an error for commands that write (it is not made); an existing file is taken as
+    /// the config file itself. Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json.
+    #[arg(long, global = true, value_name = "DIR", env = "REGAUTH_CONFIG")]
     pub config: Option<PathBuf>,
 
     /// Seconds to wait for another writer's lock on a config file before giving up (0: do not wait).
@@ -79,6 +88,25 @@ pub enum Command {
     Token(token::Args),
     Cache(cache::Args),
     Status(status::Args),
+}
+
+impl Cli {
+    /// docker's config.json for a command that only reads it.
+    pub(crate) fn config_to_read(&self, env: &regauth_core::environ::Environ) -> anyhow::Result<PathBuf> {
+        regauth_core::config::docker_config_path(env, self.config.as_deref()).ok_or_else(|| {
+            output::UsageError("no config location: set HOME or DOCKER_CONFIG, or pass --config".into())
+                .into()
+        })
+    }
+
+    /// docker's config.json for a command that writes it: `--config DIR` must exist (docker would make it;
+    /// a mistyped DIR would then hold a credential no client reads).
+    pub(crate) fn config_to_write(&self, env: &regauth_core::environ::Environ) -> anyhow::Result<PathBuf> {
+        if let Some(dir) = self.config.as_deref().and_then(regauth_core::config::missing_config_dir) {
+            return Err(output::MissingConfigDir(dir).into());
+        }
+        self.config_to_read(env)
+    }
 }
 
 /// The clap command tree, for man pages and completions.

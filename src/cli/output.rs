@@ -34,6 +34,9 @@ fn classify(err: &anyhow::Error) -> Exit {
     {
         return Exit::LocalConfig;
     }
+    if err.downcast_ref::<MissingConfigDir>().is_some() {
+        return Exit::LocalConfig;
+    }
     if err.downcast_ref::<UsageError>().is_some() {
         return Exit::Usage;
     }
@@ -44,6 +47,16 @@ fn classify(err: &anyhow::Error) -> Exit {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub(super) struct UsageError(pub String);
+
+/// `--config DIR` names a directory that is not there, and the command would write into it.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "--config {}: no such directory (like docker --config, it names a directory holding config.json; \
+     make it with `mkdir -m 700 {}` or name an existing one); nothing was written",
+    .0.display(),
+    .0.display()
+)]
+pub(super) struct MissingConfigDir(pub std::path::PathBuf);
 
 /// Write `text` to stdout; a closed pipe is not an error.
 pub(super) fn print(text: &str) -> anyhow::Result<()> {

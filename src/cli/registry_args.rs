@@ -31,9 +31,51 @@ pub struct TrustArgs {
     /// Allow plain http and skip certificate verification (docker's insecure-registries).
     #[arg(long)]
     pub insecure: bool,
+
+    /// podman's and skopeo's spelling: --tls-verify=false is --insecure.
+    #[arg(
+        long,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        conflicts_with = "insecure"
+    )]
+    pub tls_verify: Option<bool>,
+
+    /// podman's and skopeo's spelling: trust the *.crt files in this directory (the directory of one
+    /// registry, not a certs.d tree). Repeatable.
+    #[arg(long, value_name = "DIR")]
+    pub cert_dir: Vec<PathBuf>,
 }
 
 impl TrustArgs {
+    /// --insecure, or --tls-verify=false.
+    pub(super) fn allows_insecure(&self) -> bool {
+        self.insecure || self.tls_verify == Some(false)
+    }
+
+    /// --ca-file, and the *.crt files of each --cert-dir (a directory that cannot be listed is passed on
+    /// as it is, so that reading it fails with its name).
+    pub(super) fn all_ca_files(&self) -> Vec<PathBuf> {
+        let mut files = self.ca_file.clone();
+        for dir in &self.cert_dir {
+            match std::fs::read_dir(dir) {
+                Ok(entries) => {
+                    let mut crts: Vec<PathBuf> = entries
+                        .flatten()
+                        .map(|e| e.path())
+                        .filter(|p| p.extension().is_some_and(|e| e == "crt"))
+                        .collect();
+                    crts.sort();
+                    files.extend(crts);
+                }
+                Err(_) => files.push(dir.clone()),
+            }
+        }
+        files
+    }
+
     /// `--certs-dir`, else the certs.d directories docker, containerd and containers/image read.
     pub(super) fn certs_dirs(&self) -> Vec<PathBuf> {
         if self.certs_dir.is_empty() {
@@ -61,7 +103,7 @@ pub struct CredentialArgs {
     pub containerd_config: PathBuf,
 
     /// Username for --password-stdin or --identity-token-stdin.
-    #[arg(long, value_name = "USER")]
+    #[arg(short = 'u', long, value_name = "USER")]
     pub username: Option<String>,
 
     /// Read the password (or access token) from stdin instead of the client's config.

@@ -37,15 +37,16 @@ use std::time::Duration;
     "      Compare every client (podman, buildah and skopeo ignore credsStore).\n",
     "  REGISTRY_AUTH_FILE=ci-auth.json regauth resolve quay.io/org/app --client podman\n",
     "      Does podman stop at that file, or go on to ~/.docker/config.json? (It depends on the version.)\n",
-    "  regauth resolve quay.io/org/app --client skopeo --registries-conf ci-registries.conf\n",
+    "  regauth resolve quay.io/org/app --client skopeo --registries-conf ci.conf\n",
     "      What `skopeo --registries-conf ci-registries.conf inspect` would send.\n",
     "  regauth resolve 127.0.0.1:5000/team/app --json | jq .[0].source\n",
     "  regauth resolve quay.io/org/app --no-helpers\n",
-    "  regauth resolve registry.example/app --client containerd --containerd-config /etc/containerd/config.toml\n",
+    "  regauth resolve registry.example/app --client containerd \\\n",
+    "      --containerd-config /etc/containerd/config.toml\n",
     "      What the kubelet's pull through containerd's CRI would send.\n",
     "      Show which helper would be asked, without running it.\n\n",
     "Exit 0 also when no credential is found (the client would pull anonymously).\n\n",
-    crate::exit_codes_help!()
+    crate::exit_codes_help!(0, 1, 2, 3)
 ))]
 pub struct Args {
     /// The image, as you would pass it to docker pull (nginx, ghcr.io/org/app:tag,

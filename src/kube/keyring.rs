@@ -43,6 +43,9 @@ pub enum SecretState {
     NoData { key: String },
     /// Data that does not decode: the kubelet cannot build its keyring and fails every pull of the pod.
     Undecodable { reason: String },
+    /// Not readable by this user (`--kube-live`): the API server refused the read; `right` names what is
+    /// missing. Whether the kubelet gets a credential from it is unknown.
+    Unreadable { right: String },
 }
 
 /// One key of a pull secret or of the node config, and whether it serves the image.
@@ -244,6 +247,9 @@ pub fn plan(
     let mut keyring_error = None;
     for (name, named_by) in names {
         let state = match cluster.secret(ns, &name) {
+            None if cluster.denied("secrets", ns, &name).is_some() => SecretState::Unreadable {
+                right: cluster.denied("secrets", ns, &name).map(|d| d.right()).unwrap_or_default(),
+            },
             None => {
                 let namespaces: Vec<String> = cluster
                     .secrets_named(&name)

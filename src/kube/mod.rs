@@ -5,7 +5,9 @@
 //! - [`matching`]: the kubelet's key matching (globs per domain part, port, path prefix, order, Docker Hub).
 //! - [`keyring`]: for one image of one pod, the credentials the kubelet would try and why others do not
 //!   count. `regauth diagnose --kube` probes them; `regauth audit --kube` inventories the secrets.
+//! - [`live`]: the same objects read through the user's kubectl (`--kube-live`), refusals kept as such.
 
 pub mod keyring;
+pub mod live;
 pub mod matching;
 pub mod objects;

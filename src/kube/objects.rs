@@ -137,8 +137,11 @@ pub struct Cluster {
     pub other_objects: usize,
     /// Objects that could not be read, each named.
     pub skipped: Vec<String>,
-    /// The inputs read, in order (`-` for stdin).
+    /// The inputs read, in order (`-` for stdin; for `--kube-live`, each kubectl command).
     pub inputs: Vec<String>,
+    /// Reads the API server refused this user (`--kube-live` only): what stays unknown, and the right
+    /// that would show it.
+    pub denied: Vec<super::live::Denied>,
     /// Lookups by (namespace, name) and by name, built on first use: a dump holds 100,000 secrets.
     index: std::sync::OnceLock<Index>,
 }
@@ -175,6 +178,11 @@ impl Cluster {
     pub fn secrets_named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Secret> + 'a {
         let found = self.index().secrets_by_name.get(name).map(Vec::as_slice).unwrap_or_default();
         found.iter().filter_map(|i| self.secrets.get(*i))
+    }
+
+    /// The refused read that hides `name` of `resource` in `namespace`, if one does.
+    pub fn denied(&self, resource: &str, namespace: &str, name: &str) -> Option<&super::live::Denied> {
+        self.denied.iter().find(|d| d.hides(resource, namespace, name))
     }
 
     pub fn service_account(&self, namespace: &str, name: &str) -> Option<&ServiceAccount> {
@@ -221,6 +229,9 @@ fn read_stdin() -> Result<Vec<u8>, InputError> {
 /// input with an object of the wrong shape is read again through `serde_json::Value`, object by object,
 /// so that only that object is skipped (and named).
 pub fn parse_into(bytes: &[u8], place: &str, cluster: &mut Cluster) -> Result<(), InputError> {
+    // Lookups made before this input (`--kube-live` reads secrets after looking at service accounts)
+    // must see what it adds.
+    cluster.index = std::sync::OnceLock::new();
     let typed: Result<Vec<RawAny>, _> =
         serde_json::Deserializer::from_slice(bytes).into_iter::<RawAny>().collect();
     if let Ok(objects) = typed {
@@ -625,6 +636,15 @@ mod tests {
             let mut c = Cluster::default();
             assert!(parse_into(text.as_bytes(), "t", &mut c).is_err(), "{text}");
         }
+    }
+
+    #[test]
+    fn lookups_see_objects_read_after_them() {
+        let mut c = parse(r#"{"kind":"ServiceAccount","metadata":{"name":"default"}}"#);
+        assert!(c.service_account("default", "default").is_some());
+        assert!(c.secret("default", "s").is_none());
+        parse_into(br#"{"kind":"Secret","metadata":{"name":"s"}}"#, "later", &mut c).unwrap();
+        assert!(c.secret("default", "s").is_some());
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod hostile_server;
 pub mod http_server;
 pub mod keyring;
 pub mod keyutils;
+pub mod kube_cluster;
 pub mod kube_corpus;
 pub mod kubectl;
 pub mod leaks;

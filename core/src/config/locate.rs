@@ -3,16 +3,41 @@
 use crate::environ::Environ;
 use std::path::{Path, PathBuf};
 
-/// Docker's config.json: `--config` (a directory, or a file for convenience), `DOCKER_CONFIG`,
-/// then `~/.docker/config.json`.
+/// Docker's config.json: `--config` (see [`explicit_config_file`]), `DOCKER_CONFIG`, then
+/// `~/.docker/config.json`.
 pub fn docker_config_path(env: &Environ, explicit: Option<&Path>) -> Option<PathBuf> {
     if let Some(path) = explicit {
-        return Some(if path.is_dir() { path.join("config.json") } else { path.to_owned() });
+        return Some(explicit_config_file(path));
     }
     if let Some(dir) = env.path_buf("DOCKER_CONFIG") {
         return Some(dir.join("config.json"));
     }
     env.home().map(|home| home.join(".docker").join("config.json"))
+}
+
+/// `--config PATH` read as `docker --config DIR` reads it: the config.json in directory PATH. A PATH that
+/// does not exist is such a directory, not yet made (never a file named PATH); only an existing file, or a
+/// link that does not lead to a directory, is taken as the config file itself (a convenience docker lacks).
+pub fn explicit_config_file(path: &Path) -> PathBuf {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => path.join("config.json"),
+        Ok(meta) if meta.file_type().is_symlink() && path.is_dir() => path.join("config.json"),
+        Ok(_) => path.to_owned(),
+        Err(_) => path.join("config.json"),
+    }
+}
+
+/// The directory a write through `--config PATH` needs and does not find. docker makes it silently; a
+/// mistyped directory would then hold a credential nobody reads, so writers report it instead.
+pub fn missing_config_dir(explicit: &Path) -> Option<PathBuf> {
+    let file = explicit_config_file(explicit);
+    let dir = file.parent().filter(|d| !d.as_os_str().is_empty())?;
+    // Only "not there": another error (a file where a directory should be, no permission) is the write's
+    // own to report, with the OS's words.
+    match std::fs::metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(dir.to_owned()),
+        _ => None,
+    }
 }
 
 /// One file in containers/image's search list.
@@ -119,8 +144,31 @@ mod tests {
         assert_eq!(docker_config_path(&env, None).unwrap(), Path::new("/home/u/.docker/config.json"));
         let env = env.with("DOCKER_CONFIG", "/etc/dc");
         assert_eq!(docker_config_path(&env, None).unwrap(), Path::new("/etc/dc/config.json"));
-        assert_eq!(docker_config_path(&env, Some(Path::new("/x/c.json"))).unwrap(), Path::new("/x/c.json"));
         assert_eq!(docker_config_path(&Environ::empty(0), None), None);
+    }
+
+    /// `--config PATH` as docker's `--config DIR`: a directory's config.json; a missing PATH is a missing
+    /// directory (never a file named PATH); an existing file is taken as it is.
+    #[test]
+    fn explicit_config_is_a_directory() {
+        let tmp = tempfile::tempdir().unwrap();
+        let env = Environ::empty(1000).with("DOCKER_CONFIG", "/etc/dc");
+        let dir = tmp.path().join("d");
+        std::fs::create_dir(&dir).unwrap();
+        assert_eq!(docker_config_path(&env, Some(&dir)).unwrap(), dir.join("config.json"));
+        assert_eq!(missing_config_dir(&dir), None);
+        let file = dir.join("config.json");
+        std::fs::write(&file, "{}").unwrap();
+        assert_eq!(docker_config_path(&env, Some(&file)).unwrap(), file);
+        assert_eq!(missing_config_dir(&file), None);
+        let missing = tmp.path().join("typo");
+        assert_eq!(docker_config_path(&env, Some(&missing)).unwrap(), missing.join("config.json"));
+        assert_eq!(missing_config_dir(&missing), Some(missing.clone()));
+        let missing_json = tmp.path().join("new.json");
+        assert_eq!(missing_config_dir(&missing_json), Some(missing_json));
+        let link = tmp.path().join("link");
+        std::os::unix::fs::symlink(&dir, &link).unwrap();
+        assert_eq!(docker_config_path(&env, Some(&link)).unwrap(), link.join("config.json"));
     }
 
     #[test]

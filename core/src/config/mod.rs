@@ -13,7 +13,9 @@ pub mod write;
 
 pub use auth_field::{AuthEncoding, AuthProblem, Base64Problem, Decoded};
 pub use document::{AuthEntry, Document};
-pub use locate::{containers_auth_files, docker_config_path, AuthFile};
+pub use locate::{
+    containers_auth_files, docker_config_path, explicit_config_file, missing_config_dir, AuthFile,
+};
 pub use write::{load, update, update_checked};
 
 use std::path::PathBuf;

@@ -123,62 +123,114 @@ impl HelperClient {
         let Some(binary) = self.locate() else {
             return Err(HelperError::Missing { program });
         };
-        let started = Instant::now();
-        let mut child = Command::new(&binary)
-            .arg(action)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            // Own process group, so a timeout also stops whatever a helper script started.
-            .process_group(0)
-            .spawn()
-            .map_err(|e| HelperError::Failed {
-                program: program.clone(),
-                message: format!("cannot start: {e}"),
-            })?;
-        let deadline = started + self.timeout;
-        let outcome = exchange(&mut child, input, deadline);
-        let stop = |child: &mut std::process::Child| {
-            // SAFETY: kill(2) on the process group we created; no memory is touched.
-            unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
-            let _ = child.kill();
-            let _ = child.wait();
-        };
-        let (stdout, stderr) = match outcome {
-            Ok(outputs) => outputs,
-            Err(Stopped::Deadline) => {
-                stop(&mut child);
-                return Err(HelperError::TimedOut { program, after: self.timeout });
+        let mut command = Command::new(&binary);
+        command.arg(action);
+        match run_bounded(&mut command, input, self.timeout, MAX_OUTPUT) {
+            Ok(done) => Ok(RawAnswer {
+                exit_code: done.exit_code,
+                stdout: String::from_utf8_lossy(&done.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&done.stderr).into_owned(),
+            }),
+            Err(RunError::Start(e)) => {
+                Err(HelperError::Failed { program, message: format!("cannot start: {e}") })
             }
-            Err(Stopped::Flood) => {
-                stop(&mut child);
-                return Err(self.bad(format!("it wrote more than {MAX_OUTPUT} bytes on standard output")));
+            Err(RunError::TimedOut) => Err(HelperError::TimedOut { program, after: self.timeout }),
+            Err(RunError::Flood) => {
+                Err(self.bad(format!("it wrote more than {MAX_OUTPUT} bytes on standard output")))
             }
-            Err(Stopped::Io(e)) => {
-                stop(&mut child);
-                return Err(HelperError::Failed { program, message: format!("cannot read its output: {e}") });
+            Err(RunError::Read(e)) => {
+                Err(HelperError::Failed { program, message: format!("cannot read its output: {e}") })
             }
-        };
-        let status = loop {
-            match child.try_wait() {
-                Ok(Some(status)) => break status,
-                Ok(None) if Instant::now() >= deadline => {
-                    stop(&mut child);
-                    return Err(HelperError::TimedOut { program, after: self.timeout });
-                }
-                Ok(None) => thread::sleep(poll_interval(started.elapsed())),
-                Err(e) => {
-                    stop(&mut child);
-                    return Err(HelperError::Failed { program, message: format!("cannot wait for it: {e}") });
-                }
+            Err(RunError::Wait(e)) => {
+                Err(HelperError::Failed { program, message: format!("cannot wait for it: {e}") })
             }
-        };
-        Ok(RawAnswer {
-            exit_code: status.code(),
-            stdout: String::from_utf8_lossy(&stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&stderr).into_owned(),
-        })
+        }
     }
+}
+
+/// What a program run by [`run_bounded`] did.
+#[derive(Debug)]
+pub struct Bounded {
+    /// None when a signal ended it.
+    pub exit_code: Option<i32>,
+    pub stdout: Vec<u8>,
+    /// At most [`MAX_STDERR`] bytes; the rest was read and dropped.
+    pub stderr: Vec<u8>,
+}
+
+/// Why [`run_bounded`] gave no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("cannot start: {0}")]
+    Start(std::io::Error),
+    #[error("did not finish in time and was stopped")]
+    TimedOut,
+    #[error("wrote more on standard output than is read")]
+    Flood,
+    #[error("cannot read its output: {0}")]
+    Read(std::io::Error),
+    #[error("cannot wait for it: {0}")]
+    Wait(std::io::Error),
+}
+
+/// Run `command` with `input` on stdin, its stdout read up to `max_stdout` bytes and its stderr up to
+/// [`MAX_STDERR`] (the rest dropped), everything within `timeout`.
+///
+/// The timeout covers the whole exchange: writing the input, reading both outputs to their end and the
+/// exit. A program is done when its output ends, not when it exits: a process it started that keeps
+/// stdout open holds the answer open too, so at the deadline the whole process group (the command runs
+/// in its own) is killed and nothing waits for that output any longer. A program that writes more than
+/// `max_stdout` is stopped there. The command's stdio is set here; its arguments and environment are the
+/// caller's.
+pub fn run_bounded(
+    command: &mut Command,
+    input: &[u8],
+    timeout: Duration,
+    max_stdout: usize,
+) -> Result<Bounded, RunError> {
+    let started = Instant::now();
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // Own process group, so a timeout also stops whatever the program started.
+        .process_group(0)
+        .spawn()
+        .map_err(RunError::Start)?;
+    let deadline = started + timeout;
+    let outcome = exchange(&mut child, input, deadline, max_stdout);
+    let stop = |child: &mut std::process::Child| {
+        // SAFETY: kill(2) on the process group we created; no memory is touched.
+        unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
+        let _ = child.kill();
+        let _ = child.wait();
+    };
+    let (stdout, stderr) = match outcome {
+        Ok(outputs) => outputs,
+        Err(stopped) => {
+            stop(&mut child);
+            return Err(match stopped {
+                Stopped::Deadline => RunError::TimedOut,
+                Stopped::Flood => RunError::Flood,
+                Stopped::Io(e) => RunError::Read(e),
+            });
+        }
+    };
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() >= deadline => {
+                stop(&mut child);
+                return Err(RunError::TimedOut);
+            }
+            Ok(None) => thread::sleep(poll_interval(started.elapsed())),
+            Err(e) => {
+                stop(&mut child);
+                return Err(RunError::Wait(e));
+            }
+        }
+    };
+    Ok(Bounded { exit_code: status.code(), stdout, stderr })
 }
 
 /// Most a helper may write on standard output: a credential is a few KiB, a `list` of thousands of
@@ -200,6 +252,7 @@ fn exchange(
     child: &mut std::process::Child,
     input: &[u8],
     deadline: Instant,
+    max_stdout: usize,
 ) -> Result<(Vec<u8>, Vec<u8>), Stopped> {
     use std::os::fd::AsRawFd;
     let mut stdin = child.stdin.take();
@@ -259,11 +312,11 @@ fn exchange(
             }
         }
         if ready(stdout.as_ref().map(|p| p.as_raw_fd())) {
-            match drain(stdout.as_mut().expect("polled"), &mut chunk, &mut out, MAX_OUTPUT + 1)? {
+            match drain(stdout.as_mut().expect("polled"), &mut chunk, &mut out, max_stdout + 1)? {
                 Drained::Open => {}
                 Drained::Closed => stdout = None,
             }
-            if out.len() > MAX_OUTPUT {
+            if out.len() > max_stdout {
                 return Err(Stopped::Flood);
             }
         }

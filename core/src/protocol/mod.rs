@@ -12,7 +12,8 @@ mod store;
 mod wire;
 
 pub use client::{
-    find_on_path, HelperClient, HelperError, RawAnswer, DEFAULT_TIMEOUT, MAX_OUTPUT, MAX_STDERR,
+    find_on_path, run_bounded, Bounded, HelperClient, HelperError, RawAnswer, RunError, DEFAULT_TIMEOUT,
+    MAX_OUTPUT, MAX_STDERR,
 };
 pub use memory::MemoryStore;
 pub use serve::{serve, serve_with_notes, Action, HelperInfo};

@@ -385,7 +385,9 @@ fn hex(bytes: &[u8]) -> String {
 
 /// A file of ours that no one else may read or write.
 fn trusted_file(meta: &fs::Metadata) -> bool {
-    meta.uid() == fsread::effective_uid() && meta.mode() & 0o077 == 0 && meta.nlink() == 1
+    // nlink 0: a writer renamed a new file over the one we had open; what we read is the old whole file.
+    // More than one link is another name for it somewhere: not ours alone.
+    meta.uid() == fsread::effective_uid() && meta.mode() & 0o077 == 0 && meta.nlink() <= 1
 }
 
 /// Where the cache lives: `$XDG_CACHE_HOME/regauth` (an absolute path), else `~/.cache/regauth`.

@@ -26,70 +26,86 @@ use std::time::Duration;
     "Examples:\n",
     "  regauth diagnose docker.io/me/app:latest --push\n",
     "      Docker Hub push says 401? A read-only personal access token shows as:\n",
-    "        ok       authentication  the token service accepted the credential and issued a pull token\n",
-    "        DENIED   push            push on me/app is not allowed for this credential\n",
-    "                                 The password is fine: ... its token lacks the push scope on me/app.\n",
-    "                                 fix: Create a personal access token with \"Read & Write\" access ...\n",
-    "      and exit code 5. A repository that does not exist yet is probed the same way: the verdict\n",
-    "      is \"may create it by pushing\" (exit 0) or DENIED (exit 5); on Quay and GitLab, which create a\n",
-    "      repository when asked for a push token on it, push is reported as not probed.\n",
+    "        ok       authentication  the token service issued a pull token\n",
+    "        DENIED   push            push on me/app is not allowed\n",
+    "                 The password is fine: ... lacks the push scope on me/app.\n",
+    "                 fix: Create a personal access token with \"Read & Write\" ...\n",
+    "      and exit code 5. A repository that does not exist yet is probed the same way: the verdict ",
+    "is \"may create it by pushing\" (exit 0) or DENIED (exit 5); on Quay and GitLab, which create a ",
+    "repository when asked for a push token on it, push is reported as not probed.\n",
     "  regauth diagnose ghcr.io/org/app:1.2 --client podman\n",
     "      Use the credential podman would send (it ignores credsStore).\n",
-    "  printf %s \"$TOKEN\" | regauth diagnose registry.example.com/team/app --username ci --password-stdin \
-        --push\n",
+    "  printf %s \"$TOKEN\" | regauth diagnose reg.example/team/app --push \\\n",
+    "      -u ci --password-stdin\n",
     "  regauth diagnose 127.0.0.1:5000/team/app:v1 --ca-file ca.pem --verbose\n",
     "      Show every request and answer (secrets redacted).\n",
-    "  regauth diagnose quay.io/org/app --json | jq '.steps[] | select(.verdict != \"ok\")'\n\n",
-    "Steps (one verdict each): credential, reachability, authentication, pull, push. The whole diagnosis\n",
-    "has a deadline (--timeout, 30 s); the step it cuts short gets the verdict network (exit 8).\n",
-    "Verdicts: ok, skipped, authenticationFailed, authorizationDenied, notFound, rateLimited, network,\n",
+    "  regauth diagnose quay.io/org/app --json | jq '.steps[]|select(.verdict!=\"ok\")'\n\n",
+    "Steps (one verdict each): credential, reachability, authentication, pull, push. The whole diagnosis ",
+    "has a deadline (--timeout, 30 s); the step it cuts short gets the verdict network (exit 8). ",
+    "Verdicts: ok, skipped, authenticationFailed, authorizationDenied, notFound, rateLimited, network, ",
     "localConfig. The exit code is that of the first failing step.\n\n",
     "JSON (--json, schemaVersion 1; fields are only ever added):\n",
-    "  {schemaVersion, image, repository, reference, push,\n",
-    "   registry: {host, url, type, realm, service},\n",
-    "   credential: {origin: client|stdin|anonymous, client, username, kind, file, key, source},\n",
-    "   steps: [{step, verdict, summary, details: [..], evidence: [exchange index], fix}],\n",
-    "   verdict, exitCode, warnings: [..], requests,\n",
-    "   exchanges: [{method, url, auth: none|basic|bearer|refreshToken, status, error, challenges: [..],\n",
-    "                headers: {..}, body, scopesAsked: [..], scopesGranted: [..]|null, elapsedMs,\n",
-    "                redirectedFrom (when a redirect led here), notes: [..] (when any)}]}\n",
-    "Text from servers is redacted of every form of the credential and tokens, made safe for a terminal\n",
-    "and cut; bodies are read up to 1 MiB. Redirects to another origin are followed only by GET and HEAD,\n",
+    "  {schemaVersion, image, repository, reference, push, ",
+    "registry: {host, url, type, realm, service}, ",
+    "credential: {origin: client|stdin|anonymous, client, username, kind, file, key, source}, ",
+    "steps: [{step, verdict, summary, details: [..], evidence: [exchange index], fix}], ",
+    "verdict, exitCode, warnings: [..], requests, ",
+    "exchanges: [{method, url, auth: none|basic|bearer|refreshToken, status, error, challenges: [..], ",
+    "headers: {..}, body, scopesAsked: [..], scopesGranted: [..]|null, elapsedMs, ",
+    "redirectedFrom (when a redirect led here), notes: [..] (when any)}]}\n",
+    "Text from servers is redacted of every form of the credential and tokens, made safe for a terminal ",
+    "and cut; bodies are read up to 1 MiB. Redirects to another origin are followed only by GET and HEAD, ",
     "and never with the credential.\n\n",
-    "TLS as docker: system roots, plus <certs.d>/HOST[:PORT]/*.crt and the `ca` entries of\n",
-    "<certs.d>/HOST[:PORT]/hosts.toml, where certs.d is /etc/docker/certs.d, /etc/containerd/certs.d and\n",
-    "/etc/containers/certs.d (or --certs-dir); a hosts.toml that cannot be read is exit 3. Plain http only \
-        for\n",
-    "loopback or with --insecure. Proxies come from HTTPS_PROXY / HTTP_PROXY / NO_PROXY. NO_COLOR turns\n",
+    "TLS as docker: system roots, plus <certs.d>/HOST[:PORT]/*.crt and the `ca` entries of ",
+    "<certs.d>/HOST[:PORT]/hosts.toml, where certs.d is /etc/docker/certs.d, /etc/containerd/certs.d and ",
+    "/etc/containers/certs.d (or --certs-dir); a hosts.toml that cannot be read is exit 3. Plain http only for ",
+    "loopback or with --insecure. Proxies come from HTTPS_PROXY / HTTP_PROXY / NO_PROXY. NO_COLOR turns ",
     "colours off.\n\n",
-    "Kubernetes (--kube FILE|-, repeatable; what `kubectl get pod,job,deployment,serviceaccount,secret -o json`\n",
-    "prints): for every container, init container and ephemeral container image of every workload (Pod, Job,\n",
-    "CronJob, Deployment, StatefulSet, DaemonSet, ReplicaSet), the credentials the kubelet would try, in its\n",
-    "order: the pod's imagePullSecrets (or, when it names none, its service account's, default `default`),\n",
-    "from the pod's namespace, each secret's keys matched by the kubelet's rules (docs/kubernetes.md), then\n",
-    "--node-config. Each is probed with the pull diagnosis (one probe per distinct image and credential, run\n",
-    "concurrently); the kubelet stops at the first that pulls. Per image: which secret and key serve it, why\n",
-    "the others do not (missing, other namespace, wrong type, undecodable, key that matches nothing), the\n",
-    "verdict, and the fix with the exact `kubectl create secret docker-registry` command (the password is\n",
+    "Kubernetes (--kube FILE|-, repeatable; what `kubectl get pod,job,deployment,serviceaccount,secret -o json` ",
+    "prints): for every container, init container and ephemeral container image of every workload (Pod, Job, ",
+    "CronJob, Deployment, StatefulSet, DaemonSet, ReplicaSet), the credentials the kubelet would try, in its ",
+    "order: the pod's imagePullSecrets (or, when it names none, its service account's, default `default`), ",
+    "from the pod's namespace, each secret's keys matched by the kubelet's rules (docs/kubernetes.md), then ",
+    "--node-config. Each is probed with the pull diagnosis (one probe per distinct image and credential, run ",
+    "concurrently); the kubelet stops at the first that pulls. Per image: which secret and key serve it, why ",
+    "the others do not (missing, other namespace, wrong type, undecodable, key that matches nothing), the ",
+    "verdict, and the fix with the exact `kubectl create secret docker-registry` command (the password is ",
     "always the placeholder <the token>). No matching credential and an anonymous pull refused: localConfig.\n",
-    "  kubectl get pod,job,deployment,serviceaccount,secret -n shop -o json | regauth diagnose --kube -\n",
-    "  regauth diagnose --kube cluster.json --node-config /var/lib/kubelet/config.json --json\n",
-    "Exit code (--kube): the worst image's verdict, worst first: authenticationFailed 4, authorizationDenied 5,\n",
-    "localConfig 3, notFound 6, network 8, rateLimited 7; 0 when every image pulls; 3 when an input cannot be read.\n",
-    "JSON (--kube --json, schemaVersion 1): {schemaVersion, inputs, skipped: [..], verdict, exitCode,\n",
-    "  images: [{workload: {kind, namespace, name}, container, containerType, image, serviceAccount,\n",
-    "    pullSecrets: [{name, namedBy: pod|serviceAccount, state: usable|missing|otherNamespace|wrongType|noData|\n",
-    "      undecodable, namespaces, type, key, reason, keys: [{key, normalized, matches, whyNot, username}]}],\n",
-    "    fromServiceAccount, serviceAccountUnknown, nodeKeys: [..],\n",
-    "    attempts: [{source: secret|node|anonymous, secret, file, key, username, fallback, tried, verdict,\n",
-    "      summary, probe}], verdict, exitCode, summary, details: [..], fix}],\n",
-    "  probes: [the single-image report above, one per distinct image and credential]}\n\n",
-    crate::exit_codes_help!()
+    "  kubectl get pod,job,deployment,serviceaccount,secret -n shop -o json \\\n",
+    "      | regauth diagnose --kube -\n",
+    "  regauth diagnose --kube cluster.json --node-config node-config.json --json\n",
+    "Live (--kube-live [--context C] [-n NS] [KIND/NAME...]): the same, with the objects read through your ",
+    "kubectl (its kubeconfig, context and auth plugins) instead of a dump: the workloads named (default every ",
+    "pod, deployment, statefulset, daemonset, job and cronjob of the namespace), its service accounts, and the ",
+    "pull secrets they name (kubectl get secret/NAME); each kubectl call has --kubectl-timeout, nothing is ",
+    "written to disk. A read the cluster refuses: the secret is `unreadable`, the verdict the one reachable ",
+    "without it, and a line `missing right: get secrets \"NAME\" in namespace NS (check: kubectl auth can-i ...)`.\n",
+    "  regauth diagnose --kube-live --context prod -n shop deployment/web\n",
+    "Exit code (--kube, --kube-live): the worst image's verdict, worst first: authenticationFailed 4, ",
+    "authorizationDenied 5, localConfig 3, notFound 6, network 8, rateLimited 7; 0 when every image pulls; ",
+    "3 when an input cannot be read (--kube-live: kubectl missing, failing, stopped at its timeout, or refused ",
+    "the workloads themselves).\n\n",
+    "JSON (--kube --json, schemaVersion 1): {schemaVersion, inputs (--kube-live: the kubectl calls), skipped: [..], ",
+    "missingRights: [..] (--kube-live, when a read was refused), verdict, exitCode, ",
+    "images: [{workload: {kind, namespace, name}, container, containerType, image, serviceAccount, ",
+    "pullSecrets: [{name, namedBy: pod|serviceAccount, state: usable|missing|otherNamespace|wrongType|noData| ",
+    "undecodable|unreadable, namespaces, type, key, reason, right, keys: [{key, normalized, matches, whyNot, ",
+    "username}]}], fromServiceAccount, serviceAccountUnknown, nodeKeys: [..], ",
+    "attempts: [{source: secret|node|anonymous, secret, file, key, username, fallback, tried, verdict, ",
+    "summary, probe}], verdict, exitCode, summary, details: [..], fix}], ",
+    "probes: [the single-image report above, one per distinct image and credential]}\n\n",
+    crate::exit_codes_help!(0, 1, 2, 3, 4, 5, 6, 7, 8)
 ))]
+#[command(group = clap::ArgGroup::new("kube_input").args(["kube", "kube_live"]))]
 pub struct Args {
-    /// The image, as you would pass it to docker pull or push.
-    #[arg(required_unless_present = "kube")]
+    /// The image, as you would pass it to docker pull or push. With --kube-live: the first KIND/NAME.
+    #[arg(required_unless_present_any = ["kube", "kube_live"])]
     pub image: Option<String>,
+
+    /// With --kube-live: the workloads to read, as KIND/NAME (deployment/web, pod/web-0, cronjob/nightly);
+    /// default every pod, deployment, statefulset, daemonset, job and cronjob of the namespace.
+    #[arg(value_name = "KIND/NAME", requires = "kube_live")]
+    pub objects: Vec<String>,
 
     /// Diagnose every image of every workload in this `kubectl get ... -o json` output (`-`: stdin) the way
     /// the kubelet pulls it: its pull secrets matched by the kubelet's rules, each credential tried in its
@@ -99,9 +115,31 @@ pub struct Args {
     ])]
     pub kube: Vec<PathBuf>,
 
-    /// With --kube: the node's docker config.json, tried after the pull secrets (`auths` only, as the
-    /// kubelet reads it).
-    #[arg(long, value_name = "FILE", requires = "kube")]
+    /// Like --kube, but read the workloads, service accounts and pull secrets of one namespace from the
+    /// cluster through your kubectl (its kubeconfig, context and auth plugins); nothing is written to disk.
+    /// A read the cluster refuses is named with the missing right, and the verdicts are those reachable
+    /// without it.
+    #[arg(long, conflicts_with_all = [
+        "kube", "push", "username", "password_stdin", "identity_token_stdin", "anonymous", "client"
+    ])]
+    pub kube_live: bool,
+
+    /// With --kube-live: the kubeconfig context (kubectl --context); default the current one.
+    #[arg(long, value_name = "CONTEXT", requires = "kube_live")]
+    pub context: Option<String>,
+
+    /// With --kube-live: the namespace (kubectl -n); default the context's, else `default`.
+    #[arg(long, short = 'n', value_name = "NAMESPACE", requires = "kube_live")]
+    pub namespace: Option<String>,
+
+    /// With --kube-live: seconds each kubectl call may take (0.001 to 86400); a kubectl still running then
+    /// is stopped and named (exit 3).
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = super::seconds::timeout)]
+    pub kubectl_timeout: Duration,
+
+    /// With --kube or --kube-live: the node's docker config.json, tried after the pull secrets (`auths`
+    /// only, as the kubelet reads it).
+    #[arg(long, value_name = "FILE", requires = "kube_input")]
     pub node_config: Option<PathBuf>,
 
     /// Also check that the credential may push (opens an upload session and cancels it), also to a
@@ -145,27 +183,28 @@ use progress::Progress;
 use render::render;
 
 pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
-    if !args.kube.is_empty() {
-        return kube::run(args);
+    if !args.kube.is_empty() || args.kube_live {
+        return kube::run(args, env);
     }
     let image = args.image.as_deref().unwrap_or_default();
     let reference = Reference::parse(image).map_err(|e| UsageError(format!("{}: {e}", one_line(image))))?;
     let lookup = args.credential.lookup(cli, env, args.helper_timeout)?;
-    let ca_files = match tls::ca_files(&reference.registry, &args.trust.certs_dirs(), &args.trust.ca_file) {
-        Ok(files) => files,
-        Err(e) => {
-            // A hosts.toml that cannot be read leaves the trusted CAs unknown: this machine's configuration.
-            eprintln!("regauth: {}", regauth_core::sanitize::for_terminal(&e.to_string(), 2000));
-            return Ok(Exit::LocalConfig);
-        }
-    };
+    let ca_files =
+        match tls::ca_files(&reference.registry, &args.trust.certs_dirs(), &args.trust.all_ca_files()) {
+            Ok(files) => files,
+            Err(e) => {
+                // A hosts.toml that cannot be read leaves the trusted CAs unknown: this machine's configuration.
+                eprintln!("regauth: {}", regauth_core::sanitize::for_terminal(&e.to_string(), 2000));
+                return Ok(Exit::LocalConfig);
+            }
+        };
     let progress = Arc::new(Progress::new(std::io::stderr().is_terminal() && !args.json));
     let input = diagnose::Input {
         reference,
         lookup,
         push: args.push,
         registry_type: args.registry_type,
-        tls: TlsOptions { ca_files, insecure: args.trust.insecure },
+        tls: TlsOptions { ca_files, insecure: args.trust.allows_insecure() },
         observer: progress.clone(),
         timeout: args.timeout,
     };

@@ -13,6 +13,9 @@ use regauth_core::sanitize::one_line;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use wrap::{unwrap, wrap};
+
+mod wrap;
 
 /// List and configure credential helpers (credsStore and credHelpers in docker's config.json).
 ///
@@ -24,7 +27,8 @@ use std::time::Duration;
     "  regauth helpers list\n",
     "  regauth helpers set regauth-keyutils\n",
     "      Make the kernel-keyring helper the default (credsStore).\n",
-    "  regauth helpers set ecr-login --registry 123456789012.dkr.ecr.eu-west-1.amazonaws.com\n",
+    "  regauth helpers set ecr-login \\\n",
+    "      --registry 123456789012.dkr.ecr.eu-west-1.amazonaws.com\n",
     "      Use a helper for one registry (credHelpers).\n",
     "  regauth helpers unset --registry ghcr.io\n",
     "  regauth helpers unset\n",
@@ -32,9 +36,9 @@ use std::time::Duration;
     "  regauth helpers wrap --registry gcr.io --inner gcloud --ttl 10m\n",
     "      Answer gcr.io's gets from a cache in front of docker-credential-gcloud.\n",
     "  regauth helpers unwrap --registry gcr.io\n\n",
-    "Docker Hub (docker.io) is written under both \"https://index.docker.io/v1/\" (the key docker uses)\n",
+    "Docker Hub (docker.io) is written under both \"https://index.docker.io/v1/\" (the key docker uses) ",
     "and \"docker.io\" (the key podman, skopeo and buildah use).\n\n",
-    crate::exit_codes_help!()
+    crate::exit_codes_help!(0, 1, 2, 3)
 ))]
 pub struct Args {
     #[command(subcommand)]
@@ -44,18 +48,20 @@ pub struct Args {
 #[derive(Debug, clap::Subcommand)]
 pub enum Action {
     /// Show the configured helpers, whether each is installed, and its version.
-    #[command(after_long_help = crate::exit_codes_help!())]
+    #[command(after_long_help = crate::exit_codes_help!(0, 1, 2, 3))]
     List {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Configure HELPER as the default (credsStore), or for the registries given with --registry.
-    #[command(after_long_help = crate::exit_codes_help!())]
+    #[command(after_long_help = crate::exit_codes_help!(0, 1, 2, 3))]
     Set {
         /// Helper name: `regauth-keyutils` for docker-credential-regauth-keyutils.
         helper: String,
-        /// Registry host[:port] to use the helper for (repeatable). Without it, set credsStore.
+        /// Registry host[:port] to use the helper for (repeatable; a repository path such as ghcr.io/org is
+        /// refused: helpers are chosen per host). Without it, set credsStore. A value already set is
+        /// reported as unchanged.
         #[arg(long = "registry", value_name = "HOST")]
         registries: Vec<String>,
         /// Print JSON instead of text.
@@ -63,7 +69,7 @@ pub enum Action {
         json: bool,
     },
     /// Remove the helper for the registries given with --registry, or the default (credsStore).
-    #[command(after_long_help = crate::exit_codes_help!())]
+    #[command(after_long_help = crate::exit_codes_help!(0, 1, 2, 3))]
     Unset {
         /// Registry host[:port] (repeatable). Without it, remove credsStore.
         #[arg(long = "registry", value_name = "HOST")]
@@ -80,18 +86,19 @@ pub enum Action {
     /// login never rewrites. Both files are written under their locks, atomically.
     #[command(after_long_help = concat!(
         "Examples:\n",
-        "  regauth helpers wrap --registry gcr.io --registry us-docker.pkg.dev --inner gcloud\n",
+        "  regauth helpers wrap --registry gcr.io --registry eu.gcr.io --inner gcloud\n",
         "      Cache docker-credential-gcloud's answers for two registries (5 minutes).\n",
-        "  regauth helpers wrap --registry 123456789012.dkr.ecr.eu-west-1.amazonaws.com --ttl 1h\n",
-        "      Wrap the helper config.json already names for that registry (ecr-login); an ECR token's\n",
-        "      own expiry shortens the hour when it ends sooner.\n",
+        "  regauth helpers wrap --ttl 1h \\\n",
+        "      --registry 123456789012.dkr.ecr.eu-west-1.amazonaws.com\n",
+        "      Wrap the helper config.json already names for that registry (ecr-login); an ECR token's ",
+        "own expiry shortens the hour when it ends sooner.\n",
         "  regauth helpers wrap --inner pass --ttl 10m\n",
         "      Wrap the default store (credsStore).\n\n",
-        "Without --inner, the helper config.json names for that registry (or credsStore) is wrapped.\n",
+        "Without --inner, the helper config.json names for that registry (or credsStore) is wrapped. ",
         "Wrapping again changes the TTL or timeout and keeps the inner helper unless --inner is given.\n\n",
-        "Exit codes: 0 wrapped; 2 usage error (bad registry, helper name or duration, nothing to wrap);\n",
+        "Exit codes: 0 wrapped; 2 usage error (bad registry, helper name or duration, nothing to wrap); ",
         "3 a config file could not be read, locked or written.\n\n",
-        crate::exit_codes_help!()
+        crate::exit_codes_help!(0, 1, 2, 3)
     ))]
     Wrap {
         /// Registry host[:port] to wrap (repeatable). Without it, wrap the default (credsStore).
@@ -118,7 +125,7 @@ pub enum Action {
         "  regauth helpers unwrap            the default (credsStore)\n\n",
         "The registry's cached answers are dropped. A registry that is not wrapped is left as it is.\n\n",
         "Exit codes: 0 done; 2 usage error; 3 a config file could not be read, locked or written.\n\n",
-        crate::exit_codes_help!()
+        crate::exit_codes_help!(0, 1, 2, 3)
     ))]
     Unwrap {
         /// Registry host[:port] (repeatable). Without it, unwrap the default (credsStore).
@@ -165,9 +172,10 @@ struct HelperRow {
 }
 
 pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
-    let path = config::docker_config_path(env, cli.config.as_deref()).ok_or_else(|| {
-        UsageError("no config location: set HOME or DOCKER_CONFIG, or pass --config".into())
-    })?;
+    let path = match &args.action {
+        Action::List { .. } => cli.config_to_read(env)?,
+        _ => cli.config_to_write(env)?,
+    };
     match &args.action {
         Action::List { json } => list(&path, env, *json),
         Action::Set { helper, registries, json } => {
@@ -191,180 +199,6 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
     }
 }
 
-/// One scope of wrap/unwrap: a registry (its `RegistryHost` name and config keys) or the default.
-struct Scope {
-    /// `None`: the default (credsStore).
-    registry: Option<String>,
-    keys: Vec<String>,
-}
-
-fn scopes(registries: &[String]) -> Result<Vec<Scope>, UsageError> {
-    if registries.is_empty() {
-        return Ok(vec![Scope { registry: None, keys: Vec::new() }]);
-    }
-    registries
-        .iter()
-        .map(|r| {
-            let host = RegistryHost::parse(r).map_err(|e| UsageError(e.to_string()))?;
-            Ok(Scope { registry: Some(host.as_str().to_owned()), keys: host.helper_keys() })
-        })
-        .collect()
-}
-
-fn wrapping_path(env: &Environ) -> Result<PathBuf, UsageError> {
-    cache_helper::path(env)
-        .ok_or_else(|| UsageError("no place for cache-helper.json: set HOME or XDG_CONFIG_HOME".into()))
-}
-
-fn wrap(
-    path: &Path,
-    env: &Environ,
-    lock_timeout: Duration,
-    registries: &[String],
-    inner: Option<&str>,
-    ttl: Duration,
-    timeout: Duration,
-) -> anyhow::Result<Vec<Change>> {
-    let scopes = scopes(registries)?;
-    let inner = inner.map(helper_name).transpose()?;
-    if timeout > cache_helper::MAX_INNER_TIMEOUT {
-        return Err(UsageError("--timeout is at most 300 seconds".into()).into());
-    }
-    let wrapping_path = wrapping_path(env)?;
-    let doc = config::load(path, false)?.unwrap_or_default();
-    let recorded = cache_helper::load(&wrapping_path).map_err(anyhow::Error::msg)?;
-    // The inner helper of each scope: --inner, else what config.json names there, else (already wrapped)
-    // what was recorded.
-    let mut plan = Vec::new();
-    for scope in &scopes {
-        let current = match &scope.registry {
-            None => doc.creds_store().map(str::to_owned),
-            Some(_) => scope.keys.iter().find_map(|k| doc.cred_helper(k)).map(str::to_owned),
-        };
-        let recorded = match &scope.registry {
-            None => recorded.default.as_ref(),
-            Some(r) => recorded.registries.get(r),
-        };
-        let chosen = inner
-            .clone()
-            .or_else(|| current.filter(|c| c != cache_helper::HELPER_NAME))
-            .or_else(|| recorded.map(|w| w.inner.clone()));
-        let Some(chosen) = chosen else {
-            let what = scope.registry.as_deref().map_or("the default (credsStore)".to_owned(), one_line);
-            return Err(UsageError(format!(
-                "no helper to wrap for {what}: config.json names none; pass --inner HELPER"
-            ))
-            .into());
-        };
-        if chosen == cache_helper::HELPER_NAME {
-            return Err(UsageError("regauth-cache cannot wrap itself: pass --inner HELPER".into()).into());
-        }
-        plan.push(chosen);
-    }
-    for chosen in &plan {
-        warn_if_missing(chosen, env);
-    }
-    warn_if_missing(cache_helper::HELPER_NAME, env);
-    let wrapped = |inner: &str| cache_helper::Wrapped {
-        inner: inner.to_owned(),
-        ttl_seconds: ttl.as_secs(),
-        timeout_seconds: timeout.as_secs().max(1),
-    };
-    // The mapping first: config.json must never name the wrapper before it knows what it wraps.
-    let mut changes = cache_helper::update(&wrapping_path, lock_timeout, |w| {
-        let mut changes = Vec::new();
-        for (scope, inner) in scopes.iter().zip(&plan) {
-            let (field, old) = match &scope.registry {
-                None => ("default".to_owned(), w.default.replace(wrapped(inner))),
-                Some(r) => (format!("registries.{r}"), w.registries.insert(r.clone(), wrapped(inner))),
-            };
-            changes.push(Change {
-                field: format!("{}: {field}", wrapping_path.display()),
-                old: old.map(|o| describe(&o)),
-                new: Some(describe(&wrapped(inner))),
-            });
-        }
-        Ok(changes)
-    })
-    .map_err(anyhow::Error::msg)?;
-    let keys: Vec<String> = scopes.iter().flat_map(|s| s.keys.clone()).collect();
-    let registries_given: Vec<String> = if keys.is_empty() { Vec::new() } else { registries.to_vec() };
-    changes.extend(edit(path, lock_timeout, &registries_given, Some(cache_helper::HELPER_NAME))?);
-    Ok(changes)
-}
-
-fn describe(w: &cache_helper::Wrapped) -> String {
-    format!("{} (ttl {}s, timeout {}s)", w.inner, w.ttl_seconds, w.timeout_seconds)
-}
-
-fn unwrap(
-    path: &Path,
-    env: &Environ,
-    lock_timeout: Duration,
-    registries: &[String],
-) -> anyhow::Result<Vec<Change>> {
-    let scopes = scopes(registries)?;
-    let wrapping_path = wrapping_path(env)?;
-    let recorded = cache_helper::load(&wrapping_path).map_err(anyhow::Error::msg)?;
-    // config.json first: the wrapper must not be named once its mapping is gone.
-    let mut changes = config::update(path, lock_timeout, |doc| {
-        let mut changes = Vec::new();
-        for scope in &scopes {
-            let inner = match &scope.registry {
-                None => recorded.default.as_ref(),
-                Some(r) => recorded.registries.get(r),
-            }
-            .map(|w| w.inner.clone());
-            match &scope.registry {
-                None => {
-                    if doc.creds_store() == Some(cache_helper::HELPER_NAME) {
-                        let old = doc.set_creds_store(inner.as_deref());
-                        changes.push(Change { field: "credsStore".into(), old, new: inner.clone() });
-                    }
-                }
-                Some(_) => {
-                    for key in &scope.keys {
-                        if doc.cred_helper(key) != Some(cache_helper::HELPER_NAME) {
-                            continue;
-                        }
-                        let old = match &inner {
-                            Some(h) => doc.set_cred_helper(key, h),
-                            None => doc.remove_cred_helper(key),
-                        };
-                        changes.push(Change { field: format!("credHelpers.{key}"), old, new: inner.clone() });
-                    }
-                }
-            }
-        }
-        Ok::<_, ConfigError>(changes)
-    })?;
-    let removed = cache_helper::update(&wrapping_path, lock_timeout, |w| {
-        let mut changes = Vec::new();
-        for scope in &scopes {
-            let (field, old) = match &scope.registry {
-                None => ("default".to_owned(), w.default.take()),
-                Some(r) => (format!("registries.{r}"), w.registries.remove(r)),
-            };
-            if let Some(old) = old {
-                changes.push(Change {
-                    field: format!("{}: {field}", wrapping_path.display()),
-                    old: Some(describe(&old)),
-                    new: None,
-                });
-            }
-        }
-        Ok(changes)
-    })
-    .map_err(anyhow::Error::msg)?;
-    changes.extend(removed);
-    if let Ok(cache) = regauth_core::token_cache::TokenCache::open(env) {
-        for registry in scopes.iter().filter_map(|s| s.registry.as_deref()) {
-            let _ = cache.forget_answers(registry);
-        }
-    }
-    Ok(changes)
-}
-
 /// Accept `NAME` or `docker-credential-NAME`; refuse anything that is not a plain program suffix.
 fn helper_name(raw: &str) -> Result<String, UsageError> {
     let name = raw.strip_prefix("docker-credential-").unwrap_or(raw);
@@ -385,8 +219,25 @@ fn helper_name(raw: &str) -> Result<String, UsageError> {
 
 /// The config keys for a registry: Docker Hub gets docker's key and podman's.
 fn registry_keys(raw: &str) -> Result<Vec<String>, UsageError> {
-    let host = RegistryHost::parse(raw).map_err(|e| UsageError(e.to_string()))?;
-    Ok(host.helper_keys())
+    Ok(registry_host(raw)?.helper_keys())
+}
+
+/// A `--registry` value: a host, never a repository path. docker looks credHelpers up by host, so a
+/// helper set for `ghcr.io/org` would serve every repository of ghcr.io: refused rather than cut.
+fn registry_host(raw: &str) -> Result<RegistryHost, UsageError> {
+    let without_scheme = raw.split_once("://").map_or(raw, |(_, rest)| rest);
+    if let Some((host, path)) = without_scheme.split_once('/') {
+        if !["", "v1", "v1/", "v2", "v2/"].contains(&path) {
+            return Err(UsageError(format!(
+                "--registry {}: credential helpers are chosen per registry host, not per repository; \
+                 a helper for {} serves every repository there (give --registry {})",
+                one_line(raw),
+                one_line(host),
+                one_line(host)
+            )));
+        }
+    }
+    RegistryHost::parse(raw).map_err(|e| UsageError(e.to_string()))
 }
 
 fn warn_if_missing(helper: &str, env: &Environ) {
@@ -436,9 +287,17 @@ fn report(path: &Path, changes: &[Change], json: bool) -> anyhow::Result<Exit> {
     for c in changes {
         let show =
             |v: &Option<String>| v.as_deref().map_or("(none)".to_owned(), |s| format!("\"{}\"", one_line(s)));
-        out.push_str(&format!("{}: {} -> {}\n", one_line(&c.field), show(&c.old), show(&c.new)));
+        if c.old == c.new {
+            out.push_str(&format!("{}: {} (unchanged)\n", one_line(&c.field), show(&c.new)));
+        } else {
+            out.push_str(&format!("{}: {} -> {}\n", one_line(&c.field), show(&c.old), show(&c.new)));
+        }
     }
-    out.push_str(&format!("written {}\n", path.display()));
+    if changes.iter().all(|c| c.old == c.new) {
+        out.push_str(&format!("unchanged: {}\n", path.display()));
+    } else {
+        out.push_str(&format!("written {}\n", path.display()));
+    }
     print(&out)?;
     Ok(Exit::Ok)
 }
@@ -513,6 +372,8 @@ mod tests {
         assert_eq!(registry_keys("https://index.docker.io/v1/").unwrap(), [DOCKER_HUB_KEY, "docker.io"]);
         assert_eq!(registry_keys("registry-1.docker.io").unwrap(), [DOCKER_HUB_KEY, "docker.io"]);
         assert_eq!(registry_keys("registry.hub.docker.com").unwrap(), ["registry.hub.docker.com"]);
+        assert!(registry_keys("ghcr.io/org").is_err());
+        assert!(registry_keys("https://ghcr.io/org/app").is_err());
         for bad in ["", "bad host", "h:99999", "-x.io"] {
             assert!(registry_keys(bad).is_err(), "{bad:?}");
         }
