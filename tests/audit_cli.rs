@@ -107,6 +107,10 @@ fn finds_every_kind_of_problem_without_showing_a_secret() {
     let missing = findings.iter().find(|f| f["code"] == "missing-helper").unwrap();
     assert!(missing["message"].as_str().unwrap().contains("docker-credential-gone"));
     assert_eq!(findings[0]["severity"], "high", "most severe first");
+    // The fix for a plaintext login in docker's file is the command that moves it.
+    let ghcr = findings.iter().find(|f| f["code"] == "plaintext-credential" && f["registry"] == "ghcr.io");
+    let fix = ghcr.unwrap()["fix"].as_str().unwrap();
+    assert!(fix.contains("`regauth migrate --registry ghcr.io`"), "{fix}");
 }
 
 #[test]

@@ -115,11 +115,8 @@ fn plaintext(stored: &Stored, now: i64, out: &mut Vec<Finding>) {
         (false, false) => Severity::Medium,
     };
     let mut message = format!("{} is stored unencrypted in {}", describe(stored), stored.location);
-    let store_it = format!(
-        "store it in a helper: `regauth helpers set regauth-keyutils` (headless) or `regauth-secretservice` \
-         (desktop), then `{}` again and remove the auths entry",
-        docker_command("login", &stored.registry)
-    );
+    let migrates = matches!(stored.place, PlaceKind::DockerConfig | PlaceKind::ContainersAuth);
+    let migrate = migrate_command(&stored.registry);
     let fix = match &stored.shadowed_by {
         Some(shadow) if shadow.every_client => {
             message.push_str(&format!("; no client reads it, they ask {} instead", shadow.helper));
@@ -131,12 +128,18 @@ fn plaintext(stored: &Stored, now: i64, out: &mut Vec<Finding>) {
                  read it",
                 shadow.helper
             ));
-            format!(
-                "{store_it}; for podman and skopeo add a credHelpers entry \
-                 (`regauth helpers set NAME --registry HOST`)"
-            )
+            format!("`{migrate}` moves it into {} and sets credHelpers, which podman and skopeo read", shadow.helper)
         }
-        None => store_it,
+        None if migrates => format!(
+            "move it into a credential helper: `{migrate}` (stored, read back, then removed from the file; \
+             --dry-run shows the plan)"
+        ),
+        // regauth migrate moves docker's and containers' files only: elsewhere, the client's own way.
+        None => format!(
+            "store it in a helper: `regauth helpers set regauth-keyutils` (headless) or `regauth-secretservice` \
+             (desktop), then log in again (`regauth login` or `{}`) and remove the entry",
+            docker_command("login", &stored.registry)
+        ),
     };
     out.push(Finding {
         severity,
@@ -146,6 +149,13 @@ fn plaintext(stored: &Stored, now: i64, out: &mut Vec<Finding>) {
         message,
         fix,
     });
+}
+
+/// `regauth migrate` for one registry's plaintext entries: it stores them in a helper, reads them back and only
+/// then removes them from the file.
+fn migrate_command(registry: &str) -> String {
+    let host = regauth_core::registry::RegistryHost::new(registry);
+    format!("regauth migrate --registry {host}")
 }
 
 /// `docker login` / `docker logout` for a key: no argument for Docker Hub.

@@ -196,11 +196,14 @@ fn one_group(code: &str, location: &str, members: &[FindingView<'_>]) -> Group {
         first.fix.to_owned()
     } else {
         match code {
-            "plaintext-credential" => "move them into a helper: `regauth helpers set regauth-keyutils` (headless) or \
-                `regauth-secretservice` (desktop), log in again to each registry and remove the auths entries \
-                (--verbose or --json: the fix for each)"
-                .to_owned(),
-            "expired-credential" => "remove them (`docker logout REGISTRY` for each) or log in again".to_owned(),
+            "plaintext-credential" => {
+                "move them into a credential helper: `regauth migrate` (--dry-run first to \
+                see the plan; --verbose or --json: the fix for each)"
+                    .to_owned()
+            }
+            "expired-credential" => {
+                "remove them (`docker logout REGISTRY` for each) or log in again".to_owned()
+            }
             _ => format!("{} (and others: --verbose or --json lists each)", first.fix),
         }
     };
