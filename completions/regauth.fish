@@ -266,7 +266,7 @@ complete -c regauth -n "__fish_regauth_using_subcommand migrate" -l helper-timeo
 complete -c regauth -n "__fish_regauth_using_subcommand migrate" -l config -d 'Docker config directory, as docker --config DIR: DIR/config.json is read and written. A DIR that does not exist is an error for commands that write (it is not made); an existing file is taken as the config file itself. Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand migrate" -l lock-timeout -d 'Seconds to wait for another writer\'s lock on a config file before giving up (0: do not wait). Edits hold the lock for milliseconds' -r
 complete -c regauth -n "__fish_regauth_using_subcommand migrate" -l default -d 'Make the helper docker\'s default (credsStore) instead of setting credHelpers per registry'
-complete -c regauth -n "__fish_regauth_using_subcommand migrate" -l dry-run -d 'Show the plan; change nothing'
+complete -c regauth -n "__fish_regauth_using_subcommand migrate" -l dry-run -d 'Show the plan: what a run would move and configure (each helper is asked what it already holds); change nothing'
 complete -c regauth -n "__fish_regauth_using_subcommand migrate" -l json -d 'Print JSON instead of text'
 complete -c regauth -n "__fish_regauth_using_subcommand migrate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_using_subcommand token" -l client -d 'Use the credential this client would send' -r -f -a "docker\t'Docker CLI (also buildx, compose, docker-py)'

@@ -10,6 +10,7 @@
 //! - [`diagnose`]: probes, verdicts and per-registry fixes behind `regauth diagnose`.
 //! - [`placement`]: where a credential is stored (the configured helper, else the best store here), shared by
 //!   `login` and `migrate`.
+//! - [`migrate`]: plaintext `auths` entries moved into a credential helper, and the dry run's plan.
 //! - [`cli`]: the `regauth` command line and its output.
 //! - [`conformance`]: the helper conformance suite behind `regauth helper-test`.
 //!
@@ -75,6 +76,7 @@ pub mod export;
 pub mod http;
 pub mod kube;
 pub mod login;
+pub mod migrate;
 pub mod placement;
 pub mod resolve;
 pub mod status;

@@ -157,6 +157,49 @@ pub fn store_verified(
     secret: &Secret,
     replace: bool,
 ) -> Result<Stored, PlaceError> {
+    let (previous, forms) = what_is_there(client, urls, username, secret, replace)?;
+    let stored = Stored { client: client.clone(), previous, forms };
+    let fail = |stored: Stored, error: PlaceError| {
+        let problems = stored.roll_back();
+        if problems.is_empty() {
+            error
+        } else {
+            PlaceError::Helper(format!("{error}; {}", problems.join("; ")))
+        }
+    };
+    for url in urls {
+        let creds =
+            Credentials { server_url: url.clone(), username: username.to_owned(), secret: secret.clone() };
+        if let Err(e) = client.store(&creds) {
+            let text = clean(&e, &stored.forms);
+            return Err(fail(stored, PlaceError::Helper(text)));
+        }
+    }
+    verify_read_back(stored, urls, username, secret, fail)
+}
+
+/// The read-only first half of [`store_verified`], for a dry run: would the helper take the credential?
+/// Only `get` is asked, so a helper whose `store` fails is found out only by the real run.
+pub fn would_store(
+    client: &HelperClient,
+    urls: &[String],
+    username: &str,
+    secret: &Secret,
+    replace: bool,
+) -> Result<(), PlaceError> {
+    what_is_there(client, urls, username, secret, replace).map(|_| ())
+}
+
+type Previous = Vec<(String, Option<Credentials>)>;
+
+/// What the helper holds under each URL now, and every form of every secret in play (for redaction).
+fn what_is_there(
+    client: &HelperClient,
+    urls: &[String],
+    username: &str,
+    secret: &Secret,
+    replace: bool,
+) -> Result<(Previous, Vec<Secret>), PlaceError> {
     let program = client.program();
     let mut forms = secret.forms(Some(username));
     let mut previous = Vec::new();
@@ -175,23 +218,19 @@ pub fn store_verified(
             Err(e) => return Err(PlaceError::Helper(clean(&e, &forms))),
         }
     }
-    let stored = Stored { client: client.clone(), previous, forms };
-    let fail = |stored: Stored, error: PlaceError| {
-        let problems = stored.roll_back();
-        if problems.is_empty() {
-            error
-        } else {
-            PlaceError::Helper(format!("{error}; {}", problems.join("; ")))
-        }
-    };
-    for url in urls {
-        let creds =
-            Credentials { server_url: url.clone(), username: username.to_owned(), secret: secret.clone() };
-        if let Err(e) = client.store(&creds) {
-            let text = clean(&e, &stored.forms);
-            return Err(fail(stored, PlaceError::Helper(text)));
-        }
-    }
+    Ok((previous, forms))
+}
+
+fn verify_read_back(
+    stored: Stored,
+    urls: &[String],
+    username: &str,
+    secret: &Secret,
+    fail: impl Fn(Stored, PlaceError) -> PlaceError,
+) -> Result<Stored, PlaceError> {
+    let program = stored.client.program();
+    let client = stored.client.clone();
+    let client = &client;
     for url in urls {
         let what = match client.get(url) {
             Ok(back) if back.username != username => Some("another username"),

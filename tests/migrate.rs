@@ -287,3 +287,101 @@ fn an_entry_docker_cannot_decode_is_refused_with_the_reason() {
     assert_absent(&[("output", &run.all_output())], &[(USER, PASSWORD)]);
     assert_eq!(std::fs::read_to_string(config_path(home.path())).unwrap(), original);
 }
+
+/// The dry run's plan is what the run then does, on the same files: several entries (two keys of one
+/// registry, an identity token), one shadowed by a credHelpers entry whose helper already holds another
+/// credential, one whose helper holds the same one, one whose helper is not installed, a namespaced key and
+/// an entry docker cannot decode. Item by item, and in the summary counts of the text and the JSON.
+#[test]
+fn the_dry_run_plan_is_what_the_run_does() {
+    let guard = KeyutilsNamespace::new("migrate-plan");
+    let ns = &guard.name;
+    let home = tempfile::tempdir().unwrap();
+    let nopad = base64::engine::general_purpose::STANDARD_NO_PAD.encode(format!("{USER}:{PASSWORD}x"));
+    let original = format!(
+        r#"{{"auths":{{
+            "a.example.test":{{"auth":"{a}"}},
+            "https://a.example.test/v1/":{{"auth":"{a}"}},
+            "tokens.example.test":{{"auth":"{t}","identitytoken":"{IDENTITY}"}},
+            "shadow.example.test":{{"auth":"{a}"}},
+            "same.example.test":{{"auth":"{a}"}},
+            "absent.example.test":{{"auth":"{a}"}},
+            "quay.io/org":{{"auth":"{a}"}},
+            "nopad.example.test":{{"auth":"{nopad}"}}}},
+          "credHelpers":{{"shadow.example.test":"regauth-keyutils","same.example.test":"regauth-keyutils",
+            "absent.example.test":"absent-helper"}}}}"#,
+        a = auth(USER, PASSWORD),
+        t = auth(USER, ""),
+    );
+    write_config(home.path(), &original);
+    for (host, user, secret) in
+        [("shadow.example.test", "someone", "held-secret-777"), ("same.example.test", USER, PASSWORD)]
+    {
+        let input = format!(r#"{{"ServerURL":"{host}","Username":"{user}","Secret":"{secret}"}}"#);
+        assert_eq!(call(helper(ns), "store", &input).code, 0);
+    }
+
+    let dry_text = regauth(&["migrate", "--dry-run"], home.path(), ns, path());
+    let dry = regauth(&["migrate", "--dry-run", "--json"], home.path(), ns, path());
+    assert_eq!(std::fs::read_to_string(config_path(home.path())).unwrap(), original, "the dry run wrote");
+    assert_eq!(stored(ns, "a.example.test"), None, "the dry run stored");
+    let run = regauth(&["migrate", "--json"], home.path(), ns, path());
+    let (plan, done) = (dry.json(), run.json());
+    assert_eq!(dry.code, run.code, "{plan:#}\n{done:#}");
+    assert_eq!(run.code, 3, "{done:#}");
+
+    let plan_items = plan["items"].as_array().unwrap();
+    let done_items = done["items"].as_array().unwrap();
+    assert_eq!(plan_items.len(), done_items.len(), "{plan:#}\n{done:#}");
+    for (p, d) in plan_items.iter().zip(done_items) {
+        let what = &p["registry"];
+        let expected = if p["outcome"] == "planned" { "moved" } else { "notMoved" };
+        assert_eq!(d["outcome"], expected, "{what}: planned {p:#}, done {d:#}");
+        for field in ["file", "keys", "registry", "username", "helper", "reason", "changes"] {
+            assert_eq!(p[field], d[field], "{what}: {field} differs: planned {p:#}, done {d:#}");
+        }
+    }
+    let outcome = |json: &serde_json::Value, registry: &str| {
+        json["items"].as_array().unwrap().iter().find(|i| i["registry"] == registry).unwrap()["outcome"]
+            .clone()
+    };
+    for (registry, expected) in [
+        ("a.example.test", "moved"),
+        ("tokens.example.test", "moved"),
+        ("same.example.test", "moved"),
+        ("shadow.example.test", "notMoved"),
+        ("absent.example.test", "notMoved"),
+        ("quay.io", "notMoved"),
+        ("nopad.example.test", "notMoved"),
+    ] {
+        assert_eq!(outcome(&done, registry), expected, "{registry}: {done:#}");
+    }
+    assert_eq!(
+        (plan["planned"].clone(), plan["moved"].clone()),
+        (serde_json::json!(3), serde_json::json!(0))
+    );
+    assert_eq!(
+        (done["moved"].clone(), done["planned"].clone()),
+        (serde_json::json!(3), serde_json::json!(0))
+    );
+    assert_eq!(plan["notMoved"], done["notMoved"]);
+    assert_eq!(done["notMoved"], 4);
+    assert!(
+        dry_text.stdout.ends_with("dry run: 3 would move, 4 would not; nothing changed\n"),
+        "{}",
+        dry_text.stdout
+    );
+    assert!(
+        dry_text
+            .stdout
+            .contains("  would configure: credHelpers.a.example.test: (none) -> \"regauth-keyutils\""),
+        "{}",
+        dry_text.stdout
+    );
+    assert_eq!(stored(ns, "shadow.example.test"), Some(("someone".to_owned(), "held-secret-777".to_owned())));
+    assert_eq!(stored(ns, "a.example.test"), Some((USER.to_owned(), PASSWORD.to_owned())));
+    assert_absent(
+        &[("dry", &dry.all_output()), ("dry text", &dry_text.all_output()), ("run", &run.all_output())],
+        &[(USER, PASSWORD), ("<token>", IDENTITY), ("someone", "held-secret-777")],
+    );
+}
