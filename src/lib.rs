@@ -81,3 +81,4 @@ pub mod placement;
 pub mod resolve;
 pub mod status;
 pub mod token;
+pub mod when;

@@ -252,6 +252,31 @@ fn stored_identity_token_is_refreshed_with_post() {
     diagnose_golden::check("token_spec_stored_identity_token", &run, &args, None, home.path(), None);
 }
 
+/// A stored identity token the token service no longer takes (revoked): an authentication failure, but the
+/// user typed no password, so neither the finding nor its fix speaks of one.
+#[test]
+fn a_revoked_identity_token_is_not_called_a_wrong_password() {
+    let Some(bed) = bed(Style::Spec) else { return };
+    let home = tempfile::tempdir().unwrap();
+    let revoked = "revoked-refresh-token-Qm4";
+    write_docker_config(
+        home.path(),
+        &serde_json::json!({"auths": {bed.registry.host(): {"auth": "YWxpY2U6", "identitytoken": revoked}}}),
+    );
+    let image = bed.image("team/app:v1");
+    let run = regauth(&["diagnose", &image, "--json"], None, home.path(), None);
+    assert_eq!(run.code, 4, "{}", run.stdout);
+    let auth = run.step("authentication");
+    let summary = auth["summary"].as_str().unwrap();
+    assert!(summary.contains("identity (refresh) token"), "{summary}");
+    let fix = run.fix("authentication");
+    assert!(!fix.to_lowercase().contains("password") && !summary.contains("wrong"), "{summary} / {fix}");
+    assert!(fix.contains("`regauth login") && fix.contains("`docker login"), "{fix}");
+    assert!(!run.all_output().contains(revoked));
+    let args = ["diagnose", &image, "--json"];
+    diagnose_golden::check("token_spec_revoked_identity_token", &run, &args, None, home.path(), None);
+}
+
 #[test]
 fn rate_limited_token_service_is_reported_with_its_headers() {
     let Some(bed) = bed(Style::DockerHub) else { return };
@@ -261,6 +286,11 @@ fn rate_limited_token_service_is_reported_with_its_headers() {
     let pull = run.step("pull");
     assert_eq!(pull["verdict"], "rateLimited");
     assert!(pull.to_string().contains("ratelimit-remaining: 0;w=21600"), "{pull}");
+    // The token service stopped before it looked at the credential: authentication is open, not failed.
+    let auth = run.step("authentication");
+    assert_eq!(auth["verdict"], "skipped");
+    let why = auth["summary"].as_str().unwrap();
+    assert!(!why.contains("failed") && why.contains("rate limited"), "{why}");
     golden("token_dockerhub_rate_limited", &run, &bed, "team/app:v1", "alice", "alice-pw-1", &[]);
 }
 

@@ -474,7 +474,18 @@ fn refused_scopes_get_diagnoses_verdict_and_exit_code() {
         let wrong = env.token(&image, "alice", "wrong-pw-Zq8x7Kd9", &[]);
         assert_eq!(wrong.code, 4, "{style:?}: {}", wrong.stderr);
         assert_eq!(wrong.code, diagnose("alice", "wrong-pw-Zq8x7Kd9", &[]));
-        assert!(wrong.stderr.contains("the credential is wrong"), "{}", wrong.stderr);
+        assert!(
+            wrong.stderr.contains(
+                "regauth: authentication failed: the token service rejected the credential as wrong"
+            ),
+            "{}",
+            wrong.stderr
+        );
+        assert!(
+            !wrong.stderr.contains("authentication: authentication"),
+            "a stuttering prefix: {}",
+            wrong.stderr
+        );
         env.assert_no_secret(&[("bob", BOB_PW), ("alice", "wrong-pw-Zq8x7Kd9"), ("alice", ALICE_PW)]);
     }
 }

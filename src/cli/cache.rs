@@ -156,16 +156,16 @@ fn answers_text(answers: &[ListedAnswer]) -> String {
     if answers.is_empty() {
         return String::new();
     }
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let now = crate::when::now();
     let mut out = String::from("helper answers (docker-credential-regauth-cache)\n");
     for a in answers {
         out.push_str(&format!(
-            "  {}  from {} (identity {})  {}  expires in {}s  ({})\n",
+            "  {}  from {} (identity {})  {}  expires {}  ({})\n",
             one_line(&a.server_url),
             one_line(&a.helper),
             a.identity,
             if a.found { "credential" } else { "not found" },
-            (a.expires_at - now).max(0),
+            crate::when::at(a.expires_at, now),
             a.storage
         ));
     }
@@ -176,7 +176,7 @@ fn list_text(cache: &TokenCache, entries: &[Listed]) -> String {
     if entries.is_empty() {
         return format!("no cached tokens (storage: {}, {})\n", cache.storage(), cache.dir().display());
     }
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let now = crate::when::now();
     let mut out = String::new();
     let mut last: Option<&str> = None;
     for e in entries {
@@ -185,10 +185,10 @@ fn list_text(cache: &TokenCache, entries: &[Listed]) -> String {
             last = Some(&e.registry);
         }
         out.push_str(&format!(
-            "  {}  credential {}  expires in {}s  ({})\n",
+            "  {}  credential {}  expires {}  ({})\n",
             one_line(&e.scopes.join(" ")),
             one_line(&e.credential),
-            (e.expires_at - now).max(0),
+            crate::when::at(e.expires_at, now),
             e.storage
         ));
     }

@@ -97,10 +97,8 @@ fn render(report: &status::Report, now: i64) -> String {
         out.push_str(&format!("{}\n", one_line(&registry.registry)));
         for login in &registry.logins {
             let expiry = match login.expires_at {
-                Some(exp) if exp <= now => format!(", EXPIRED {}", rfc3339(exp)),
-                Some(exp) => {
-                    format!(", expires {} (in {:.1} days)", rfc3339(exp), (exp - now) as f64 / 86_400.0)
-                }
+                Some(exp) if exp <= now => format!(", EXPIRED {}", crate::when::at(exp, now)),
+                Some(exp) => format!(", expires {}", crate::when::at(exp, now)),
                 None => String::new(),
             };
             out.push_str(&format!(
@@ -133,11 +131,4 @@ fn word(status: Status) -> &'static str {
         Status::TimedOut => "timed out",
         Status::NoSecret => "not read",
     }
-}
-
-fn rfc3339(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_else(|| t.to_string())
 }

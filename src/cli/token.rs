@@ -199,10 +199,7 @@ struct FailureJson<'a> {
 }
 
 fn unix_text(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_else(|| t.to_string())
+    crate::when::at(t, crate::when::now())
 }
 
 /// The claims, one per line; never the token or its signature.
@@ -239,7 +236,13 @@ fn findings_text(findings: &[Finding]) -> String {
         .filter(|f| f.verdict.is_failure())
         .chain(findings.iter().filter(|f| !f.verdict.is_failure()))
     {
-        out.push_str(&format!("regauth: {}: {}: {}\n", f.step.name(), f.verdict.label(), f.summary));
+        // "authentication failed" names its step already: "authentication: authentication failed" stutters.
+        let (step, verdict) = (f.step.name(), f.verdict.label());
+        if verdict.starts_with(step) {
+            out.push_str(&format!("regauth: {verdict}: {}\n", f.summary));
+        } else {
+            out.push_str(&format!("regauth: {step}: {verdict}: {}\n", f.summary));
+        }
         for d in &f.details {
             out.push_str(&format!("  {d}\n"));
         }

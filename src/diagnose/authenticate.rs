@@ -160,7 +160,7 @@ fn token_text(claims: Option<&Claims>, repository: &str) -> String {
             "JWT for {:?}: grants {:?} on {repository}{}",
             c.subject.clone().unwrap_or_default(),
             c.actions_on(repository),
-            c.expires_at.map(|e| format!(", expires in {} s", e - now_unix())).unwrap_or_default()
+            c.expires_at.map(|e| format!(", expires {}", crate::when::at(e, now_unix()))).unwrap_or_default()
         ),
         None => "opaque token: judged by the registry's answer".into(),
     }

@@ -48,8 +48,20 @@ impl Context<'_> {
         self.credential.is_none()
     }
 
-    /// What to do about `problem` on this registry, with a namespace hint where it applies.
+    /// Whether the credential is an identity (refresh) token: a refusal of it is not a wrong password.
+    pub(super) fn identity_token(&self) -> bool {
+        self.credential.is_some_and(|c| c.kind == CredentialKind::IdentityToken)
+    }
+
+    /// What to do about `problem` on this registry, with a namespace hint where it applies. A refused
+    /// identity token gets its own fix whatever the registry: it is not a password to check.
     pub(super) fn fix(&self, problem: Problem) -> String {
+        let problem = match problem {
+            Problem::BadCredential | Problem::ExpiredCredential if self.identity_token() => {
+                Problem::IdentityTokenRefused
+            }
+            p => p,
+        };
         let repository = self.repository();
         let mut fix = registries::fix(self.kind, problem, self.host, repository);
         let username = self.credential.map(|c| c.username.as_str()).unwrap_or_default();

@@ -84,7 +84,7 @@ impl CredentialOutcome {
             ),
             Found::Explicit(credential) => {
                 let summary = format!(
-                    "given on stdin: username \"{}\" with a {}",
+                    "given on stdin: username \"{}\" with {}",
                     one_line(&credential.username),
                     kind_text(credential.kind)
                 );
@@ -127,7 +127,7 @@ impl CredentialOutcome {
             (Outcome::Found { .. }, Some(credential)) => {
                 let via = helper.map(|h| format!(" through {h}")).unwrap_or_default();
                 let summary = format!(
-                    "{client} would send username \"{}\" with a {} from {place}{via}",
+                    "{client} would send username \"{}\" with {} from {place}{via}",
                     one_line(&credential.username),
                     kind_text(credential.kind)
                 );
@@ -145,7 +145,12 @@ impl CredentialOutcome {
             ),
             (Outcome::HelperFailed { message } | Outcome::HelperTimedOut { message }, _) => (
                 CredentialState::Broken {
-                    summary: format!("the credential helper failed: {}", one_line(message)),
+                    // The message names the helper and says it failed or timed out: said once.
+                    summary: if message.starts_with("docker-credential-") {
+                        one_line(message)
+                    } else {
+                        format!("the credential helper failed: {}", one_line(message))
+                    },
                     fix: format!(
                         "Run `echo {key} | {helper_name} get` to see its error; log in again so it \
                          stores a fresh credential."
@@ -214,9 +219,9 @@ impl CredentialOutcome {
 
 fn kind_text(kind: CredentialKind) -> &'static str {
     match kind {
-        CredentialKind::Password => "password or access token",
-        CredentialKind::IdentityToken => "identity (refresh) token",
-        CredentialKind::RegistryToken => "registry bearer token",
+        CredentialKind::Password => "a password or access token",
+        CredentialKind::IdentityToken => "an identity (refresh) token",
+        CredentialKind::RegistryToken => "a registry bearer token",
     }
 }
 

@@ -252,6 +252,23 @@ impl Access {
     }
 }
 
+/// Why `step` has no finding of its own: a step before it failed, or a later step's request stopped
+/// before this one could be decided (a rate limit on the pull token request leaves authentication open:
+/// the token service never looked at the credential).
+fn skipped_because(step: Step, first_failure: Option<(Step, Verdict)>) -> String {
+    match first_failure {
+        Some((failed, Verdict::RateLimited)) if failed > step => format!(
+            "not decided: rate limited at the {} step, before the credential was checked",
+            failed.name()
+        ),
+        Some((failed, verdict)) if failed > step => {
+            format!("not decided: the {} step stopped first ({})", failed.name(), verdict.label())
+        }
+        Some((failed, _)) => format!("not reached: the {} step failed", failed.name()),
+        None => "not reached".to_owned(),
+    }
+}
+
 fn report(
     reference: &Reference,
     push: bool,
@@ -261,12 +278,14 @@ fn report(
     warnings: Vec<String>,
     transport: &Transport,
 ) -> Report {
+    let first_failure =
+        steps.iter().filter(|f| f.verdict.is_failure()).min_by_key(|f| f.step).map(|f| (f.step, f.verdict));
     for step in Step::ALL {
         if !steps.iter().any(|f| f.step == step) {
             let why = if step == Step::Push && !push {
-                "not asked (use --push)"
+                "not asked (use --push)".to_owned()
             } else {
-                "not reached: an earlier step failed"
+                skipped_because(step, first_failure)
             };
             steps.push(Finding::new(step, Verdict::Skipped, why));
         }
@@ -287,5 +306,23 @@ fn report(
         warnings,
         requests: transport.requests(),
         exchanges: transport.exchanges(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_skipped_step_says_which_step_decided() {
+        let rate_limited = Some((Step::Pull, Verdict::RateLimited));
+        let why = skipped_because(Step::Authentication, rate_limited);
+        assert!(!why.contains("earlier step failed"), "{why}");
+        assert_eq!(why, "not decided: rate limited at the pull step, before the credential was checked");
+        assert_eq!(skipped_because(Step::Push, rate_limited), "not reached: the pull step failed");
+        assert_eq!(
+            skipped_because(Step::Pull, Some((Step::Authentication, Verdict::AuthenticationFailed))),
+            "not reached: the authentication step failed"
+        );
     }
 }

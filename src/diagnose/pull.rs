@@ -159,7 +159,8 @@ impl Rejection {
         let mut finding = Finding::new(Step::Authentication, Verdict::AuthenticationFailed, what);
         if let Some((ago, exp)) = self.expired {
             finding = finding.detail(format!(
-                "the token expired {ago} s ago (exp {exp}); check this machine's clock if the token is new"
+                "the token expired {}; check this machine's clock if the token is new",
+                crate::when::at(exp, exp + ago)
             ));
         }
         if let Some(detail) = self.said.challenge_detail() {

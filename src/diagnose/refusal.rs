@@ -92,17 +92,20 @@ impl Refusal {
                 .evidence(index),
             ),
             Meaning::BadCredential { expired } => {
-                let what = if expired { "the credential has expired" } else { "the credential is wrong" };
+                let what = match (ctx.identity_token(), expired) {
+                    (true, _) => {
+                        "the token service refused the identity (refresh) token: revoked, expired or \
+                        not this account's"
+                    }
+                    (false, true) => "the token service rejected the credential as expired",
+                    (false, false) => "the token service rejected the credential as wrong",
+                };
                 let problem = if expired { Problem::ExpiredCredential } else { Problem::BadCredential };
                 Some(
-                    Finding::new(
-                        Step::Authentication,
-                        Verdict::AuthenticationFailed,
-                        format!("the token service rejected the credential: {what}"),
-                    )
-                    .detail(self.said.token_service_said())
-                    .evidence(index)
-                    .fix(ctx.fix(problem)),
+                    Finding::new(Step::Authentication, Verdict::AuthenticationFailed, what)
+                        .detail(self.said.token_service_said())
+                        .evidence(index)
+                        .fix(ctx.fix(problem)),
                 )
             }
             _ => None,

@@ -78,30 +78,51 @@ pub enum Problem {
     BadCredential,
     ExpiredCredential,
     NoCredential,
+    /// An identity (refresh) token the token service no longer takes: revoked, expired, or issued for
+    /// another account. Not a wrong password: the user typed none.
+    IdentityTokenRefused,
     PullDenied,
     PushDenied,
     CreateRepositoryFirst,
     RateLimited,
 }
 
+/// `regauth login HOST` or `docker login HOST` (no host for Docker Hub, as both take it for the default),
+/// as a fix names them, with `extra` arguments before the host.
+pub fn login_commands(host: &str, extra: &str) -> String {
+    let hub = regauth_core::registry::RegistryHost::new(host).is_docker_hub();
+    let args = match (extra.is_empty(), hub) {
+        (true, true) => String::new(),
+        (true, false) => format!(" {host}"),
+        (false, true) => format!(" {extra}"),
+        (false, false) => format!(" {extra} {host}"),
+    };
+    format!("`regauth login{args}` or `docker login{args}`")
+}
+
 /// What to do about `problem` on this registry. `host` and `repository` fill in commands.
 pub fn fix(kind: RegistryType, problem: Problem, host: &str, repository: &str) -> String {
     use Problem::*;
     use RegistryType::*;
-    let login = format!("docker login {host}");
+    let login = login_commands(host, "");
+    let login_user = login_commands(host, "-u USER");
     match (kind, problem) {
-        (_, NoCredential) => format!("Log in first: `{login}` (or pass --username U --password-stdin)."),
-        (Dockerhub, BadCredential) => "Log in again with your Docker ID (not your e-mail) and a personal \
-            access token: `docker login -u USER` (tokens: \
-            https://app.docker.com/settings/personal-access-tokens)."
-            .into(),
-        (Dockerhub, ExpiredCredential) => "The personal access token has expired: create a new one at \
-            https://app.docker.com/settings/personal-access-tokens and `docker login -u USER` with \
-            it."
-        .into(),
+        (_, NoCredential) => format!("Log in first: {login} (or pass --username U --password-stdin)."),
+        (_, IdentityTokenRefused) => format!(
+            "The stored identity (refresh) token is no longer accepted: it was revoked, has expired or \
+            belongs to another account. Log in again to get a new one: {login}."
+        ),
+        (Dockerhub, BadCredential) => format!(
+            "Log in again with your Docker ID (not your e-mail) and a personal \
+            access token: {login_user} (tokens: https://app.docker.com/settings/personal-access-tokens)."
+        ),
+        (Dockerhub, ExpiredCredential) => format!(
+            "The personal access token has expired: create a new one at \
+            https://app.docker.com/settings/personal-access-tokens and log in with it: {login_user}."
+        ),
         (Dockerhub, PushDenied) => format!(
             "Create a personal access token with \"Read & Write\" access \
-            (the default is Read-only) and log in with it: `docker login -u USER`. Organization access \
+            (the default is Read-only) and log in with it: {login_user}. Organization access \
             tokens (dckr_oat_) log in with the organization name and need write access to {repository}."
         ),
         (Dockerhub, PullDenied) => format!(
@@ -111,10 +132,11 @@ pub fn fix(kind: RegistryType, problem: Problem, host: &str, repository: &str) -
         (Dockerhub, RateLimited) => "Docker Hub's pull limit is reached: log in (authenticated pulls have a \
             higher limit) or wait for the window to reset (see ratelimit-remaining)."
             .into(),
-        (Ghcr, BadCredential | ExpiredCredential) => "GHCR refused the token (expired or revoked): use a \
+        (Ghcr, BadCredential | ExpiredCredential) => format!(
+            "GHCR refused the token (expired or revoked): use a \
             classic personal access token (ghp_) with read:packages (write:packages to push); fine-grained \
-            tokens do not work with ghcr.io."
-            .into(),
+            tokens do not work with ghcr.io. Log in with it: {login}."
+        ),
         (Ghcr, PullDenied) => "Use a classic personal access token (ghp_) with read:packages, and make sure \
             the package is visible to that account (or to the workflow's repository)."
             .into(),
@@ -125,7 +147,7 @@ pub fn fix(kind: RegistryType, problem: Problem, host: &str, repository: &str) -
         (Gitlab, BadCredential | ExpiredCredential) => format!(
             "\"HTTP Basic: Access denied\" means the \
             username or token is wrong or expired: create a deploy token or personal access token with \
-            read_registry (write_registry to push) and `{login}` with it."
+            read_registry (write_registry to push) and log in with it: {login}."
         ),
         (Gitlab, PullDenied) => format!(
             "The token lacks registry access to {repository}: give it the \
@@ -138,7 +160,7 @@ pub fn fix(kind: RegistryType, problem: Problem, host: &str, repository: &str) -
         ),
         (Quay, BadCredential | ExpiredCredential) => format!(
             "Check the username and password, or use a \
-            robot account (org+name) with its token: `{login}`."
+            robot account (org+name) with its token: {login}."
         ),
         (Quay, PullDenied | PushDenied) => format!(
             "Give the account or robot account (org+name) Read \
@@ -146,7 +168,7 @@ pub fn fix(kind: RegistryType, problem: Problem, host: &str, repository: &str) -
         ),
         (Harbor, BadCredential | ExpiredCredential) => format!(
             "Check the username and password or CLI \
-            secret, or use a robot account (robot$name): `{login}`."
+            secret, or use a robot account (robot$name): {login}."
         ),
         (Harbor, PullDenied | PushDenied) => format!(
             "Add the user to the project or use a robot account \
@@ -154,8 +176,8 @@ pub fn fix(kind: RegistryType, problem: Problem, host: &str, repository: &str) -
         ),
         (Ecr, BadCredential | ExpiredCredential) => format!(
             "ECR tokens last 12 hours: `aws ecr \
-            get-login-password | docker login --username AWS --password-stdin {host}`, or use \
-            docker-credential-ecr-login."
+            get-login-password | docker login --username AWS --password-stdin {host}` (or `regauth login \
+            --username AWS --password-stdin {host}`), or use docker-credential-ecr-login."
         ),
         (Ecr, PullDenied) => "Allow ecr:BatchGetImage, ecr:GetDownloadUrlForLayer and \
             ecr:GetAuthorizationToken to the IAM identity (and in the repository policy)."
@@ -193,7 +215,7 @@ pub fn fix(kind: RegistryType, problem: Problem, host: &str, repository: &str) -
         ),
         (_, BadCredential | ExpiredCredential) => format!(
             "Check the username and password (or token) and \
-            log in again: `{login}`."
+            log in again: {login}."
         ),
         (_, PullDenied) => format!(
             "The credential is valid but the registry's policy does not let it pull \
@@ -273,6 +295,31 @@ mod tests {
         for (host, realm, want) in cases {
             assert_eq!(detect(host, realm), want, "{host} {realm:?}");
         }
+    }
+
+    #[test]
+    fn login_fixes_name_regauth_login_beside_docker_login() {
+        use Problem::*;
+        assert_eq!(login_commands("ghcr.io", ""), "`regauth login ghcr.io` or `docker login ghcr.io`");
+        assert_eq!(
+            login_commands("docker.io", "-u USER"),
+            "`regauth login -u USER` or `docker login -u USER`"
+        );
+        assert_eq!(login_commands("index.docker.io", ""), "`regauth login` or `docker login`");
+        for kind in
+            [RegistryType::Dockerhub, RegistryType::Gitlab, RegistryType::Quay, RegistryType::Distribution]
+        {
+            for problem in [BadCredential, NoCredential, IdentityTokenRefused] {
+                let text = fix(kind, problem, "r.example", "a/b");
+                let docker =
+                    text.find("`docker login").unwrap_or_else(|| panic!("{kind:?} {problem:?}: {text}"));
+                let ours =
+                    text.find("`regauth login").unwrap_or_else(|| panic!("{kind:?} {problem:?}: {text}"));
+                assert!(ours < docker, "{text}");
+            }
+        }
+        let revoked = fix(RegistryType::Distribution, IdentityTokenRefused, "r.example", "a/b");
+        assert!(!revoked.contains("password"), "a refused identity token is not a wrong password: {revoked}");
     }
 
     #[test]

@@ -6,8 +6,7 @@
 //! the evidence, and redirects are followed by hand, deciding per request: a credential never goes to
 //! another origin (scheme, host, port), and a request that is not a GET or HEAD never leaves its origin.
 
-use super::body::error_message;
-use super::challenge::{self, Challenge};
+use super::challenge;
 use regauth_core::fsread::{self, FileError};
 use regauth_core::sanitize::for_terminal;
 use regauth_core::secret::{redact_forms, Secret};
@@ -82,220 +81,15 @@ pub enum TransportError {
     Client(reqwest::Error),
 }
 
-/// One request and its answer, as evidence.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Exchange {
-    pub method: String,
-    pub url: String,
-    pub auth: AuthSent,
-    pub status: Option<u16>,
-    /// The network or TLS failure, when there was no answer.
-    pub error: Option<String>,
-    /// `WWW-Authenticate` lines.
-    pub challenges: Vec<String>,
-    pub headers: BTreeMap<String, String>,
-    /// The start of an error body (never a success body: it may hold a token).
-    pub body: Option<String>,
-    pub scopes_asked: Vec<String>,
-    /// From the token's `access` claim; `None` when not a token request or the token is opaque.
-    pub scopes_granted: Option<Vec<String>>,
-    pub elapsed_ms: u64,
-    /// The exchange whose redirect led here.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub redirected_from: Option<usize>,
-    /// What regauth did about this answer: a body cut at the cap, a redirect not followed, credentials
-    /// withheld from another origin, no answer before the deadline.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
-}
+mod failure;
+mod reply;
+mod request;
 
-/// An answer: what the probes need to classify it. Its body, headers and challenges are redacted of every
-/// form of every secret the transport knows; only [`Reply::secret_body`] is as sent.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub challenges: Vec<Challenge>,
-    pub headers: reqwest::header::HeaderMap,
-    /// The body (at most [`MAX_BODY_READ`] bytes), redacted.
-    pub body: Vec<u8>,
-    /// Index of this exchange in the log.
-    pub index: usize,
-    /// The exchanges of the redirects that led here, in order.
-    pub redirects: Vec<usize>,
-    /// Redirects led to another origin (scheme, host, port) than the request's, which gave this answer:
-    /// it proves nothing about a credential that was not sent there.
-    pub from_other_origin: bool,
-    raw_body: Vec<u8>,
-}
-
-impl Reply {
-    /// An answer as is, for tests of what reads one.
-    pub fn new(status: u16, challenges: Vec<Challenge>, body: &[u8], index: usize) -> Reply {
-        Reply {
-            status,
-            challenges,
-            headers: Default::default(),
-            body: body.to_vec(),
-            index,
-            redirects: Vec::new(),
-            from_other_origin: false,
-            raw_body: body.to_vec(),
-        }
-    }
-
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// The body as the server sent it, not redacted: only for reading a token response, whose token the
-    /// transport does not know yet. Never print it.
-    pub fn secret_body(&self) -> &[u8] {
-        &self.raw_body
-    }
-
-    /// The `error=` of the first bearer challenge: `invalid_token`, `insufficient_scope`.
-    pub fn challenge_error(&self) -> Option<&str> {
-        self.challenges.iter().find_map(|c| c.param("error"))
-    }
-
-    /// The message of the body: distribution's `errors[].code/message`, a token server's `details`, or text.
-    pub fn message(&self) -> String {
-        error_message(&self.body)
-    }
-}
-
-/// A request that got no usable answer.
-#[derive(Debug, Clone)]
-pub struct Failure {
-    pub kind: FailureKind,
-    /// The error and its sources, sanitised and redacted, for people.
-    pub cause: String,
-    /// The exchange, when a request was sent.
-    pub index: Option<usize>,
-}
-
-/// What kind of failure, read from the error's source chain (never from its text).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailureKind {
-    /// Nothing listens on that port.
-    Refused,
-    /// The server's certificate was not accepted.
-    Certificate,
-    /// Another TLS failure (a plain-http server answering a TLS hello lands here).
-    Tls,
-    TimedOut,
-    /// Any other network failure (DNS, reset, proxy).
-    Network,
-    /// An answer or a URL regauth cannot use (no realm, a realm that is not a URL, a token body without a
-    /// token).
-    Protocol,
-}
-
-impl Failure {
-    /// A failure before or after the exchange that is not a network failure.
-    pub fn protocol(cause: impl Into<String>, index: Option<usize>) -> Failure {
-        Failure { kind: FailureKind::Protocol, cause: cause.into(), index }
-    }
-
-    pub fn is_certificate(&self) -> bool {
-        self.kind == FailureKind::Certificate
-    }
-
-    pub fn is_refused(&self) -> bool {
-        self.kind == FailureKind::Refused
-    }
-}
-
-/// Classify a failed request by walking its source chain down to the I/O and TLS errors.
-fn failure_kind(err: &reqwest::Error) -> FailureKind {
-    let found = chain_kind(err);
-    match found {
-        Some(kind) => kind,
-        None if err.is_timeout() => FailureKind::TimedOut,
-        None => FailureKind::Network,
-    }
-}
-
-/// The first TLS error or telling I/O error kind in `err` and its sources. An `io::Error`'s `source()`
-/// skips the error it wraps (and TLS errors arrive wrapped in one or two of them), so that is followed too.
-fn chain_kind(err: &(dyn std::error::Error + 'static)) -> Option<FailureKind> {
-    if let Some(tls) = err.downcast_ref::<rustls::Error>() {
-        return Some(tls_kind(tls));
-    }
-    if let Some(io) = err.downcast_ref::<std::io::Error>() {
-        if let Some(kind) = io.get_ref().and_then(|inner| chain_kind(inner)) {
-            return Some(kind);
-        }
-        match io.kind() {
-            std::io::ErrorKind::ConnectionRefused => return Some(FailureKind::Refused),
-            std::io::ErrorKind::TimedOut => return Some(FailureKind::TimedOut),
-            _ => {}
-        }
-    }
-    err.source().and_then(chain_kind)
-}
-
-fn tls_kind(err: &rustls::Error) -> FailureKind {
-    match err {
-        rustls::Error::InvalidCertificate(_)
-        | rustls::Error::NoCertificatesPresented
-        | rustls::Error::InvalidCertRevocationList(_) => FailureKind::Certificate,
-        _ => FailureKind::Tls,
-    }
-}
-
-pub enum Auth<'a> {
-    None,
-    Basic(&'a str, &'a Secret),
-    Bearer(&'a Secret),
-}
-
-pub struct Request<'a> {
-    pub method: reqwest::Method,
-    pub url: String,
-    pub auth: Auth<'a>,
-    pub accept: Option<&'a str>,
-    /// A form body, sent `application/x-www-form-urlencoded`.
-    pub form: Option<Vec<(&'static str, &'a str)>>,
-    /// The form carries a refresh token (recorded as such).
-    pub refresh: bool,
-    pub scopes_asked: Vec<String>,
-    /// Which redirects to follow.
-    pub follow: Follow,
-}
-
-/// Which redirects a request follows. Whatever the choice, credentials are sent only to the origin the
-/// request was made for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Follow {
-    /// Redirects on the request's own origin, and to another origin without credentials (a registry that
-    /// serves manifests or blobs from a CDN). The default for GET and HEAD.
-    Anywhere,
-    /// Only redirects on the request's own origin; the default for any other method (a form with a refresh
-    /// token, an upload, a DELETE).
-    SameOrigin,
-}
-
-impl<'a> Request<'a> {
-    pub fn new(method: reqwest::Method, url: impl Into<String>, auth: Auth<'a>) -> Request<'a> {
-        let follow = if method == reqwest::Method::GET || method == reqwest::Method::HEAD {
-            Follow::Anywhere
-        } else {
-            Follow::SameOrigin
-        };
-        Request {
-            follow,
-            method,
-            url: url.into(),
-            auth,
-            accept: None,
-            form: None,
-            refresh: false,
-            scopes_asked: Vec::new(),
-        }
-    }
-}
+use failure::{cause_chain, describe};
+pub use failure::{Failure, FailureKind};
+pub use reply::{Exchange, Reply};
+use request::{is_redirect, resolve, Origin};
+pub use request::{same_origin, Auth, Follow, Request};
 
 #[derive(Clone)]
 pub struct Transport {
@@ -475,13 +269,13 @@ impl Transport {
                 };
                 match read {
                     Ok((body, cut)) => Ok((status, headers, body, cut)),
-                    Err(err) => Err((
-                        failure_kind(&err),
-                        format!("the answer ({status}) broke off: {}", cause_chain(&err)),
-                    )),
+                    Err(err) => {
+                        let (kind, cause) = describe(&err);
+                        Err((kind, format!("the answer ({status}) broke off: {cause}")))
+                    }
                 }
             }
-            Err(err) => Err((failure_kind(&err), cause_chain(&err))),
+            Err(err) => Err(describe(&err)),
         };
         let elapsed_ms = started.elapsed().as_millis() as u64;
         let mut log = self.log.lock().expect("log lock");
@@ -609,36 +403,6 @@ struct Answer {
     location: Option<String>,
 }
 
-/// Scheme, host and port: where a credential belongs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Origin(String, String, Option<u16>);
-
-impl Origin {
-    fn of(url: &str) -> Option<Origin> {
-        let url = reqwest::Url::parse(url).ok()?;
-        Some(Origin(
-            url.scheme().to_owned(),
-            url.host_str()?.to_ascii_lowercase(),
-            url.port_or_known_default(),
-        ))
-    }
-}
-
-/// Whether `a` and `b` are URLs on the same origin (scheme, host, port); `false` when either is not a URL.
-pub fn same_origin(a: &str, b: &str) -> bool {
-    matches!((Origin::of(a), Origin::of(b)), (Some(x), Some(y)) if x == y)
-}
-
-fn is_redirect(status: u16) -> bool {
-    matches!(status, 301 | 302 | 303 | 307 | 308)
-}
-
-/// A `Location` resolved against the URL that answered; `None` when it is not a usable http(s) URL.
-fn resolve(base: &str, location: &str) -> Option<String> {
-    let url = reqwest::Url::parse(base).ok()?.join(location).ok()?;
-    matches!(url.scheme(), "http" | "https").then(|| url.to_string())
-}
-
 /// Read a body chunk by chunk, stopping at `cap` bytes; `true` when it was cut.
 async fn read_capped(
     response: &mut reqwest::Response,
@@ -664,48 +428,9 @@ fn strip_query_secrets(url: &str) -> String {
     }
 }
 
-/// `outer: inner: innermost`, without repeating text a source already contains.
-fn cause_chain(err: &dyn std::error::Error) -> String {
-    let mut parts: Vec<String> = vec![err.to_string()];
-    let mut source = err.source();
-    while let Some(e) = source {
-        let text = e.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = e.source();
-    }
-    parts.join(": ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn failures_are_classified_from_the_source_chain_not_the_text() {
-        use std::io::{Error, ErrorKind};
-        #[derive(Debug, thiserror::Error)]
-        #[error("tcp connect error")]
-        struct Connect(#[source] Error);
-        let certificate = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
-        let wrapped = |e: rustls::Error| Error::other(Error::new(ErrorKind::InvalidData, e));
-        let cases: Vec<(Box<dyn std::error::Error + 'static>, Option<FailureKind>)> = vec![
-            (Box::new(wrapped(certificate)), Some(FailureKind::Certificate)),
-            (Box::new(rustls::Error::NoCertificatesPresented), Some(FailureKind::Certificate)),
-            (
-                Box::new(wrapped(rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType))),
-                Some(FailureKind::Tls),
-            ),
-            (Box::new(Connect(Error::from(ErrorKind::ConnectionRefused))), Some(FailureKind::Refused)),
-            (Box::new(Error::from(ErrorKind::TimedOut)), Some(FailureKind::TimedOut)),
-            // Words in a message prove nothing.
-            (Box::new(Error::other("invalid peer certificate: connection refused")), None),
-        ];
-        for (err, want) in cases {
-            assert_eq!(chain_kind(err.as_ref()), want, "{err:?}");
-        }
-    }
 
     #[test]
     fn upload_state_is_cut() {

@@ -6,7 +6,8 @@
 //! Only what truly differs between runs is normalised, each to a placeholder that says what it stood for:
 //! loopback ports (`127.0.0.1:<port1>`, numbered in order of appearance so the registry and the token
 //! server stay apart), temporary directories (`<tmp>`), durations (`elapsedMs` 0, `(<ms> ms)`), upload
-//! session ids (`<uuid>`), and seconds counted from the clock (`expires in <s> s`, `<s> s ago (exp <exp>)`).
+//! session ids (`<uuid>`), and times from the clock (`2026-12-05T05:00:00Z (in 5 minutes)` ->
+//! `<time> (<relative>)`).
 //! The registry lists a challenge's actions and an error's details in Go map order, which changes from run to
 //! run: those are put in pull-before-push order (regauth itself always asks `pull,push`).
 
@@ -74,11 +75,39 @@ fn normalise(text: &str) -> String {
     let text = temp_dirs(text);
     let text = ports(&text);
     let text = after_each(&text, " (", " ms)", "<ms>");
-    let text = after_each(&text, "expires in ", " s", "<s>");
-    let text = after_each(&text, "the token expired ", " s ago", "<s>");
-    let text = after_each(&text, " s ago (exp ", ")", "<exp>");
+    let text = times(&text);
     let text = registry_map_order(&text);
     uuids(&text)
+}
+
+/// An RFC 3339 UTC time (`2026-12-05T05:00:00Z`) -> `<time>`, and the relative time after it (`(in 5
+/// minutes)`, `(3 seconds ago)`, `(now)`) -> `(<relative>)`.
+fn times(text: &str) -> String {
+    let shape = |b: &[u8]| {
+        b.len() >= 20
+            && b[..20].iter().zip(b"dddd-dd-ddTdd:dd:ddZ").all(|(c, p)| match p {
+                b'd' => c.is_ascii_digit(),
+                p => c == p,
+            })
+    };
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.char_indices().map(|(i, _)| i).find(|&i| shape(&rest.as_bytes()[i..])) {
+        out.push_str(&rest[..i]);
+        out.push_str("<time>");
+        rest = &rest[i + 20..];
+        if let Some(inner) = rest.strip_prefix(" (") {
+            if let Some(end) = inner.find(')') {
+                let said = &inner[..end];
+                if said == "now" || said.starts_with("in ") || said.ends_with(" ago") {
+                    out.push_str(" (<relative>)");
+                    rest = &inner[end + 1..];
+                }
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// distribution's `scope="repository:N:push,pull"` and its error details for push before pull, in the one
@@ -201,7 +230,8 @@ fn normalises_only_what_varies() {
     let tmp = std::env::temp_dir().join(".tmpAb12Cd/.docker/config.json");
     let text = format!(
         "http://127.0.0.1:40001/v2 token http://localhost:40002/t again 127.0.0.1:40001 port 127.0.0.1:x \
-         {} (12 ms) expires in 299 s, the token expired 5 s ago (exp 1700000000) \
+         {} (12 ms) expires 2026-12-05T05:00:00Z (in 4 minutes), the token expired 2026-12-05T04:00:00Z (5 \
+         seconds ago); at 2026-12-05T04:00:00Z (said) \
          /uploads/0a1b2c3d-0000-4000-8000-00000000abcd?_state=… status 401 (exit 5) \
          scope=\"repository:team/app:push,pull\" \
          {{\"Type\":\"repository\",\"Class\":\"\",\"Name\":\"team/app\",\"Action\":\"push\"}},\
@@ -211,7 +241,8 @@ fn normalises_only_what_varies() {
     assert_eq!(
         normalise(&text),
         "http://127.0.0.1:<port1>/v2 token http://localhost:<port2>/t again 127.0.0.1:<port1> port 127.0.0.1:x \
-         <tmp>/.docker/config.json (<ms> ms) expires in <s> s, the token expired <s> s ago (exp <exp>) \
+         <tmp>/.docker/config.json (<ms> ms) expires <time> (<relative>), the token expired <time> (<relative>); \
+         at <time> (said) \
          /uploads/<uuid>?_state=… status 401 (exit 5) \
          scope=\"repository:team/app:pull,push\" \
          {\"Type\":\"repository\",\"Class\":\"\",\"Name\":\"team/app\",\"Action\":\"pull\"},\
