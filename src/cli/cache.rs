@@ -1,12 +1,12 @@
 //! `regauth cache list|clear`: the token cache's entries (never a token's text), and removing them; also
 //! the answers docker-credential-regauth-cache keeps there (never their secret or username).
 
-use super::output::{print, print_json};
+use super::output::{print, print_json, say, Failed, Level};
 use super::Cli;
 use crate::exit::Exit;
 use regauth_core::environ::Environ;
 use regauth_core::registry::RegistryHost;
-use regauth_core::sanitize::{for_terminal, one_line};
+use regauth_core::sanitize::one_line;
 use regauth_core::token_cache::{Listed, ListedAnswer, TokenCache};
 use serde::Serialize;
 
@@ -88,10 +88,7 @@ struct ClearJson<'a> {
 pub(super) fn run(_cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit> {
     let cache = match TokenCache::open(env) {
         Ok(cache) => cache,
-        Err(e) => {
-            eprintln!("regauth: {}", for_terminal(&e.to_string(), 2000));
-            return Ok(Exit::LocalConfig);
-        }
+        Err(e) => return Err(Failed::local(e)),
     };
     // `docker.io`, `index.docker.io` and `registry-1.docker.io` are one registry, named as in a reference.
     let registry =
@@ -139,14 +136,14 @@ pub(super) fn run(_cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit
                     Exit::Ok
                 }
                 Err(e) => {
-                    eprintln!("regauth: could not clear the token cache: {}", for_terminal(&e, 2000));
+                    say(Level::Error, &format!("could not clear the token cache: {e}"));
                     Exit::LocalConfig
                 }
             }
         }
     };
     for note in cache.take_notes() {
-        eprintln!("regauth: note: {}", for_terminal(&note, 2000));
+        say(Level::Note, &note);
     }
     Ok(exit)
 }

@@ -2,7 +2,7 @@
 //! document to stdout or a new 0600 file. The documents come from crate::export.
 
 use super::client_arg::ClientArg;
-use super::output::{print, UsageError};
+use super::output::{print, say, Failed, Level, UsageError};
 use super::registry_args::TrustArgs;
 use super::Cli;
 use crate::diagnose::{self, Lookup, Observer, Verdict};
@@ -12,7 +12,7 @@ use crate::http::{tls, transport::TlsOptions};
 use crate::resolve::{self, Outcome};
 use regauth_core::environ::Environ;
 use regauth_core::reference::Reference;
-use regauth_core::sanitize::{for_terminal, one_line};
+use regauth_core::sanitize::one_line;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -173,13 +173,11 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
                         | Outcome::ConfigError { message } => message.clone(),
                         _ => "no credential was found".to_owned(),
                     };
-                    eprintln!("regauth: {}: {}", reference.registry, for_terminal(&why, 2000));
-                    return Ok(Exit::LocalConfig);
+                    return Err(Failed::local(format!("{}: {why}", reference.registry)));
                 }
             };
             if let Err(e) = export::add(&mut entries, reference, &credential, format) {
-                eprintln!("regauth: {}", for_terminal(&e.to_string(), 2000));
-                return Ok(Exit::LocalConfig);
+                return Err(Failed::local(e));
             }
             let ca_files = match tls::ca_files(
                 &reference.registry,
@@ -187,10 +185,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
                 &args.trust.all_ca_files(),
             ) {
                 Ok(files) => files,
-                Err(e) => {
-                    eprintln!("regauth: {}", for_terminal(&e.to_string(), 2000));
-                    return Ok(Exit::LocalConfig);
-                }
+                Err(e) => return Err(Failed::local(e)),
             };
             let input = diagnose::Input {
                 reference: reference.clone(),
@@ -203,27 +198,28 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
             };
             let report = match runtime.block_on(diagnose::run(input)) {
                 Ok(r) => r,
-                Err(e) => {
-                    eprintln!("regauth: {}", for_terminal(&e.to_string(), 2000));
-                    return Ok(Exit::LocalConfig);
-                }
+                Err(e) => return Err(Failed::local(e)),
             };
             let checked = if args.push { "pull and push" } else { "pull" };
             if report.verdict != Verdict::Ok {
                 let why = report.first_failure().map(|f| f.summary.clone()).unwrap_or_default();
-                eprintln!(
-                    "regauth: {}: user {} fails the {checked} probe, nothing written: {}",
+                return Err(Failed::new(
+                    report.exit(),
+                    format!(
+                        "{}: user {} fails the {checked} probe, nothing written: {why}",
+                        reference.name(),
+                        one_line(&credential.username),
+                    ),
+                ));
+            }
+            say(
+                Level::Status,
+                &format!(
+                    "verified {}: user {} may {checked} ({})",
                     reference.name(),
                     one_line(&credential.username),
-                    for_terminal(&why, 2000)
-                );
-                return Ok(report.exit());
-            }
-            eprintln!(
-                "verified {}: user {} may {checked} ({})",
-                reference.name(),
-                one_line(&credential.username),
-                resolution.key.as_deref().map(one_line).unwrap_or_default()
+                    resolution.key.as_deref().map(one_line).unwrap_or_default()
+                ),
             );
         }
         Ok(Exit::Ok)
@@ -238,7 +234,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         None => print(document.expose())?,
         Some(path) => {
             write_new(path, document.expose().as_bytes())?;
-            eprintln!("wrote {} (mode 0600)", path.display());
+            say(Level::Status, &format!("wrote {} (mode 0600)", path.display()));
             if format == Format::Kind {
                 print(&export::kind_config(&std::path::absolute(path)?))?;
             }

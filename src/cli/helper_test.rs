@@ -43,10 +43,7 @@ pub(super) fn run(args: &Args, env: &Environ) -> anyhow::Result<Exit> {
     let report = match conformance::run(&client, args.read_only) {
         Ok(report) => report,
         // Missing, hung or unstartable: the helper is the local problem, like a failed check.
-        Err(e) => {
-            eprintln!("regauth: {}", regauth_core::sanitize::one_line(&e.to_string()));
-            return Ok(Exit::LocalConfig);
-        }
+        Err(e) => return Err(super::output::Failed::local(e)),
     };
     if args.json {
         print_json(&report)?;

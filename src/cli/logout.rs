@@ -2,14 +2,14 @@
 //! variant docker, nerdctl and podman use, in every helper the configs name for it and in the `auths` of
 //! docker's config.json and containers' auth.json files; and the cached tokens of that credential.
 
-use super::output::{print, print_json, UsageError};
+use super::output::{print, print_json, say, Level, UsageError};
 use super::Cli;
 use crate::exit::Exit;
 use regauth_core::config::{self, AuthFile};
 use regauth_core::environ::Environ;
 use regauth_core::protocol::{HelperClient, HelperError};
 use regauth_core::registry::RegistryHost;
-use regauth_core::sanitize::{for_terminal, one_line};
+use regauth_core::sanitize::one_line;
 use regauth_core::token_cache::TokenCache;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -186,7 +186,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
     }
     print(&out)?;
     for p in &report.problems {
-        eprintln!("regauth: {}", for_terminal(p, 2000));
+        say(Level::Error, p);
     }
     Ok(exit)
 }

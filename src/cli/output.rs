@@ -1,15 +1,97 @@
-//! Shared output plumbing: errors to stderr with their exit code, JSON to stdout, and a stdout that treats
-//! a closed pipe (`regauth ... | head`) as a normal end.
+//! Shared output plumbing, and the one message channel: everything the CLI says on stderr (errors,
+//! warnings, notes, progress, prompts) goes through [`say`] and its neighbours here, sanitised for the
+//! terminal once; a command that stops returns its error ([`Failed`] when it carries its own exit code)
+//! and [`report_error`] prints it. JSON goes to stdout, and a closed pipe (`regauth ... | head`) is a
+//! normal end. tests/cli_one_channel.rs keeps `eprintln!` out of every other file of src/cli.
 
 use crate::exit::Exit;
 use regauth_core::config::ConfigError;
+use regauth_core::sanitize::for_terminal;
 use std::io::Write;
+
+/// The longest message said on stderr (an escape counts for its length).
+const MESSAGE_LIMIT: usize = 2000;
 
 /// Print a failure on stderr and return its exit code.
 pub(super) fn report_error(err: &anyhow::Error) -> i32 {
     let exit = classify(err);
-    eprintln!("regauth: {}", regauth_core::sanitize::for_terminal(&error_text(err), 2000));
+    say(Level::Error, &error_text(err));
     exit.code() as i32
+}
+
+/// What a message on stderr is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Level {
+    /// `regauth: TEXT`: something failed (the command may go on with the rest).
+    Error,
+    /// `regauth: warning: TEXT`.
+    Warning,
+    /// `regauth: note: TEXT`.
+    Note,
+    /// TEXT alone: what a command did that is not its output (`wrote FILE`).
+    Status,
+}
+
+/// One message on stderr: one line, sanitised and cut.
+pub(super) fn say(level: Level, text: &str) {
+    let text = for_terminal(text, MESSAGE_LIMIT);
+    let line = match level {
+        Level::Error => format!("regauth: {text}\n"),
+        Level::Warning => format!("regauth: warning: {text}\n"),
+        Level::Note => format!("regauth: note: {text}\n"),
+        Level::Status => format!("{text}\n"),
+    };
+    to_stderr(&line);
+}
+
+/// Several lines on stderr as they are laid out (a findings table), each line sanitised.
+pub(super) fn say_lines(text: &str) {
+    let mut out = String::new();
+    for line in text.lines() {
+        out.push_str(&for_terminal(line, MESSAGE_LIMIT));
+        out.push('\n');
+    }
+    to_stderr(&out);
+}
+
+/// A prompt on stderr, without a newline (`Username: `).
+pub(super) fn prompt(text: &str) {
+    to_stderr(&for_terminal(text, MESSAGE_LIMIT));
+}
+
+/// The progress line of a terminal: `Some(step)` shows it in place of the last one, `None` clears it.
+pub(super) fn progress(step: Option<&str>) {
+    match step {
+        Some(step) => to_stderr(&format!("\r\x1b[2Kregauth: {}…", for_terminal(step, 200))),
+        None => to_stderr("\r\x1b[2K"),
+    }
+}
+
+/// A closed or full stderr has nowhere to say so: the message is lost, the command goes on.
+fn to_stderr(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes()).and_then(|_| err.flush());
+}
+
+/// A command stopped with a message and the exit code it decided (a local configuration problem found
+/// before any output, a probe that could not start): returned as the command's error, said once by
+/// [`report_error`].
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub(super) struct Failed {
+    pub exit: Exit,
+    pub message: String,
+}
+
+impl Failed {
+    pub(super) fn new(exit: Exit, message: impl Into<String>) -> anyhow::Error {
+        Failed { exit, message: message.into() }.into()
+    }
+
+    /// Exit 3 (local configuration) with `message`: the most common stop.
+    pub(super) fn local(message: impl std::fmt::Display) -> anyhow::Error {
+        Failed::new(Exit::LocalConfig, message.to_string())
+    }
 }
 
 /// The error and its causes, each said once. Typed errors (thiserror) put their source's text in their own
@@ -29,6 +111,9 @@ fn error_text(err: &anyhow::Error) -> String {
 }
 
 fn classify(err: &anyhow::Error) -> Exit {
+    if let Some(failed) = err.downcast_ref::<Failed>() {
+        return failed.exit;
+    }
     if err.downcast_ref::<ConfigError>().is_some()
         || err.downcast_ref::<regauth_core::lock::LockError>().is_some()
     {
@@ -108,5 +193,13 @@ mod tests {
             format!("helpers set: cannot write /c: {os}; the previous file is intact")
         );
         assert_eq!(error_text(&errors[4]), format!("reading the answer: {os}"));
+    }
+
+    #[test]
+    fn a_failure_carries_its_exit_code_to_the_printer() {
+        assert_eq!(classify(&Failed::local("no CA file")), Exit::LocalConfig);
+        assert_eq!(classify(&Failed::new(Exit::Network, "down")), Exit::Network);
+        assert_eq!(classify(&anyhow::anyhow!("other")), Exit::Internal);
+        assert_eq!(error_text(&Failed::local("a: b")), "a: b");
     }
 }

@@ -1,6 +1,6 @@
 //! `regauth token IMAGE`: print a bearer token for the repository, from the token cache when it can.
 
-use super::output::{print, print_json, UsageError};
+use super::output::{print, print_json, say, say_lines, Level, UsageError};
 use super::registry_args::{CredentialArgs, TrustArgs};
 use super::Cli;
 use crate::diagnose::Finding;
@@ -9,7 +9,7 @@ use crate::token::{self, Issued, Outcome};
 use regauth_core::environ::Environ;
 use regauth_core::jwt::Claims;
 use regauth_core::reference::Reference;
-use regauth_core::sanitize::{for_terminal, one_line};
+use regauth_core::sanitize::one_line;
 use serde::Serialize;
 use std::time::Duration;
 
@@ -97,12 +97,12 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         timeout: args.timeout,
         env: env.clone(),
     };
-    let outcome = token::run(input, &mut |note| eprintln!("regauth: note: {}", for_terminal(&note, 2000)));
+    let outcome = token::run(input, &mut |note| say(Level::Note, &note));
     let exit = outcome.exit();
     match &outcome {
         Outcome::Token(issued) => {
             if args.push && issued.granted.is_none() && !args.json {
-                eprintln!("regauth: note: the token is opaque: whether it grants push could not be checked");
+                say(Level::Note, "the token is opaque: whether it grants push could not be checked");
             }
             if args.json {
                 print_json(&TokenJson::of(issued, args.decode))?;
@@ -124,7 +124,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
                     findings: &[],
                 })?;
             } else {
-                eprintln!("regauth: {}", one_line(reason));
+                say(Level::Error, reason);
             }
         }
         Outcome::Failed(findings) => {
@@ -143,7 +143,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
                     findings,
                 })?;
             } else {
-                eprint!("{}", findings_text(findings));
+                say_lines(&findings_text(findings));
             }
         }
     }

@@ -3,6 +3,7 @@
 //! kubelet would reach: it stops at the first credential that pulls. One probe per distinct (image,
 //! credential), run concurrently.
 
+use super::super::output::Failed;
 use super::Args;
 use crate::diagnose::{self, Lookup, Observer, Report, Verdict};
 use crate::exit::Exit;
@@ -144,10 +145,7 @@ pub(super) fn run(cli_args: &Args, env: &regauth_core::environ::Environ) -> anyh
     };
     let cluster = match cluster {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("regauth: {}", regauth_core::sanitize::for_terminal(&e, 2000));
-            return Ok(Exit::LocalConfig);
-        }
+        Err(e) => return Err(Failed::local(e)),
     };
     let node = match &cli_args.node_config {
         None => None,
@@ -157,10 +155,7 @@ pub(super) fn run(cli_args: &Args, env: &regauth_core::environ::Environ) -> anyh
                 .and_then(|c| NodeConfig::parse(&c.bytes, path).map_err(|e| e.to_string()));
             match read {
                 Ok(n) => Some(n),
-                Err(e) => {
-                    eprintln!("regauth: {}", regauth_core::sanitize::for_terminal(&e, 2000));
-                    return Ok(Exit::LocalConfig);
-                }
+                Err(e) => return Err(Failed::local(e)),
             }
         }
     };

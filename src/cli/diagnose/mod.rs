@@ -1,6 +1,6 @@
 //! `regauth diagnose IMAGE`: is the credential wrong, or may it not pull/push this repository?
 
-use super::output::{print_json, UsageError};
+use super::output::{print_json, Failed, UsageError};
 use super::registry_args::{CredentialArgs, TrustArgs};
 use super::Cli;
 use crate::diagnose::{self, RegistryType};
@@ -192,11 +192,8 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
     let ca_files =
         match tls::ca_files(&reference.registry, &args.trust.certs_dirs(), &args.trust.all_ca_files()) {
             Ok(files) => files,
-            Err(e) => {
-                // A hosts.toml that cannot be read leaves the trusted CAs unknown: this machine's configuration.
-                eprintln!("regauth: {}", regauth_core::sanitize::for_terminal(&e.to_string(), 2000));
-                return Ok(Exit::LocalConfig);
-            }
+            // A hosts.toml that cannot be read leaves the trusted CAs unknown: this machine's configuration.
+            Err(e) => return Err(Failed::local(e)),
         };
     let progress = Arc::new(Progress::new(std::io::stderr().is_terminal() && !args.json));
     let input = diagnose::Input {
@@ -215,11 +212,8 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
     progress.clear();
     let report = match report {
         Ok(report) => report,
-        Err(e) => {
-            // A CA file that cannot be used is this machine's configuration, not the registry's.
-            eprintln!("regauth: {}", regauth_core::sanitize::for_terminal(&e.to_string(), 2000));
-            return Ok(Exit::LocalConfig);
-        }
+        // A CA file that cannot be used is this machine's configuration, not the registry's.
+        Err(e) => return Err(Failed::local(e)),
     };
     if args.json {
         print_json(&report)?;

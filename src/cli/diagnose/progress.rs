@@ -1,8 +1,8 @@
 //! Progress on stderr for slow steps, only on a terminal: a step shows once it has taken longer than a
 //! moment, so fast local runs do not flicker.
 
+use super::super::output;
 use crate::diagnose::Observer;
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -39,8 +39,7 @@ impl Progress {
                 return;
             }
             if !s.shown && !s.step.is_empty() && s.since.elapsed() >= SHOW_AFTER {
-                eprint!("\r\x1b[2Kregauth: {}…", s.step);
-                let _ = std::io::stderr().flush();
+                output::progress(Some(&s.step));
                 s.shown = true;
             }
         });
@@ -53,7 +52,7 @@ impl Progress {
             let mut s = state.lock().expect("progress lock");
             s.done = true;
             if s.shown {
-                eprint!("\r\x1b[2K");
+                output::progress(None);
                 s.shown = false;
             }
         }
@@ -65,7 +64,7 @@ impl Observer for Progress {
         if let Some(state) = &self.state {
             let mut s = state.lock().expect("progress lock");
             if s.shown {
-                eprint!("\r\x1b[2K");
+                output::progress(None);
                 s.shown = false;
             }
             s.step = what.to_owned();
@@ -77,10 +76,10 @@ impl Observer for Progress {
         if let Some(state) = &self.state {
             let mut s = state.lock().expect("progress lock");
             if s.shown {
-                eprint!("\r\x1b[2K");
+                output::progress(None);
                 s.shown = false;
             }
         }
-        eprintln!("regauth: warning: {text}");
+        output::say(output::Level::Warning, text);
     }
 }

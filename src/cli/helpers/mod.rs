@@ -1,7 +1,7 @@
 //! `regauth helpers`: list, set and unset credential helpers in docker's config.json through the safe
 //! write path (locked, atomic, lossless), instead of hand-editing JSON.
 
-use super::output::{print, print_json, UsageError};
+use super::output::{print, print_json, say, Level, UsageError};
 use super::Cli;
 use crate::exit::Exit;
 use regauth_core::cache_helper;
@@ -243,9 +243,12 @@ fn registry_host(raw: &str) -> Result<RegistryHost, UsageError> {
 fn warn_if_missing(helper: &str, env: &Environ) {
     let client = HelperClient::new(helper, env.search_path(), Duration::from_secs(2));
     if client.locate().is_none() {
-        eprintln!(
-            "regauth: warning: {} is not on PATH; clients will fail to use it until it is installed",
-            client.program()
+        say(
+            Level::Warning,
+            &format!(
+                "{} is not on PATH; clients will fail to use it until it is installed",
+                client.program()
+            ),
         );
     }
 }

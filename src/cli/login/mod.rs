@@ -3,31 +3,28 @@
 //! helper the config names, else regauth's best store here (and `credHelpers` set), plaintext only when
 //! asked.
 
-use super::output::{print, print_json, UsageError};
+use super::output::{print, print_json, prompt, say, Failed, Level, UsageError};
 use super::registry_args::TrustArgs;
 use super::Cli;
 use crate::diagnose::{self, Lookup, Observer};
 use crate::exit::Exit;
 use crate::http::tls;
 use crate::http::transport::{TlsOptions, Transport};
-use crate::login::handshake::{verify, NotVerified, Verified};
-use crate::placement::{Change, IDENTITY_TOKEN_USERNAME};
+use crate::login::handshake::{verify, NotVerified};
+use crate::login::report::LoginReport;
+use crate::login::rights::{repository_reference, rights, RepoRights};
+use crate::login::store::{self, Target};
+use crate::placement::IDENTITY_TOKEN_USERNAME;
 use crate::resolve::{Credential, CredentialKind};
 use regauth_core::config;
 use regauth_core::environ::Environ;
 use regauth_core::registry::RegistryHost;
 use regauth_core::sanitize::{for_terminal, one_line};
 use regauth_core::secret::Secret;
-use serde::Serialize;
-use std::io::{BufRead, IsTerminal, Read, Write};
+use std::io::{BufRead, IsTerminal, Read};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-
-mod repos;
-mod store;
-
-use repos::{repository_reference, rights, rights_text, RepoRights, Right};
 
 /// Log in to a registry: check the credential, show what it may do, and store it safely.
 ///
@@ -127,49 +124,6 @@ pub struct Args {
     pub json: bool,
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct LoginReport {
-    registry: String,
-    username: String,
-    authentication: AuthInfo,
-    repositories: Vec<RepoRights>,
-    read_only: Vec<String>,
-    stored: Option<StoredInfo>,
-    warnings: Vec<String>,
-    error: Option<String>,
-    exit_code: u8,
-    /// How many of `warnings` were already said on stderr (text mode says them before the write).
-    #[serde(skip)]
-    said: usize,
-}
-
-#[derive(Debug, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct AuthInfo {
-    /// `bearer`, `basic`, or `none` (the registry asks no login).
-    method: Option<&'static str>,
-    url: Option<String>,
-    realm: Option<String>,
-    identity_token: bool,
-    summary: String,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct StoredInfo {
-    /// `helper` or `file`.
-    place: &'static str,
-    helper: Option<String>,
-    program: Option<String>,
-    chosen_because: Option<String>,
-    server_urls: Vec<String>,
-    /// `<token>` for an identity token.
-    username: String,
-    file: PathBuf,
-    changes: Vec<Change>,
-}
-
 /// Diagnose's progress is not shown by login: its rights lines say what came of it.
 struct Quiet;
 
@@ -194,41 +148,22 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
     let registry = args.registry.as_deref().unwrap_or(DOCKER_HUB);
     let host =
         RegistryHost::parse(registry).map_err(|e| UsageError(format!("{}: {e}", one_line(registry))))?;
-    let references =
-        args.repos.iter().map(|r| repository_reference(&host, r)).collect::<Result<Vec<_>, _>>()?;
-    let target = store::Target::choose(cli, args, env)?;
+    let references = args
+        .repos
+        .iter()
+        .map(|r| repository_reference(&host, r).map_err(UsageError))
+        .collect::<Result<Vec<_>, _>>()?;
+    let target = choose_target(cli, args, env)?;
     // The file is read and checked before the registry is asked: a malformed one would stop the write
     // after the round trip (it is never overwritten), so it stops the login now.
     let doc = config::load(&target.path, false)?.unwrap_or_default();
     let (username, secret) = read_credential(args)?;
-    let ca_files = match tls::ca_files(host.as_str(), &args.trust.certs_dirs(), &args.trust.all_ca_files()) {
-        Ok(files) => files,
-        Err(e) => {
-            eprintln!("regauth: {}", for_terminal(&e.to_string(), 2000));
-            return Ok(Exit::LocalConfig);
-        }
-    };
+    let ca_files = tls::ca_files(host.as_str(), &args.trust.certs_dirs(), &args.trust.all_ca_files())
+        .map_err(Failed::local)?;
     let tls = TlsOptions { ca_files, insecure: args.trust.allows_insecure() };
-    let transport = match Transport::new(&tls) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("regauth: {}", for_terminal(&e.to_string(), 2000));
-            return Ok(Exit::LocalConfig);
-        }
-    };
+    let transport = Transport::new(&tls).map_err(Failed::local)?;
     transport.redact(&secret);
-    let mut report = LoginReport {
-        registry: host.as_str().to_owned(),
-        username: username.clone(),
-        authentication: AuthInfo::default(),
-        repositories: Vec::new(),
-        read_only: Vec::new(),
-        stored: None,
-        warnings: Vec::new(),
-        error: None,
-        exit_code: 0,
-        said: 0,
-    };
+    let mut report = LoginReport::new(&host, &username);
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let verified = runtime.block_on(async {
         tokio::time::timeout(
@@ -248,16 +183,8 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
             report.authentication.summary = not.summary;
             return finish(report, not.exit, args.json, &transport);
         }
-        Ok(v) => describe(&mut report, v, &username, &host),
+        Ok(v) => report.authenticated(v, &username, &host, args.trust.allows_insecure()),
     };
-    if let Some(realm) = report.authentication.realm.as_deref() {
-        if realm.starts_with("http://") && !host.is_loopback() && !args.trust.allows_insecure() {
-            report.warnings.push(format!(
-                "the token service {} is plain http: the credential travelled unencrypted",
-                one_line(realm)
-            ));
-        }
-    }
     if !args.json {
         let said = if report.authentication.method == Some("none") { "not checked" } else { "authenticated" };
         print(&format!("{said}: {}\n", report.authentication.summary))?;
@@ -281,9 +208,8 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         let rights = match probed {
             Ok(diagnosis) => rights(&diagnosis),
             Err(e) => {
-                eprintln!("regauth: {}", for_terminal(&e.to_string(), 2000));
                 runtime.shutdown_background();
-                return Ok(Exit::LocalConfig);
+                return Err(Failed::local(e));
             }
         };
         if !args.json {
@@ -292,12 +218,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         report.repositories.push(rights);
     }
     runtime.shutdown_background();
-    report.read_only = report
-        .repositories
-        .iter()
-        .filter(|r| r.pull == Right::Yes && r.push == Right::No)
-        .map(|r| r.repository.clone())
-        .collect();
+    report.note_read_only();
     if !report.read_only.is_empty() && !args.json {
         // Said before anything is stored.
         print(&format!(
@@ -312,20 +233,32 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
     // Warnings are said before the write they are about (the JSON report carries them all).
     if !args.json {
         for w in &report.warnings {
-            eprintln!("regauth: warning: {}", for_terminal(w, 2000));
+            say(Level::Warning, w);
         }
     }
     let mut early = Vec::new();
     let mut warn = |w: String| {
         if !args.json {
-            eprintln!("regauth: warning: {}", for_terminal(&w, 2000));
+            say(Level::Warning, &w);
         }
         early.push(w);
     };
     let placed = if args.plaintext {
-        store::plaintext(cli, &target, &doc, &host, &username, &secret, identity.as_ref(), &mut warn)
+        let identity = identity.as_ref();
+        store::plaintext(cli.lock_timeout, &target, &doc, &host, &username, &secret, identity, &mut warn)
     } else {
-        store::in_helper(cli, args, env, &target, &doc, &host, store_user, store_secret, &mut warn)
+        let timeouts = (cli.lock_timeout, args.helper_timeout);
+        store::in_helper(
+            timeouts.0,
+            timeouts.1,
+            env,
+            &target,
+            &doc,
+            &host,
+            store_user,
+            store_secret,
+            &mut warn,
+        )
     };
     report.warnings.extend(early);
     report.said = report.warnings.len();
@@ -352,8 +285,7 @@ fn read_credential(args: &Args) -> anyhow::Result<(String, Secret)> {
         Some(u) => u.clone(),
         None if args.token_stdin => TOKEN_USERNAME.to_owned(),
         None if terminal && !args.password_stdin => {
-            eprint!("Username: ");
-            std::io::stderr().flush()?;
+            prompt("Username: ");
             let mut line = String::new();
             std::io::stdin().lock().take(4096).read_line(&mut line)?;
             line.trim().to_owned()
@@ -381,43 +313,31 @@ fn read_credential(args: &Args) -> anyhow::Result<(String, Secret)> {
     Ok((username, secret))
 }
 
-/// Fill the report's authentication from what was proven; returns the identity token, if one came.
-fn describe(
-    report: &mut LoginReport,
-    verified: Verified,
-    username: &str,
-    host: &RegistryHost,
-) -> Option<Secret> {
-    let auth = &mut report.authentication;
-    let user = one_line(username);
-    match verified {
-        Verified::NoAuth { url } => {
-            auth.method = Some("none");
-            auth.summary =
-                format!("{} asks no login on {url}: the credential could not be checked", host.as_str());
-            auth.url = Some(url);
-            report.warnings.push("the registry asks no login: the credential was not checked".into());
-            None
-        }
-        Verified::Basic { url } => {
-            auth.method = Some("basic");
-            auth.summary = format!("{} accepted {user}'s credential (Basic)", host.as_str());
-            auth.url = Some(url);
-            None
-        }
-        Verified::Bearer { url, realm, identity } => {
-            auth.method = Some("bearer");
-            auth.identity_token = identity.is_some();
-            auth.summary = format!(
-                "the token service {} accepted {user}'s credential{}",
-                one_line(&realm),
-                if identity.is_some() { " and issued an identity token" } else { "" }
-            );
-            auth.url = Some(url);
-            auth.realm = Some(realm);
-            identity
-        }
+/// `--authfile`, else `REGISTRY_AUTH_FILE` when `--config` is not given (podman's rule), else docker's
+/// config.json (`--config DIR` must exist).
+fn choose_target(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Target> {
+    if args.authfile.is_some() && cli.config.is_some() {
+        return Err(UsageError("--config and --authfile name two files to write: give one".into()).into());
     }
+    let authfile = args.authfile.clone().or_else(|| match cli.config {
+        None => env.path_buf("REGISTRY_AUTH_FILE"),
+        Some(_) => None,
+    });
+    Ok(match authfile {
+        Some(path) => Target { path, containers: true },
+        None => Target { path: cli.config_to_write(env)?, containers: false },
+    })
+}
+
+fn rights_text(r: &RepoRights) -> String {
+    let mut out = format!("{}: pull {}, push {}\n", one_line(&r.repository), r.pull.text(), r.push.text());
+    if let Some(reason) = &r.reason {
+        out.push_str(&format!("  why: {}\n", for_terminal(reason, 600)));
+    }
+    if let Some(fix) = &r.fix {
+        out.push_str(&format!("  fix: {}\n", for_terminal(fix, 600)));
+    }
+    out
 }
 
 fn finish(mut report: LoginReport, exit: Exit, json: bool, transport: &Transport) -> anyhow::Result<Exit> {
@@ -432,8 +352,7 @@ fn finish(mut report: LoginReport, exit: Exit, json: bool, transport: &Transport
     }
     let mut out = String::new();
     if report.authentication.method.is_none() {
-        eprintln!("regauth: login failed: {}", for_terminal(&report.authentication.summary, 2000));
-        return Ok(exit);
+        return Err(Failed::new(exit, format!("login failed: {}", report.authentication.summary)));
     }
     if let Some(stored) = &report.stored {
         match stored.place {
@@ -473,11 +392,13 @@ fn finish(mut report: LoginReport, exit: Exit, json: bool, transport: &Transport
     }
     print(&out)?;
     for w in &report.warnings[report.said..] {
-        eprintln!("regauth: warning: {}", for_terminal(w, 2000));
+        say(Level::Warning, w);
     }
     match &report.error {
-        Some(e) => eprintln!("regauth: {}", for_terminal(e, 2000)),
-        None => print("Login Succeeded\n")?,
+        Some(e) => Err(Failed::new(exit, e.clone())),
+        None => {
+            print("Login Succeeded\n")?;
+            Ok(exit)
+        }
     }
-    Ok(exit)
 }

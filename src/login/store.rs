@@ -1,8 +1,8 @@
 //! Where a login is stored: the helper the config names, the best store here, or (asked for) plaintext.
+//! Warnings about the write (a helper that shadows a plaintext entry, another user's credential replaced)
+//! are handed to the caller before the write they are about.
 
-use super::{Args, StoredInfo};
-use crate::cli::Cli;
-use crate::placement::{self, IDENTITY_TOKEN_USERNAME};
+use crate::placement::{self, Change, IDENTITY_TOKEN_USERNAME};
 use regauth_core::config::Document;
 use regauth_core::config::{self, AuthEncoding};
 use regauth_core::environ::Environ;
@@ -11,35 +11,35 @@ use regauth_core::protocol::HelperError;
 use regauth_core::registry::RegistryHost;
 use regauth_core::sanitize::one_line;
 use regauth_core::secret::Secret;
+use serde::Serialize;
 use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where the credential went.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredInfo {
+    /// `helper` or `file`.
+    pub place: &'static str,
+    pub helper: Option<String>,
+    pub program: Option<String>,
+    pub chosen_because: Option<String>,
+    pub server_urls: Vec<String>,
+    /// `<token>` for an identity token.
+    pub username: String,
+    pub file: PathBuf,
+    pub changes: Vec<Change>,
+}
 
 /// The file a login writes: docker's config.json, or containers' auth.json as podman login writes it.
-pub(super) struct Target {
+#[derive(Debug, Clone)]
+pub struct Target {
     pub path: PathBuf,
     /// containers' auth.json: the bare host as key, `credsStore` not read.
     pub containers: bool,
 }
 
 impl Target {
-    /// `--authfile`, else `REGISTRY_AUTH_FILE` when `--config` is not given (podman's rule), else docker's
-    /// config.json (`--config DIR` must exist).
-    pub(super) fn choose(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Target> {
-        if args.authfile.is_some() && cli.config.is_some() {
-            return Err(super::UsageError(
-                "--config and --authfile name two files to write: give one".into(),
-            )
-            .into());
-        }
-        let authfile = args.authfile.clone().or_else(|| match cli.config {
-            None => env.path_buf("REGISTRY_AUTH_FILE"),
-            Some(_) => None,
-        });
-        Ok(match authfile {
-            Some(path) => Target { path, containers: true },
-            None => Target { path: cli.config_to_write(env)?, containers: false },
-        })
-    }
-
     /// The `auths` key of `host` in this file.
     fn key(&self, host: &RegistryHost) -> String {
         if self.containers {
@@ -75,8 +75,8 @@ fn replacing(holder: &str, key: &str, old: &str, username: &str) -> Option<Strin
 /// the file names for the registry, which clients ask instead (the entry would never be used), and
 /// another user's entry being replaced.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn plaintext(
-    cli: &Cli,
+pub fn plaintext(
+    lock_timeout: Duration,
     target: &Target,
     doc: &Document,
     host: &RegistryHost,
@@ -104,7 +104,7 @@ pub(super) fn plaintext(
     }
     // containers/image reads an identity token only beside a password: there the password is kept.
     let identity = identity.filter(|_| !target.containers);
-    config::update(path, cli.lock_timeout, |doc| {
+    config::update(path, lock_timeout, |doc| {
         match identity {
             Some(token) => doc.set_identity_token(&key, username, token),
             None => doc.set_auth(&key, username, secret),
@@ -133,9 +133,9 @@ pub(super) fn plaintext(
 /// Through the helper the config names, else the best store here with `credHelpers` set for the registry.
 /// Said first: another user's credential in the helper, which is replaced.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn in_helper(
-    cli: &Cli,
-    args: &Args,
+pub fn in_helper(
+    lock_timeout: Duration,
+    helper_timeout: Duration,
     env: &Environ,
     target: &Target,
     doc: &Document,
@@ -150,7 +150,7 @@ pub(super) fn in_helper(
     let (helper, because, choose) = match &configured {
         Some(c) => (c.helper.clone(), format!("{} names it in {}", c.field, path.display()), false),
         None => {
-            let chosen = placement::best_store(env, args.helper_timeout).map_err(|why| {
+            let chosen = placement::best_store(env, helper_timeout).map_err(|why| {
                 format!(
                     "no credential store answers on this machine ({why}); nothing was stored: install \
                      docker-credential-regauth-keyutils, or pass --plaintext"
@@ -163,7 +163,7 @@ pub(super) fn in_helper(
             )
         }
     };
-    let client = HelperClient::new(&helper, env.search_path(), args.helper_timeout);
+    let client = HelperClient::new(&helper, env.search_path(), helper_timeout);
     for url in &urls {
         match client.get(url) {
             Ok(found) => {
@@ -180,9 +180,7 @@ pub(super) fn in_helper(
         .map_err(|e| format!("nothing was stored: {e}"))?;
     let mut changes = Vec::new();
     if choose {
-        match config::update(path, cli.lock_timeout, |doc| {
-            Ok(placement::set_cred_helpers(doc, host, &helper))
-        }) {
+        match config::update(path, lock_timeout, |doc| Ok(placement::set_cred_helpers(doc, host, &helper))) {
             Ok(c) => changes = c,
             Err(e) => {
                 let problems = stored.roll_back();
@@ -220,4 +218,54 @@ pub(super) fn in_helper(
         file: path.to_owned(),
         changes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replacing_another_users_credential_is_said_and_nothing_else() {
+        let said = replacing("docker-credential-x", "ghcr.io", "alice", "bob").unwrap();
+        assert_eq!(said, "docker-credential-x holds alice's credential for ghcr.io: it is replaced by bob's");
+        assert_eq!(replacing("h", "k", "alice", "alice"), None, "the same user logs in again");
+        assert_eq!(replacing("h", "k", "", "bob"), None);
+        assert_eq!(replacing("h", "k", IDENTITY_TOKEN_USERNAME, "bob"), None, "whose token is unknown");
+        assert_eq!(replacing("h", "k", "alice", IDENTITY_TOKEN_USERNAME), None);
+    }
+
+    #[test]
+    fn the_key_is_dockers_or_the_bare_host() {
+        let host = RegistryHost::parse("index.docker.io").unwrap();
+        let docker = Target { path: "/c/config.json".into(), containers: false };
+        let containers = Target { path: "/c/auth.json".into(), containers: true };
+        assert_eq!(docker.key(&host), regauth_core::registry::DOCKER_HUB_KEY);
+        assert_eq!(containers.key(&host), "docker.io");
+    }
+
+    #[test]
+    fn a_plaintext_login_warns_of_a_helper_that_shadows_it_before_writing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        std::fs::write(&path, r#"{"credHelpers":{"r.example":"pass"}}"#).unwrap();
+        let doc = config::load(&path, false).unwrap().unwrap();
+        let target = Target { path: path.clone(), containers: false };
+        let host = RegistryHost::parse("r.example").unwrap();
+        let mut warnings = Vec::new();
+        let stored = plaintext(
+            Duration::from_secs(5),
+            &target,
+            &doc,
+            &host,
+            "me",
+            &Secret::new("pw-Zq81"),
+            None,
+            &mut |w| warnings.push(w),
+        )
+        .unwrap();
+        assert_eq!(stored.place, "file");
+        assert!(warnings[0].contains("names pass for r.example"), "{warnings:?}");
+        assert!(warnings.last().unwrap().contains("regauth migrate --registry r.example"), "{warnings:?}");
+        assert!(warnings.iter().all(|w| !w.contains("pw-Zq81")));
+    }
 }
