@@ -1,55 +1,9 @@
 //! The text report of `diagnose --kube` and `--kube-live`.
 
-use super::KubeReport;
 use crate::diagnose::Verdict;
-use crate::kube::keyring::{self, PullSecretCheck, SecretState};
+use crate::kube::diagnosis::KubeReport;
 use crate::kube::objects::ContainerType;
 use regauth_core::sanitize::one_line;
-
-pub(super) fn describe_check(check: &PullSecretCheck, namespace: &str) -> String {
-    let by = match check.named_by {
-        keyring::NamedBy::Pod => "named by the pod",
-        keyring::NamedBy::ServiceAccount => "from the service account",
-    };
-    let state = match &check.state {
-        SecretState::Usable => {
-            let keys: Vec<String> = check
-                .keys
-                .iter()
-                .map(|k| match (&k.why_not, k.matches) {
-                    (_, true) => format!("key {:?} serves the image", k.key),
-                    (Some(why), false) => format!("key {:?} does not: {why}", k.key),
-                    (None, false) => format!("key {:?} does not", k.key),
-                })
-                .collect();
-            if keys.is_empty() {
-                "read; it has no auths entries".into()
-            } else {
-                keys.join("; ")
-            }
-        }
-        SecretState::Missing => {
-            format!("missing: no such secret in {namespace} (the kubelet skips it silently)")
-        }
-        SecretState::OtherNamespace { namespaces } => {
-            format!(
-                "not in {namespace}, only in {} (the kubelet reads the pod's namespace only)",
-                namespaces.join(", ")
-            )
-        }
-        SecretState::WrongType { kind } => {
-            format!("type {kind}, not a docker pull-secret type (the kubelet skips it)")
-        }
-        SecretState::NoData { key } => format!("no {key} data (the kubelet skips it)"),
-        SecretState::Undecodable { reason } => format!("does not decode: {reason}"),
-        SecretState::Unreadable { right } => {
-            format!(
-                "cannot be read by this user (missing right {right}): whether it serves the image is unknown"
-            )
-        }
-    };
-    one_line(&format!("pull secret {} ({by}): {state}", check.name))
-}
 
 pub(super) fn render(report: &KubeReport) -> String {
     let mut out = String::new();

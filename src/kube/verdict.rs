@@ -1,10 +1,11 @@
-//! The kubelet's verdict for one image: its credentials' probes in order, and the reasons and the fix.
+//! The kubelet's verdict for one image of `diagnose --kube`: its credentials' probes in the kubelet's order,
+//! the first that pulls (or why none does), the reasons, and the `kubectl` fix. No I/O: the probes ran
+//! before (`kube::diagnosis`), their reports come in by index.
 
-use super::render::describe_check;
-use super::{Attempt, ImageReport, Item, ProbeKey, WorkloadRef};
+use super::diagnosis::{Attempt, ImageReport, Item, ProbeKey, WorkloadRef};
+use super::keyring::{self, Candidate, CandidateSource, Plan, PullSecretCheck, SecretState};
+use super::objects::Cluster;
 use crate::diagnose::{Report, Verdict};
-use crate::kube::keyring::{self, Candidate, CandidateSource, Plan, SecretState};
-use crate::kube::objects::Cluster;
 use regauth_core::reference::Reference;
 use regauth_core::sanitize::one_line;
 use std::collections::HashMap;
@@ -51,6 +52,8 @@ fn candidate_label(c: &Candidate) -> String {
     ))
 }
 
+/// The verdict for `item` from the outcome of each probe of its chain (`Ok(index into probes)` or why
+/// the probe could not run; a probe not run was not needed: an earlier credential pulled).
 pub(super) fn judge(
     item: &Item,
     cluster: &Cluster,
@@ -273,6 +276,52 @@ pub(super) fn judge(
     out
 }
 
+/// One pull secret as checked for the image, in a line.
+pub fn describe_check(check: &PullSecretCheck, namespace: &str) -> String {
+    let by = match check.named_by {
+        keyring::NamedBy::Pod => "named by the pod",
+        keyring::NamedBy::ServiceAccount => "from the service account",
+    };
+    let state = match &check.state {
+        SecretState::Usable => {
+            let keys: Vec<String> = check
+                .keys
+                .iter()
+                .map(|k| match (&k.why_not, k.matches) {
+                    (_, true) => format!("key {:?} serves the image", k.key),
+                    (Some(why), false) => format!("key {:?} does not: {why}", k.key),
+                    (None, false) => format!("key {:?} does not", k.key),
+                })
+                .collect();
+            if keys.is_empty() {
+                "read; it has no auths entries".into()
+            } else {
+                keys.join("; ")
+            }
+        }
+        SecretState::Missing => {
+            format!("missing: no such secret in {namespace} (the kubelet skips it silently)")
+        }
+        SecretState::OtherNamespace { namespaces } => {
+            format!(
+                "not in {namespace}, only in {} (the kubelet reads the pod's namespace only)",
+                namespaces.join(", ")
+            )
+        }
+        SecretState::WrongType { kind } => {
+            format!("type {kind}, not a docker pull-secret type (the kubelet skips it)")
+        }
+        SecretState::NoData { key } => format!("no {key} data (the kubelet skips it)"),
+        SecretState::Undecodable { reason } => format!("does not decode: {reason}"),
+        SecretState::Unreadable { right } => {
+            format!(
+                "cannot be read by this user (missing right {right}): whether it serves the image is unknown"
+            )
+        }
+    };
+    one_line(&format!("pull secret {} ({by}): {state}", check.name))
+}
+
 /// No credential reaches the kubelet for this image: it pulled anonymously, and that failed.
 fn no_credential(
     out: &mut ImageReport,
@@ -390,3 +439,7 @@ fn no_credential(
         )
     });
 }
+
+#[cfg(test)]
+#[path = "verdict_tests.rs"]
+mod tests;

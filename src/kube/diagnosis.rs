@@ -1,0 +1,271 @@
+//! `diagnose --kube` below the command line: every container's image planned through the kubelet's keyring
+//! (`kube::keyring::plan`), the distinct (image, credential) probes run once each with `diagnose::run` (at
+//! most 16 at a time, each chain stopping at the first pull that succeeds), and each image judged
+//! (`kube::verdict::judge`) into one [`KubeReport`].
+
+use super::keyring::{self, KeyCheck, NodeConfig, Plan, PullSecretCheck};
+use super::objects::{self, Cluster, ContainerType, Workload};
+use super::verdict::judge;
+use crate::diagnose::{self, Lookup, Observer, RegistryType, Report, Verdict};
+use crate::http::{tls, transport::TlsOptions};
+use regauth_core::reference::Reference;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How the probes reach the registries.
+#[derive(Debug, Clone)]
+pub struct ProbeOptions {
+    pub certs_dirs: Vec<PathBuf>,
+    pub ca_files: Vec<PathBuf>,
+    pub insecure: bool,
+    pub timeout: Duration,
+    pub registry_type: Option<RegistryType>,
+}
+
+/// How many probes run at once.
+const CONCURRENCY: usize = 16;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KubeReport {
+    pub schema_version: u32,
+    pub inputs: Vec<String>,
+    /// Objects that could not be read.
+    pub skipped: Vec<String>,
+    /// `--kube-live`: the rights this user lacks to read what the verdicts would need (each verdict is the
+    /// one reachable without them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_rights: Vec<String>,
+    pub images: Vec<ImageReport>,
+    /// Every pull diagnosis run, in the single-image `--json` schema; attempts point into it.
+    pub probes: Vec<Report>,
+    pub verdict: Verdict,
+    pub exit_code: u8,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkloadRef {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageReport {
+    pub workload: WorkloadRef,
+    pub container: String,
+    pub container_type: ContainerType,
+    pub image: String,
+    pub service_account: String,
+    pub pull_secrets: Vec<PullSecretCheck>,
+    /// The pull secrets are the service account's (the pod names none).
+    pub from_service_account: bool,
+    /// The service account is not in the input: its pull secrets are unknown.
+    pub service_account_unknown: bool,
+    pub node_keys: Vec<KeyCheck>,
+    pub attempts: Vec<Attempt>,
+    pub verdict: Verdict,
+    pub exit_code: u8,
+    pub summary: String,
+    pub details: Vec<String>,
+    pub fix: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attempt {
+    /// `secret`, `node` or `anonymous`.
+    pub source: &'static str,
+    pub secret: Option<String>,
+    pub file: Option<String>,
+    pub key: Option<String>,
+    pub username: Option<String>,
+    /// Served through Docker Hub's fallback key.
+    pub fallback: bool,
+    /// False when an earlier credential already pulled: the kubelet stops there.
+    pub tried: bool,
+    pub verdict: Option<Verdict>,
+    pub summary: Option<String>,
+    pub probe: Option<usize>,
+}
+
+/// The kubelet's verdicts, worst first: the exit code is the worst image's.
+fn rank(v: Verdict) -> u8 {
+    match v {
+        Verdict::AuthenticationFailed => 7,
+        Verdict::AuthorizationDenied => 6,
+        Verdict::LocalConfig => 5,
+        Verdict::NotFound => 4,
+        Verdict::Network => 3,
+        Verdict::RateLimited => 2,
+        Verdict::Skipped => 1,
+        Verdict::Ok => 0,
+    }
+}
+
+struct Quiet;
+impl Observer for Quiet {
+    fn step(&self, _: &str) {}
+    fn warn(&self, _: &str) {}
+}
+
+/// One probe: an image and a credential (None: anonymous), told apart by a keyed hash of the secret.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(super) struct ProbeKey {
+    pub(super) image: String,
+    pub(super) user: Option<String>,
+    pub(super) secret_hash: u64,
+}
+
+pub(super) struct Item<'a> {
+    pub(super) workload: &'a Workload,
+    pub(super) container: &'a objects::Container,
+    pub(super) reference: Result<Reference, String>,
+    pub(super) plan: Option<Plan>,
+    pub(super) chain: Vec<ProbeKey>,
+}
+
+/// Plan, probe and judge every container of `cluster` (with the node's config, when given).
+pub fn diagnose_cluster(
+    cluster: &Cluster,
+    node: Option<&NodeConfig>,
+    opts: &ProbeOptions,
+) -> std::io::Result<KubeReport> {
+    let hasher = std::collections::hash_map::RandomState::new();
+    let mut credentials: HashMap<ProbeKey, Option<crate::resolve::Credential>> = HashMap::new();
+    let mut items = Vec::new();
+    for workload in &cluster.workloads {
+        for container in &workload.containers {
+            let reference = Reference::parse(&container.image).map_err(|e| e.to_string());
+            let plan = reference.as_ref().ok().map(|r| keyring::plan(cluster, workload, r, node));
+            let mut chain = Vec::new();
+            if let (Ok(r), Some(p)) = (&reference, &plan) {
+                if p.keyring_error.is_none() {
+                    let image = r.to_string();
+                    if p.candidates.is_empty() {
+                        let key = ProbeKey { image: image.clone(), user: None, secret_hash: 0 };
+                        credentials.entry(key.clone()).or_insert(None);
+                        chain.push(key);
+                    }
+                    for c in &p.candidates {
+                        let key = ProbeKey {
+                            image: image.clone(),
+                            user: Some(c.username.clone()),
+                            secret_hash: hasher.hash_one(c.credential.secret.expose()),
+                        };
+                        credentials.entry(key.clone()).or_insert_with(|| Some(c.credential.clone()));
+                        chain.push(key);
+                    }
+                }
+            }
+            items.push(Item { workload, container, reference, plan, chain });
+        }
+    }
+    let chains: Vec<Vec<ProbeKey>> = {
+        let mut seen = std::collections::HashSet::new();
+        items
+            .iter()
+            .filter(|i| !i.chain.is_empty() && seen.insert(i.chain.clone()))
+            .map(|i| i.chain.clone())
+            .collect()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let results = runtime.block_on(probe_all(chains, credentials, opts));
+    runtime.shutdown_background();
+
+    let mut probes = Vec::new();
+    let mut index: HashMap<ProbeKey, usize> = HashMap::new();
+    let mut outcome: HashMap<ProbeKey, Result<usize, String>> = HashMap::new();
+    for (key, result) in results {
+        match result {
+            Ok(report) => {
+                index.insert(key.clone(), probes.len());
+                outcome.insert(key, Ok(probes.len()));
+                probes.push(report);
+            }
+            Err(e) => {
+                outcome.insert(key, Err(e));
+            }
+        }
+    }
+    let images: Vec<ImageReport> = items.iter().map(|i| judge(i, cluster, &probes, &outcome)).collect();
+    let verdict = images.iter().map(|i| i.verdict).max_by_key(|v| rank(*v)).unwrap_or(Verdict::Ok);
+    Ok(KubeReport {
+        schema_version: 1,
+        inputs: cluster.inputs.clone(),
+        skipped: cluster.skipped.clone(),
+        missing_rights: cluster
+            .denied
+            .iter()
+            .map(|d| format!("{} (check: {})", d.right(), d.check()))
+            .collect(),
+        images,
+        probes,
+        verdict,
+        exit_code: verdict.exit().code(),
+    })
+}
+
+/// Run every chain (the kubelet's order for one image), each stopping at the first pull that succeeds;
+/// each distinct probe runs once, however many chains share it.
+async fn probe_all(
+    chains: Vec<Vec<ProbeKey>>,
+    credentials: HashMap<ProbeKey, Option<crate::resolve::Credential>>,
+    opts: &ProbeOptions,
+) -> Vec<(ProbeKey, Result<Report, String>)> {
+    type Cell = Arc<tokio::sync::OnceCell<Result<Report, String>>>;
+    let cells: HashMap<ProbeKey, Cell> = credentials.keys().map(|k| (k.clone(), Cell::default())).collect();
+    let cells = Arc::new(cells);
+    let credentials = Arc::new(credentials);
+    let limit = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
+    let mut tasks = tokio::task::JoinSet::new();
+    for chain in chains {
+        let (cells, credentials, limit) = (cells.clone(), credentials.clone(), limit.clone());
+        let (ca_file, certs_dirs) = (opts.ca_files.clone(), opts.certs_dirs.clone());
+        let (insecure, timeout, registry_type) = (opts.insecure, opts.timeout, opts.registry_type);
+        tasks.spawn(async move {
+            for key in chain {
+                let cell = cells[&key].clone();
+                let result = cell
+                    .get_or_init(|| async {
+                        let _permit = limit.acquire().await;
+                        let reference = Reference::parse(&key.image).map_err(|e| e.to_string())?;
+                        let ca_files = tls::ca_files(&reference.registry, &certs_dirs, &ca_file)
+                            .map_err(|e| e.to_string())?;
+                        let lookup = match &credentials[&key] {
+                            Some(c) => Lookup::Explicit(c.clone()),
+                            None => Lookup::Anonymous,
+                        };
+                        let input = diagnose::Input {
+                            reference,
+                            lookup,
+                            push: false,
+                            registry_type,
+                            tls: TlsOptions { ca_files, insecure },
+                            observer: Arc::new(Quiet),
+                            timeout,
+                        };
+                        diagnose::run(input).await.map_err(|e| e.to_string())
+                    })
+                    .await;
+                if matches!(result, Ok(r) if !r.verdict.is_failure()) {
+                    break;
+                }
+            }
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+    let cells = Arc::try_unwrap(cells).unwrap_or_else(|a| (*a).clone());
+    let mut out: Vec<(ProbeKey, Result<Report, String>)> = cells
+        .into_iter()
+        .filter_map(|(k, cell)| Arc::try_unwrap(cell).ok().and_then(|c| c.into_inner()).map(|r| (k, r)))
+        .collect();
+    out.sort_by(|a, b| (&a.0.image, &a.0.user).cmp(&(&b.0.image, &b.0.user)));
+    out
+}
