@@ -26,6 +26,9 @@
 //! The same storage also keeps docker-credential-regauth-cache's helper answers ([`answers`]).
 
 mod answers;
+mod dir;
+mod entry;
+mod keyed;
 pub use answers::{
     answer_expires_at, Answer, AnswerKey, Answered, ListedAnswer, CREDENTIAL_MARGIN, NOT_FOUND_LIFETIME,
 };
@@ -36,21 +39,18 @@ mod locks;
 #[cfg(test)]
 mod tests;
 
+pub use dir::cache_dir;
+pub(crate) use dir::{prepare_dir, trusted_file};
+pub(crate) use entry::{Entry, EntryKind};
+pub(crate) use keyed::Keyed;
+
 use crate::environ::Environ;
-use crate::fsread;
-use crate::safepath::{Place, Walk};
 use crate::secret::Secret;
-use hmac::{Hmac, Mac};
-use serde::{Deserialize, Serialize};
-use sha2::Sha256;
+use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::BTreeSet;
-use std::fs;
-use std::io::Read;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use zeroize::Zeroize;
 
 /// Seconds taken off every lifetime, for clocks that differ and a token used a moment after it is served.
 pub const SAFETY_MARGIN: i64 = 10;
@@ -168,81 +168,6 @@ pub struct Listed {
     pub storage: &'static str,
 }
 
-/// An entry as stored: a token, or a registry's token service.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(crate) struct Entry {
-    kind: EntryKind,
-    registry: String,
-    realm: String,
-    service: Option<String>,
-    #[serde(default)]
-    scopes: Vec<String>,
-    #[serde(default)]
-    credential: String,
-    #[serde(default)]
-    token: String,
-    expires_at: i64,
-    /// A helper answer's identity inputs, hashed (see [`answers`]); empty for the other kinds.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    identity: String,
-}
-
-impl Drop for Entry {
-    fn drop(&mut self) {
-        self.token.zeroize();
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-enum EntryKind {
-    Token,
-    Service,
-    /// A credential helper's answer, kept by docker-credential-regauth-cache (see [`answers`]).
-    Answer,
-    /// A credential helper's "not found", kept for a few seconds.
-    Missing,
-}
-
-impl Entry {
-    /// Within the limits, and either a token entry with a token or a service entry without one.
-    fn well_formed(&self) -> bool {
-        let text_ok = |t: &str| !t.is_empty() && t.len() <= MAX_TEXT && !t.contains('\0');
-        text_ok(&self.registry)
-            && text_ok(&self.realm)
-            && self.service.as_deref().is_none_or(|s| s.len() <= MAX_TEXT && !s.contains('\0'))
-            && self.scopes.len() <= MAX_SCOPES
-            && self.scopes.iter().all(|s| text_ok(s))
-            && self.scopes.windows(2).all(|w| w[0] < w[1])
-            && match self.kind {
-                EntryKind::Token => {
-                    self.identity.is_empty()
-                        && text_ok(&self.credential)
-                        && !self.token.is_empty()
-                        && self.token.len() <= MAX_TOKEN
-                        && self.token.bytes().all(|b| b.is_ascii_graphic())
-                }
-                EntryKind::Service => {
-                    self.token.is_empty() && self.credential.is_empty() && self.identity.is_empty()
-                }
-                EntryKind::Answer | EntryKind::Missing => answers::well_formed(self),
-            }
-    }
-
-    fn listed(&self, storage: &'static str) -> Listed {
-        Listed {
-            registry: self.registry.clone(),
-            realm: self.realm.clone(),
-            service: self.service.clone(),
-            scopes: self.scopes.clone(),
-            credential: Fingerprint(self.credential.clone()).short().to_owned(),
-            expires_at: self.expires_at,
-            storage,
-        }
-    }
-}
-
 /// When a fetched token stops being served: its end of life (the JWT's `exp`, else `issued_at` (no later
 /// than `requested_at`, our own clock) + `expires_in`, 60 s when absent) less [`SAFETY_MARGIN`], and never
 /// more than [`MAX_LIFETIME`] after `requested_at`.
@@ -267,164 +192,6 @@ fn now_unix() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
-/// The per-user random key of the fingerprints and ids, kept in `<cache dir>/key` (32 bytes, 0600).
-pub(crate) struct Keyed {
-    /// The HMAC state with the key already absorbed, cloned for each HMAC: keying it once instead of
-    /// per HMAC saves two of the few SHA-256 blocks a cache hit hashes. As secret as the key itself.
-    keyed: Hmac<Sha256>,
-}
-
-const KEY_LEN: usize = 32;
-
-impl Keyed {
-    fn new(key: &[u8; KEY_LEN]) -> Keyed {
-        Keyed { keyed: <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length") }
-    }
-
-    #[cfg(test)]
-    fn from_bytes(bytes: [u8; 32]) -> Keyed {
-        Keyed::new(&bytes)
-    }
-
-    /// HMAC-SHA256 of `parts`, each prefixed by its length so that no two lists of parts collide.
-    fn mac(&self, domain: &str, parts: &[&[u8]]) -> String {
-        let mut mac = self.keyed.clone();
-        mac.update(domain.as_bytes());
-        for part in parts {
-            mac.update(&(part.len() as u64).to_be_bytes());
-            mac.update(part);
-        }
-        hex(&mac.finalize().into_bytes())
-    }
-
-    pub(crate) fn fingerprint(&self, username: &str, secret: &Secret) -> Fingerprint {
-        Fingerprint(
-            self.mac("regauth token-cache v1 credential", &[username.as_bytes(), secret.expose().as_bytes()]),
-        )
-    }
-
-    /// The id of a token entry: `t-` and 32 hex digits.
-    fn token_id(&self, key: &Key) -> String {
-        let mut parts: Vec<&[u8]> = vec![
-            key.registry.as_bytes(),
-            key.realm.as_bytes(),
-            key.service.as_deref().unwrap_or("\0none").as_bytes(),
-            key.credential.as_str().as_bytes(),
-        ];
-        parts.extend(key.scopes.iter().map(|s| s.as_bytes()));
-        format!("t-{}", &self.mac("regauth token-cache v1 token", &parts)[..32])
-    }
-
-    /// The id of a registry's token-service entry: `s-` and 32 hex digits.
-    fn service_id(&self, registry: &str) -> String {
-        format!("s-{}", &self.mac("regauth token-cache v1 service", &[registry.as_bytes()])[..32])
-    }
-
-    /// The id an entry must be stored under.
-    fn id_of(&self, entry: &Entry) -> String {
-        match entry.kind {
-            EntryKind::Answer | EntryKind::Missing => answers::id_of(self, entry),
-            EntryKind::Service => self.service_id(&entry.registry),
-            EntryKind::Token => self.token_id(&Key::new(
-                &entry.registry,
-                &entry.realm,
-                entry.service.as_deref(),
-                entry.scopes.iter().cloned(),
-                Fingerprint(entry.credential.clone()),
-            )),
-        }
-    }
-
-    /// Read `<dir>/key`, or make it. A key file that is not ours, is readable or writable by others, or is not
-    /// exactly 32 bytes is replaced (which makes every entry unreachable: they no longer match their ids).
-    fn load_or_create(dir: &Path) -> Result<Keyed, String> {
-        let path = dir.join("key");
-        if let Some(keyed) = Keyed::read(fsread::read_regular(&path, KEY_LEN as u64)) {
-            return Ok(keyed);
-        }
-        let place = Place::walk(&path, Walk::entry(fsread::effective_uid())).map_err(|e| e.to_string())?;
-        let guard = crate::lock::acquire_beside(&place, WRITE_WAIT).map_err(|e| e.to_string())?;
-        // Another process may have made it while we waited.
-        if let Some(keyed) = Keyed::read(place.read_regular(KEY_LEN as u64)) {
-            return Ok(keyed);
-        }
-        let mut key = zeroize::Zeroizing::new([0u8; KEY_LEN]);
-        let mut random = fs::File::open("/dev/urandom").map_err(|e| format!("/dev/urandom: {e}"))?;
-        random.read_exact(&mut key[..]).map_err(|e| format!("/dev/urandom: {e}"))?;
-        crate::config::write::remove_stale_temp_files(&guard, &place);
-        crate::config::write::write_file_atomically(&guard, &place, &key[..], None)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        Ok(Keyed::new(&key))
-    }
-
-    fn read(read: Result<fsread::Contents, fsread::FileError>) -> Option<Keyed> {
-        let contents = read.ok()?;
-        let bytes = zeroize::Zeroizing::new(contents.bytes);
-        if !trusted_file(&contents.meta) || bytes.len() != KEY_LEN {
-            return None;
-        }
-        let mut key = zeroize::Zeroizing::new([0u8; KEY_LEN]);
-        key.copy_from_slice(&bytes);
-        Some(Keyed::new(&key))
-    }
-}
-
-/// Lower-case hex. By table, not `format!` per byte: a cache hit computes three of these (identity, id, and
-/// the id again to check the entry), and formatting was most of their cost.
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-    }
-    out
-}
-
-/// A file of ours that no one else may read or write.
-fn trusted_file(meta: &fs::Metadata) -> bool {
-    // nlink 0: a writer renamed a new file over the one we had open; what we read is the old whole file.
-    // More than one link is another name for it somewhere: not ours alone.
-    meta.uid() == fsread::effective_uid() && meta.mode() & 0o077 == 0 && meta.nlink() <= 1
-}
-
-/// Where the cache lives: `$XDG_CACHE_HOME/regauth` (an absolute path), else `~/.cache/regauth`.
-pub fn cache_dir(env: &Environ) -> Option<PathBuf> {
-    let base = env
-        .path_buf("XDG_CACHE_HOME")
-        .filter(|p| p.is_absolute())
-        .or_else(|| env.home().map(|h| h.join(".cache")))?;
-    Some(base.join("regauth"))
-}
-
-/// `dir` (made 0700 when missing) must be a directory, not a link, of ours, that no one else may write.
-/// The way to it is walked ([`crate::safepath`]): another user's link on it is refused, and what is made
-/// and checked is made and checked by descriptor.
-pub(crate) fn prepare_dir(dir: &Path) -> Result<(), String> {
-    let how = Walk { caller: fsread::effective_uid(), follow_last: false, make_dirs: true };
-    let place = Place::walk(dir, how).map_err(|e| e.to_string())?;
-    if place.meta().is_none() {
-        match rustix::fs::mkdirat(place.dir(), place.name(), rustix::fs::Mode::from_raw_mode(0o700)) {
-            Ok(()) | Err(rustix::io::Errno::EXIST) => {}
-            Err(e) => return Err(format!("cannot create {}: {e}", dir.display())),
-        }
-    }
-    let flags = rustix::fs::OFlags::PATH | rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::CLOEXEC;
-    let fd = rustix::fs::openat(place.dir(), place.name(), flags, rustix::fs::Mode::empty())
-        .map_err(|e| format!("{}: {e}", dir.display()))?;
-    let meta = fs::File::from(fd).metadata().map_err(|e| format!("{}: {e}", dir.display()))?;
-    if !meta.file_type().is_dir() {
-        return Err(format!("{} is {}, not a directory", dir.display(), fsread::kind_of(&meta)));
-    }
-    if meta.uid() != fsread::effective_uid() {
-        return Err(format!("{} belongs to uid {}", dir.display(), meta.uid()));
-    }
-    if meta.mode() & 0o022 != 0 {
-        return Err(format!("{} is writable by others", dir.display()));
-    }
-    Ok(())
 }
 
 /// Which storage [`TokenCache::open`] picks.

@@ -1,4 +1,7 @@
+use super::keyed::hex;
 use super::*;
+use std::fs;
+use std::os::unix::fs::MetadataExt;
 
 /// jwt exp, issued_at, expires_in, expected expiry.
 type LifetimeCase = (Option<i64>, Option<i64>, Option<u64>, i64);
