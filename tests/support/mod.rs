@@ -13,6 +13,7 @@ pub mod clients_doc;
 pub mod command;
 pub mod containerd;
 pub mod differential;
+pub mod fleet;
 pub mod go;
 pub mod golden;
 pub mod helpers;
@@ -26,6 +27,7 @@ pub mod kubectl;
 pub mod leaks;
 pub mod registry;
 pub mod skip;
+pub mod token_env;
 pub mod token_server;
 
 #[allow(unused_imports)] // as for dead_code: each test binary uses some
