@@ -163,7 +163,8 @@ impl CredentialOutcome {
                     summary: format!("the config cannot be used: {}", one_line(message)),
                     // The message names the file, and the entry when one `auth` is unreadable.
                     fix: "Fix what the message names (a file that does not parse or is missing, or an auths \
-                          entry: `docker login` rewrites it as padded base64), or point the client at \
+                          entry: `regauth login` or `docker login` rewrites it as padded base64), or point the \
+                          client at \
                           another file (--config, --registries-conf)."
                         .into(),
                 },
