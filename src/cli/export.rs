@@ -203,7 +203,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
             let checked = if args.push { "pull and push" } else { "pull" };
             if report.verdict != Verdict::Ok {
                 let why = report.first_failure().map(|f| f.summary.clone()).unwrap_or_default();
-                return Err(Failed::new(
+                return Err(Failed::stop(
                     report.exit(),
                     format!(
                         "{}: user {} fails the {checked} probe, nothing written: {why}",

@@ -84,13 +84,13 @@ pub(super) struct Failed {
 }
 
 impl Failed {
-    pub(super) fn new(exit: Exit, message: impl Into<String>) -> anyhow::Error {
+    pub(super) fn stop(exit: Exit, message: impl Into<String>) -> anyhow::Error {
         Failed { exit, message: message.into() }.into()
     }
 
     /// Exit 3 (local configuration) with `message`: the most common stop.
     pub(super) fn local(message: impl std::fmt::Display) -> anyhow::Error {
-        Failed::new(Exit::LocalConfig, message.to_string())
+        Failed::stop(Exit::LocalConfig, message.to_string())
     }
 }
 
@@ -198,7 +198,7 @@ mod tests {
     #[test]
     fn a_failure_carries_its_exit_code_to_the_printer() {
         assert_eq!(classify(&Failed::local("no CA file")), Exit::LocalConfig);
-        assert_eq!(classify(&Failed::new(Exit::Network, "down")), Exit::Network);
+        assert_eq!(classify(&Failed::stop(Exit::Network, "down")), Exit::Network);
         assert_eq!(classify(&anyhow::anyhow!("other")), Exit::Internal);
         assert_eq!(error_text(&Failed::local("a: b")), "a: b");
     }

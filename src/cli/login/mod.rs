@@ -352,7 +352,7 @@ fn finish(mut report: LoginReport, exit: Exit, json: bool, transport: &Transport
     }
     let mut out = String::new();
     if report.authentication.method.is_none() {
-        return Err(Failed::new(exit, format!("login failed: {}", report.authentication.summary)));
+        return Err(Failed::stop(exit, format!("login failed: {}", report.authentication.summary)));
     }
     if let Some(stored) = &report.stored {
         match stored.place {
@@ -395,7 +395,7 @@ fn finish(mut report: LoginReport, exit: Exit, json: bool, transport: &Transport
         say(Level::Warning, w);
     }
     match &report.error {
-        Some(e) => Err(Failed::new(exit, e.clone())),
+        Some(e) => Err(Failed::stop(exit, e.clone())),
         None => {
             print("Login Succeeded\n")?;
             Ok(exit)
