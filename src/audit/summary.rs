@@ -250,7 +250,7 @@ mod tests {
             "{}",
             groups[0].message
         );
-        assert!(groups[0].fix.contains("regauth helpers set"));
+        assert!(groups[0].fix.contains("`regauth migrate`"), "{}", groups[0].fix);
         assert_eq!((groups[1].count, groups[1].fix.as_str()), (1, "fix c"));
         assert_eq!(groups[2].severity, Severity::Low);
     }
