@@ -72,3 +72,24 @@ fn every_login_per_client_and_whether_it_works() {
         &[("alice", "alice-status-pw-1"), ("dave", "revoked-status-pw-3")],
     );
 }
+
+/// An expiry in the text is RFC 3339 and how far from now, as every text output shows a time.
+#[test]
+fn an_expiry_is_shown_as_rfc3339_and_how_far_from_now() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".docker")).unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let exp = now + 3 * 86_400 + 3_600;
+    let b64url = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let jwt = format!("{}.{}.c2ln", b64url(r#"{"alg":"none"}"#), b64url(&format!(r#"{{"exp":{exp}}}"#)));
+    let docker = serde_json::json!({"auths": {"r.example": {"auth": auth("ci", &jwt)}}});
+    std::fs::write(home.path().join(".docker/config.json"), docker.to_string()).unwrap();
+    let run = status(home.path(), &["--offline"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let at = time::OffsetDateTime::from_unix_timestamp(exp)
+        .unwrap()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    assert!(run.stdout.contains(&format!(", expires {at} (in 3 days)")), "{}", run.stdout);
+    assert_absent(&[("text", &run.stdout), ("stderr", &run.stderr)], &[("ci", &jwt)]);
+}
