@@ -1,7 +1,7 @@
 //! `regauth cache list|clear`: the token cache's entries (never a token's text), and removing them; also
 //! the answers docker-credential-regauth-cache keeps there (never their secret or username).
 
-use super::output::{print, print_json};
+use super::output::{print, print_report};
 use super::Cli;
 use crate::exit::Exit;
 use regauth_core::environ::Environ;
@@ -70,7 +70,6 @@ pub struct Filter {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ListJson<'a> {
-    schema_version: u32,
     storage: &'a str,
     directory: String,
     entries: &'a [Listed],
@@ -80,7 +79,6 @@ struct ListJson<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ClearJson<'a> {
-    schema_version: u32,
     registry: Option<&'a str>,
     removed: usize,
 }
@@ -110,13 +108,13 @@ pub(super) fn run(_cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit
                 .filter(|e| wanted.as_deref().is_none_or(|r| e.registry == r))
                 .collect();
             if filter.json {
-                print_json(&ListJson {
-                    schema_version: 1,
+                let report = ListJson {
                     storage: cache.storage(),
                     directory: cache.dir().display().to_string(),
                     entries: &entries,
                     helper_answers: &answers,
-                })?;
+                };
+                print_report(&report, 1, Exit::Ok)?;
             } else {
                 let mut text = list_text(&cache, &entries);
                 text.push_str(&answers_text(&answers));
@@ -129,7 +127,7 @@ pub(super) fn run(_cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit
             match cache.clear(wanted.as_deref()) {
                 Ok(removed) => {
                     if filter.json {
-                        print_json(&ClearJson { schema_version: 1, registry: wanted.as_deref(), removed })?;
+                        print_report(&ClearJson { registry: wanted.as_deref(), removed }, 1, Exit::Ok)?;
                     } else {
                         let whose =
                             wanted.as_deref().map(|r| format!(" of {}", one_line(r))).unwrap_or_default();

@@ -2,7 +2,7 @@
 //! variant docker, nerdctl and podman use, in every helper the configs name for it and in the `auths` of
 //! docker's config.json and containers' auth.json files; and the cached tokens of that credential.
 
-use super::output::{print, print_json, UsageError};
+use super::output::{print, print_report, UsageError};
 use super::Cli;
 use crate::exit::Exit;
 use regauth_core::config::{self, AuthFile};
@@ -86,7 +86,6 @@ struct LogoutReport {
     /// Bearer tokens `regauth token` had cached for the registry, now forgotten.
     forgotten_tokens: usize,
     problems: Vec<String>,
-    exit_code: u8,
 }
 
 /// Forget the bearer tokens `regauth token` cached for `host`: the credential they were fetched with is
@@ -141,7 +140,6 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         removed: Vec::new(),
         forgotten_tokens: 0,
         problems: Vec::new(),
-        exit_code: 0,
     };
     let mut docs = Vec::new();
     for (path, is_docker) in &files {
@@ -160,9 +158,8 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         log_out(cli, args, env, host, &docs, &mut report);
     }
     let exit = if report.problems.is_empty() { Exit::Ok } else { Exit::LocalConfig };
-    report.exit_code = exit.code();
     if args.json {
-        print_json(&report)?;
+        print_report(&report, 1, exit)?;
         return Ok(exit);
     }
     let mut out = String::new();

@@ -4,7 +4,7 @@
 //! the file, all in one safe write. Whatever fails, nothing is lost: the entry stays in the file, what was
 //! stored for it is taken back out of the helper, and the report says what moved and what did not.
 
-use super::output::{print, print_json, UsageError};
+use super::output::{print, print_report, UsageError};
 use super::Cli;
 use crate::exit::Exit;
 use crate::placement::{self, Change, Stored, IDENTITY_TOKEN_USERNAME};
@@ -115,7 +115,6 @@ struct Report {
     moved: usize,
     not_moved: usize,
     items: Vec<Item>,
-    exit_code: u8,
 }
 
 /// The error an edit returns when nothing moved, so that the file is not written at all.
@@ -184,9 +183,9 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
     let moved = items.iter().filter(|i| i.outcome == Outcome::Moved).count();
     let not_moved = items.iter().filter(|i| i.outcome == Outcome::NotMoved).count();
     let exit = if not_moved == 0 { Exit::Ok } else { Exit::LocalConfig };
-    let report = Report { dry_run: args.dry_run, moved, not_moved, items, exit_code: exit.code() };
+    let report = Report { dry_run: args.dry_run, moved, not_moved, items };
     if args.json {
-        print_json(&report)?;
+        print_report(&report, 1, exit)?;
     } else {
         print(&text(&report, &files))?;
     }

@@ -1,6 +1,6 @@
 //! `regauth status`: this user's registry logins, per client, and whether each still works.
 
-use super::output::{print, print_json};
+use super::output::{print, print_report};
 use super::registry_args::TrustArgs;
 use super::Cli;
 use crate::audit::online::{self, Status};
@@ -81,7 +81,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
     });
     let report = status::run(env, &opts, online.as_ref());
     if args.json {
-        print_json(&report)?;
+        print_report(&report, 1, report.exit())?;
     } else {
         print(&render(&report, now))?;
     }

@@ -1,6 +1,6 @@
 //! `regauth token IMAGE`: print a bearer token for the repository, from the token cache when it can.
 
-use super::output::{print, print_json, UsageError};
+use super::output::{print, print_report, UsageError};
 use super::registry_args::{CredentialArgs, TrustArgs};
 use super::Cli;
 use crate::diagnose::Finding;
@@ -105,7 +105,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
                 eprintln!("regauth: note: the token is opaque: whether it grants push could not be checked");
             }
             if args.json {
-                print_json(&TokenJson::of(issued, args.decode))?;
+                print_report(&TokenJson::of(issued, args.decode), 1, exit)?;
             } else if args.decode {
                 print(&claims_text(issued))?;
             } else {
@@ -116,13 +116,8 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         }
         Outcome::NoBearer { reason } => {
             if args.json {
-                print_json(&FailureJson {
-                    schema_version: 1,
-                    verdict: "noBearerToken",
-                    exit_code: exit.code(),
-                    reason: Some(reason),
-                    findings: &[],
-                })?;
+                let report = FailureJson { verdict: "noBearerToken", reason: Some(reason), findings: &[] };
+                print_report(&report, 1, exit)?;
             } else {
                 eprintln!("regauth: {}", one_line(reason));
             }
@@ -135,13 +130,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_else(|| "internal".into());
             if args.json {
-                print_json(&FailureJson {
-                    schema_version: 1,
-                    verdict: &verdict,
-                    exit_code: exit.code(),
-                    reason: None,
-                    findings,
-                })?;
+                print_report(&FailureJson { verdict: &verdict, reason: None, findings }, 1, exit)?;
             } else {
                 eprint!("{}", findings_text(findings));
             }
@@ -153,7 +142,6 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct TokenJson<'a> {
-    schema_version: u32,
     registry: &'a str,
     repository: &'a str,
     scopes: &'a [String],
@@ -172,7 +160,6 @@ struct TokenJson<'a> {
 impl<'a> TokenJson<'a> {
     fn of(issued: &'a Issued, decode: bool) -> TokenJson<'a> {
         TokenJson {
-            schema_version: 1,
             registry: &issued.registry,
             repository: &issued.repository,
             scopes: &issued.scopes,
@@ -190,9 +177,7 @@ impl<'a> TokenJson<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct FailureJson<'a> {
-    schema_version: u32,
     verdict: &'a str,
-    exit_code: u8,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
     findings: &'a [Finding],

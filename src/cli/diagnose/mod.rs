@@ -1,6 +1,6 @@
 //! `regauth diagnose IMAGE`: is the credential wrong, or may it not pull/push this repository?
 
-use super::output::{print_json, UsageError};
+use super::output::{print_report, UsageError};
 use super::registry_args::{CredentialArgs, TrustArgs};
 use super::Cli;
 use crate::diagnose::{self, RegistryType};
@@ -222,7 +222,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         }
     };
     if args.json {
-        print_json(&report)?;
+        print_report(&report, 1, report.exit())?;
     } else {
         // anstream strips the styles off a terminal; NO_COLOR is read from the environment snapshot.
         let choice = if env.get("NO_COLOR").is_some() {

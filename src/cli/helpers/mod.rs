@@ -1,7 +1,7 @@
 //! `regauth helpers`: list, set and unset credential helpers in docker's config.json through the safe
 //! write path (locked, atomic, lossless), instead of hand-editing JSON.
 
-use super::output::{print, print_json, UsageError};
+use super::output::{print, print_report, UsageError};
 use super::Cli;
 use crate::exit::Exit;
 use regauth_core::cache_helper;
@@ -280,7 +280,7 @@ fn edit(
 
 fn report(path: &Path, changes: &[Change], json: bool) -> anyhow::Result<Exit> {
     if json {
-        print_json(&serde_json::json!({ "file": path, "changes": changes }))?;
+        print_report(&serde_json::json!({ "file": path, "changes": changes }), 1, Exit::Ok)?;
         return Ok(Exit::Ok);
     }
     let mut out = String::new();
@@ -324,9 +324,9 @@ fn list(path: &Path, env: &Environ, json: bool) -> anyhow::Result<Exit> {
             .flatten();
         rows.push(HelperRow { scope, helper, program: client.program(), path, version, wraps });
     }
-    let missing = rows.iter().any(|r| r.path.is_none());
+    let exit = if rows.iter().any(|r| r.path.is_none()) { Exit::LocalConfig } else { Exit::Ok };
     if json {
-        print_json(&serde_json::json!({ "file": path, "helpers": rows }))?;
+        print_report(&serde_json::json!({ "file": path, "helpers": rows }), 1, exit)?;
     } else {
         let mut out = format!("{}\n", path.display());
         if rows.is_empty() {
@@ -346,7 +346,7 @@ fn list(path: &Path, env: &Environ, json: bool) -> anyhow::Result<Exit> {
         }
         print(&out)?;
     }
-    Ok(if missing { Exit::LocalConfig } else { Exit::Ok })
+    Ok(exit)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! helper the config names, else regauth's best store here (and `credHelpers` set), plaintext only when
 //! asked.
 
-use super::output::{print, print_json, UsageError};
+use super::output::{print, print_report, UsageError};
 use super::registry_args::TrustArgs;
 use super::Cli;
 use crate::diagnose::{self, Lookup, Observer};
@@ -138,7 +138,6 @@ struct LoginReport {
     stored: Option<StoredInfo>,
     warnings: Vec<String>,
     error: Option<String>,
-    exit_code: u8,
     /// How many of `warnings` were already said on stderr (text mode says them before the write).
     #[serde(skip)]
     said: usize,
@@ -226,7 +225,6 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         stored: None,
         warnings: Vec::new(),
         error: None,
-        exit_code: 0,
         said: 0,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
@@ -421,13 +419,12 @@ fn describe(
 }
 
 fn finish(mut report: LoginReport, exit: Exit, json: bool, transport: &Transport) -> anyhow::Result<Exit> {
-    report.exit_code = exit.code();
     // Everything said passes the transport's redaction once more: it knows every secret in play.
     if let Some(e) = &mut report.error {
         *e = transport.clean(e, 2000);
     }
     if json {
-        print_json(&report)?;
+        print_report(&report, 1, exit)?;
         return Ok(exit);
     }
     let mut out = String::new();
