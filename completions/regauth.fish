@@ -61,7 +61,7 @@ complete -c regauth -n "__fish_regauth_using_subcommand resolve" -l helper-timeo
 complete -c regauth -n "__fish_regauth_using_subcommand resolve" -l config -d 'Docker config directory, as docker --config DIR: DIR/config.json is read and written. A DIR that does not exist is an error for commands that write (it is not made); an existing file is taken as the config file itself. Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand resolve" -l lock-timeout -d 'Seconds to wait for another writer\'s lock on a config file before giving up (0: do not wait). Edits hold the lock for milliseconds' -r
 complete -c regauth -n "__fish_regauth_using_subcommand resolve" -l no-helpers -d 'Do not run credential helpers; only say which one would be asked'
-complete -c regauth -n "__fish_regauth_using_subcommand resolve" -l json -d 'Print JSON (an array, one object per client) instead of text'
+complete -c regauth -n "__fish_regauth_using_subcommand resolve" -l json -d 'Print JSON instead of text (`regauth help json`): the image and one object per client'
 complete -c regauth -n "__fish_regauth_using_subcommand resolve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l kube -d 'Diagnose every image of every workload in this `kubectl get ... -o json` output (`-`: stdin) the way the kubelet pulls it: its pull secrets matched by the kubelet\'s rules, each credential tried in its order. Repeatable; each input at most 256 MiB' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l context -d 'With --kube-live: the kubeconfig context (kubectl --context); default the current one' -r
@@ -105,7 +105,7 @@ complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l password-st
 complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l identity-token-stdin -d 'Read an identity (OAuth refresh) token from stdin'
 complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l anonymous -d 'Use no credential at all'
 complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l insecure -d 'Allow plain http and skip certificate verification (docker\'s insecure-registries)'
-complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l json -d 'Print the report as JSON (see the schema below)'
+complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l json -d 'Print the report as JSON (`regauth help json`)'
 complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l verbose -d 'Show every request and answer, not only the evidence'
 complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_using_subcommand export" -l format -d 'What to write' -r -f -a "secret\t''
@@ -293,7 +293,7 @@ complete -c regauth -n "__fish_regauth_using_subcommand token" -l config -d 'Doc
 complete -c regauth -n "__fish_regauth_using_subcommand token" -l lock-timeout -d 'Seconds to wait for another writer\'s lock on a config file before giving up (0: do not wait). Edits hold the lock for milliseconds' -r
 complete -c regauth -n "__fish_regauth_using_subcommand token" -l push -d 'A token that may push too (scope pull,push)'
 complete -c regauth -n "__fish_regauth_using_subcommand token" -l decode -d 'Show the token\'s claims (access, expiry, issuer, audience) instead of the token'
-complete -c regauth -n "__fish_regauth_using_subcommand token" -l json -d 'Print JSON (see the schema below)'
+complete -c regauth -n "__fish_regauth_using_subcommand token" -l json -d 'Print JSON instead of text (`regauth help json`)'
 complete -c regauth -n "__fish_regauth_using_subcommand token" -l no-cache -d 'Neither read nor write the token cache'
 complete -c regauth -n "__fish_regauth_using_subcommand token" -l password-stdin -d 'Read the password (or access token) from stdin instead of the client\'s config'
 complete -c regauth -n "__fish_regauth_using_subcommand token" -l identity-token-stdin -d 'Read an identity (OAuth refresh) token from stdin'
@@ -309,12 +309,12 @@ complete -c regauth -n "__fish_regauth_using_subcommand cache; and not __fish_se
 complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from list" -l registry -d 'Only this registry (as in an image reference: ghcr.io, docker.io, 127.0.0.1:5000)' -r
 complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from list" -l config -d 'Docker config directory, as docker --config DIR: DIR/config.json is read and written. A DIR that does not exist is an error for commands that write (it is not made); an existing file is taken as the config file itself. Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from list" -l lock-timeout -d 'Seconds to wait for another writer\'s lock on a config file before giving up (0: do not wait). Edits hold the lock for milliseconds' -r
-complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from list" -l json -d 'Print JSON (see the schema below)'
+complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from list" -l json -d 'Print JSON instead of text (`regauth help json`)'
 complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from clear" -l registry -d 'Only this registry (as in an image reference: ghcr.io, docker.io, 127.0.0.1:5000)' -r
 complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from clear" -l config -d 'Docker config directory, as docker --config DIR: DIR/config.json is read and written. A DIR that does not exist is an error for commands that write (it is not made); an existing file is taken as the config file itself. Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from clear" -l lock-timeout -d 'Seconds to wait for another writer\'s lock on a config file before giving up (0: do not wait). Edits hold the lock for milliseconds' -r
-complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from clear" -l json -d 'Print JSON (see the schema below)'
+complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from clear" -l json -d 'Print JSON instead of text (`regauth help json`)'
 complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from clear" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "list" -d 'Cached tokens by registry, with their scopes and expiry; never their text'
 complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "clear" -d 'Remove cached tokens and helper answers (of one registry with --registry), and the token services remembered for it'
@@ -329,7 +329,7 @@ complete -c regauth -n "__fish_regauth_using_subcommand status" -l cert-dir -d '
 complete -c regauth -n "__fish_regauth_using_subcommand status" -l config -d 'Docker config directory, as docker --config DIR: DIR/config.json is read and written. A DIR that does not exist is an error for commands that write (it is not made); an existing file is taken as the config file itself. Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand status" -l lock-timeout -d 'Seconds to wait for another writer\'s lock on a config file before giving up (0: do not wait). Edits hold the lock for milliseconds' -r
 complete -c regauth -n "__fish_regauth_using_subcommand status" -l offline -d 'Do not ask the registries: only where each login is stored and what it is'
-complete -c regauth -n "__fish_regauth_using_subcommand status" -l json -d 'Print JSON (see the schema below)'
+complete -c regauth -n "__fish_regauth_using_subcommand status" -l json -d 'Print JSON instead of text (`regauth help json`)'
 complete -c regauth -n "__fish_regauth_using_subcommand status" -l insecure -d 'Allow plain http and skip certificate verification (docker\'s insecure-registries)'
 complete -c regauth -n "__fish_regauth_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_using_subcommand help; and not __fish_seen_subcommand_from resolve diagnose export audit helpers helper-test completions login logout migrate token cache status help" -f -a "resolve" -d 'Show which credential docker, podman, nerdctl, buildah, skopeo, buildkit, crane, oras, helm, regctl and containerd\'s CRI would send for an image, and why'

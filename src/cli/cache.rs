@@ -22,14 +22,7 @@ use serde::Serialize;
     "Where the cache lives: the kernel keyring (keys described regauth:token-cache:<id>), else ",
     "$XDG_CACHE_HOME/regauth/tokens.json (~/.cache/regauth/ without XDG_CACHE_HOME); list and clear read ",
     "both. REGAUTH_TOKEN_CACHE=keyring|file|off chooses where new tokens go.\n\n",
-    "JSON (--json, schemaVersion 1; fields are only ever added):\n",
-    "  list:  {schemaVersion, storage: keyring|file, directory, ",
-    "entries: [{registry, realm, service, scopes: [..], credential (first 12 hex digits of its ",
-    "HMAC fingerprint, or anonymous), expiresAt (Unix s), storage}], ",
-    "helperAnswers: [{registry, serverUrl, helper (the inner helper), identity (first 12 hex digits ",
-    "of the HMAC of its identity variables), found (false: a remembered ",
-    "\"not found\"), expiresAt, storage}]}\n\n",
-    "  clear: {schemaVersion, registry (null: all), removed (tokens and helper answers)}\n\n",
+    "JSON (--json): `regauth help json`, regauth-cache-list(1), regauth-cache-clear(1), docs/json.md.\n\n",
     crate::exit_codes_help!(0, 1, 2, 3)
 ))]
 pub struct Args {
@@ -41,16 +34,14 @@ pub struct Args {
 pub enum Action {
     /// Cached tokens by registry, with their scopes and expiry; never their text.
     #[command(after_long_help = concat!(
-        "JSON (--json, schemaVersion 1): {schemaVersion, storage, directory, entries: [{registry, realm, ",
-        "service, scopes, credential, expiresAt, storage}], helperAnswers: [{registry, serverUrl, helper, ",
-        "found, expiresAt, storage}]}\n\n",
+        "JSON (--json): `regauth help json`, regauth-cache-list(1), docs/json.md.\n\n",
         crate::exit_codes_help!(0, 1, 2, 3)
     ))]
     List(Filter),
     /// Remove cached tokens and helper answers (of one registry with --registry), and the token services
     /// remembered for it.
     #[command(after_long_help = concat!(
-        "JSON (--json, schemaVersion 1): {schemaVersion, registry (null: all), removed}\n\n",
+        "JSON (--json): `regauth help json`, regauth-cache-clear(1), docs/json.md.\n\n",
         crate::exit_codes_help!(0, 1, 2, 3)
     ))]
     Clear(Filter),
@@ -62,7 +53,7 @@ pub struct Filter {
     #[arg(long, value_name = "REGISTRY")]
     pub registry: Option<String>,
 
-    /// Print JSON (see the schema below).
+    /// Print JSON instead of text (`regauth help json`).
     #[arg(long)]
     pub json: bool,
 }

@@ -37,9 +37,7 @@ use std::time::Duration;
     "      Every registry of config.json, containers' auth.json and the credsStore helper.\n\n",
     "A second logout says there was nothing to remove (exit 0). A helper that cannot be asked, or a ",
     "read-only store that still provides the login (regauth-env), is exit 3.\n\n",
-    "JSON (--json): {registry (null with --all), registries: [..], removed: [{place: helper|file, helper, ",
-    "file, key}], forgottenTokens, ",
-    "problems: [..], exitCode}\n\n",
+    "JSON (--json): `regauth help json`, regauth-logout(1), docs/json.md.\n\n",
     crate::exit_codes_help!(0, 1, 2, 3)
 ))]
 pub struct Args {

@@ -43,8 +43,7 @@ use std::time::Duration;
     "a helper that already holds another credential for the registry, a helper that fails or gives back ",
     "something else, a lock not had in time, a file another program changed meanwhile, a failed write. ",
     "Exit 0 when every entry moved (or there was none), 3 when any stayed.\n\n",
-    "JSON (--json): {dryRun, moved, notMoved, items: [{file, keys: [..], registry, username, helper, ",
-    "outcome: moved|planned|notMoved, reason, changes: [{field, old, new}]}], exitCode}\n\n",
+    "JSON (--json): `regauth help json`, regauth-migrate(1), docs/json.md.\n\n",
     crate::exit_codes_help!(0, 1, 2, 3)
 ))]
 pub struct Args {

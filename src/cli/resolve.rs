@@ -80,7 +80,7 @@ pub struct Args {
     #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = super::seconds::timeout)]
     pub helper_timeout: Duration,
 
-    /// Print JSON (an array, one object per client) instead of text.
+    /// Print JSON instead of text (`regauth help json`): the image and one object per client.
     #[arg(long)]
     pub json: bool,
 }

@@ -25,9 +25,7 @@ use std::time::Duration;
     "      Where each login is stored and when it expires, without the network.\n",
     "  regauth status --json \\\n",
     "      | jq '.registries[].logins[] | select(.status != \"accepted\")'\n\n",
-    "JSON (schemaVersion 1; fields are only ever added): {schemaVersion, checkedOnline, exitCode,\n",
-    "  registries: [{registry, logins: [{clients, location, storage, key, username, kind, expiresAt,\n",
-    "    status: accepted|rejected|no-login|rate-limited|unreachable|timed-out|no-secret|null, detail}]}]}\n\n",
+    "JSON (--json): `regauth help json`, regauth-status(1), docs/json.md.\n\n",
     "Exit codes:\n",
     "  0  every login works (or --offline)\n",
     "  1  internal error\n",
@@ -41,7 +39,7 @@ pub struct Args {
     #[arg(long)]
     pub offline: bool,
 
-    /// Print JSON (see the schema below).
+    /// Print JSON instead of text (`regauth help json`).
     #[arg(long)]
     pub json: bool,
 

@@ -38,13 +38,7 @@ use std::time::Duration;
     "in $XDG_CACHE_HOME/regauth/tokens.json (0600). REGAUTH_TOKEN_CACHE=keyring|file|off chooses; ",
     "--no-cache neither reads nor writes it. The cache never holds the credential: a token is found under an ",
     "HMAC of it. `regauth diagnose` never reads the cache.\n\n",
-    "JSON (--json, schemaVersion 1; fields are only ever added):\n",
-    "  success: {schemaVersion, registry, repository, scopes: [..], granted: [actions on the repository] ",
-    "(null: an opaque token, not checked), realm, service, expiresAt (Unix s), ",
-    "fromCache, token (absent with --decode), claims (with --decode: {issuer, subject, audience, ",
-    "expiresAt, notBefore, access: [{type, name, actions}]} or null for an opaque token)}\n",
-    "  failure: {schemaVersion, verdict, exitCode, reason (no bearer token), ",
-    "findings: [{step, verdict, summary, details: [..], evidence, fix}]}\n\n",
+    "JSON (--json): `regauth help json`, regauth-token(1), docs/json.md.\n\n",
     crate::exit_codes_help!(0, 1, 2, 3, 4, 5, 6, 7, 8)
 ))]
 pub struct Args {
@@ -59,7 +53,7 @@ pub struct Args {
     #[arg(long)]
     pub decode: bool,
 
-    /// Print JSON (see the schema below).
+    /// Print JSON instead of text (`regauth help json`).
     #[arg(long)]
     pub json: bool,
 

@@ -96,8 +96,7 @@ pub enum Action {
         "      Wrap the default store (credsStore).\n\n",
         "Without --inner, the helper config.json names for that registry (or credsStore) is wrapped. ",
         "Wrapping again changes the TTL or timeout and keeps the inner helper unless --inner is given.\n\n",
-        "Exit codes: 0 wrapped; 2 usage error (bad registry, helper name or duration, nothing to wrap); ",
-        "3 a config file could not be read, locked or written.\n\n",
+        "Usage errors (exit 2): a bad registry, helper name or duration, nothing to wrap.\n\n",
         crate::exit_codes_help!(0, 1, 2, 3)
     ))]
     Wrap {
@@ -124,7 +123,6 @@ pub enum Action {
         "  regauth helpers unwrap --registry gcr.io\n",
         "  regauth helpers unwrap            the default (credsStore)\n\n",
         "The registry's cached answers are dropped. A registry that is not wrapped is left as it is.\n\n",
-        "Exit codes: 0 done; 2 usage error; 3 a config file could not be read, locked or written.\n\n",
         crate::exit_codes_help!(0, 1, 2, 3)
     ))]
     Unwrap {

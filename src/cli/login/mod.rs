@@ -69,11 +69,7 @@ use repos::{repository_reference, rights, rights_text, RepoRights, Right};
     "still shows both rights). The exit code is that of the login: 0 when the credential was stored, also ",
     "when a repository's push is refused (see the report or the JSON); 4 when the credential is rejected and ",
     "3 when it could not be stored, and then nothing is stored.\n\n",
-    "JSON (--json): {registry, username, authentication: {method: bearer|basic|none, url, realm, ",
-    "identityToken, summary}, repositories: [{repository, reference, pull: yes|no|unknown, ",
-    "push: yes|no|unknown, verdict, reason, fix}], readOnly: [repository..], stored: {place: helper|file, ",
-    "helper, program, chosenBecause, serverUrls: [..], username, file, changes: [{field, old, new}]} | null, ",
-    "warnings: [..], error, exitCode}. No secret appears in any output.\n\n",
+    "JSON (--json): `regauth help json`, regauth-login(1), docs/json.md. No secret appears in any output.\n\n",
     crate::exit_codes_help!(0, 1, 2, 3, 4, 7, 8)
 ))]
 pub struct Args {
