@@ -71,6 +71,11 @@ pub struct Cli {
     )]
     pub lock_timeout: std::time::Duration,
 
+    /// Trace every HTTP request and answer on stderr as it happens, secrets redacted as in `diagnose
+    /// --verbose` (every form of every credential and token: raw, base64, Basic, URL-encoded).
+    #[arg(long, global = true)]
+    pub debug: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -134,6 +139,9 @@ pub fn main() -> i32 {
             return code;
         }
     };
+    if cli.debug {
+        crate::http::trace::enable();
+    }
     let env = regauth_core::environ::Environ::from_process();
     let result = match &cli.command {
         Command::Resolve(args) => resolve::run(&cli, args, &env),
