@@ -197,7 +197,7 @@ _regauth() {
 
     case "${cmd}" in
         regauth)
-            opts="-h -V --config --lock-timeout --help --version resolve diagnose export audit helpers helper-test completions login logout migrate token cache status help"
+            opts="-h -V --config --lock-timeout --debug --help --version resolve diagnose export audit helpers helper-test completions login logout migrate token cache status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -219,7 +219,7 @@ _regauth() {
             return 0
             ;;
         regauth__subcmd__audit)
-            opts="-n -v -h --all-users --authfile --no-helpers --helper-timeout --fail-on --kube --kube-live --context --namespace --kubectl-timeout --json --verbose --fingerprint-key --find-secret-stdin --host --online --repo --expires-within --online-timeout --ca-file --certs-dir --insecure --tls-verify --cert-dir --system-root --config --lock-timeout --help merge help"
+            opts="-n -v -h --all-users --authfile --no-helpers --helper-timeout --fail-on --kube --kube-live --context --namespace --kubectl-timeout --json --verbose --fingerprint-key --find-secret-stdin --host --online --repo --expires-within --online-timeout --ca-file --certs-dir --insecure --tls-verify --cert-dir --system-root --config --lock-timeout --debug --help merge help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -355,7 +355,7 @@ _regauth() {
             return 0
             ;;
         regauth__subcmd__audit__subcmd__merge)
-            opts="-v -h --json --verbose --fail-on --config --lock-timeout --help"
+            opts="-v -h --json --verbose --fail-on --config --lock-timeout --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -381,7 +381,7 @@ _regauth() {
             return 0
             ;;
         regauth__subcmd__cache)
-            opts="-h --config --lock-timeout --help list clear help"
+            opts="-h --config --lock-timeout --debug --help list clear help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -403,7 +403,7 @@ _regauth() {
             return 0
             ;;
         regauth__subcmd__cache__subcmd__clear)
-            opts="-h --registry --json --config --lock-timeout --help"
+            opts="-h --registry --json --config --lock-timeout --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -485,7 +485,7 @@ _regauth() {
             return 0
             ;;
         regauth__subcmd__cache__subcmd__list)
-            opts="-h --registry --json --config --lock-timeout --help"
+            opts="-h --registry --json --config --lock-timeout --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -511,7 +511,7 @@ _regauth() {
             return 0
             ;;
         regauth__subcmd__completions)
-            opts="-h --config --lock-timeout --help bash elvish fish powershell zsh"
+            opts="-h --config --lock-timeout --debug --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -533,7 +533,7 @@ _regauth() {
             return 0
             ;;
         regauth__subcmd__diagnose)
-            opts="-n -u -h --kube --kube-live --context --namespace --kubectl-timeout --node-config --push --client --registries-conf --containerd-config --username --password-stdin --identity-token-stdin --anonymous --ca-file --certs-dir --insecure --tls-verify --cert-dir --registry-type --helper-timeout --timeout --json --verbose --config --lock-timeout --help"
+            opts="-n -u -h --kube --kube-live --context --namespace --kubectl-timeout --node-config --push --client --registries-conf --containerd-config --username --password-stdin --identity-token-stdin --anonymous --ca-file --certs-dir --insecure --tls-verify --cert-dir --registry-type --helper-timeout --timeout --json --verbose --config --lock-timeout --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -627,7 +627,7 @@ _regauth() {
             return 0
             ;;
         regauth__subcmd__export)
-            opts="-n -o -h --format --name --namespace --output --push --client --ca-file --certs-dir --insecure --tls-verify --cert-dir --helper-timeout --timeout --config --lock-timeout --help"
+            opts="-n -o -h --format --name --namespace --output --push --client --ca-file --certs-dir --insecure --tls-verify --cert-dir --helper-timeout --timeout --config --lock-timeout --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1023,7 +1023,7 @@ _regauth() {
             return 0
             ;;
         regauth__subcmd__helper__subcmd__test)
-            opts="-h --read-only --json --config --lock-timeout --help"
+            opts="-h --read-only --json --config --lock-timeout --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1045,7 +1045,7 @@ _regauth() {
             return 0
             ;;
         regauth__subcmd__helpers)
-            opts="-h --config --lock-timeout --help list set unset wrap unwrap help"
+            opts="-h --config --lock-timeout --debug --help list set unset wrap unwrap help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1165,7 +1165,7 @@ _regauth() {
             return 0
             ;;
         regauth__subcmd__helpers__subcmd__list)
-            opts="-h --json --config --lock-timeout --help"
+            opts="-h --json --config --lock-timeout --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1187,7 +1187,7 @@ _regauth() {
             return 0
             ;;
         regauth__subcmd__helpers__subcmd__set)
-            opts="-h --registry --json --config --lock-timeout --help"
+            opts="-h --registry --json --config --lock-timeout --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1213,7 +1213,7 @@ _regauth() {
             return 0
             ;;
         regauth__subcmd__helpers__subcmd__unset)
-            opts="-h --registry --json --config --lock-timeout --help"
+            opts="-h --registry --json --config --lock-timeout --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1239,7 +1239,7 @@ _regauth() {
             return 0
             ;;
         regauth__subcmd__helpers__subcmd__unwrap)
-            opts="-h --registry --json --config --lock-timeout --help"
+            opts="-h --registry --json --config --lock-timeout --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1265,7 +1265,7 @@ _regauth() {
             return 0
             ;;
         regauth__subcmd__helpers__subcmd__wrap)
-            opts="-h --registry --inner --ttl --timeout --json --config --lock-timeout --help"
+            opts="-h --registry --inner --ttl --timeout --json --config --lock-timeout --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1303,7 +1303,7 @@ _regauth() {
             return 0
             ;;
         regauth__subcmd__login)
-            opts="-u -p -h --username --password-stdin --token-stdin --password --authfile --repo --plaintext --ca-file --certs-dir --insecure --tls-verify --cert-dir --helper-timeout --timeout --json --config --lock-timeout --help"
+            opts="-u -p -h --username --password-stdin --token-stdin --password --authfile --repo --plaintext --ca-file --certs-dir --insecure --tls-verify --cert-dir --helper-timeout --timeout --json --config --lock-timeout --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1373,7 +1373,7 @@ _regauth() {
             return 0
             ;;
         regauth__subcmd__logout)
-            opts="-h --all --authfile --helper-timeout --json --config --lock-timeout --help"
+            opts="-h --all --authfile --helper-timeout --json --config --lock-timeout --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1403,7 +1403,7 @@ _regauth() {
             return 0
             ;;
         regauth__subcmd__migrate)
-            opts="-h --to --registry --default --dry-run --helper-timeout --json --config --lock-timeout --help"
+            opts="-h --to --registry --default --dry-run --helper-timeout --json --config --lock-timeout --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1437,7 +1437,7 @@ _regauth() {
             return 0
             ;;
         regauth__subcmd__resolve)
-            opts="-h --client --authfile --registries-conf --containerd-config --no-helpers --helper-timeout --json --config --lock-timeout --help"
+            opts="-h --client --authfile --registries-conf --containerd-config --no-helpers --helper-timeout --json --config --lock-timeout --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1479,7 +1479,7 @@ _regauth() {
             return 0
             ;;
         regauth__subcmd__status)
-            opts="-h --offline --json --timeout --helper-timeout --ca-file --certs-dir --insecure --tls-verify --cert-dir --config --lock-timeout --help"
+            opts="-h --offline --json --timeout --helper-timeout --ca-file --certs-dir --insecure --tls-verify --cert-dir --config --lock-timeout --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1525,7 +1525,7 @@ _regauth() {
             return 0
             ;;
         regauth__subcmd__token)
-            opts="-u -h --push --decode --json --no-cache --client --registries-conf --containerd-config --username --password-stdin --identity-token-stdin --anonymous --ca-file --certs-dir --insecure --tls-verify --cert-dir --helper-timeout --timeout --config --lock-timeout --help"
+            opts="-u -h --push --decode --json --no-cache --client --registries-conf --containerd-config --username --password-stdin --identity-token-stdin --anonymous --ca-file --certs-dir --insecure --tls-verify --cert-dir --helper-timeout --timeout --config --lock-timeout --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_regauth_global_optspecs
-    string join \n config= lock-timeout= h/help V/version
+    string join \n config= lock-timeout= debug h/help V/version
 end
 
 function __fish_regauth_needs_command
@@ -26,6 +26,7 @@ end
 
 complete -c regauth -n "__fish_regauth_needs_command" -l config -d 'Docker config directory, as docker --config DIR: DIR/config.json is read and written. A DIR that does not exist is an error for commands that write (it is not made); an existing file is taken as the config file itself. Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json' -r -F
 complete -c regauth -n "__fish_regauth_needs_command" -l lock-timeout -d 'Seconds to wait for another writer\'s lock on a config file before giving up (0: do not wait). Edits hold the lock for milliseconds' -r
+complete -c regauth -n "__fish_regauth_needs_command" -l debug -d 'Trace every HTTP request and answer on stderr as it happens, secrets redacted as in `diagnose --verbose` (every form of every credential and token: raw, base64, Basic, URL-encoded)'
 complete -c regauth -n "__fish_regauth_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_needs_command" -s V -l version -d 'Print version'
 complete -c regauth -n "__fish_regauth_needs_command" -f -a "resolve" -d 'Show which credential docker, podman, nerdctl, buildah, skopeo, buildkit, crane, oras, helm, regctl and containerd\'s CRI would send for an image, and why'
@@ -61,7 +62,8 @@ complete -c regauth -n "__fish_regauth_using_subcommand resolve" -l helper-timeo
 complete -c regauth -n "__fish_regauth_using_subcommand resolve" -l config -d 'Docker config directory, as docker --config DIR: DIR/config.json is read and written. A DIR that does not exist is an error for commands that write (it is not made); an existing file is taken as the config file itself. Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand resolve" -l lock-timeout -d 'Seconds to wait for another writer\'s lock on a config file before giving up (0: do not wait). Edits hold the lock for milliseconds' -r
 complete -c regauth -n "__fish_regauth_using_subcommand resolve" -l no-helpers -d 'Do not run credential helpers; only say which one would be asked'
-complete -c regauth -n "__fish_regauth_using_subcommand resolve" -l json -d 'Print JSON (an array, one object per client) instead of text'
+complete -c regauth -n "__fish_regauth_using_subcommand resolve" -l json -d 'Print JSON instead of text (`regauth help json`): the image and one object per client'
+complete -c regauth -n "__fish_regauth_using_subcommand resolve" -l debug -d 'Trace every HTTP request and answer on stderr as it happens, secrets redacted as in `diagnose --verbose` (every form of every credential and token: raw, base64, Basic, URL-encoded)'
 complete -c regauth -n "__fish_regauth_using_subcommand resolve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l kube -d 'Diagnose every image of every workload in this `kubectl get ... -o json` output (`-`: stdin) the way the kubelet pulls it: its pull secrets matched by the kubelet\'s rules, each credential tried in its order. Repeatable; each input at most 256 MiB' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l context -d 'With --kube-live: the kubeconfig context (kubectl --context); default the current one' -r
@@ -105,8 +107,9 @@ complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l password-st
 complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l identity-token-stdin -d 'Read an identity (OAuth refresh) token from stdin'
 complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l anonymous -d 'Use no credential at all'
 complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l insecure -d 'Allow plain http and skip certificate verification (docker\'s insecure-registries)'
-complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l json -d 'Print the report as JSON (see the schema below)'
+complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l json -d 'Print the report as JSON (`regauth help json`)'
 complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l verbose -d 'Show every request and answer, not only the evidence'
+complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -l debug -d 'Trace every HTTP request and answer on stderr as it happens, secrets redacted as in `diagnose --verbose` (every form of every credential and token: raw, base64, Basic, URL-encoded)'
 complete -c regauth -n "__fish_regauth_using_subcommand diagnose" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_using_subcommand export" -l format -d 'What to write' -r -f -a "secret\t''
 dockerconfigjson\t''
@@ -136,6 +139,7 @@ complete -c regauth -n "__fish_regauth_using_subcommand export" -l config -d 'Do
 complete -c regauth -n "__fish_regauth_using_subcommand export" -l lock-timeout -d 'Seconds to wait for another writer\'s lock on a config file before giving up (0: do not wait). Edits hold the lock for milliseconds' -r
 complete -c regauth -n "__fish_regauth_using_subcommand export" -l push -d 'Also require that each credential may push to its image\'s repository'
 complete -c regauth -n "__fish_regauth_using_subcommand export" -l insecure -d 'Allow plain http and skip certificate verification (docker\'s insecure-registries)'
+complete -c regauth -n "__fish_regauth_using_subcommand export" -l debug -d 'Trace every HTTP request and answer on stderr as it happens, secrets redacted as in `diagnose --verbose` (every form of every credential and token: raw, base64, Basic, URL-encoded)'
 complete -c regauth -n "__fish_regauth_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_using_subcommand audit; and not __fish_seen_subcommand_from merge help" -l authfile -d 'containers auth file to scan instead of podman\'s search list' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand audit; and not __fish_seen_subcommand_from merge help" -l helper-timeout -d 'Seconds to wait for a credential helper\'s list or get (0.001 to 86400)' -r
@@ -169,6 +173,7 @@ complete -c regauth -n "__fish_regauth_using_subcommand audit; and not __fish_se
 complete -c regauth -n "__fish_regauth_using_subcommand audit; and not __fish_seen_subcommand_from merge help" -l find-secret-stdin -d 'Read a leaked secret from stdin and report every place that holds it: config files, caches, helpers (each listed entry fetched with `get`), environment variables. The secret is never echoed'
 complete -c regauth -n "__fish_regauth_using_subcommand audit; and not __fish_seen_subcommand_from merge help" -l online -d 'Ask each credential\'s registry what it can still do (uses the network; nothing is written): is it accepted, and per --repo may it pull and push. Adds the findings credential-rejected, credential-expires-soon, pull-secret-may-push, account-password and credential-not-needed'
 complete -c regauth -n "__fish_regauth_using_subcommand audit; and not __fish_seen_subcommand_from merge help" -l insecure -d 'Allow plain http and skip certificate verification (docker\'s insecure-registries)'
+complete -c regauth -n "__fish_regauth_using_subcommand audit; and not __fish_seen_subcommand_from merge help" -l debug -d 'Trace every HTTP request and answer on stderr as it happens, secrets redacted as in `diagnose --verbose` (every form of every credential and token: raw, base64, Basic, URL-encoded)'
 complete -c regauth -n "__fish_regauth_using_subcommand audit; and not __fish_seen_subcommand_from merge help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_using_subcommand audit; and not __fish_seen_subcommand_from merge help" -a "merge" -d 'One report from the `audit --json` reports of many machines'
 complete -c regauth -n "__fish_regauth_using_subcommand audit; and not __fish_seen_subcommand_from merge help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -181,11 +186,13 @@ complete -c regauth -n "__fish_regauth_using_subcommand audit; and __fish_seen_s
 complete -c regauth -n "__fish_regauth_using_subcommand audit; and __fish_seen_subcommand_from merge" -l lock-timeout -d 'Seconds to wait for another writer\'s lock on a config file before giving up (0: do not wait). Edits hold the lock for milliseconds' -r
 complete -c regauth -n "__fish_regauth_using_subcommand audit; and __fish_seen_subcommand_from merge" -l json -d 'Print JSON instead of text'
 complete -c regauth -n "__fish_regauth_using_subcommand audit; and __fish_seen_subcommand_from merge" -s v -l verbose -d 'Text: list every finding of every machine after the groups'
+complete -c regauth -n "__fish_regauth_using_subcommand audit; and __fish_seen_subcommand_from merge" -l debug -d 'Trace every HTTP request and answer on stderr as it happens, secrets redacted as in `diagnose --verbose` (every form of every credential and token: raw, base64, Basic, URL-encoded)'
 complete -c regauth -n "__fish_regauth_using_subcommand audit; and __fish_seen_subcommand_from merge" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "merge" -d 'One report from the `audit --json` reports of many machines'
 complete -c regauth -n "__fish_regauth_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and not __fish_seen_subcommand_from list set unset wrap unwrap help" -l config -d 'Docker config directory, as docker --config DIR: DIR/config.json is read and written. A DIR that does not exist is an error for commands that write (it is not made); an existing file is taken as the config file itself. Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and not __fish_seen_subcommand_from list set unset wrap unwrap help" -l lock-timeout -d 'Seconds to wait for another writer\'s lock on a config file before giving up (0: do not wait). Edits hold the lock for milliseconds' -r
+complete -c regauth -n "__fish_regauth_using_subcommand helpers; and not __fish_seen_subcommand_from list set unset wrap unwrap help" -l debug -d 'Trace every HTTP request and answer on stderr as it happens, secrets redacted as in `diagnose --verbose` (every form of every credential and token: raw, base64, Basic, URL-encoded)'
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and not __fish_seen_subcommand_from list set unset wrap unwrap help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and not __fish_seen_subcommand_from list set unset wrap unwrap help" -f -a "list" -d 'Show the configured helpers, whether each is installed, and its version'
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and not __fish_seen_subcommand_from list set unset wrap unwrap help" -f -a "set" -d 'Configure HELPER as the default (credsStore), or for the registries given with --registry'
@@ -196,16 +203,19 @@ complete -c regauth -n "__fish_regauth_using_subcommand helpers; and not __fish_
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from list" -l config -d 'Docker config directory, as docker --config DIR: DIR/config.json is read and written. A DIR that does not exist is an error for commands that write (it is not made); an existing file is taken as the config file itself. Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from list" -l lock-timeout -d 'Seconds to wait for another writer\'s lock on a config file before giving up (0: do not wait). Edits hold the lock for milliseconds' -r
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from list" -l json -d 'Print JSON instead of text'
+complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from list" -l debug -d 'Trace every HTTP request and answer on stderr as it happens, secrets redacted as in `diagnose --verbose` (every form of every credential and token: raw, base64, Basic, URL-encoded)'
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from set" -l registry -d 'Registry host[:port] to use the helper for (repeatable; a repository path such as ghcr.io/org is refused: helpers are chosen per host). Without it, set credsStore. A value already set is reported as unchanged' -r
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from set" -l config -d 'Docker config directory, as docker --config DIR: DIR/config.json is read and written. A DIR that does not exist is an error for commands that write (it is not made); an existing file is taken as the config file itself. Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from set" -l lock-timeout -d 'Seconds to wait for another writer\'s lock on a config file before giving up (0: do not wait). Edits hold the lock for milliseconds' -r
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from set" -l json -d 'Print JSON instead of text'
+complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from set" -l debug -d 'Trace every HTTP request and answer on stderr as it happens, secrets redacted as in `diagnose --verbose` (every form of every credential and token: raw, base64, Basic, URL-encoded)'
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from unset" -l registry -d 'Registry host[:port] (repeatable). Without it, remove credsStore' -r
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from unset" -l config -d 'Docker config directory, as docker --config DIR: DIR/config.json is read and written. A DIR that does not exist is an error for commands that write (it is not made); an existing file is taken as the config file itself. Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from unset" -l lock-timeout -d 'Seconds to wait for another writer\'s lock on a config file before giving up (0: do not wait). Edits hold the lock for milliseconds' -r
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from unset" -l json -d 'Print JSON instead of text'
+complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from unset" -l debug -d 'Trace every HTTP request and answer on stderr as it happens, secrets redacted as in `diagnose --verbose` (every form of every credential and token: raw, base64, Basic, URL-encoded)'
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from unset" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from wrap" -l registry -d 'Registry host[:port] to wrap (repeatable). Without it, wrap the default (credsStore)' -r
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from wrap" -l inner -d 'The helper to wrap: gcloud for docker-credential-gcloud. Default: the one config.json names' -r
@@ -214,11 +224,13 @@ complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from wrap" -l config -d 'Docker config directory, as docker --config DIR: DIR/config.json is read and written. A DIR that does not exist is an error for commands that write (it is not made); an existing file is taken as the config file itself. Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from wrap" -l lock-timeout -d 'Seconds to wait for another writer\'s lock on a config file before giving up (0: do not wait). Edits hold the lock for milliseconds' -r
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from wrap" -l json -d 'Print JSON instead of text'
+complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from wrap" -l debug -d 'Trace every HTTP request and answer on stderr as it happens, secrets redacted as in `diagnose --verbose` (every form of every credential and token: raw, base64, Basic, URL-encoded)'
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from wrap" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from unwrap" -l registry -d 'Registry host[:port] (repeatable). Without it, unwrap the default (credsStore)' -r
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from unwrap" -l config -d 'Docker config directory, as docker --config DIR: DIR/config.json is read and written. A DIR that does not exist is an error for commands that write (it is not made); an existing file is taken as the config file itself. Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from unwrap" -l lock-timeout -d 'Seconds to wait for another writer\'s lock on a config file before giving up (0: do not wait). Edits hold the lock for milliseconds' -r
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from unwrap" -l json -d 'Print JSON instead of text'
+complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from unwrap" -l debug -d 'Trace every HTTP request and answer on stderr as it happens, secrets redacted as in `diagnose --verbose` (every form of every credential and token: raw, base64, Basic, URL-encoded)'
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from unwrap" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from help" -f -a "list" -d 'Show the configured helpers, whether each is installed, and its version'
 complete -c regauth -n "__fish_regauth_using_subcommand helpers; and __fish_seen_subcommand_from help" -f -a "set" -d 'Configure HELPER as the default (credsStore), or for the registries given with --registry'
@@ -230,9 +242,11 @@ complete -c regauth -n "__fish_regauth_using_subcommand helper-test" -l config -
 complete -c regauth -n "__fish_regauth_using_subcommand helper-test" -l lock-timeout -d 'Seconds to wait for another writer\'s lock on a config file before giving up (0: do not wait). Edits hold the lock for milliseconds' -r
 complete -c regauth -n "__fish_regauth_using_subcommand helper-test" -l read-only -d 'The helper is read-only: do not expect store to work; report store checks as skipped'
 complete -c regauth -n "__fish_regauth_using_subcommand helper-test" -l json -d 'Print JSON instead of text'
+complete -c regauth -n "__fish_regauth_using_subcommand helper-test" -l debug -d 'Trace every HTTP request and answer on stderr as it happens, secrets redacted as in `diagnose --verbose` (every form of every credential and token: raw, base64, Basic, URL-encoded)'
 complete -c regauth -n "__fish_regauth_using_subcommand helper-test" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_using_subcommand completions" -l config -d 'Docker config directory, as docker --config DIR: DIR/config.json is read and written. A DIR that does not exist is an error for commands that write (it is not made); an existing file is taken as the config file itself. Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand completions" -l lock-timeout -d 'Seconds to wait for another writer\'s lock on a config file before giving up (0: do not wait). Edits hold the lock for milliseconds' -r
+complete -c regauth -n "__fish_regauth_using_subcommand completions" -l debug -d 'Trace every HTTP request and answer on stderr as it happens, secrets redacted as in `diagnose --verbose` (every form of every credential and token: raw, base64, Basic, URL-encoded)'
 complete -c regauth -n "__fish_regauth_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_using_subcommand login" -s u -l username -d 'Username (prompted for on a terminal when left out)' -r
 complete -c regauth -n "__fish_regauth_using_subcommand login" -s p -l password -d 'Refused: a password on the command line is seen by every user of the machine (ps, /proc/PID/cmdline) and kept in shell history. Pipe it in with --password-stdin' -r
@@ -252,6 +266,7 @@ complete -c regauth -n "__fish_regauth_using_subcommand login" -l token-stdin -d
 complete -c regauth -n "__fish_regauth_using_subcommand login" -l plaintext -d 'Store in config.json\'s auths, unencrypted, instead of a credential helper'
 complete -c regauth -n "__fish_regauth_using_subcommand login" -l insecure -d 'Allow plain http and skip certificate verification (docker\'s insecure-registries)'
 complete -c regauth -n "__fish_regauth_using_subcommand login" -l json -d 'Print a JSON report instead of text'
+complete -c regauth -n "__fish_regauth_using_subcommand login" -l debug -d 'Trace every HTTP request and answer on stderr as it happens, secrets redacted as in `diagnose --verbose` (every form of every credential and token: raw, base64, Basic, URL-encoded)'
 complete -c regauth -n "__fish_regauth_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_using_subcommand logout" -l authfile -d 'containers\' auth.json to clean too (podman\'s --authfile). Default: REGISTRY_AUTH_FILE, else containers\' own files' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand logout" -l helper-timeout -d 'Seconds to wait for a credential helper (0.001 to 86400)' -r
@@ -259,6 +274,7 @@ complete -c regauth -n "__fish_regauth_using_subcommand logout" -l config -d 'Do
 complete -c regauth -n "__fish_regauth_using_subcommand logout" -l lock-timeout -d 'Seconds to wait for another writer\'s lock on a config file before giving up (0: do not wait). Edits hold the lock for milliseconds' -r
 complete -c regauth -n "__fish_regauth_using_subcommand logout" -l all -d 'Log out of every registry the config files and the credsStore helper know'
 complete -c regauth -n "__fish_regauth_using_subcommand logout" -l json -d 'Print JSON instead of text'
+complete -c regauth -n "__fish_regauth_using_subcommand logout" -l debug -d 'Trace every HTTP request and answer on stderr as it happens, secrets redacted as in `diagnose --verbose` (every form of every credential and token: raw, base64, Basic, URL-encoded)'
 complete -c regauth -n "__fish_regauth_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_using_subcommand migrate" -l to -d 'Helper to move into (NAME of docker-credential-NAME). Default: the one the file names for the registry, else the best store here' -r
 complete -c regauth -n "__fish_regauth_using_subcommand migrate" -l registry -d 'Only this registry\'s entries (repeatable)' -r
@@ -268,6 +284,7 @@ complete -c regauth -n "__fish_regauth_using_subcommand migrate" -l lock-timeout
 complete -c regauth -n "__fish_regauth_using_subcommand migrate" -l default -d 'Make the helper docker\'s default (credsStore) instead of setting credHelpers per registry'
 complete -c regauth -n "__fish_regauth_using_subcommand migrate" -l dry-run -d 'Show the plan: what a run would move and configure (each helper is asked what it already holds); change nothing'
 complete -c regauth -n "__fish_regauth_using_subcommand migrate" -l json -d 'Print JSON instead of text'
+complete -c regauth -n "__fish_regauth_using_subcommand migrate" -l debug -d 'Trace every HTTP request and answer on stderr as it happens, secrets redacted as in `diagnose --verbose` (every form of every credential and token: raw, base64, Basic, URL-encoded)'
 complete -c regauth -n "__fish_regauth_using_subcommand migrate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_using_subcommand token" -l client -d 'Use the credential this client would send' -r -f -a "docker\t'Docker CLI (also buildx, compose, docker-py)'
 podman\t'podman (containers/image, as cri-o)'
@@ -293,15 +310,17 @@ complete -c regauth -n "__fish_regauth_using_subcommand token" -l config -d 'Doc
 complete -c regauth -n "__fish_regauth_using_subcommand token" -l lock-timeout -d 'Seconds to wait for another writer\'s lock on a config file before giving up (0: do not wait). Edits hold the lock for milliseconds' -r
 complete -c regauth -n "__fish_regauth_using_subcommand token" -l push -d 'A token that may push too (scope pull,push)'
 complete -c regauth -n "__fish_regauth_using_subcommand token" -l decode -d 'Show the token\'s claims (access, expiry, issuer, audience) instead of the token'
-complete -c regauth -n "__fish_regauth_using_subcommand token" -l json -d 'Print JSON (see the schema below)'
+complete -c regauth -n "__fish_regauth_using_subcommand token" -l json -d 'Print JSON instead of text (`regauth help json`)'
 complete -c regauth -n "__fish_regauth_using_subcommand token" -l no-cache -d 'Neither read nor write the token cache'
 complete -c regauth -n "__fish_regauth_using_subcommand token" -l password-stdin -d 'Read the password (or access token) from stdin instead of the client\'s config'
 complete -c regauth -n "__fish_regauth_using_subcommand token" -l identity-token-stdin -d 'Read an identity (OAuth refresh) token from stdin'
 complete -c regauth -n "__fish_regauth_using_subcommand token" -l anonymous -d 'Use no credential at all'
 complete -c regauth -n "__fish_regauth_using_subcommand token" -l insecure -d 'Allow plain http and skip certificate verification (docker\'s insecure-registries)'
+complete -c regauth -n "__fish_regauth_using_subcommand token" -l debug -d 'Trace every HTTP request and answer on stderr as it happens, secrets redacted as in `diagnose --verbose` (every form of every credential and token: raw, base64, Basic, URL-encoded)'
 complete -c regauth -n "__fish_regauth_using_subcommand token" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_using_subcommand cache; and not __fish_seen_subcommand_from list clear help" -l config -d 'Docker config directory, as docker --config DIR: DIR/config.json is read and written. A DIR that does not exist is an error for commands that write (it is not made); an existing file is taken as the config file itself. Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand cache; and not __fish_seen_subcommand_from list clear help" -l lock-timeout -d 'Seconds to wait for another writer\'s lock on a config file before giving up (0: do not wait). Edits hold the lock for milliseconds' -r
+complete -c regauth -n "__fish_regauth_using_subcommand cache; and not __fish_seen_subcommand_from list clear help" -l debug -d 'Trace every HTTP request and answer on stderr as it happens, secrets redacted as in `diagnose --verbose` (every form of every credential and token: raw, base64, Basic, URL-encoded)'
 complete -c regauth -n "__fish_regauth_using_subcommand cache; and not __fish_seen_subcommand_from list clear help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_using_subcommand cache; and not __fish_seen_subcommand_from list clear help" -f -a "list" -d 'Cached tokens by registry, with their scopes and expiry; never their text'
 complete -c regauth -n "__fish_regauth_using_subcommand cache; and not __fish_seen_subcommand_from list clear help" -f -a "clear" -d 'Remove cached tokens and helper answers (of one registry with --registry), and the token services remembered for it'
@@ -309,12 +328,14 @@ complete -c regauth -n "__fish_regauth_using_subcommand cache; and not __fish_se
 complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from list" -l registry -d 'Only this registry (as in an image reference: ghcr.io, docker.io, 127.0.0.1:5000)' -r
 complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from list" -l config -d 'Docker config directory, as docker --config DIR: DIR/config.json is read and written. A DIR that does not exist is an error for commands that write (it is not made); an existing file is taken as the config file itself. Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from list" -l lock-timeout -d 'Seconds to wait for another writer\'s lock on a config file before giving up (0: do not wait). Edits hold the lock for milliseconds' -r
-complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from list" -l json -d 'Print JSON (see the schema below)'
+complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from list" -l json -d 'Print JSON instead of text (`regauth help json`)'
+complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from list" -l debug -d 'Trace every HTTP request and answer on stderr as it happens, secrets redacted as in `diagnose --verbose` (every form of every credential and token: raw, base64, Basic, URL-encoded)'
 complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from clear" -l registry -d 'Only this registry (as in an image reference: ghcr.io, docker.io, 127.0.0.1:5000)' -r
 complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from clear" -l config -d 'Docker config directory, as docker --config DIR: DIR/config.json is read and written. A DIR that does not exist is an error for commands that write (it is not made); an existing file is taken as the config file itself. Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from clear" -l lock-timeout -d 'Seconds to wait for another writer\'s lock on a config file before giving up (0: do not wait). Edits hold the lock for milliseconds' -r
-complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from clear" -l json -d 'Print JSON (see the schema below)'
+complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from clear" -l json -d 'Print JSON instead of text (`regauth help json`)'
+complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from clear" -l debug -d 'Trace every HTTP request and answer on stderr as it happens, secrets redacted as in `diagnose --verbose` (every form of every credential and token: raw, base64, Basic, URL-encoded)'
 complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from clear" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "list" -d 'Cached tokens by registry, with their scopes and expiry; never their text'
 complete -c regauth -n "__fish_regauth_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "clear" -d 'Remove cached tokens and helper answers (of one registry with --registry), and the token services remembered for it'
@@ -329,8 +350,9 @@ complete -c regauth -n "__fish_regauth_using_subcommand status" -l cert-dir -d '
 complete -c regauth -n "__fish_regauth_using_subcommand status" -l config -d 'Docker config directory, as docker --config DIR: DIR/config.json is read and written. A DIR that does not exist is an error for commands that write (it is not made); an existing file is taken as the config file itself. Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json' -r -F
 complete -c regauth -n "__fish_regauth_using_subcommand status" -l lock-timeout -d 'Seconds to wait for another writer\'s lock on a config file before giving up (0: do not wait). Edits hold the lock for milliseconds' -r
 complete -c regauth -n "__fish_regauth_using_subcommand status" -l offline -d 'Do not ask the registries: only where each login is stored and what it is'
-complete -c regauth -n "__fish_regauth_using_subcommand status" -l json -d 'Print JSON (see the schema below)'
+complete -c regauth -n "__fish_regauth_using_subcommand status" -l json -d 'Print JSON instead of text (`regauth help json`)'
 complete -c regauth -n "__fish_regauth_using_subcommand status" -l insecure -d 'Allow plain http and skip certificate verification (docker\'s insecure-registries)'
+complete -c regauth -n "__fish_regauth_using_subcommand status" -l debug -d 'Trace every HTTP request and answer on stderr as it happens, secrets redacted as in `diagnose --verbose` (every form of every credential and token: raw, base64, Basic, URL-encoded)'
 complete -c regauth -n "__fish_regauth_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regauth -n "__fish_regauth_using_subcommand help; and not __fish_seen_subcommand_from resolve diagnose export audit helpers helper-test completions login logout migrate token cache status help" -f -a "resolve" -d 'Show which credential docker, podman, nerdctl, buildah, skopeo, buildkit, crane, oras, helm, regctl and containerd\'s CRI would send for an image, and why'
 complete -c regauth -n "__fish_regauth_using_subcommand help; and not __fish_seen_subcommand_from resolve diagnose export audit helpers helper-test completions login logout migrate token cache status help" -f -a "diagnose" -d 'Tell a wrong or expired credential (authentication) from a valid one that may not pull or push this repository (authorization), with the HTTP exchange that proves it and the fix for this registry'

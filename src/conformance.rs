@@ -25,6 +25,7 @@ pub enum Outcome {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Check {
     pub name: &'static str,
     pub outcome: Outcome,
@@ -33,6 +34,7 @@ pub struct Check {
 }
 
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Report {
     pub program: String,
     /// Whether store-based checks were skipped because the helper refuses to store.

@@ -62,7 +62,17 @@ pub struct Report {
     pub planned: usize,
     pub not_moved: usize,
     pub items: Vec<Item>,
-    pub exit_code: u8,
+}
+
+impl Report {
+    /// The run's exit code: 3 when any entry did not move.
+    pub fn exit(&self) -> crate::exit::Exit {
+        if self.not_moved == 0 {
+            crate::exit::Exit::Ok
+        } else {
+            crate::exit::Exit::LocalConfig
+        }
+    }
 }
 
 /// What to move where.
@@ -141,8 +151,7 @@ pub fn run(files: &[File], opts: &Options, env: &Environ) -> Report {
     let count = |o: Outcome| items.iter().filter(|i| i.outcome == o).count();
     let (moved, planned, not_moved) =
         (count(Outcome::Moved), count(Outcome::Planned), count(Outcome::NotMoved));
-    let exit = if not_moved == 0 { crate::exit::Exit::Ok } else { crate::exit::Exit::LocalConfig };
-    Report { dry_run: opts.dry_run, moved, planned, not_moved, items, exit_code: exit.code() }
+    Report { dry_run: opts.dry_run, moved, planned, not_moved, items }
 }
 
 fn refuse(item: &mut Item, reason: String) {

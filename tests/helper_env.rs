@@ -101,7 +101,7 @@ fn helper_test_reports_a_read_only_helper_with_skipped_checks() {
     let mut regauth = regauth();
     regauth.env("PATH", path());
     let (code, report) = helper_test(regauth, "regauth-env", &[]);
-    assert_eq!(report["read_only"], true, "{report:#}");
+    assert_eq!(report["readOnly"], true, "{report:#}");
     assert_eq!(with_outcome(&report, "fail"), Vec::<String>::new(), "{report:#}");
     assert!(with_outcome(&report, "skip").contains(&"store-then-get".to_owned()));
     assert!(with_outcome(&report, "pass").contains(&"read-only-store-refused".to_owned()));

@@ -75,10 +75,54 @@ fn helper_pages_state_their_limits() {
     assert!(page("regauth-helper-test.1").contains("skipped"));
 }
 
+/// Every page has an EXIT STATUS section listing each code once, and regauth(1) lists every code.
 #[test]
 fn every_page_documents_exit_codes() {
     for (name, text) in regauth::cli::man::pages() {
         let text = String::from_utf8(text).unwrap();
-        assert!(text.contains("Exit codes"), "{name} lacks the exit-code table");
+        let section =
+            text.split(".SH \"EXIT STATUS\"").nth(1).unwrap_or_else(|| panic!("{name}: no EXIT STATUS"));
+        let section = section.split("\n.SH ").next().unwrap();
+        let codes: Vec<&str> = section.lines().skip_while(|l| *l != ".TP").skip(1).step_by(3).collect();
+        let mut seen = std::collections::HashSet::new();
+        for code in &codes {
+            assert!(seen.insert(*code), "{name}: exit code {code} listed twice: {codes:?}");
+        }
+        assert!(!codes.is_empty() || section.contains("regauth(1)"), "{name}: an empty EXIT STATUS");
+        if name == "regauth.1" {
+            assert_eq!(codes.len(), regauth::exit::Exit::ALL.len(), "{codes:?}");
+        }
     }
+}
+
+/// Pages with examples in their --help have an EXAMPLES section; regauth(1) has ENVIRONMENT and JSON OUTPUT.
+#[test]
+fn pages_have_examples_and_topics() {
+    let pages = regauth::cli::man::pages();
+    let page = |name: &str| {
+        let (_, text) = pages.iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("no page {name}"));
+        String::from_utf8(text.clone()).unwrap()
+    };
+    for name in ["regauth.1", "regauth-diagnose.1", "regauth-login.1", "regauth-token.1"] {
+        assert!(page(name).contains(".SH EXAMPLES"), "{name}");
+        assert!(!page(name).contains(".SH EXTRA"), "{name}");
+    }
+    let top = page("regauth.1");
+    assert!(top.contains(".SH ENVIRONMENT") && top.contains("REGISTRY_AUTH_FILE"));
+    assert!(top.contains(".SH \"JSON OUTPUT\""));
+    assert!(page("regauth-cache-list.1").contains("helperAnswers"));
+}
+
+/// docs/json.md is generated from the same table as `regauth help json`.
+#[test]
+fn json_doc_is_up_to_date() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/json.md");
+    let text = regauth::cli::man::json_doc();
+    if std::env::var("REGAUTH_BLESS").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, &text).unwrap();
+    }
+    assert!(
+        std::fs::read_to_string(&path).ok().as_deref() == Some(text.as_str()),
+        "docs/json.md is stale; run REGAUTH_BLESS=1 cargo test --test man_pages"
+    );
 }

@@ -231,6 +231,9 @@ fn json_answers_match_the_golden_files() {
         ("nothing-anywhere", "{}".into(), &["quay.io/o/a:v2"], &[]),
     ];
     for (name, config, args, vars) in scenarios {
+        // The text report of the same scenario, beside its JSON.
+        let out = resolve_with(d, &bin, config, args, vars);
+        golden.check_text(name, out.status.code(), &out.stdout, &out.stderr);
         let args: Vec<&str> = args.iter().copied().chain(["--json"]).collect();
         let out = resolve_with(d, &bin, config, &args, vars);
         // The failing helper's own message (which names SECRET) is evidence and shown; nothing else is.

@@ -1,7 +1,7 @@
 //! `regauth cache list|clear`: the token cache's entries (never a token's text), and removing them; also
 //! the answers docker-credential-regauth-cache keeps there (never their secret or username).
 
-use super::output::{print, print_json, say, Failed, Level};
+use super::output::{print, print_report, say, Failed, Level};
 use super::Cli;
 use crate::exit::Exit;
 use regauth_core::environ::Environ;
@@ -22,14 +22,7 @@ use serde::Serialize;
     "Where the cache lives: the kernel keyring (keys described regauth:token-cache:<id>), else ",
     "$XDG_CACHE_HOME/regauth/tokens.json (~/.cache/regauth/ without XDG_CACHE_HOME); list and clear read ",
     "both. REGAUTH_TOKEN_CACHE=keyring|file|off chooses where new tokens go.\n\n",
-    "JSON (--json, schemaVersion 1; fields are only ever added):\n",
-    "  list:  {schemaVersion, storage: keyring|file, directory, ",
-    "entries: [{registry, realm, service, scopes: [..], credential (first 12 hex digits of its ",
-    "HMAC fingerprint, or anonymous), expiresAt (Unix s), storage}], ",
-    "helperAnswers: [{registry, serverUrl, helper (the inner helper), identity (first 12 hex digits ",
-    "of the HMAC of its identity variables), found (false: a remembered ",
-    "\"not found\"), expiresAt, storage}]}\n\n",
-    "  clear: {schemaVersion, registry (null: all), removed (tokens and helper answers)}\n\n",
+    "JSON (--json): `regauth help json`, regauth-cache-list(1), regauth-cache-clear(1), docs/json.md.\n\n",
     crate::exit_codes_help!(0, 1, 2, 3)
 ))]
 pub struct Args {
@@ -41,16 +34,14 @@ pub struct Args {
 pub enum Action {
     /// Cached tokens by registry, with their scopes and expiry; never their text.
     #[command(after_long_help = concat!(
-        "JSON (--json, schemaVersion 1): {schemaVersion, storage, directory, entries: [{registry, realm, ",
-        "service, scopes, credential, expiresAt, storage}], helperAnswers: [{registry, serverUrl, helper, ",
-        "found, expiresAt, storage}]}\n\n",
+        "JSON (--json): `regauth help json`, regauth-cache-list(1), docs/json.md.\n\n",
         crate::exit_codes_help!(0, 1, 2, 3)
     ))]
     List(Filter),
     /// Remove cached tokens and helper answers (of one registry with --registry), and the token services
     /// remembered for it.
     #[command(after_long_help = concat!(
-        "JSON (--json, schemaVersion 1): {schemaVersion, registry (null: all), removed}\n\n",
+        "JSON (--json): `regauth help json`, regauth-cache-clear(1), docs/json.md.\n\n",
         crate::exit_codes_help!(0, 1, 2, 3)
     ))]
     Clear(Filter),
@@ -62,7 +53,7 @@ pub struct Filter {
     #[arg(long, value_name = "REGISTRY")]
     pub registry: Option<String>,
 
-    /// Print JSON (see the schema below).
+    /// Print JSON instead of text (`regauth help json`).
     #[arg(long)]
     pub json: bool,
 }
@@ -70,7 +61,6 @@ pub struct Filter {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ListJson<'a> {
-    schema_version: u32,
     storage: &'a str,
     directory: String,
     entries: &'a [Listed],
@@ -80,7 +70,6 @@ struct ListJson<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ClearJson<'a> {
-    schema_version: u32,
     registry: Option<&'a str>,
     removed: usize,
 }
@@ -107,13 +96,13 @@ pub(super) fn run(_cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit
                 .filter(|e| wanted.as_deref().is_none_or(|r| e.registry == r))
                 .collect();
             if filter.json {
-                print_json(&ListJson {
-                    schema_version: 1,
+                let report = ListJson {
                     storage: cache.storage(),
                     directory: cache.dir().display().to_string(),
                     entries: &entries,
                     helper_answers: &answers,
-                })?;
+                };
+                print_report(&report, 1, Exit::Ok)?;
             } else {
                 let mut text = list_text(&cache, &entries);
                 text.push_str(&answers_text(&answers));
@@ -126,7 +115,7 @@ pub(super) fn run(_cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit
             match cache.clear(wanted.as_deref()) {
                 Ok(removed) => {
                     if filter.json {
-                        print_json(&ClearJson { schema_version: 1, registry: wanted.as_deref(), removed })?;
+                        print_report(&ClearJson { registry: wanted.as_deref(), removed }, 1, Exit::Ok)?;
                     } else {
                         let whose =
                             wanted.as_deref().map(|r| format!(" of {}", one_line(r))).unwrap_or_default();

@@ -1,6 +1,6 @@
 //! `regauth helper-test NAME`: run the conformance suite (crate::conformance) against a credential helper.
 
-use super::output::{print, print_json};
+use super::output::{print, print_report};
 use crate::conformance::{self, Outcome, Report};
 use crate::exit::Exit;
 use regauth_core::environ::Environ;
@@ -45,12 +45,14 @@ pub(super) fn run(args: &Args, env: &Environ) -> anyhow::Result<Exit> {
         // Missing, hung or unstartable: the helper is the local problem, like a failed check.
         Err(e) => return Err(super::output::Failed::local(e)),
     };
+    let exit = if report.count(Outcome::Fail) == 0 { Exit::Ok } else { Exit::LocalConfig };
     if args.json {
-        print_json(&report)?;
+        // Schema 2: camelCase keys (`readOnly`), as every other command's; 1 was snake_case.
+        print_report(&report, 2, exit)?;
     } else {
         print(&text(&report))?;
     }
-    Ok(if report.count(Outcome::Fail) == 0 { Exit::Ok } else { Exit::LocalConfig })
+    Ok(exit)
 }
 
 fn text(report: &Report) -> String {

@@ -2,7 +2,7 @@
 //! variant docker, nerdctl and podman use, in every helper the configs name for it and in the `auths` of
 //! docker's config.json and containers' auth.json files; and the cached tokens of that credential.
 
-use super::output::{print, print_json, say, Level, UsageError};
+use super::output::{print, print_report, say, Level, UsageError};
 use super::Cli;
 use crate::exit::Exit;
 use regauth_core::config::{self, AuthFile};
@@ -37,9 +37,7 @@ use std::time::Duration;
     "      Every registry of config.json, containers' auth.json and the credsStore helper.\n\n",
     "A second logout says there was nothing to remove (exit 0). A helper that cannot be asked, or a ",
     "read-only store that still provides the login (regauth-env), is exit 3.\n\n",
-    "JSON (--json): {registry (null with --all), registries: [..], removed: [{place: helper|file, helper, ",
-    "file, key}], forgottenTokens, ",
-    "problems: [..], exitCode}\n\n",
+    "JSON (--json): `regauth help json`, regauth-logout(1), docs/json.md.\n\n",
     crate::exit_codes_help!(0, 1, 2, 3)
 ))]
 pub struct Args {
@@ -86,7 +84,6 @@ struct LogoutReport {
     /// Bearer tokens `regauth token` had cached for the registry, now forgotten.
     forgotten_tokens: usize,
     problems: Vec<String>,
-    exit_code: u8,
 }
 
 /// Forget the bearer tokens `regauth token` cached for `host`: the credential they were fetched with is
@@ -141,7 +138,6 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         removed: Vec::new(),
         forgotten_tokens: 0,
         problems: Vec::new(),
-        exit_code: 0,
     };
     let mut docs = Vec::new();
     for (path, is_docker) in &files {
@@ -160,9 +156,8 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         log_out(cli, args, env, host, &docs, &mut report);
     }
     let exit = if report.problems.is_empty() { Exit::Ok } else { Exit::LocalConfig };
-    report.exit_code = exit.code();
     if args.json {
-        print_json(&report)?;
+        print_report(&report, 1, exit)?;
         return Ok(exit);
     }
     let mut out = String::new();

@@ -1,6 +1,6 @@
 //! `regauth migrate`: its arguments and its report as text; the work is `crate::migrate`'s.
 
-use super::output::{print, print_json, UsageError};
+use super::output::{print, print_report, UsageError};
 use super::Cli;
 use crate::exit::Exit;
 use crate::migrate::{self, File, Options, Outcome, Report};
@@ -35,8 +35,7 @@ use std::time::Duration;
     "a helper that already holds another credential for the registry, a helper that fails or gives back ",
     "something else, a lock not had in time, a file another program changed meanwhile, a failed write. ",
     "Exit 0 when every entry moved (or there was none), 3 when any stayed.\n\n",
-    "JSON (--json): {dryRun, moved, planned, notMoved, items: [{file, keys: [..], registry, username, helper, ",
-    "outcome: moved|planned|notMoved, reason, changes: [{field, old, new}]}], exitCode}\n\n",
+    "JSON (--json): `regauth help json`, regauth-migrate(1), docs/json.md.\n\n",
     crate::exit_codes_help!(0, 1, 2, 3)
 ))]
 pub struct Args {
@@ -94,12 +93,13 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         lock_timeout: cli.lock_timeout,
     };
     let report = migrate::run(&files, &options, env);
+    let exit = report.exit();
     if args.json {
-        print_json(&report)?;
+        print_report(&report, 1, exit)?;
     } else {
         print(&text(&report, &files))?;
     }
-    Ok(if report.not_moved == 0 { Exit::Ok } else { Exit::LocalConfig })
+    Ok(exit)
 }
 
 fn text(report: &Report, files: &[File]) -> String {

@@ -21,6 +21,7 @@ mod resolve;
 mod seconds;
 mod status;
 mod token;
+pub mod topics;
 
 use crate::exit::Exit;
 use clap::{Parser, Subcommand};
@@ -30,7 +31,8 @@ const ABOUT: &str =
     "Container-registry credentials: which one is used, where it is stored, and why a login fails";
 
 #[derive(Debug, Parser)]
-#[command(name = "regauth", version, about = ABOUT, long_about = None, after_long_help = concat!(
+#[command(name = "regauth", version, about = ABOUT, long_about = None, after_help = topics::listing(),
+    after_long_help = format!("{}\n\n{}", concat!(
     "Examples:\n",
     "  regauth resolve ghcr.io/org/app:1.2\n",
     "      Which credential docker, podman and nerdctl would send.\n",
@@ -49,7 +51,7 @@ const ABOUT: &str =
     "  regauth <COMMAND> --help\n",
     "      Examples and details for one command.\n\n",
     crate::exit_codes_help!()
-))]
+), topics::listing()))]
 pub struct Cli {
     /// Docker config directory, as docker --config DIR: DIR/config.json is read and written. A DIR that
     /// does not exist is an error for commands that write (it is not made); an existing file is taken as
@@ -68,6 +70,11 @@ pub struct Cli {
         value_parser = seconds::wait
     )]
     pub lock_timeout: std::time::Duration,
+
+    /// Trace every HTTP request and answer on stderr as it happens, secrets redacted as in `diagnose
+    /// --verbose` (every form of every credential and token: raw, base64, Basic, URL-encoded).
+    #[arg(long, global = true)]
+    pub debug: bool,
 
     #[command(subcommand)]
     pub command: Command,
@@ -116,7 +123,15 @@ pub fn command() -> clap::Command {
 
 /// Run `regauth` with the process's arguments; returns the exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(topic) = topics::asked(&args) {
+        let text = topics::topic(topic).expect("asked names a topic");
+        return match output::print(&text) {
+            Ok(()) => 0,
+            Err(err) => output::report_error(&err),
+        };
+    }
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { Exit::Usage.code() as i32 } else { 0 };
@@ -124,6 +139,9 @@ pub fn main() -> i32 {
             return code;
         }
     };
+    if cli.debug {
+        crate::http::trace::enable();
+    }
     let env = regauth_core::environ::Environ::from_process();
     let result = match &cli.command {
         Command::Resolve(args) => resolve::run(&cli, args, &env),

@@ -153,11 +153,57 @@ pub(super) fn print(text: &str) -> anyhow::Result<()> {
     }
 }
 
-/// Pretty JSON and a newline on stdout.
+/// Pretty JSON and a newline on stdout, as it is: audit's (branch w7-audit moves it to [`print_report`]).
 pub(super) fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     let mut text = serde_json::to_string_pretty(value)?;
     text.push('\n');
     print(&text)
+}
+
+/// Print a command's `--json` report under the one contract every command keeps (docs/json.md): a JSON
+/// object whose `schemaVersion` is the command's schema and whose `exitCode` is the process's exit code.
+/// The one place both are written: a report that carries them already (diagnose's and status's library
+/// reports) keeps their position, and `exitCode` is set to `exit` whatever it said.
+pub(super) fn print_report(body: &impl serde::Serialize, schema: u32, exit: Exit) -> anyhow::Result<()> {
+    let mut value = serde_json::to_value(body)?;
+    let text = contract(&mut value, schema, exit).and_then(|()| Ok(serde_json::to_string_pretty(&value)?));
+    // A report may hold a secret the user asked for (`token --json`): no copy is left behind.
+    scrub(&mut value);
+    let mut text = zeroize::Zeroizing::new(text?);
+    text.push('\n');
+    print(&text)
+}
+
+/// `schemaVersion` and `exitCode` in `value`, first unless already there.
+pub(super) fn contract(value: &mut serde_json::Value, schema: u32, exit: Exit) -> anyhow::Result<()> {
+    let serde_json::Value::Object(body) = value else {
+        anyhow::bail!("a --json report must be an object");
+    };
+    if let Some(said) = body.get("schemaVersion") {
+        anyhow::ensure!(*said == schema, "report says schemaVersion {said}, its command {schema}");
+    }
+    if let Some(said) = body.get_mut("exitCode") {
+        debug_assert_eq!(*said, exit.code(), "a report's exitCode differs from the process's");
+        *said = exit.code().into();
+        return Ok(());
+    }
+    let mut out = serde_json::Map::new();
+    out.insert("schemaVersion".into(), body.shift_remove("schemaVersion").unwrap_or_else(|| schema.into()));
+    out.insert("exitCode".into(), exit.code().into());
+    out.append(body);
+    *body = out;
+    Ok(())
+}
+
+/// Overwrite every string in `value` before it is dropped.
+fn scrub(value: &mut serde_json::Value) {
+    use zeroize::Zeroize;
+    match value {
+        serde_json::Value::String(s) => s.zeroize(),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(scrub),
+        serde_json::Value::Object(map) => map.values_mut().for_each(scrub),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -169,6 +215,19 @@ mod tests {
 
     fn denied() -> io::Error {
         io::Error::from_raw_os_error(libc::EACCES)
+    }
+
+    /// The contract's two fields: first when absent, in place (and set to the real code) when present.
+    #[test]
+    fn contract_fields() {
+        let mut bare = serde_json::json!({"a": 1});
+        contract(&mut bare, 2, Exit::LocalConfig).unwrap();
+        assert_eq!(bare.to_string(), r#"{"schemaVersion":2,"exitCode":3,"a":1}"#);
+        let mut carried = serde_json::json!({"schemaVersion": 1, "a": 1, "exitCode": 0});
+        contract(&mut carried, 1, Exit::Ok).unwrap();
+        assert_eq!(carried.to_string(), r#"{"schemaVersion":1,"a":1,"exitCode":0}"#);
+        assert!(contract(&mut serde_json::json!({"schemaVersion": 1}), 2, Exit::Ok).is_err());
+        assert!(contract(&mut serde_json::json!([1]), 1, Exit::Ok).is_err());
     }
 
     /// Every way an OS error reaches the CLI: its text appears exactly once, and context is kept.

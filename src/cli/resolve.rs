@@ -1,6 +1,6 @@
 //! `regauth resolve IMAGE`: which credential each client would send, from where, and why.
 
-use super::output::{print, print_json, UsageError};
+use super::output::{print, print_report, UsageError};
 use super::Cli;
 use crate::exit::Exit;
 use crate::resolve::{self, Outcome, Resolution, Source};
@@ -80,7 +80,7 @@ pub struct Args {
     #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = super::seconds::timeout)]
     pub helper_timeout: Duration,
 
-    /// Print JSON (an array, one object per client) instead of text.
+    /// Print JSON instead of text (`regauth help json`): the image and one object per client.
     #[arg(long)]
     pub json: bool,
 }
@@ -137,18 +137,20 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
     };
     let results: Vec<Resolution> =
         args.client.clients().into_iter().map(|c| resolve::resolve(&reference, c, env, &opts)).collect();
+    let problem = results.iter().any(|r| r.outcome.is_problem());
+    let exit = if problem { Exit::LocalConfig } else { Exit::Ok };
     if args.json {
-        print_json(&serde_json::json!({
+        let report = serde_json::json!({
             "image": reference.to_string(),
             "registry": reference.registry,
             "repository": reference.repository,
             "clients": results,
-        }))?;
+        });
+        print_report(&report, 1, exit)?;
     } else {
         print(&render(&reference, &results))?;
     }
-    let problem = results.iter().any(|r| r.outcome.is_problem());
-    Ok(if problem { Exit::LocalConfig } else { Exit::Ok })
+    Ok(exit)
 }
 
 fn render(reference: &Reference, results: &[Resolution]) -> String {

@@ -1,6 +1,6 @@
 //! `regauth status`: this user's registry logins, per client, and whether each still works.
 
-use super::output::{print, print_json};
+use super::output::{print, print_report};
 use super::registry_args::TrustArgs;
 use super::Cli;
 use crate::audit::online::{self, Status};
@@ -25,9 +25,7 @@ use std::time::Duration;
     "      Where each login is stored and when it expires, without the network.\n",
     "  regauth status --json \\\n",
     "      | jq '.registries[].logins[] | select(.status != \"accepted\")'\n\n",
-    "JSON (schemaVersion 1; fields are only ever added): {schemaVersion, checkedOnline, exitCode,\n",
-    "  registries: [{registry, logins: [{clients, location, storage, key, username, kind, expiresAt,\n",
-    "    status: accepted|rejected|no-login|rate-limited|unreachable|timed-out|no-secret|null, detail}]}]}\n\n",
+    "JSON (--json): `regauth help json`, regauth-status(1), docs/json.md.\n\n",
     "Exit codes:\n",
     "  0  every login works (or --offline)\n",
     "  1  internal error\n",
@@ -41,7 +39,7 @@ pub struct Args {
     #[arg(long)]
     pub offline: bool,
 
-    /// Print JSON (see the schema below).
+    /// Print JSON instead of text (`regauth help json`).
     #[arg(long)]
     pub json: bool,
 
@@ -81,7 +79,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
     });
     let report = status::run(env, &opts, online.as_ref());
     if args.json {
-        print_json(&report)?;
+        print_report(&report, 1, report.exit())?;
     } else {
         print(&render(&report, now))?;
     }

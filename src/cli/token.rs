@@ -1,6 +1,6 @@
 //! `regauth token IMAGE`: print a bearer token for the repository, from the token cache when it can.
 
-use super::output::{print, print_json, say, say_lines, Level, UsageError};
+use super::output::{print, print_report, say, say_lines, Level, UsageError};
 use super::registry_args::{CredentialArgs, TrustArgs};
 use super::Cli;
 use crate::diagnose::Finding;
@@ -38,13 +38,7 @@ use std::time::Duration;
     "in $XDG_CACHE_HOME/regauth/tokens.json (0600). REGAUTH_TOKEN_CACHE=keyring|file|off chooses; ",
     "--no-cache neither reads nor writes it. The cache never holds the credential: a token is found under an ",
     "HMAC of it. `regauth diagnose` never reads the cache.\n\n",
-    "JSON (--json, schemaVersion 1; fields are only ever added):\n",
-    "  success: {schemaVersion, registry, repository, scopes: [..], granted: [actions on the repository] ",
-    "(null: an opaque token, not checked), realm, service, expiresAt (Unix s), ",
-    "fromCache, token (absent with --decode), claims (with --decode: {issuer, subject, audience, ",
-    "expiresAt, notBefore, access: [{type, name, actions}]} or null for an opaque token)}\n",
-    "  failure: {schemaVersion, verdict, exitCode, reason (no bearer token), ",
-    "findings: [{step, verdict, summary, details: [..], evidence, fix}]}\n\n",
+    "JSON (--json): `regauth help json`, regauth-token(1), docs/json.md.\n\n",
     crate::exit_codes_help!(0, 1, 2, 3, 4, 5, 6, 7, 8)
 ))]
 pub struct Args {
@@ -59,7 +53,7 @@ pub struct Args {
     #[arg(long)]
     pub decode: bool,
 
-    /// Print JSON (see the schema below).
+    /// Print JSON instead of text (`regauth help json`).
     #[arg(long)]
     pub json: bool,
 
@@ -105,7 +99,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
                 say(Level::Note, "the token is opaque: whether it grants push could not be checked");
             }
             if args.json {
-                print_json(&TokenJson::of(issued, args.decode))?;
+                print_report(&TokenJson::of(issued, args.decode), 1, exit)?;
             } else if args.decode {
                 print(&claims_text(issued))?;
             } else {
@@ -116,13 +110,8 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         }
         Outcome::NoBearer { reason } => {
             if args.json {
-                print_json(&FailureJson {
-                    schema_version: 1,
-                    verdict: "noBearerToken",
-                    exit_code: exit.code(),
-                    reason: Some(reason),
-                    findings: &[],
-                })?;
+                let report = FailureJson { verdict: "noBearerToken", reason: Some(reason), findings: &[] };
+                print_report(&report, 1, exit)?;
             } else {
                 say(Level::Error, reason);
             }
@@ -135,13 +124,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_else(|| "internal".into());
             if args.json {
-                print_json(&FailureJson {
-                    schema_version: 1,
-                    verdict: &verdict,
-                    exit_code: exit.code(),
-                    reason: None,
-                    findings,
-                })?;
+                print_report(&FailureJson { verdict: &verdict, reason: None, findings }, 1, exit)?;
             } else {
                 say_lines(&findings_text(findings));
             }
@@ -153,7 +136,6 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct TokenJson<'a> {
-    schema_version: u32,
     registry: &'a str,
     repository: &'a str,
     scopes: &'a [String],
@@ -172,7 +154,6 @@ struct TokenJson<'a> {
 impl<'a> TokenJson<'a> {
     fn of(issued: &'a Issued, decode: bool) -> TokenJson<'a> {
         TokenJson {
-            schema_version: 1,
             registry: &issued.registry,
             repository: &issued.repository,
             scopes: &issued.scopes,
@@ -190,9 +171,7 @@ impl<'a> TokenJson<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct FailureJson<'a> {
-    schema_version: u32,
     verdict: &'a str,
-    exit_code: u8,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
     findings: &'a [Finding],

@@ -7,4 +7,5 @@ pub mod contact;
 pub mod fetch;
 pub mod tls;
 pub mod token;
+pub mod trace;
 pub mod transport;

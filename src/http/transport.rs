@@ -254,6 +254,7 @@ impl Transport {
         // together (a 404's body and tag list) are logged in a fixed order, not in the order they finish.
         let index = {
             let mut log = self.log.lock().expect("log lock");
+            super::trace::sent(log.len(), &exchange);
             log.push(exchange);
             log.len() - 1
         };
@@ -289,11 +290,13 @@ impl Transport {
                 let location = headers.get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok());
                 let location = location.map(str::to_owned);
                 self.record_answer(exchange, status, &headers, &body);
+                super::trace::answered(index, exchange);
                 Ok((index, Answer { status, headers, body, location }))
             }
             Err((kind, cause)) => {
                 let cause = self.clean(&cause, 600);
                 exchange.error = Some(cause.clone());
+                super::trace::answered(index, exchange);
                 Err(Failure { kind, cause, index: Some(index) })
             }
         }

@@ -19,7 +19,6 @@ pub struct LoginReport {
     pub stored: Option<StoredInfo>,
     pub warnings: Vec<String>,
     pub error: Option<String>,
-    pub exit_code: u8,
     /// How many of `warnings` were already said on stderr (text mode says them before the write).
     #[serde(skip)]
     pub said: usize,
@@ -47,7 +46,6 @@ impl LoginReport {
             stored: None,
             warnings: Vec::new(),
             error: None,
-            exit_code: 0,
             said: 0,
         }
     }

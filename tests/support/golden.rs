@@ -48,6 +48,21 @@ impl Golden {
         }
     }
 
+    /// Compare a text run with `<name>.txt`: stdout, then `--- exit CODE`, then stderr when there is any
+    /// (the layout of diagnose's text golden files).
+    pub fn check_text(&mut self, name: &str, code: Option<i32>, stdout: &[u8], stderr: &[u8]) {
+        let (stdout, stderr) = (String::from_utf8_lossy(stdout), String::from_utf8_lossy(stderr));
+        let mut text = format!("{stdout}--- exit {}\n", code.map_or("signal".to_owned(), |c| c.to_string()));
+        if !stderr.is_empty() {
+            text.push_str("--- stderr\n");
+            text.push_str(&stderr);
+        }
+        let path = self.dir.join(format!("{name}.txt"));
+        if let Err(mismatch) = compare(&path, &self.normalise(&text)) {
+            self.mismatches.push(mismatch);
+        }
+    }
+
     /// Panic with every mismatch, if any.
     pub fn finish(&mut self) {
         let mismatches = std::mem::take(&mut self.mismatches);

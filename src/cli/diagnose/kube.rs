@@ -52,7 +52,7 @@ pub(super) fn run(cli_args: &Args, env: &regauth_core::environ::Environ) -> anyh
     };
     let report = diagnose_cluster(&cluster, node.as_ref(), &opts)?;
     if cli_args.json {
-        super::super::output::print_json(&report)?;
+        super::super::output::print_report(&report, 1, report.verdict.exit())?;
     } else {
         super::super::output::print(&render(&report))?;
     }

@@ -1,6 +1,6 @@
 //! `regauth diagnose IMAGE`: is the credential wrong, or may it not pull/push this repository?
 
-use super::output::{print_json, Failed, UsageError};
+use super::output::{print_report, Failed, UsageError};
 use super::registry_args::{CredentialArgs, TrustArgs};
 use super::Cli;
 use crate::diagnose::{self, RegistryType};
@@ -44,15 +44,7 @@ use std::time::Duration;
     "has a deadline (--timeout, 30 s); the step it cuts short gets the verdict network (exit 8). ",
     "Verdicts: ok, skipped, authenticationFailed, authorizationDenied, notFound, rateLimited, network, ",
     "localConfig. The exit code is that of the first failing step.\n\n",
-    "JSON (--json, schemaVersion 1; fields are only ever added):\n",
-    "  {schemaVersion, image, repository, reference, push, ",
-    "registry: {host, url, type, realm, service}, ",
-    "credential: {origin: client|stdin|anonymous, client, username, kind, file, key, source}, ",
-    "steps: [{step, verdict, summary, details: [..], evidence: [exchange index], fix}], ",
-    "verdict, exitCode, warnings: [..], requests, ",
-    "exchanges: [{method, url, auth: none|basic|bearer|refreshToken, status, error, challenges: [..], ",
-    "headers: {..}, body, scopesAsked: [..], scopesGranted: [..]|null, elapsedMs, ",
-    "redirectedFrom (when a redirect led here), notes: [..] (when any)}]}\n",
+    "JSON (--json): `regauth help json`, regauth-diagnose(1), docs/json.md.\n\n",
     "Text from servers is redacted of every form of the credential and tokens, made safe for a terminal ",
     "and cut; bodies are read up to 1 MiB. Redirects to another origin are followed only by GET and HEAD, ",
     "and never with the credential.\n\n",
@@ -85,15 +77,6 @@ use std::time::Duration;
     "authorizationDenied 5, localConfig 3, notFound 6, network 8, rateLimited 7; 0 when every image pulls; ",
     "3 when an input cannot be read (--kube-live: kubectl missing, failing, stopped at its timeout, or refused ",
     "the workloads themselves).\n\n",
-    "JSON (--kube --json, schemaVersion 1): {schemaVersion, inputs (--kube-live: the kubectl calls), skipped: [..], ",
-    "missingRights: [..] (--kube-live, when a read was refused), verdict, exitCode, ",
-    "images: [{workload: {kind, namespace, name}, container, containerType, image, serviceAccount, ",
-    "pullSecrets: [{name, namedBy: pod|serviceAccount, state: usable|missing|otherNamespace|wrongType|noData| ",
-    "undecodable|unreadable, namespaces, type, key, reason, right, keys: [{key, normalized, matches, whyNot, ",
-    "username}]}], fromServiceAccount, serviceAccountUnknown, nodeKeys: [..], ",
-    "attempts: [{source: secret|node|anonymous, secret, file, key, username, fallback, tried, verdict, ",
-    "summary, probe}], verdict, exitCode, summary, details: [..], fix}], ",
-    "probes: [the single-image report above, one per distinct image and credential]}\n\n",
     crate::exit_codes_help!(0, 1, 2, 3, 4, 5, 6, 7, 8)
 ))]
 #[command(group = clap::ArgGroup::new("kube_input").args(["kube", "kube_live"]))]
@@ -166,7 +149,7 @@ pub struct Args {
     #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = super::seconds::timeout)]
     pub timeout: Duration,
 
-    /// Print the report as JSON (see the schema below).
+    /// Print the report as JSON (`regauth help json`).
     #[arg(long)]
     pub json: bool,
 
@@ -216,7 +199,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         Err(e) => return Err(Failed::local(e)),
     };
     if args.json {
-        print_json(&report)?;
+        print_report(&report, 1, report.exit())?;
     } else {
         // anstream strips the styles off a terminal; NO_COLOR is read from the environment snapshot.
         let choice = if env.get("NO_COLOR").is_some() {

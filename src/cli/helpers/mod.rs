@@ -1,7 +1,7 @@
 //! `regauth helpers`: list, set and unset credential helpers in docker's config.json through the safe
 //! write path (locked, atomic, lossless), instead of hand-editing JSON.
 
-use super::output::{print, print_json, say, Level, UsageError};
+use super::output::{print, print_report, say, Level, UsageError};
 use super::Cli;
 use crate::exit::Exit;
 use regauth_core::cache_helper;
@@ -96,8 +96,7 @@ pub enum Action {
         "      Wrap the default store (credsStore).\n\n",
         "Without --inner, the helper config.json names for that registry (or credsStore) is wrapped. ",
         "Wrapping again changes the TTL or timeout and keeps the inner helper unless --inner is given.\n\n",
-        "Exit codes: 0 wrapped; 2 usage error (bad registry, helper name or duration, nothing to wrap); ",
-        "3 a config file could not be read, locked or written.\n\n",
+        "Usage errors (exit 2): a bad registry, helper name or duration, nothing to wrap.\n\n",
         crate::exit_codes_help!(0, 1, 2, 3)
     ))]
     Wrap {
@@ -124,7 +123,6 @@ pub enum Action {
         "  regauth helpers unwrap --registry gcr.io\n",
         "  regauth helpers unwrap            the default (credsStore)\n\n",
         "The registry's cached answers are dropped. A registry that is not wrapped is left as it is.\n\n",
-        "Exit codes: 0 done; 2 usage error; 3 a config file could not be read, locked or written.\n\n",
         crate::exit_codes_help!(0, 1, 2, 3)
     ))]
     Unwrap {
@@ -283,7 +281,7 @@ fn edit(
 
 fn report(path: &Path, changes: &[Change], json: bool) -> anyhow::Result<Exit> {
     if json {
-        print_json(&serde_json::json!({ "file": path, "changes": changes }))?;
+        print_report(&serde_json::json!({ "file": path, "changes": changes }), 1, Exit::Ok)?;
         return Ok(Exit::Ok);
     }
     let mut out = String::new();
@@ -327,9 +325,9 @@ fn list(path: &Path, env: &Environ, json: bool) -> anyhow::Result<Exit> {
             .flatten();
         rows.push(HelperRow { scope, helper, program: client.program(), path, version, wraps });
     }
-    let missing = rows.iter().any(|r| r.path.is_none());
+    let exit = if rows.iter().any(|r| r.path.is_none()) { Exit::LocalConfig } else { Exit::Ok };
     if json {
-        print_json(&serde_json::json!({ "file": path, "helpers": rows }))?;
+        print_report(&serde_json::json!({ "file": path, "helpers": rows }), 1, exit)?;
     } else {
         let mut out = format!("{}\n", path.display());
         if rows.is_empty() {
@@ -349,7 +347,7 @@ fn list(path: &Path, env: &Environ, json: bool) -> anyhow::Result<Exit> {
         }
         print(&out)?;
     }
-    Ok(if missing { Exit::LocalConfig } else { Exit::Ok })
+    Ok(exit)
 }
 
 #[cfg(test)]

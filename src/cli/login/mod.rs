@@ -3,7 +3,7 @@
 //! helper the config names, else regauth's best store here (and `credHelpers` set), plaintext only when
 //! asked.
 
-use super::output::{print, print_json, prompt, say, Failed, Level, UsageError};
+use super::output::{print, print_report, prompt, say, Failed, Level, UsageError};
 use super::registry_args::TrustArgs;
 use super::Cli;
 use crate::diagnose::{self, Lookup, Observer};
@@ -66,11 +66,7 @@ use std::time::Duration;
     "still shows both rights). The exit code is that of the login: 0 when the credential was stored, also ",
     "when a repository's push is refused (see the report or the JSON); 4 when the credential is rejected and ",
     "3 when it could not be stored, and then nothing is stored.\n\n",
-    "JSON (--json): {registry, username, authentication: {method: bearer|basic|none, url, realm, ",
-    "identityToken, summary}, repositories: [{repository, reference, pull: yes|no|unknown, ",
-    "push: yes|no|unknown, verdict, reason, fix}], readOnly: [repository..], stored: {place: helper|file, ",
-    "helper, program, chosenBecause, serverUrls: [..], username, file, changes: [{field, old, new}]} | null, ",
-    "warnings: [..], error, exitCode}. No secret appears in any output.\n\n",
+    "JSON (--json): `regauth help json`, regauth-login(1), docs/json.md. No secret appears in any output.\n\n",
     crate::exit_codes_help!(0, 1, 2, 3, 4, 7, 8)
 ))]
 pub struct Args {
@@ -341,13 +337,12 @@ fn rights_text(r: &RepoRights) -> String {
 }
 
 fn finish(mut report: LoginReport, exit: Exit, json: bool, transport: &Transport) -> anyhow::Result<Exit> {
-    report.exit_code = exit.code();
     // Everything said passes the transport's redaction once more: it knows every secret in play.
     if let Some(e) = &mut report.error {
         *e = transport.clean(e, 2000);
     }
     if json {
-        print_json(&report)?;
+        print_report(&report, 1, exit)?;
         return Ok(exit);
     }
     let mut out = String::new();
