@@ -13,6 +13,7 @@ use super::token_kind::{classify, TokenKind};
 use super::Report;
 use crate::kube::keyring::{plan, secret_entries, CandidateSource, SecretState};
 use crate::kube::objects::{self, Cluster, InputError};
+use regauth_core::config::AuthEntry;
 use regauth_core::reference::Reference;
 use regauth_core::sanitize::one_line;
 use std::collections::{BTreeMap, BTreeSet};
@@ -92,6 +93,48 @@ pub fn run_live(
     Ok(audit(&cluster, now, host))
 }
 
+/// Pull secrets decoded at once (per core), at most.
+const DECODE_CHUNK: usize = 4096;
+
+/// One entry of a pull secret, classified; its secret already dropped.
+struct Judged {
+    entry: AuthEntry,
+    kind: Option<TokenKind>,
+    expires_at: Option<i64>,
+    /// Per run: equal for the same registry key and secret.
+    fingerprint: Option<u64>,
+}
+
+/// A pull secret's entries classified (`None` for a secret of another type, which is judged by its type).
+fn decode(secret: &objects::Secret, hasher: &impl BuildHasher) -> Option<Result<Vec<Judged>, SecretState>> {
+    if !secret.is_pull_secret_type() {
+        return None;
+    }
+    let entries = secret_entries(secret).map(|entries| {
+        entries
+            .into_iter()
+            .map(|mut entry| {
+                // No password: the secret is an identity token. Both leave the entry here.
+                let identity = entry.password.is_none();
+                let secret_text = entry.password.take().or(entry.identity_token.take());
+                let (kind, expires_at, fingerprint) = match &secret_text {
+                    Some(s) => {
+                        let info = classify(entry.username.as_deref().unwrap_or(""), s.expose(), identity);
+                        (
+                            Some(info.kind),
+                            info.expires_at,
+                            Some(hasher.hash_one((entry.key.as_str(), s.expose()))),
+                        )
+                    }
+                    None => (None, None, None),
+                };
+                Judged { entry, kind, expires_at, fingerprint }
+            })
+            .collect()
+    });
+    Some(entries)
+}
+
 pub fn audit(cluster: &Cluster, now: i64, host: String) -> Report {
     let hasher = std::collections::hash_map::RandomState::new();
     let mut credentials = Vec::new();
@@ -116,7 +159,13 @@ pub fn audit(cluster: &Cluster, now: i64, host: String) -> Report {
     }
     // fingerprint -> namespaces and locations
     let mut copies: BTreeMap<u64, (BTreeSet<String>, Vec<String>, String)> = BTreeMap::new();
-    for secret in &cluster.secrets {
+    // Decoding and classifying (base64, the docker config's JSON, the token's form, a hash) is most of the
+    // work: done on every core, a chunk at a time so that no more than a chunk's entries are held at once.
+    let chunks = cluster.secrets.chunks(DECODE_CHUNK).map(|chunk| {
+        let decoded = super::parallel::map(chunk, |secret| decode(secret, &hasher));
+        chunk.iter().zip(decoded)
+    });
+    for (secret, decoded) in chunks.flatten() {
         let place = format!("{}/{}", secret.namespace, secret.name);
         let is_referenced = referenced.contains_key(&(secret.namespace.clone(), secret.name.clone()));
         if !secret.is_pull_secret_type() {
@@ -142,9 +191,9 @@ pub fn audit(cluster: &Cluster, now: i64, host: String) -> Report {
             }
             continue;
         }
-        let entries = match secret_entries(secret) {
-            Ok(entries) => entries,
-            Err(SecretState::Undecodable { reason }) => {
+        let entries = match decoded {
+            Some(Ok(entries)) => entries,
+            Some(Err(SecretState::Undecodable { reason })) => {
                 findings.push(Finding {
                     severity: Severity::High,
                     code: "kube-undecodable-pull-secret",
@@ -158,7 +207,7 @@ pub fn audit(cluster: &Cluster, now: i64, host: String) -> Report {
                 });
                 continue;
             }
-            Err(_) => Vec::new(),
+            Some(Err(_)) | None => Vec::new(),
         };
         if !is_referenced {
             findings.push(Finding {
@@ -175,21 +224,8 @@ pub fn audit(cluster: &Cluster, now: i64, host: String) -> Report {
                 ),
             });
         }
-        for entry in entries {
+        for Judged { entry, kind, expires_at, fingerprint } in entries {
             let username = entry.username.clone();
-            let secret_text = entry.password.as_ref().or(entry.identity_token.as_ref());
-            let (kind, expires_at, fingerprint) = match secret_text {
-                Some(s) => {
-                    let info =
-                        classify(username.as_deref().unwrap_or(""), s.expose(), entry.password.is_none());
-                    (
-                        Some(info.kind),
-                        info.expires_at,
-                        Some(hasher.hash_one((entry.key.as_str(), s.expose()))),
-                    )
-                }
-                None => (None, None, None),
-            };
             let location = format!("{place}/{}", entry.key);
             if let Some(fp) = fingerprint {
                 let slot =
