@@ -16,7 +16,7 @@ use crate::kube::objects::{self, Cluster, InputError};
 use regauth_core::config::AuthEntry;
 use regauth_core::reference::Reference;
 use regauth_core::sanitize::one_line;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::BuildHasher;
 use std::path::PathBuf;
 
@@ -93,10 +93,8 @@ pub fn run_live(
     Ok(audit(&cluster, now, host))
 }
 
-/// Pull secrets decoded at once (per core), at most.
-const DECODE_CHUNK: usize = 4096;
-
 /// One entry of a pull secret, classified; its secret already dropped.
+#[derive(Clone)]
 struct Judged {
     entry: AuthEntry,
     kind: Option<TokenKind>,
@@ -135,9 +133,38 @@ fn decode(secret: &objects::Secret, hasher: &impl BuildHasher) -> Option<Result<
     Some(entries)
 }
 
+/// Every secret's entries: one result per distinct data (a credential copied into many namespaces, what
+/// `kube-secret-copied` reports, is decoded once), decoded on every core; and for each secret, the index of
+/// its result. Decoding (base64, the docker config's JSON, the token's form, a hash) is most of the work.
+type Decoded = Option<Result<Vec<Judged>, SecretState>>;
+fn decode_all(secrets: &[objects::Secret], hasher: &(impl BuildHasher + Sync)) -> (Vec<Decoded>, Vec<usize>) {
+    // What `secret_entries` reads of a secret: its type, and the value under its type's key.
+    fn data_of(s: &objects::Secret) -> (&str, Option<(bool, &str)>) {
+        let value = s.docker_key().and_then(|key| s.data.get(key)).map(|v| match v {
+            objects::Value::Base64(text) => (false, text.expose()),
+            objects::Value::Plain(text) => (true, text.expose()),
+        });
+        (s.kind.as_str(), value)
+    }
+    let mut distinct: HashMap<_, usize> = HashMap::new();
+    let mut firsts: Vec<&objects::Secret> = Vec::new();
+    let which = secrets
+        .iter()
+        .map(|s| {
+            *distinct.entry(data_of(s)).or_insert_with(|| {
+                firsts.push(s);
+                firsts.len() - 1
+            })
+        })
+        .collect();
+    drop(distinct);
+    (super::parallel::map(&firsts, |secret| decode(secret, hasher)), which)
+}
+
 pub fn audit(cluster: &Cluster, now: i64, host: String) -> Report {
     let hasher = std::collections::hash_map::RandomState::new();
-    let mut credentials = Vec::new();
+    // Sized once: a dump of 100,000 pull secrets grows no vector of 100,000 credentials by doubling.
+    let mut credentials = Vec::with_capacity(cluster.secrets.len());
     let mut findings = Vec::new();
     // namespace/name -> who names it
     let mut referenced: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
@@ -161,11 +188,9 @@ pub fn audit(cluster: &Cluster, now: i64, host: String) -> Report {
     let mut copies: BTreeMap<u64, (BTreeSet<String>, Vec<String>, String)> = BTreeMap::new();
     // Decoding and classifying (base64, the docker config's JSON, the token's form, a hash) is most of the
     // work: done on every core, a chunk at a time so that no more than a chunk's entries are held at once.
-    let chunks = cluster.secrets.chunks(DECODE_CHUNK).map(|chunk| {
-        let decoded = super::parallel::map(chunk, |secret| decode(secret, &hasher));
-        chunk.iter().zip(decoded)
-    });
-    for (secret, decoded) in chunks.flatten() {
+    let (decoded, which) = decode_all(&cluster.secrets, &hasher);
+    for (secret, &which) in cluster.secrets.iter().zip(&which) {
+        let decoded = decoded[which].clone();
         let place = format!("{}/{}", secret.namespace, secret.name);
         let is_referenced = referenced.contains_key(&(secret.namespace.clone(), secret.name.clone()));
         if !secret.is_pull_secret_type() {

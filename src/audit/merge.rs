@@ -246,16 +246,26 @@ pub fn merge(files: &[impl AsRef<Path> + Sync]) -> Merged {
 
 fn read(file: &Path) -> Result<ReportIn, String> {
     let contents = fsread::read_regular(file, REPORT_LIMIT).map_err(|e| e.to_string())?;
-    let report: ReportIn = serde_json::from_slice(&contents.bytes)
-        .map_err(|e| format!("{}: not a regauth audit --json report: {e}", file.display()))?;
+    parse(&contents.bytes).map_err(|e| format!("{}: {e}", file.display()))
+}
+
+/// One report's JSON: schema 2, or schema 1 (no `schemaVersion`, snake_case keys).
+fn parse(bytes: &[u8]) -> Result<ReportIn, String> {
+    let report: ReportIn =
+        serde_json::from_slice(bytes).map_err(|e| format!("not a regauth audit --json report: {e}"))?;
     match report.schema_version {
         Some(v) if v > u64::from(super::SCHEMA_VERSION) => Err(format!(
-            "{}: a report of schema {v}, made by a newer regauth (this one reads schemas 1 to {})",
-            file.display(),
+            "a report of schema {v}, made by a newer regauth (this one reads schemas 1 to {})",
             super::SCHEMA_VERSION
         )),
         _ => Ok(report),
     }
+}
+
+/// How many credentials and findings a report's JSON holds, or why it is not one (the fuzz target's and
+/// the tests' way into the parser).
+pub fn parse_report(bytes: &[u8]) -> Result<(usize, usize), String> {
+    parse(bytes).map(|r| (r.credentials.len(), r.findings.len()))
 }
 
 /// Credentials sharing a keyed fingerprint made with the same key, in more than one place.
@@ -289,6 +299,52 @@ fn correlate(credentials: &[(Option<String>, Credential)]) -> Vec<Shared> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Reports of both schemas and what is not a report: (JSON, credentials and findings, or an error's
+    /// words).
+    #[test]
+    fn report_parsing_table() {
+        let cred1 = r#"{"location":"/c","registry":"r","storage":"plaintext","expires_at":5}"#;
+        let cred2 = r#"{"location":"/c","registry":"r","storage":"plaintext","expiresAt":5}"#;
+        let finding = r#"{"severity":"low","code":"c","location":"/c","message":"m","fix":"f"}"#;
+        let ok = |c: usize, f: usize| -> Result<(usize, usize), &str> { Ok((c, f)) };
+        let cases: &[(String, Result<(usize, usize), &str>)] = &[
+            (
+                format!(r#"{{"host":"h","fingerprint_key_id":"k","credentials":[{cred1}],"findings":[]}}"#),
+                ok(1, 0),
+            ),
+            (
+                format!(
+                    r#"{{"schemaVersion":2,"exitCode":9,"fingerprintKeyId":"k","credentials":[{cred2}],"findings":[{finding}]}}"#
+                ),
+                ok(1, 1),
+            ),
+            (r#"{"schemaVersion":1,"credentials":[],"findings":[]}"#.into(), ok(0, 0)),
+            (
+                r#"{"schemaVersion":3,"credentials":[],"findings":[]}"#.into(),
+                Err("schema 3, made by a newer"),
+            ),
+            (r#"{"schemaVersion":-1,"credentials":[],"findings":[]}"#.into(), Err("not a regauth audit")),
+            (r#"{"credentials":[]}"#.into(), Err("missing field `findings`")),
+            (r#"{"credentials":[{"location":"/c"}],"findings":[]}"#.into(), Err("missing field `registry`")),
+            (r#"{"credentials":[],"findings":[{"severity":"dire"}]}"#.into(), Err("unknown variant `dire`")),
+            (r#"{"credentials":[],"findings":[],"expiresAt":"x"}"#.into(), ok(0, 0)),
+            (
+                format!(r#"{{"credentials":[{}],"findings":[]}}"#, cred2.replace("5", "\"5\"")),
+                Err("invalid type: string"),
+            ),
+            ("[]".into(), Err("not a regauth audit")),
+            ("dckr_pat_NotAReport".into(), Err("not a regauth audit")),
+            (String::new(), Err("EOF")),
+        ];
+        for (json, expected) in cases {
+            match (parse_report(json.as_bytes()), expected) {
+                (Ok(got), Ok(want)) => assert_eq!(got, *want, "{json}"),
+                (Err(e), Err(words)) => assert!(e.contains(words), "{json}: {e}"),
+                (got, want) => panic!("{json}: {got:?}, expected {want:?}"),
+            }
+        }
+    }
 
     fn report(host: &str, key: Option<&str>, fp: &str) -> String {
         let key = key.map_or("null".to_owned(), |k| format!("\"{k}\""));
