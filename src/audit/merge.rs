@@ -307,8 +307,9 @@ mod tests {
         let cred1 = r#"{"location":"/c","registry":"r","storage":"plaintext","expires_at":5}"#;
         let cred2 = r#"{"location":"/c","registry":"r","storage":"plaintext","expiresAt":5}"#;
         let finding = r#"{"severity":"low","code":"c","location":"/c","message":"m","fix":"f"}"#;
-        let ok = |c: usize, f: usize| -> Result<(usize, usize), &str> { Ok((c, f)) };
-        let cases: &[(String, Result<(usize, usize), &str>)] = &[
+        type Expected = Result<(usize, usize), &'static str>;
+        let ok = |c: usize, f: usize| -> Expected { Ok((c, f)) };
+        let cases: &[(String, Expected)] = &[
             (
                 format!(r#"{{"host":"h","fingerprint_key_id":"k","credentials":[{cred1}],"findings":[]}}"#),
                 ok(1, 0),
