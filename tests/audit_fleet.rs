@@ -70,19 +70,19 @@ fn every_kind_is_found_with_its_kind_and_severity_and_never_shown() {
     assert_eq!(summary["credentials"], creds.len());
     assert_eq!(summary["findings"], findings.len());
     let count = |list: &[Value], field: &str, value: &str| list.iter().filter(|x| x[field] == value).count();
-    for (severity, n) in summary["by_severity"].as_object().unwrap() {
+    for (severity, n) in summary["bySeverity"].as_object().unwrap() {
         assert_eq!(n.as_u64().unwrap() as usize, count(findings, "severity", severity), "{severity}");
     }
-    for (kind, n) in summary["by_kind"].as_object().unwrap() {
+    for (kind, n) in summary["byKind"].as_object().unwrap() {
         assert_eq!(n.as_u64().unwrap() as usize, count(creds, "kind", kind), "{kind}");
     }
-    for (code, n) in summary["by_code"].as_object().unwrap() {
+    for (code, n) in summary["byCode"].as_object().unwrap() {
         assert_eq!(n.as_u64().unwrap() as usize, count(findings, "code", code), "{code}");
     }
-    assert_eq!(summary["by_code"]["plaintext-credential"], planted.len());
-    assert_eq!(summary["by_storage"]["plaintext"], planted.len());
+    assert_eq!(summary["byCode"]["plaintext-credential"], planted.len());
+    assert_eq!(summary["byStorage"]["plaintext"], planted.len());
     assert!(
-        report.get("fingerprint_key_id").is_none() && creds.iter().all(|c| c.get("fingerprint").is_none()),
+        report.get("fingerprintKeyId").is_none() && creds.iter().all(|c| c.get("fingerprint").is_none()),
         "no key, no fingerprint"
     );
 
@@ -160,8 +160,8 @@ fn keyed_fingerprints_match_across_machines_and_merge_correlates_them() {
         fingerprint_of(&r2, "r02.example"),
         "other secrets differ"
     );
-    assert_eq!(r1["fingerprint_key_id"], r2["fingerprint_key_id"]);
-    assert_ne!(r1["fingerprint_key_id"], r2b["fingerprint_key_id"]);
+    assert_eq!(r1["fingerprintKeyId"], r2["fingerprintKeyId"]);
+    assert_ne!(r1["fingerprintKeyId"], r2b["fingerprintKeyId"]);
 
     // Merge the two reports made with the same key.
     let reports = tempfile::tempdir().unwrap();
@@ -179,7 +179,7 @@ fn keyed_fingerprints_match_across_machines_and_merge_correlates_them() {
     let merged = json(&merged_out);
     assert_eq!(merged["hosts"], 2);
     assert_eq!(merged["summary"]["credentials"], 2 * first.len());
-    let shared = merged["shared_credentials"].as_array().unwrap();
+    let shared = merged["sharedCredentials"].as_array().unwrap();
     assert_eq!(shared.len(), 1, "{shared:#?}");
     assert_eq!(shared[0]["hosts"], 2);
     assert_eq!(shared[0]["kind"], "docker-hub-personal-access-token");
@@ -228,10 +228,96 @@ fn keyed_fingerprints_match_across_machines_and_merge_correlates_them() {
         .unwrap();
     assert_eq!((seed_group["count"].as_u64(), seed_group["hosts"].as_array().unwrap().len()), (Some(3), 3));
     assert_eq!(
-        merged["shared_credentials"].as_array().unwrap().len(),
+        merged["sharedCredentials"].as_array().unwrap().len(),
         first.len(),
         "every secret is on 3 machines"
     );
+}
+
+/// A schema 2 report as regauth before schema 2 wrote it: no schemaVersion or exitCode, snake_case keys.
+fn as_schema_1(report: &Value) -> Value {
+    let mut old = report.clone();
+    let top = old.as_object_mut().unwrap();
+    top.remove("schemaVersion").unwrap();
+    top.remove("exitCode").unwrap();
+    let id = top.remove("fingerprintKeyId").unwrap();
+    top.insert("fingerprint_key_id".into(), id);
+    for c in top["credentials"].as_array_mut().unwrap() {
+        let c = c.as_object_mut().unwrap();
+        let expires = c.remove("expiresAt").unwrap();
+        c.insert("expires_at".into(), expires);
+    }
+    old
+}
+
+/// Reports say their schema and exit code; `audit merge` reads schema 1 reports (snake_case) beside schema
+/// 2 ones, correlating their fingerprints, and refuses a report of a schema newer than it knows.
+#[test]
+fn merge_reads_reports_of_the_previous_schema() {
+    let first = every_kind(3);
+    let mut second = every_kind(4);
+    second[0].secret = first[0].secret.clone();
+    let (one, two) = (machine(&first), machine(&second));
+    let keys = tempfile::tempdir().unwrap();
+    let key = key_file(keys.path(), "k", "00112233445566778899aabbccddeeff00112233");
+    let run = |root: &Path, host: &str| {
+        let args = ["--json", "--no-helpers", "--fingerprint-key", key.to_str().unwrap(), "--host", host];
+        audit(root, &args)
+    };
+    let (out1, out2) = (run(one.path(), "old"), run(two.path(), "new"));
+    let (r1, r2) = (json(&out1), json(&out2));
+    for (out, report) in [(&out1, &r1), (&out2, &r2)] {
+        assert_eq!(report["schemaVersion"], 2);
+        assert_eq!(
+            report["exitCode"].as_i64(),
+            out.status.code().map(i64::from),
+            "exitCode is the exit code"
+        );
+        assert!(report.get("fingerprint_key_id").is_none() && report["summary"].get("by_kind").is_none());
+    }
+    assert_eq!(out1.status.code(), Some(9), "high findings: exit 9, and exitCode 9");
+    let old = as_schema_1(&r1);
+    let with_expiry =
+        old["credentials"].as_array().unwrap().iter().filter(|c| c["expires_at"].is_i64()).count();
+    assert!(with_expiry > 0, "the fixture has credentials with an expiry");
+
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, report: &Value| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, serde_json::to_vec_pretty(report).unwrap()).unwrap();
+        path
+    };
+    let files = [write("old.json", &old), write("new.json", &r2)];
+    let out = support::command::regauth()
+        .args(["audit", "merge", "--json", "--fail-on", "never"])
+        .args(&files)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", texts(&out).1);
+    let merged = json(&out);
+    assert_eq!((merged["schemaVersion"].as_u64(), merged["exitCode"].as_u64()), (Some(2), Some(0)));
+    assert_eq!(merged["reportsWithoutFingerprints"], 0, "the old report's fingerprint_key_id is read");
+    assert_eq!(merged["fingerprintKeyIds"].as_array().unwrap().len(), 1);
+    let shared = merged["sharedCredentials"].as_array().unwrap();
+    assert_eq!((shared.len(), shared[0]["hosts"].as_u64()), (1, Some(2)), "{shared:#?}");
+    let old_expiring = merged["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["host"] == "old" && c["expiresAt"].is_i64())
+        .count();
+    assert_eq!(old_expiring, with_expiry, "the old report's expires_at is read");
+
+    let mut newer = r2.clone();
+    newer["schemaVersion"] = 3.into();
+    let newer = write("newer.json", &newer);
+    let out = support::command::regauth()
+        .args(["audit", "merge", "--fail-on", "never"])
+        .arg(&newer)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(texts(&out).1.contains("schema 3, made by a newer regauth"), "{}", texts(&out).1);
 }
 
 #[test]

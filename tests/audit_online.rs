@@ -163,7 +163,7 @@ fn every_finding_where_it_should_be_and_nowhere_else() {
     assert_eq!(status("dave")["status"], "rejected");
     assert!(status("dave")["detail"].as_str().unwrap().contains("expired"), "{online:#}");
     assert_eq!(status("carol")["status"], "accepted");
-    assert_eq!(online["registries"][0]["anonymous_pull"], serde_json::json!(["team/public"]), "{online:#}");
+    assert_eq!(online["registries"][0]["anonymousPull"], serde_json::json!(["team/public"]), "{online:#}");
     let found = online_findings(&json);
     let want = set(&[
         ("credential-rejected", "mallory"),
@@ -236,7 +236,7 @@ fn a_rate_limited_registry_is_not_hammered() {
         .filter(|c| c["status"] == "rate-limited")
         .count();
     assert!(limited >= 4, "{:#}", json["online"]);
-    assert_eq!(json["online"]["registries"][0]["rate_limited"], true);
+    assert_eq!(json["online"]["registries"][0]["rateLimited"], true);
 }
 
 /// A registry that accepts connections and never answers: the run ends at --online-timeout.
@@ -252,7 +252,7 @@ fn a_stalled_registry_ends_at_the_deadline() {
     let run = audit(home.path(), &[], &["--json", "--online-timeout", "2"]);
     assert!(started.elapsed().as_secs_f64() < 10.0, "took {:?}", started.elapsed());
     let json = run.json();
-    assert_eq!(json["online"]["timed_out"], true, "{:#}", json["online"]);
+    assert_eq!(json["online"]["timedOut"], true, "{:#}", json["online"]);
     assert_eq!(json["online"]["credentials"][0]["status"], "timed-out");
 }
 

@@ -314,7 +314,7 @@ fn audit_all_users_reports_links_to_other_owners_files_and_attributes_credential
     let scanned = report["scanned"].as_array().unwrap();
     let own_link = scanned.iter().find(|s| s["location"] == at("home/mallory/.dockercfg")).unwrap();
     assert_eq!(own_link["state"], "read");
-    assert_eq!(own_link["real_path"], at("home/mallory/dotfiles/docker.json"));
+    assert_eq!(own_link["realPath"], at("home/mallory/dotfiles/docker.json"));
 }
 
 /// An error the OS gives is said once, not twice (the CLI used to print a typed error and then its

@@ -121,7 +121,7 @@ fn a_cluster_dump_with_every_kind_of_finding() {
     };
     assert_eq!(kind_of("apps/hub/https://index.docker.io/v1/")["kind"], "password");
     assert_eq!(kind_of("apps/ci/registry.example.com")["kind"], "jwt");
-    assert_eq!(kind_of("apps/ci/registry.example.com")["expires_at"], 1600000000);
+    assert_eq!(kind_of("apps/ci/registry.example.com")["expiresAt"], 1600000000);
     assert_eq!(kind_of("apps/gh/ghcr.io")["kind"], "github-classic-token");
     assert_eq!(kind_of("apps/old/quay.io")["username"], "robot");
     assert_eq!(kind_of("team-c/shared/docker.io")["storage"], "kubernetes-secret");

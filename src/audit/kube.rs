@@ -13,9 +13,10 @@ use super::token_kind::{classify, TokenKind};
 use super::Report;
 use crate::kube::keyring::{plan, secret_entries, CandidateSource, SecretState};
 use crate::kube::objects::{self, Cluster, InputError};
+use regauth_core::config::AuthEntry;
 use regauth_core::reference::Reference;
 use regauth_core::sanitize::one_line;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::BuildHasher;
 use std::path::PathBuf;
 
@@ -92,9 +93,78 @@ pub fn run_live(
     Ok(audit(&cluster, now, host))
 }
 
+/// One entry of a pull secret, classified; its secret already dropped.
+#[derive(Clone)]
+struct Judged {
+    entry: AuthEntry,
+    kind: Option<TokenKind>,
+    expires_at: Option<i64>,
+    /// Per run: equal for the same registry key and secret.
+    fingerprint: Option<u64>,
+}
+
+/// A pull secret's entries classified (`None` for a secret of another type, which is judged by its type).
+fn decode(secret: &objects::Secret, hasher: &impl BuildHasher) -> Option<Result<Vec<Judged>, SecretState>> {
+    if !secret.is_pull_secret_type() {
+        return None;
+    }
+    let entries = secret_entries(secret).map(|entries| {
+        entries
+            .into_iter()
+            .map(|mut entry| {
+                // No password: the secret is an identity token. Both leave the entry here.
+                let identity = entry.password.is_none();
+                let secret_text = entry.password.take().or(entry.identity_token.take());
+                let (kind, expires_at, fingerprint) = match &secret_text {
+                    Some(s) => {
+                        let info = classify(entry.username.as_deref().unwrap_or(""), s.expose(), identity);
+                        (
+                            Some(info.kind),
+                            info.expires_at,
+                            Some(hasher.hash_one((entry.key.as_str(), s.expose()))),
+                        )
+                    }
+                    None => (None, None, None),
+                };
+                Judged { entry, kind, expires_at, fingerprint }
+            })
+            .collect()
+    });
+    Some(entries)
+}
+
+/// Every secret's entries: one result per distinct data (a credential copied into many namespaces, what
+/// `kube-secret-copied` reports, is decoded once), decoded on every core; and for each secret, the index of
+/// its result. Decoding (base64, the docker config's JSON, the token's form, a hash) is most of the work.
+type Decoded = Option<Result<Vec<Judged>, SecretState>>;
+fn decode_all(secrets: &[objects::Secret], hasher: &(impl BuildHasher + Sync)) -> (Vec<Decoded>, Vec<usize>) {
+    // What `secret_entries` reads of a secret: its type, and the value under its type's key.
+    fn data_of(s: &objects::Secret) -> (&str, Option<(bool, &str)>) {
+        let value = s.docker_key().and_then(|key| s.data.get(key)).map(|v| match v {
+            objects::Value::Base64(text) => (false, text.expose()),
+            objects::Value::Plain(text) => (true, text.expose()),
+        });
+        (s.kind.as_str(), value)
+    }
+    let mut distinct: HashMap<_, usize> = HashMap::new();
+    let mut firsts: Vec<&objects::Secret> = Vec::new();
+    let which = secrets
+        .iter()
+        .map(|s| {
+            *distinct.entry(data_of(s)).or_insert_with(|| {
+                firsts.push(s);
+                firsts.len() - 1
+            })
+        })
+        .collect();
+    drop(distinct);
+    (super::parallel::map(&firsts, |secret| decode(secret, hasher)), which)
+}
+
 pub fn audit(cluster: &Cluster, now: i64, host: String) -> Report {
     let hasher = std::collections::hash_map::RandomState::new();
-    let mut credentials = Vec::new();
+    // Sized once: a dump of 100,000 pull secrets grows no vector of 100,000 credentials by doubling.
+    let mut credentials = Vec::with_capacity(cluster.secrets.len());
     let mut findings = Vec::new();
     // namespace/name -> who names it
     let mut referenced: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
@@ -116,7 +186,11 @@ pub fn audit(cluster: &Cluster, now: i64, host: String) -> Report {
     }
     // fingerprint -> namespaces and locations
     let mut copies: BTreeMap<u64, (BTreeSet<String>, Vec<String>, String)> = BTreeMap::new();
-    for secret in &cluster.secrets {
+    // Decoding and classifying (base64, the docker config's JSON, the token's form, a hash) is most of the
+    // work: done on every core, a chunk at a time so that no more than a chunk's entries are held at once.
+    let (decoded, which) = decode_all(&cluster.secrets, &hasher);
+    for (secret, &which) in cluster.secrets.iter().zip(&which) {
+        let decoded = decoded[which].clone();
         let place = format!("{}/{}", secret.namespace, secret.name);
         let is_referenced = referenced.contains_key(&(secret.namespace.clone(), secret.name.clone()));
         if !secret.is_pull_secret_type() {
@@ -142,9 +216,9 @@ pub fn audit(cluster: &Cluster, now: i64, host: String) -> Report {
             }
             continue;
         }
-        let entries = match secret_entries(secret) {
-            Ok(entries) => entries,
-            Err(SecretState::Undecodable { reason }) => {
+        let entries = match decoded {
+            Some(Ok(entries)) => entries,
+            Some(Err(SecretState::Undecodable { reason })) => {
                 findings.push(Finding {
                     severity: Severity::High,
                     code: "kube-undecodable-pull-secret",
@@ -158,7 +232,7 @@ pub fn audit(cluster: &Cluster, now: i64, host: String) -> Report {
                 });
                 continue;
             }
-            Err(_) => Vec::new(),
+            Some(Err(_)) | None => Vec::new(),
         };
         if !is_referenced {
             findings.push(Finding {
@@ -175,21 +249,8 @@ pub fn audit(cluster: &Cluster, now: i64, host: String) -> Report {
                 ),
             });
         }
-        for entry in entries {
+        for Judged { entry, kind, expires_at, fingerprint } in entries {
             let username = entry.username.clone();
-            let secret_text = entry.password.as_ref().or(entry.identity_token.as_ref());
-            let (kind, expires_at, fingerprint) = match secret_text {
-                Some(s) => {
-                    let info =
-                        classify(username.as_deref().unwrap_or(""), s.expose(), entry.password.is_none());
-                    (
-                        Some(info.kind),
-                        info.expires_at,
-                        Some(hasher.hash_one((entry.key.as_str(), s.expose()))),
-                    )
-                }
-                None => (None, None, None),
-            };
             let location = format!("{place}/{}", entry.key);
             if let Some(fp) = fingerprint {
                 let slot =

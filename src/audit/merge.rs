@@ -15,9 +15,14 @@ use std::path::Path;
 pub const REPORT_LIMIT: u64 = 256 * 1024 * 1024;
 
 /// What the merge reads of a report; everything else in it is ignored.
+/// Schema 2 (`schemaVersion`) is camelCase; a report without `schemaVersion` is schema 1, snake_case
+/// (regauth before it): the aliases read both.
 #[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct ReportIn {
+    schema_version: Option<u64>,
     host: Option<String>,
+    #[serde(alias = "fingerprint_key_id")]
     fingerprint_key_id: Option<String>,
     #[serde(default)]
     users: Vec<serde::de::IgnoredAny>,
@@ -26,6 +31,7 @@ struct ReportIn {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct CredentialIn {
     location: String,
     registry: String,
@@ -33,6 +39,7 @@ struct CredentialIn {
     storage: String,
     place: Option<String>,
     kind: Option<String>,
+    #[serde(alias = "expires_at")]
     expires_at: Option<i64>,
     fingerprint: Option<String>,
 }
@@ -49,6 +56,7 @@ struct FindingIn {
 
 /// One input report.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Source {
     pub file: String,
     /// The host the report names (`unknown` when it names none).
@@ -65,6 +73,7 @@ pub struct Source {
 
 /// A credential of one machine.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Credential {
     pub host: String,
     pub location: String,
@@ -81,6 +90,7 @@ pub struct Credential {
 
 /// A finding of one machine.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Finding {
     pub host: String,
     pub severity: Severity,
@@ -94,6 +104,7 @@ pub struct Finding {
 
 /// One secret (by keyed fingerprint) stored in more than one place.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Shared {
     pub fingerprint: String,
     pub fingerprint_key_id: Option<String>,
@@ -105,6 +116,7 @@ pub struct Shared {
 }
 
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Merged {
     pub reports: Vec<Source>,
     /// Distinct hosts among the reports merged.
@@ -125,16 +137,18 @@ pub struct Merged {
 }
 
 /// Read and merge `files`.
-pub fn merge(files: &[impl AsRef<Path>]) -> Merged {
+pub fn merge(files: &[impl AsRef<Path> + Sync]) -> Merged {
     let mut reports = Vec::new();
     let mut credentials = Vec::new();
     let mut findings = Vec::new();
     let mut key_ids = BTreeSet::new();
     let mut without = 0;
-    for file in files {
+    // Reading and parsing is the work: on every core, the reports then taken in the order given.
+    let read_all = super::parallel::map(files, |file| read(file.as_ref()));
+    for (file, read) in files.iter().zip(read_all) {
         let file = file.as_ref();
         let shown = file.display().to_string();
-        let report = match read(file) {
+        let report = match read {
             Ok(report) => report,
             Err(error) => {
                 reports.push(Source {
@@ -232,8 +246,26 @@ pub fn merge(files: &[impl AsRef<Path>]) -> Merged {
 
 fn read(file: &Path) -> Result<ReportIn, String> {
     let contents = fsread::read_regular(file, REPORT_LIMIT).map_err(|e| e.to_string())?;
-    serde_json::from_slice(&contents.bytes)
-        .map_err(|e| format!("{}: not a regauth audit --json report: {e}", file.display()))
+    parse(&contents.bytes).map_err(|e| format!("{}: {e}", file.display()))
+}
+
+/// One report's JSON: schema 2, or schema 1 (no `schemaVersion`, snake_case keys).
+fn parse(bytes: &[u8]) -> Result<ReportIn, String> {
+    let report: ReportIn =
+        serde_json::from_slice(bytes).map_err(|e| format!("not a regauth audit --json report: {e}"))?;
+    match report.schema_version {
+        Some(v) if v > u64::from(super::SCHEMA_VERSION) => Err(format!(
+            "a report of schema {v}, made by a newer regauth (this one reads schemas 1 to {})",
+            super::SCHEMA_VERSION
+        )),
+        _ => Ok(report),
+    }
+}
+
+/// How many credentials and findings a report's JSON holds, or why it is not one (the fuzz target's and
+/// the tests' way into the parser).
+pub fn parse_report(bytes: &[u8]) -> Result<(usize, usize), String> {
+    parse(bytes).map(|r| (r.credentials.len(), r.findings.len()))
 }
 
 /// Credentials sharing a keyed fingerprint made with the same key, in more than one place.
@@ -267,6 +299,53 @@ fn correlate(credentials: &[(Option<String>, Credential)]) -> Vec<Shared> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Reports of both schemas and what is not a report: (JSON, credentials and findings, or an error's
+    /// words).
+    #[test]
+    fn report_parsing_table() {
+        let cred1 = r#"{"location":"/c","registry":"r","storage":"plaintext","expires_at":5}"#;
+        let cred2 = r#"{"location":"/c","registry":"r","storage":"plaintext","expiresAt":5}"#;
+        let finding = r#"{"severity":"low","code":"c","location":"/c","message":"m","fix":"f"}"#;
+        type Expected = Result<(usize, usize), &'static str>;
+        let ok = |c: usize, f: usize| -> Expected { Ok((c, f)) };
+        let cases: &[(String, Expected)] = &[
+            (
+                format!(r#"{{"host":"h","fingerprint_key_id":"k","credentials":[{cred1}],"findings":[]}}"#),
+                ok(1, 0),
+            ),
+            (
+                format!(
+                    r#"{{"schemaVersion":2,"exitCode":9,"fingerprintKeyId":"k","credentials":[{cred2}],"findings":[{finding}]}}"#
+                ),
+                ok(1, 1),
+            ),
+            (r#"{"schemaVersion":1,"credentials":[],"findings":[]}"#.into(), ok(0, 0)),
+            (
+                r#"{"schemaVersion":3,"credentials":[],"findings":[]}"#.into(),
+                Err("schema 3, made by a newer"),
+            ),
+            (r#"{"schemaVersion":-1,"credentials":[],"findings":[]}"#.into(), Err("not a regauth audit")),
+            (r#"{"credentials":[]}"#.into(), Err("missing field `findings`")),
+            (r#"{"credentials":[{"location":"/c"}],"findings":[]}"#.into(), Err("missing field `registry`")),
+            (r#"{"credentials":[],"findings":[{"severity":"dire"}]}"#.into(), Err("unknown variant `dire`")),
+            (r#"{"credentials":[],"findings":[],"expiresAt":"x"}"#.into(), ok(0, 0)),
+            (
+                format!(r#"{{"credentials":[{}],"findings":[]}}"#, cred2.replace("5", "\"5\"")),
+                Err("invalid type: string"),
+            ),
+            ("[]".into(), Err("not a regauth audit")),
+            ("dckr_pat_NotAReport".into(), Err("not a regauth audit")),
+            (String::new(), Err("EOF")),
+        ];
+        for (json, expected) in cases {
+            match (parse_report(json.as_bytes()), expected) {
+                (Ok(got), Ok(want)) => assert_eq!(got, *want, "{json}"),
+                (Err(e), Err(words)) => assert!(e.contains(words), "{json}: {e}"),
+                (got, want) => panic!("{json}: {got:?}, expected {want:?}"),
+            }
+        }
+    }
 
     fn report(host: &str, key: Option<&str>, fp: &str) -> String {
         let key = key.map_or("null".to_owned(), |k| format!("\"{k}\""));

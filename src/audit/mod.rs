@@ -9,6 +9,7 @@
 //! - [`kube`]: a cluster's pull secrets (`--kube`) and the cluster's own rules.
 //! - [`summary`]: counts and findings grouped by rule and file, for one machine or many.
 //! - [`merge`]: one report from the JSON reports of many machines.
+//! - [`parallel`]: work spread over the cores, results in input order (homes, pull secrets, reports).
 //! - [`online`]: `--online`: what each credential can still do, asked of its registry (and its findings).
 //!
 //! A new source (a module beside `sources`) returns [`Stored`] items built with [`Stored::new`] and
@@ -21,6 +22,7 @@ pub mod fingerprint;
 pub mod kube;
 pub mod merge;
 pub mod online;
+pub mod parallel;
 pub mod registries_yaml;
 pub mod sources;
 pub mod summary;
@@ -33,7 +35,13 @@ pub use sources::{Options, Scanned, Stored};
 
 use serde::Serialize;
 
+/// The audit's JSON schema (`audit`, `--find-secret-stdin`, `audit merge`), printed as `schemaVersion`
+/// with `exitCode` first: 2 is camelCase; a report without `schemaVersion` is schema 1 (snake_case, regauth
+/// before it), which `audit merge` still reads.
+pub const SCHEMA_VERSION: u32 = 2;
+
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Report {
     /// The machine (`--host`, else the kernel's host name).
     pub host: String,
@@ -74,6 +82,7 @@ pub fn run(env: &regauth_core::environ::Environ, opts: &Options, host: String) -
 
 /// Where `--find-secret-stdin` found the secret.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FindReport {
     pub host: String,
     /// How many places hold it.

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// The counts a report opens with.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
 pub struct Summary {
     pub credentials: usize,
     pub findings: usize,
@@ -118,6 +119,7 @@ impl<'a> From<&'a Finding> for FindingView<'a> {
 
 /// Findings that share a rule and a place, said once.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Group {
     /// The worst of the group.
     pub severity: Severity,

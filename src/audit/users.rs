@@ -15,6 +15,7 @@ pub const PASSWD_LIMIT: u64 = 16 * 1024 * 1024;
 
 /// One user whose home was scanned.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct User {
     pub name: String,
     pub uid: Option<u32>,

@@ -1,14 +1,18 @@
 //! `regauth audit`: every stored registry credential on this machine and what is wrong with it;
 //! `--find-secret-stdin` for incident response; `regauth audit merge` for a fleet.
 
-use super::output::{print, print_json, UsageError};
+#[path = "audit_render.rs"]
+mod render;
+
+use super::output::{print, UsageError};
 use super::Cli;
 use crate::audit::fingerprint::FingerprintKey;
-use crate::audit::{self, merge, summary, Severity};
+use crate::audit::{self, merge, Severity};
 use crate::exit::Exit;
 use regauth_core::environ::Environ;
 use regauth_core::sanitize::one_line;
 use regauth_core::secret::Secret;
+use render::{print_json, render, render_find, render_merge};
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -69,20 +73,7 @@ use std::time::Duration;
     "      each call within --kubectl-timeout, nothing written to disk). A read the cluster refuses is the\n",
     "      finding kube-missing-right (medium), naming the right (check: kubectl auth can-i list secrets -n shop).\n",
     "      kubectl missing, failing or stopped at its timeout: exit 3.\n\n",
-    "JSON: {\"host\", \"fingerprint_key_id\" (with a key),\n",
-    "       \"summary\": {credentials, findings, by_severity, by_kind, by_storage, by_place, by_code},\n",
-    "       \"users\": [{name, uid, home, source: passwd|home-directory}] (with --all-users),\n",
-    "       \"credentials\": [{location, place, registry, username, storage, kind, expires_at,\n",
-    "                        fingerprint (with --fingerprint-key)}],\n",
-    "       \"findings\": [{severity, code, location, registry, message, fix}],\n",
-    "       \"scanned\": [{location, kind, state, mode, real_path, note}],\n",
-    "       \"online\" (with --online): {checked, requests, duration_ms, timed_out,\n",
-    "         registries: [{registry, type, auth, rate_limited, rate_limit_remaining, anonymous_pull, requests}],\n",
-    "         credentials: [{credential (index into credentials), location, registry, username,\n",
-    "           status: accepted|rejected|no-login|rate-limited|unreachable|timed-out|no-secret, detail,\n",
-    "           repositories: [{repository, pull, push: yes|no|unknown|missing}], requests}]}}\n",
-    "With --find-secret-stdin: {\"host\", \"found\", \"places\": [as credentials], \"users\", \"scanned\"}.\n",
-    "Fields are only ever added.\n\n",
+    "JSON (--json): `regauth help json`, regauth-audit(1), docs/json.md.\n\n",
     crate::exit_codes_help!(),
     "\n\nWith --find-secret-stdin: exit 9 when the secret is found, 0 when it is not."
 ))]
@@ -197,12 +188,8 @@ pub enum AuditCommand {
     "      --fingerprint-key /etc/regauth/fp.key --json --fail-on never > /tmp/regauth-audit.json' \n",
     "    ansible all -m ansible.builtin.fetch -a 'src=/tmp/regauth-audit.json dest=reports/{{ inventory_hostname }}.json flat=yes'\n",
     "    regauth audit merge reports/*.json\n\n",
-    "JSON: {\"reports\": [{file, host, credentials, findings, users, fingerprint_key_id, error}], \"hosts\",\n",
-    "       \"summary\" (as in audit), \"groups\": [{severity, code, location, count, hosts, message, fix}],\n",
-    "       \"shared_credentials\": [{fingerprint, fingerprint_key_id, hosts, kind, places: [credential]}],\n",
-    "       \"fingerprint_key_ids\", \"reports_without_fingerprints\",\n",
-    "       \"credentials\": [{host, location, registry, username, storage, place, kind, expires_at, fingerprint}],\n",
-    "       \"findings\": [{host, severity, code, location, registry, message, fix}]}\n\n",
+    "Reads reports of schema 2 (camelCase, with schemaVersion) and of schema 1 (snake_case, without).\n\n",
+    "JSON (--json): `regauth help json`, regauth-audit-merge(1), docs/json.md.\n\n",
     crate::exit_codes_help!(),
     "\n\nA report that cannot be read or parsed: exit 3 (the others are still merged)."
 ))]
@@ -280,12 +267,13 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
     let host = args.host.clone().unwrap_or_else(audit::host_name);
     if opts.sought.is_some() {
         let report = audit::find(env, &opts, host);
+        let exit = if report.found > 0 { Exit::AuditFindings } else { Exit::Ok };
         if args.json {
-            print_json(&report)?;
+            print_json(&report, exit)?;
         } else {
             print(&render_find(&report, opts.call_helpers))?;
         }
-        return Ok(if report.found > 0 { Exit::AuditFindings } else { Exit::Ok });
+        return Ok(exit);
     }
     let report = if args.kube_live {
         let request = crate::kube::live::Request {
@@ -317,8 +305,10 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
     if args.online.online {
         super::audit_online::apply(&mut report, &args.online, now, !args.json)?;
     }
+    let failing = args.fail_on.failing(report.findings.iter().map(|f| f.severity));
+    let exit = if failing { Exit::AuditFindings } else { Exit::Ok };
     if args.json {
-        print_json(&report)?;
+        print_json(&report, exit)?;
     } else {
         let mut text = render(&report, args.verbose, args.all_users);
         if let Some(online) = &report.online {
@@ -326,8 +316,12 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         }
         print(&text)?;
     }
-    let failing = args.fail_on.failing(report.findings.iter().map(|f| f.severity));
-    Ok(if failing { Exit::AuditFindings } else { Exit::Ok })
+    if !args.online.online {
+        // The process ends now: freeing 100,000 credentials and their findings one by one is wasted time.
+        // (With --online the report holds secrets, which are zeroed as they are dropped.)
+        std::mem::forget(report);
+    }
+    Ok(exit)
 }
 
 /// The leaked secret: at most 64 KiB of UTF-8 on stdin, a final newline dropped. Errors never quote it.
@@ -354,237 +348,25 @@ fn read_secret() -> anyhow::Result<Secret> {
     Ok(secret)
 }
 
-fn storage(s: audit::sources::Storage) -> &'static str {
-    s.name()
-}
-
-fn credential_line(c: &audit::Stored) -> String {
-    let kind = c.kind.map_or("(kept by the helper)", |k| k.describe());
-    let registry = if c.registry.is_empty() { "-" } else { &c.registry };
-    format!(
-        "  {}  user {}  {}  [{}] {}\n",
-        one_line(registry),
-        one_line(c.username.as_deref().unwrap_or("-")),
-        kind,
-        storage(c.storage),
-        one_line(&c.location)
-    )
-}
-
-fn render(report: &audit::Report, verbose: bool, all_users: bool) -> String {
-    let mut out = format!("regauth audit of {}\n", one_line(&report.host));
-    if all_users {
-        out.push_str(&render_users(&report.users));
-    } else {
-        out.push_str("Users: this user only (--all-users scans every user's home)\n");
-    }
-    out.push('\n');
-    out.push_str(&report.summary.render());
-    let views = report.findings.iter().map(summary::FindingView::from);
-    let groups = summary::group(views);
-    out.push_str(&format!("\nFindings ({} in {} groups)\n", report.findings.len(), groups.len()));
-    if groups.is_empty() {
-        out.push_str("  none\n");
-    }
-    out.push_str(&summary::render_groups(&groups));
-    let notes: Vec<&audit::Scanned> = report.scanned.iter().filter(|s| s.note.is_some()).collect();
-    if !notes.is_empty() {
-        out.push_str("\nOther files\n");
-        for s in notes {
-            let mode = s.mode.as_deref().map(|m| format!(" (mode {m})")).unwrap_or_default();
-            out.push_str(&format!("  {}{mode}: {}\n", one_line(&s.location), s.note.unwrap_or_default()));
-        }
-    }
-    if verbose {
-        out.push_str(&format!("\nCredentials ({})\n", report.credentials.len()));
-        if report.credentials.is_empty() {
-            out.push_str("  none found\n");
-        }
-        for c in &report.credentials {
-            out.push_str(&credential_line(c));
-        }
-        out.push_str(&format!("\nEvery finding ({})\n", report.findings.len()));
-        for f in &report.findings {
-            out.push_str(&format!("  {:<6}  {}  {}\n", f.severity.label(), f.code, one_line(&f.message)));
-            out.push_str(&format!("          fix: {}\n", one_line(&f.fix)));
-        }
-    } else if report.credentials.is_empty() {
-        out.push_str("\nCredentials: none found\n");
-    } else {
-        out.push_str(&format!(
-            "\nCredentials: {}; --verbose or --json lists them.\n",
-            report.credentials.len()
-        ));
-    }
-    let present =
-        report.scanned.iter().filter(|s| !matches!(s.state, audit::sources::PlaceState::Missing)).count();
-    out.push_str(&format!(
-        "\nScanned {} places ({present} present); --json lists them.\n",
-        report.scanned.len()
-    ));
-    out
-}
-
-/// The users scanned: every one up to 20, then a count.
-fn render_users(users: &[audit::users::User]) -> String {
-    const SHOWN: usize = 20;
-    let listed: Vec<String> =
-        users.iter().take(SHOWN).map(|u| format!("{} ({})", one_line(&u.name), one_line(&u.home))).collect();
-    let more = if users.len() > SHOWN {
-        format!(" and {} more (--json lists them)", users.len() - SHOWN)
-    } else {
-        String::new()
-    };
-    format!("Users scanned ({}): {}{more}\n", users.len(), listed.join(", "))
-}
-
-fn render_find(report: &audit::FindReport, helpers_asked: bool) -> String {
-    let mut out = String::new();
-    if report.found == 0 {
-        out.push_str(&format!(
-            "The secret is not stored in any place scanned on {}.\n",
-            one_line(&report.host)
-        ));
-    } else {
-        out.push_str(&format!(
-            "The secret is stored in {} places on {}:\n",
-            report.found,
-            one_line(&report.host)
-        ));
-        for c in &report.places {
-            out.push_str(&credential_line(c));
-        }
-        out.push_str("Rotate it at its issuer first, then remove every copy.\n");
-    }
-    if !report.users.is_empty() {
-        out.push_str(&render_users(&report.users));
-    }
-    let present =
-        report.scanned.iter().filter(|s| !matches!(s.state, audit::sources::PlaceState::Missing)).count();
-    out.push_str(&format!(
-        "Scanned {} places ({present} present){}; --json lists them.\n",
-        report.scanned.len(),
-        if helpers_asked { ", every helper entry fetched" } else { ", helpers not asked (--no-helpers)" }
-    ));
-    out
-}
-
 fn run_merge(args: &MergeArgs) -> anyhow::Result<Exit> {
     let merged = merge::merge(&args.reports);
-    if args.json {
-        print_json(&merged)?;
-    } else {
-        print(&render_merge(&merged, args.verbose))?;
-    }
     let unreadable = merged.reports.iter().any(|r| r.error.is_some());
-    for r in merged.reports.iter().filter(|r| r.error.is_some()) {
-        eprintln!("regauth: {}", one_line(r.error.as_deref().unwrap_or_default()));
-    }
-    Ok(if unreadable {
+    let exit = if unreadable {
         Exit::LocalConfig
     } else if args.fail_on.failing(merged.findings.iter().map(|f| f.severity)) {
         Exit::AuditFindings
     } else {
         Exit::Ok
-    })
-}
-
-fn render_merge(merged: &merge::Merged, verbose: bool) -> String {
-    let read = merged.reports.iter().filter(|r| r.error.is_none()).count();
-    let mut out = format!(
-        "regauth audit merge: {read} reports from {} machines{}\n",
-        merged.hosts,
-        match merged.reports.len() - read {
-            0 => String::new(),
-            n => format!(" ({n} unreadable, listed at the end)"),
-        }
-    );
-    let users: usize = merged.reports.iter().map(|r| r.users).sum();
-    if users > 0 {
-        out.push_str(&format!("Users scanned: {users}\n"));
+    };
+    if args.json {
+        print_json(&merged, exit)?;
+    } else {
+        print(&render_merge(&merged, args.verbose))?;
     }
-    out.push('\n');
-    out.push_str(&merged.summary.render());
-    out.push_str(&format!(
-        "\nFindings ({} in {} groups across machines)\n",
-        merged.findings.len(),
-        merged.groups.len()
-    ));
-    if merged.groups.is_empty() {
-        out.push_str("  none\n");
+    for r in merged.reports.iter().filter(|r| r.error.is_some()) {
+        eprintln!("regauth: {}", one_line(r.error.as_deref().unwrap_or_default()));
     }
-    for g in &merged.groups {
-        let count = if g.count > 1 { format!(" x{}", g.count) } else { String::new() };
-        let hosts = match g.hosts.len() {
-            0 | 1 => format!("[{}] ", g.hosts.first().map_or("?".into(), |h| one_line(h))),
-            n => format!("[{n} machines] "),
-        };
-        out.push_str(&format!(
-            "  {:<6}  {}{count}  {hosts}{}\n",
-            g.severity.label(),
-            g.code,
-            one_line(&g.message)
-        ));
-        out.push_str(&format!("          fix: {}\n", one_line(&g.fix)));
-    }
-    out.push_str("\nThe same secret in more than one place (keyed fingerprints)\n");
-    if merged.fingerprint_key_ids.len() > 1 {
-        out.push_str(&format!(
-            "  note: the reports were made with {} different keys; only fingerprints of the same key are compared\n",
-            merged.fingerprint_key_ids.len()
-        ));
-    }
-    if merged.reports_without_fingerprints > 0 {
-        out.push_str(&format!(
-            "  note: {} reports have no keyed fingerprints (made without --fingerprint-key): not correlated\n",
-            merged.reports_without_fingerprints
-        ));
-    }
-    if merged.shared_credentials.is_empty() {
-        out.push_str("  none\n");
-    }
-    const PLACES_SHOWN: usize = 5;
-    for s in &merged.shared_credentials {
-        let short = s.fingerprint.strip_prefix("hmac-sha256:").unwrap_or(&s.fingerprint);
-        out.push_str(&format!(
-            "  {}  {} on {} machines, {} places\n",
-            one_line(&short[..short.len().min(16)]),
-            one_line(s.kind.as_deref().unwrap_or("unknown kind")),
-            s.hosts,
-            s.places.len()
-        ));
-        for p in s.places.iter().take(if verbose { usize::MAX } else { PLACES_SHOWN }) {
-            out.push_str(&format!(
-                "      {}: {}  {}  user {}\n",
-                one_line(&p.host),
-                one_line(&p.location),
-                one_line(&p.registry),
-                one_line(p.username.as_deref().unwrap_or("-"))
-            ));
-        }
-        if !verbose && s.places.len() > PLACES_SHOWN {
-            out.push_str(&format!("      ... and {} more (--verbose)\n", s.places.len() - PLACES_SHOWN));
-        }
-    }
-    if verbose {
-        out.push_str(&format!("\nEvery finding ({})\n", merged.findings.len()));
-        for f in &merged.findings {
-            out.push_str(&format!(
-                "  {:<6}  {}  {}: {}\n",
-                f.severity.label(),
-                one_line(&f.code),
-                one_line(&f.host),
-                one_line(&f.message)
-            ));
-            out.push_str(&format!("          fix: {}\n", one_line(&f.fix)));
-        }
-    }
-    let errors: Vec<&merge::Source> = merged.reports.iter().filter(|r| r.error.is_some()).collect();
-    if !errors.is_empty() {
-        out.push_str("\nReports not merged\n");
-        for r in errors {
-            out.push_str(&format!("  {}\n", one_line(r.error.as_deref().unwrap_or_default())));
-        }
-    }
-    out
+    // As for one report: the process ends, nothing to free one by one.
+    std::mem::forget(merged);
+    Ok(exit)
 }

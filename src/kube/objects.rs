@@ -7,7 +7,11 @@
 //! whose known fields have the wrong JSON type is skipped with a note naming it, never a panic. Secret data
 //! stays base64 text inside a [`Secret`] until it is decoded by whoever needs it.
 
+#[path = "objects_raw.rs"]
+mod raw;
+
 use base64::Engine;
+use raw::{names, Item, Object, RawAny, RawSecret, RawServiceAccount, RawWorkload};
 use regauth_core::fsread::{self, FileError};
 use regauth_core::sanitize::one_line;
 use regauth_core::secret::Secret as SecretText;
@@ -83,7 +87,41 @@ pub struct Secret {
     /// `type`; `Opaque` when absent, as the API server defaults it.
     pub kind: String,
     /// `data` (base64 text) with `stringData` folded in (already plain), key by key.
-    pub data: BTreeMap<String, Value>,
+    pub data: SecretData,
+}
+
+/// A Secret's values by key, sorted (a pull secret holds one: a vector, not a tree node per secret).
+#[derive(Debug, Default)]
+pub struct SecretData(Vec<(String, Value)>);
+
+impl SecretData {
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        let i = self.0.binary_search_by(|(k, _)| k.as_str().cmp(key)).ok()?;
+        Some(&self.0[i].1)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+}
+
+/// From a map's sorted pairs (a later equal key replaces an earlier one, as a map's insert does).
+impl FromIterator<(String, Value)> for SecretData {
+    fn from_iter<I: IntoIterator<Item = (String, Value)>>(pairs: I) -> SecretData {
+        let map: BTreeMap<String, Value> = pairs.into_iter().collect();
+        SecretData(map.into_iter().collect())
+    }
+}
+
+impl std::ops::Index<&str> for SecretData {
+    type Output = Value;
+    fn index(&self, key: &str) -> &Value {
+        self.get(key).expect("a key the secret has")
+    }
 }
 
 /// A Secret's value: base64 text from `data`, or plain text from `stringData`.
@@ -237,7 +275,8 @@ pub fn parse_into(bytes: &[u8], place: &str, cluster: &mut Cluster) -> Result<()
     if let Ok(objects) = typed {
         if !objects.is_empty() && objects.iter().all(|o| o.kind.is_some()) {
             for object in objects {
-                add_typed(object, None, place, cluster, 0);
+                let kind = object.kind.clone().unwrap_or_default();
+                add_typed(raw::convert(object, kind), place, cluster, 0);
             }
             return Ok(());
         }
@@ -245,70 +284,30 @@ pub fn parse_into(bytes: &[u8], place: &str, cluster: &mut Cluster) -> Result<()
     parse_lenient(bytes, place, cluster)
 }
 
-/// Every field any kind read here has, for the typed pass.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawAny {
-    kind: Option<String>,
-    #[serde(default)]
-    metadata: Metadata,
-    items: Option<Vec<RawAny>>,
-    #[serde(rename = "type")]
-    secret_type: Option<String>,
-    data: Option<BTreeMap<String, Option<String>>>,
-    string_data: Option<BTreeMap<String, Option<String>>>,
-    image_pull_secrets: Option<Vec<LocalRef>>,
-    spec: Option<RawWorkloadSpec>,
-    template: Option<RawTemplate>,
-}
-
-fn add_typed(object: RawAny, list_kind: Option<&str>, place: &str, cluster: &mut Cluster, depth: usize) {
-    let kind = object.kind.clone().or_else(|| list_kind.map(str::to_owned)).unwrap_or_default();
-    if kind == "List" || kind.ends_with("List") {
-        let Some(items) = object.items else {
-            cluster.skipped.push(format!("{place}: a {} without an \"items\" array", one_line(&kind)));
-            return;
-        };
-        if depth >= MAX_LIST_DEPTH {
-            cluster.skipped.push(format!("{place}: Lists nested deeper than {MAX_LIST_DEPTH}"));
-            return;
-        }
-        let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty());
-        for item in items {
-            add_typed(item, item_kind, place, cluster, depth + 1);
-        }
-        return;
-    }
-    match kind.as_str() {
-        "Secret" => cluster.secrets.push(
-            RawSecret {
-                metadata: object.metadata,
-                kind: object.secret_type,
-                data: object.data,
-                string_data: object.string_data,
+fn add_typed(object: Object, place: &str, cluster: &mut Cluster, depth: usize) {
+    match object {
+        Object::List { kind, items } => {
+            let Some(items) = items else {
+                cluster.skipped.push(format!("{place}: a {} without an \"items\" array", one_line(&kind)));
+                return;
+            };
+            if depth >= MAX_LIST_DEPTH {
+                cluster.skipped.push(format!("{place}: Lists nested deeper than {MAX_LIST_DEPTH}"));
+                return;
             }
-            .into_secret(),
-        ),
-        "ServiceAccount" => cluster.service_accounts.push(ServiceAccount {
-            namespace: object.metadata.namespace(),
-            name: object.metadata.name.unwrap_or_default(),
-            image_pull_secrets: names(object.image_pull_secrets),
-        }),
-        "Pod"
-        | "Job"
-        | "CronJob"
-        | "Deployment"
-        | "StatefulSet"
-        | "DaemonSet"
-        | "ReplicaSet"
-        | "ReplicationController"
-        | "PodTemplate" => {
-            let raw = RawWorkload { metadata: object.metadata, spec: object.spec, template: object.template };
-            if let Some(w) = raw.into_workload(&kind) {
-                cluster.workloads.push(w);
+            let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty()).unwrap_or_default();
+            for item in items {
+                let object = match item {
+                    Item::Object(object) => object,
+                    Item::Untyped(raw) => raw::convert(*raw, item_kind.to_owned()),
+                };
+                add_typed(object, place, cluster, depth + 1);
             }
         }
-        _ => cluster.other_objects += 1,
+        Object::Secret(secret) => cluster.secrets.push(secret),
+        Object::ServiceAccount(sa) => cluster.service_accounts.push(sa),
+        Object::Workload(workload) => cluster.workloads.extend(workload),
+        Object::Other => cluster.other_objects += 1,
     }
 }
 
@@ -416,162 +415,6 @@ fn describe(value: &serde_json::Value, kind: &str) -> String {
     let ns = field("namespace");
     let ns = if ns.is_empty() { "default" } else { ns };
     one_line(&format!("{kind} {ns}/{}", field("name")))
-}
-
-#[derive(Deserialize, Default)]
-struct Metadata {
-    name: Option<String>,
-    namespace: Option<String>,
-}
-
-impl Metadata {
-    /// The object's namespace; `default` when the input leaves it out (as `kubectl create --dry-run`
-    /// without `-n` does, and as `kubectl apply` would place it in the default context).
-    fn namespace(&self) -> String {
-        self.namespace.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "default".into())
-    }
-}
-
-#[derive(Deserialize)]
-struct LocalRef {
-    #[serde(default)]
-    name: Option<String>,
-}
-
-fn names(refs: Option<Vec<LocalRef>>) -> Vec<String> {
-    refs.unwrap_or_default().into_iter().filter_map(|r| r.name).filter(|n| !n.is_empty()).collect()
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawSecret {
-    #[serde(default)]
-    metadata: Metadata,
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    data: Option<BTreeMap<String, Option<String>>>,
-    string_data: Option<BTreeMap<String, Option<String>>>,
-}
-
-impl RawSecret {
-    fn into_secret(self) -> Secret {
-        let mut data = BTreeMap::new();
-        for (k, v) in self.data.unwrap_or_default() {
-            data.insert(k, Value::Base64(SecretText::new(v.unwrap_or_default())));
-        }
-        for (k, v) in self.string_data.unwrap_or_default() {
-            data.insert(k, Value::Plain(SecretText::new(v.unwrap_or_default())));
-        }
-        Secret {
-            namespace: self.metadata.namespace(),
-            name: self.metadata.name.clone().unwrap_or_default(),
-            kind: self.kind.filter(|k| !k.is_empty()).unwrap_or_else(|| "Opaque".into()),
-            data,
-        }
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawServiceAccount {
-    #[serde(default)]
-    metadata: Metadata,
-    image_pull_secrets: Option<Vec<LocalRef>>,
-}
-
-#[derive(Deserialize)]
-struct RawWorkload {
-    #[serde(default)]
-    metadata: Metadata,
-    spec: Option<RawWorkloadSpec>,
-    /// A PodTemplate's template is at the top level.
-    template: Option<RawTemplate>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawWorkloadSpec {
-    template: Option<RawTemplate>,
-    job_template: Option<RawJobTemplate>,
-    #[serde(flatten)]
-    pod: RawPodSpec,
-}
-
-#[derive(Deserialize)]
-struct RawJobTemplate {
-    spec: Option<RawJobSpec>,
-}
-
-#[derive(Deserialize)]
-struct RawJobSpec {
-    template: Option<RawTemplate>,
-}
-
-#[derive(Deserialize)]
-struct RawTemplate {
-    spec: Option<RawPodSpec>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct RawPodSpec {
-    containers: Option<Vec<RawContainer>>,
-    init_containers: Option<Vec<RawContainer>>,
-    ephemeral_containers: Option<Vec<RawContainer>>,
-    image_pull_secrets: Option<Vec<LocalRef>>,
-    service_account_name: Option<String>,
-    service_account: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct RawContainer {
-    name: Option<String>,
-    image: Option<String>,
-}
-
-impl RawWorkload {
-    fn into_workload(self, kind: &str) -> Option<Workload> {
-        let namespace = self.metadata.namespace();
-        let name = self.metadata.name.unwrap_or_default();
-        let pod = if kind == "Pod" {
-            self.spec.map(|s| s.pod)
-        } else if kind == "PodTemplate" {
-            self.template.and_then(|t| t.spec)
-        } else if kind == "CronJob" {
-            self.spec
-                .and_then(|s| s.job_template)
-                .and_then(|j| j.spec)
-                .and_then(|j| j.template)
-                .and_then(|t| t.spec)
-        } else {
-            self.spec.and_then(|s| s.template).and_then(|t| t.spec)
-        }?;
-        let mut containers = Vec::new();
-        for (list, kind) in [
-            (pod.init_containers, ContainerType::InitContainer),
-            (pod.containers, ContainerType::Container),
-            (pod.ephemeral_containers, ContainerType::EphemeralContainer),
-        ] {
-            for c in list.unwrap_or_default() {
-                if let Some(image) = c.image.filter(|i| !i.is_empty()) {
-                    containers.push(Container { name: c.name.unwrap_or_default(), kind, image });
-                }
-            }
-        }
-        let service_account = pod
-            .service_account_name
-            .filter(|s| !s.is_empty())
-            .or(pod.service_account.filter(|s| !s.is_empty()))
-            .unwrap_or_else(|| "default".into());
-        Some(Workload {
-            kind: kind.to_owned(),
-            namespace,
-            name,
-            containers,
-            image_pull_secrets: names(pod.image_pull_secrets),
-            service_account,
-        })
-    }
 }
 
 #[cfg(test)]

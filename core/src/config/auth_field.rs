@@ -146,14 +146,19 @@ pub fn decode(auth: &str, encoding: AuthEncoding) -> Result<Decoded, AuthProblem
     if let Some(problem) = foreign_character(auth, raw) {
         return Err(base64(problem));
     }
-    // Go's decoders skip CR and LF wherever they are.
-    let text: String = auth.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+    // Go's decoders skip CR and LF wherever they are (a copy only when there are some: the audit of a
+    // fleet machine decodes 100,000 fields).
+    let text: std::borrow::Cow<str> = if auth.contains(['\r', '\n']) {
+        auth.chars().filter(|c| !matches!(c, '\r' | '\n')).collect::<String>().into()
+    } else {
+        auth.into()
+    };
     let engine = match encoding {
         AuthEncoding::Lenient => &ANY_PADDING,
         _ if raw => &GO_RAW_STD,
         _ => &GO_STD,
     };
-    let bytes = engine.decode(&text).map_err(|e| {
+    let bytes = engine.decode(text.as_bytes()).map_err(|e| {
         base64(match e {
             base64::DecodeError::InvalidLength(_) => Base64Problem::Length,
             base64::DecodeError::InvalidPadding if !raw && !text.contains('=') => {

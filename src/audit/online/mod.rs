@@ -85,6 +85,7 @@ pub enum Status {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RepositoryCheck {
     pub repository: String,
     pub pull: Right,
@@ -92,6 +93,7 @@ pub struct RepositoryCheck {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CredentialCheck {
     /// Index into the report's `credentials`.
     pub credential: usize,
@@ -107,6 +109,7 @@ pub struct CredentialCheck {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RegistryCheck {
     pub registry: String,
     /// Which registry this is, from its host and token realm (what the account-password rule reads).
@@ -124,6 +127,7 @@ pub struct RegistryCheck {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Online {
     pub checked: usize,
     pub requests: usize,

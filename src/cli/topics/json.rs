@@ -162,6 +162,34 @@ pub const SCHEMAS: &[Schema] = &[
         fields: "program, readOnly, checks: [{name, outcome: pass|fail|skip, detail}]. Schema 2: camelCase \
                  (schema 1, before it, had no schemaVersion and said read_only).",
     },
+    Schema {
+        command: "audit",
+        page: "audit",
+        version: 2,
+        fields: "host, fingerprintKeyId (with a key), summary: {credentials, findings, bySeverity, byKind, \
+                 byStorage, byPlace, byCode}, users: [{name, uid, home, source: passwd|home-directory}] (with \
+                 --all-users), credentials: [{location, place, registry, username, storage, kind, expiresAt, \
+                 fingerprint (with --fingerprint-key)}], findings: [{severity, code, location, registry, \
+                 message, fix}], scanned: [{location, kind, state, mode, realPath, note}], online (with \
+                 --online): {checked, requests, durationMs, timedOut, registries: [{registry, type, auth, \
+                 rateLimited, rateLimitRemaining, anonymousPull, requests}], credentials: [{credential (index \
+                 into credentials), location, registry, username, status: accepted|rejected|no-login|\
+                 rate-limited|unreachable|timed-out|no-secret, detail, repositories: [{repository, pull, push: \
+                 yes|no|unknown|missing}], requests}]}. With --find-secret-stdin: host, found, places (as \
+                 credentials), users, scanned. Schema 2: camelCase (schema 1, before it, had no schemaVersion \
+                 and snake_case keys; audit merge reads both).",
+    },
+    Schema {
+        command: "audit merge",
+        page: "audit-merge",
+        version: 2,
+        fields: "reports: [{file, host, credentials, findings, users, fingerprintKeyId, error}], hosts, \
+                 summary (as in audit), groups: [{severity, code, location, count, hosts, message, fix}], \
+                 sharedCredentials: [{fingerprint, fingerprintKeyId, hosts, kind, places: [credential]}], \
+                 fingerprintKeyIds, reportsWithoutFingerprints, credentials: [{host, location, registry, \
+                 username, storage, place, kind, expiresAt, fingerprint}], findings: [{host, severity, code, \
+                 location, registry, message, fix}]. Schema 2: camelCase, as audit.",
+    },
 ];
 
 /// `regauth help json`.
