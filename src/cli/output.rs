@@ -153,13 +153,6 @@ pub(super) fn print(text: &str) -> anyhow::Result<()> {
     }
 }
 
-/// Pretty JSON and a newline on stdout, as it is: audit's (branch w7-audit moves it to [`print_report`]).
-pub(super) fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
-    let mut text = serde_json::to_string_pretty(value)?;
-    text.push('\n');
-    print(&text)
-}
-
 /// Print a command's `--json` report under the one contract every command keeps (docs/json.md): a JSON
 /// object whose `schemaVersion` is the command's schema and whose `exitCode` is the process's exit code.
 /// The one place both are written: a report that carries them already (diagnose's and status's library
