@@ -21,6 +21,7 @@ mod resolve;
 mod seconds;
 mod status;
 mod token;
+mod token_fast;
 
 use crate::exit::Exit;
 use clap::{Parser, Subcommand};
@@ -116,7 +117,14 @@ pub fn command() -> clap::Command {
 
 /// Run `regauth` with the process's arguments; returns the exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    // `regauth token` is on the path of scripts: recognised without building clap's tree (token_fast).
+    let fast = match std::env::var_os(token_fast::ENV_FULL_PARSE) {
+        None => token_fast::parse(&std::env::args_os().skip(1).collect::<Vec<_>>(), &|name| {
+            std::env::var_os(name)
+        }),
+        Some(_) => None,
+    };
+    let cli = match fast.map_or_else(Cli::try_parse, Ok) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { Exit::Usage.code() as i32 } else { 0 };
