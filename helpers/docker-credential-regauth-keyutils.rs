@@ -1,10 +1,14 @@
 //! docker-credential-regauth-keyutils: credentials in the Linux kernel keyring.
 
+#![no_main]
+
 use regauth_core::environ::Environ;
 use regauth_core::store::KeyutilsStore;
 use regauth_helpers::KEYUTILS;
 
-fn main() {
+regauth_core::main!(run);
+
+fn run() -> i32 {
     let store = KeyutilsStore::from_environ(&Environ::from_process());
-    std::process::exit(regauth_helpers::main(&KEYUTILS, &store));
+    regauth_helpers::main(&KEYUTILS, &store)
 }

@@ -4,10 +4,12 @@
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
+use std::sync::Arc;
 
+/// Cheap to clone (the variables are shared): commands hand copies to lookups and threads.
 #[derive(Debug, Clone, Default)]
 pub struct Environ {
-    vars: BTreeMap<OsString, OsString>,
+    vars: Arc<BTreeMap<OsString, OsString>>,
     uid: u32,
 }
 
@@ -15,16 +17,16 @@ impl Environ {
     pub fn from_process() -> Environ {
         // SAFETY: getuid(2) cannot fail and touches no memory.
         let uid = unsafe { libc::getuid() };
-        Environ { vars: std::env::vars_os().collect(), uid }
+        Environ { vars: Arc::new(std::env::vars_os().collect()), uid }
     }
 
     /// An empty environment, for tests: add variables with [`Environ::with`].
     pub fn empty(uid: u32) -> Environ {
-        Environ { vars: BTreeMap::new(), uid }
+        Environ { vars: Arc::default(), uid }
     }
 
     pub fn with(mut self, key: &str, value: impl Into<OsString>) -> Environ {
-        self.vars.insert(key.into(), value.into());
+        Arc::make_mut(&mut self.vars).insert(key.into(), value.into());
         self
     }
 
