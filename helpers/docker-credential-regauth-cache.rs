@@ -1,6 +1,6 @@
 //! docker-credential-regauth-cache: answers `get` from a cache in front of a slow inner helper.
 
-#![no_main]
+#![cfg_attr(not(test), no_main)]
 
 use regauth_core::environ::Environ;
 use regauth_helpers::cache::CacheHelper;

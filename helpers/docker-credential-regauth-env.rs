@@ -1,6 +1,6 @@
 //! docker-credential-regauth-env: read-only credentials from environment variables, for CI.
 
-#![no_main]
+#![cfg_attr(not(test), no_main)]
 
 use regauth_core::environ::Environ;
 use regauth_core::store::EnvStore;

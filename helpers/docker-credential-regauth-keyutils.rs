@@ -1,6 +1,6 @@
 //! docker-credential-regauth-keyutils: credentials in the Linux kernel keyring.
 
-#![no_main]
+#![cfg_attr(not(test), no_main)]
 
 use regauth_core::environ::Environ;
 use regauth_core::store::keyutils::NAMESPACE_VAR;

@@ -1,6 +1,6 @@
 //! docker-credential-regauth-secretservice: credentials in the freedesktop Secret Service over D-Bus.
 
-#![no_main]
+#![cfg_attr(not(test), no_main)]
 
 use regauth_core::store::SecretServiceStore;
 use regauth_helpers::SECRET_SERVICE;

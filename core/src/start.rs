@@ -1,13 +1,14 @@
 //! How every regauth program starts: [`main!`](crate::main) in place of Rust's own start (`lang_start`).
 //!
 //! Rust's start finds the main thread's stack bounds for its overflow guard with `pthread_getattr_np`,
-//! which reads and `sscanf`s /proc/self/maps: about 95,000 instructions, most of a helper's own work on a
-//! `get` (bench/README.md). A program of regauth starts with `#![no_main]` and `regauth_core::main!(run)`
-//! instead, which keeps what the programs rely on: standard descriptors 0-2 open (on /dev/null when a
-//! caller closed one, so no file we open later becomes "stdout"), SIGPIPE ignored (a closed pipe is an
-//! `EPIPE` error, which the output code treats as the normal end), stdout flushed at exit, and a panic
-//! ends the process with exit code 101 after its message, as before. What it gives up: a stack overflow is
-//! a plain SIGSEGV without Rust's one-line message, and a panic names the thread `<unnamed>`.
+//! which reads and `sscanf`s /proc/self/maps: about 95,000 instructions, a quarter of a helper's whole
+//! `get` (bench/README.md). A program of regauth starts with `#![cfg_attr(not(test), no_main)]` and
+//! `regauth_core::main!(run)` instead, which keeps what the programs rely on: standard descriptors 0-2
+//! open (on /dev/null when a caller closed one, so no file we open later becomes "stdout"), SIGPIPE ignored
+//! (a closed pipe is an `EPIPE` error, which the output code treats as the normal end), stdout flushed at
+//! exit, and a panic ends the process with exit code 101 after its message, as before. What it gives up: a
+//! stack overflow is a plain SIGSEGV without Rust's one-line message, and a panic names the thread
+//! `<unnamed>`.
 
 /// The exit code of a program that panicked, as Rust's start has it.
 pub const PANIC_EXIT: i32 = 101;
@@ -47,10 +48,12 @@ pub fn run(body: fn() -> i32) -> ! {
     std::process::exit(code)
 }
 
-/// The C `main` of a `#![no_main]` program whose body is `fn() -> i32` (its exit code); see the module.
+/// The C `main` of a `#![cfg_attr(not(test), no_main)]` program whose body is `fn() -> i32` (its exit
+/// code); see the module. Under `cargo test` the program keeps the test harness's own `main`.
 #[macro_export]
 macro_rules! main {
     ($body:path) => {
+        #[cfg(not(test))]
         #[no_mangle]
         pub extern "C" fn main(
             _argc: ::std::ffi::c_int,
@@ -58,5 +61,7 @@ macro_rules! main {
         ) -> ::std::ffi::c_int {
             $crate::start::run($body)
         }
+        #[cfg(test)]
+        const _: fn() -> i32 = $body;
     };
 }
