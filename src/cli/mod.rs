@@ -115,6 +115,19 @@ pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
 }
 
+/// For the `token_argv` fuzz target: the lean `token` parser, when it answers, gives the `Cli` clap gives
+/// (compared by its Debug form) for `args` (without the program name), in this process's environment.
+#[doc(hidden)]
+pub fn lean_token_parse_agrees_with_clap(args: &[std::ffi::OsString]) -> bool {
+    let Some(lean) = token_fast::parse(args, &|name| std::env::var_os(name)) else { return true };
+    match Cli::try_parse_from(
+        std::iter::once(std::ffi::OsString::from("regauth")).chain(args.iter().cloned()),
+    ) {
+        Ok(full) => format!("{lean:?}") == format!("{full:?}"),
+        Err(_) => false,
+    }
+}
+
 /// Run `regauth` with the process's arguments; returns the exit code.
 pub fn main() -> i32 {
     // `regauth token` is on the path of scripts: recognised without building clap's tree (token_fast).
