@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Whole-process `get` through docker-credential-regauth-cache (a cache hit) in front of the real
 # docker-credential-gcloud and upstream docker-credential-pass, against each of them alone and against the
-# process-spawn floor (/bin/true), in one hyperfine run. Not a test: prints medians and ratios.
-# Targets: a hit within 1.5x of the floor, at least 20x faster than pass alone, 300x faster than gcloud.
+# process-spawn floor (/bin/true), in one hyperfine run. Not a test: prints medians and ratios, and beside
+# them the instructions (callgrind Ir) of one floor and one hit over each inner helper.
+# Targets (issue 22): a hit over any inner helper within 1.2x of the floor; at least 20x faster than pass
+# alone, 300x faster than gcloud. Wall ratios are noise on a busy machine; the instruction counts are not.
 #
 # Needs: hyperfine, python3, pass, gnupg, golang-docker-credential-helpers (docker-credential-pass),
-# google-cloud-cli (docker-credential-gcloud), keyutils. Everything runs in private dirs: a throwaway
+# google-cloud-cli (docker-credential-gcloud), keyutils, valgrind. Everything runs in private dirs: a throwaway
 # GNUPGHOME and pass store, a private CLOUDSDK_CONFIG answering offline from a token file, the cache's
 # keyring entries in a namespace of their own (erased at the end through the wrapper).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/instructions.sh
 
 cargo build --release --locked -p regauth-helpers --bins
 work=$(mktemp -d)
@@ -63,23 +66,30 @@ for i in "${!names[@]}"; do args+=(-n "${names[$i]}" "sh -c 'exec ${commands[$i]
 # Fast commands run up to 500 times in hyperfine's 3 s budget; gcloud (0.8 s a call) its minimum of 15.
 hyperfine -N --style basic --warmup 5 --min-runs 15 --max-runs 500 --export-json "$work/results.json" \
   "${args[@]}" >/dev/null
+ir_table "$work/ir" floor "$work/pass-key" /bin/true
+ir_table "$work/ir" cache-over-gcloud "$work/gcloud-key" docker-credential-regauth-cache get
+ir_table "$work/ir" cache-over-pass "$work/pass-key" docker-credential-regauth-cache get
 
 # Erase through the wrapper: the pass entry goes, and so do the cached answers of both registries.
 docker-credential-regauth-cache erase <"$work/pass-key"
 docker-credential-regauth-cache erase <"$work/gcloud-key" >/dev/null 2>&1 || true
 
-python3 - "$work/results.json" <<'PY'
+python3 - "$work/results.json" "$work/ir" <<'PY'
 import json, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
 med = {k: v["median"] * 1000 for k, v in r.items()}
-floor = med["floor"]
-print(f"{'command (get, whole process)':<28}{'median ms':>10}{'mean ms':>9}{'runs':>6}{'x floor':>9}")
+ir = {n: (int(v) if v.isdigit() else None) for n, v in (l.split() for l in open(sys.argv[2]))}
+floor, ir_floor = med["floor"], ir.get("floor")
+def irs(k):
+    i = ir.get(k)
+    return f"{i:>12,}{i / ir_floor:>9.2f}" if i and ir_floor else f"{'-':>12}{'-':>9}"
+print(f"{'command (get, whole process)':<28}{'median ms':>10}{'mean ms':>9}{'runs':>6}{'x floor':>9}{'Ir':>12}{'Ir x fl':>9}")
 for k, m in med.items():
-    print(f"{k:<28}{m:>10.2f}{r[k]['mean'] * 1000:>9.2f}{len(r[k]['times']):>6}{m / floor:>9.2f}")
+    print(f"{k:<28}{m:>10.2f}{r[k]['mean'] * 1000:>9.2f}{len(r[k]['times']):>6}{m / floor:>9.2f}{irs(k)}")
 for inner in ("gcloud", "pass"):
     hit = med[f"cache-over-{inner}"]
     print(f"cache over {inner}: {hit / floor:.2f}x floor "
-          f"({'MET' if hit / floor <= 1.5 else 'MISSED'} <= 1.5x), "
+          f"({'MET' if hit / floor <= 1.2 else 'MISSED'} <= 1.2x, wall, noisy on a busy machine), "
           f"{med[f'{inner}-alone'] / hit:.0f}x faster than {inner} alone "
           f"({'MET' if med[f'{inner}-alone'] / hit >= (300 if inner == 'gcloud' else 20) else 'MISSED'} "
           f">= {300 if inner == 'gcloud' else 20}x)")

@@ -2,8 +2,11 @@
 # Instructions (callgrind Ir, deterministic where wall time on a shared machine is not) of one cache hit of
 # each docker-credential-regauth-cache binary given (e.g. a build of main and one of a branch), each with its
 # own cache dir and keyring namespace, on the keyring and the file storage, over a fake inner helper.
+# The spawn floor (/bin/true) is printed first, for the ratio (issue 22's target: a hit within 1.2x of the
+# floor in wall time; bench/cache-helper.sh measures that).
 # Usage: bench/cache-hit-instructions.sh BINARY...   Needs valgrind.
 set -euo pipefail
+. "$(dirname "$0")/instructions.sh"
 k=0
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 for d in home config bin; do mkdir -p -m 700 "$work/$d"; done
@@ -17,6 +20,7 @@ printf '{"version":1,"registries":{"bench.example":{"inner":"fake","ttlSeconds":
   >"$work/config/regauth/cache-helper.json"
 chmod 600 "$work/config/regauth/cache-helper.json"
 printf bench.example >"$work/key"
+echo "floor /bin/true Ir=$(ir /dev/null /bin/true)"
 export HOME="$work/home" XDG_CONFIG_HOME="$work/config" PATH="$work/bin:/usr/bin:/bin" AWS_PROFILE=bench
 for mode in keyring file; do
   for b in "$@"; do

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Whole-process `get` latency of regauth's helpers against the process-spawn floor (/bin/true) and
 # Debian's upstream docker-credential-secretservice and docker-credential-pass, on the same keyrings, in
-# the same run. Not a test: prints medians and ratios. Targets: keyutils within 1.3x of the floor; our
-# secretservice at most half of upstream's.
+# the same run. Not a test: prints medians and ratios, and beside them the instructions (callgrind Ir) of
+# one floor and one `get` of each regauth helper. Targets (issue 22): keyutils and env within 1.05x of the
+# floor; our secretservice at most half of upstream's. Wall ratios are noise on a busy machine; the
+# instruction counts are not.
 #
-# Needs: hyperfine, python3, keyutils, dbus, gnome-keyring, pass, gnupg, golang-docker-credential-helpers
+# Needs: hyperfine, valgrind, python3, keyutils, dbus, gnome-keyring, pass, gnupg, golang-docker-credential-helpers
 # (scripts/install-test-deps installs them). Everything runs in private dirs and a private D-Bus session;
 # the kernel-keyring entry lives in a namespace of its own and is erased at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/instructions.sh
 
 if [ "${1:-}" != "--inside" ]; then
   cargo build --release --locked -p regauth-helpers --bins
@@ -59,29 +62,41 @@ names=(floor regauth-keyutils regauth-env regauth-secretservice upstream-secrets
 programs=(/bin/true docker-credential-regauth-keyutils docker-credential-regauth-env
   docker-credential-regauth-secretservice docker-credential-secretservice docker-credential-pass)
 args=()
+# The floor runs without "get": coreutils' true given one argument looks for --help/--version and sets up
+# its locale first (~300,000 instructions instead of ~127,000), which would flatter every helper.
+verb() { if [ "$1" = /bin/true ]; then echo "$1"; else echo "$1 get"; fi; }
 if "$hyperfine" --help | grep -q -- '--input'; then
   args+=(--input "$work/key")
-  for i in "${!names[@]}"; do args+=(-n "${names[$i]}" "${programs[$i]} get"); done
+  for i in "${!names[@]}"; do args+=(-n "${names[$i]}" "$(verb "${programs[$i]}")"); done
 else
   echo "note: $("$hyperfine" --version) has no --input: every command, the floor too, runs under sh -c"
-  for i in "${!names[@]}"; do args+=(-n "${names[$i]}" "sh -c 'exec ${programs[$i]} get <$work/key'"); done
+  for i in "${!names[@]}"; do args+=(-n "${names[$i]}" "sh -c 'exec $(verb "${programs[$i]}") <$work/key'"); done
 fi
 "$hyperfine" -N --style basic --warmup 20 --min-runs 300 --export-json "$work/results.json" "${args[@]}" >/dev/null
+# shellcheck disable=SC2046 # verb's words are the command line
+for i in 0 1 2 3; do ir_table "$work/ir" "${names[$i]}" "$work/key" $(verb "${programs[$i]}"); done
 
 for helper in regauth-keyutils regauth-secretservice secretservice pass; do
   "docker-credential-$helper" erase <"$work/key"
 done
 
-python3 - "$work/results.json" <<'PY'
+python3 - "$work/results.json" "$work/ir" <<'PY'
 import json, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
 med = {k: v["median"] * 1000 for k, v in r.items()}
-floor, up_ss = med["floor"], med["upstream-secretservice"]
-print(f"{'command (get, whole process)':<28}{'median ms':>10}{'mean ms':>9}{'x floor':>9}{'x upstream ss':>15}")
+ir = {n: (int(v) if v.isdigit() else None) for n, v in (l.split() for l in open(sys.argv[2]))}
+floor, up_ss, ir_floor = med["floor"], med["upstream-secretservice"], ir.get("floor")
+def irs(k):
+    i = ir.get(k)
+    return f"{i:>12,}{i / ir_floor:>9.2f}" if i and ir_floor else f"{'-':>12}{'-':>9}"
+print(f"{'command (get, whole process)':<28}{'median ms':>10}{'mean ms':>9}{'x floor':>9}{'x upstream ss':>15}"
+      f"{'Ir':>12}{'Ir x fl':>9}")
 for k, m in med.items():
     mean = r[k]["mean"] * 1000
-    print(f"{k:<28}{m:>10.2f}{mean:>9.2f}{m / floor:>9.2f}{m / up_ss:>15.2f}")
-kt, ss = med["regauth-keyutils"] / floor, med["regauth-secretservice"] / up_ss
-print(f"target keyutils <= 1.3x floor: {kt:.2f}x {'MET' if kt <= 1.3 else 'MISSED'}")
+    print(f"{k:<28}{m:>10.2f}{mean:>9.2f}{m / floor:>9.2f}{m / up_ss:>15.2f}{irs(k)}")
+ss = med["regauth-secretservice"] / up_ss
+for h in ("regauth-keyutils", "regauth-env"):
+    x = med[h] / floor
+    print(f"target {h} <= 1.05x floor (wall, noisy on a busy machine): {x:.2f}x {'MET' if x <= 1.05 else 'MISSED'}")
 print(f"target regauth secretservice <= 0.5x upstream: {ss:.2f}x {'MET' if ss <= 0.5 else 'MISSED'}")
 PY

@@ -1,14 +1,18 @@
 //! docker-credential-regauth-cache: answers `get` from a cache in front of a slow inner helper.
 
+#![cfg_attr(not(test), no_main)]
+
 use regauth_core::environ::Environ;
 use regauth_helpers::cache::CacheHelper;
 use regauth_helpers::CACHE;
 
-fn main() {
+regauth_core::main!(run);
+
+fn run() -> i32 {
     let helper = CacheHelper::from_environ(Environ::from_process());
     let code = regauth_helpers::main(&CACHE, &helper);
     for note in helper.take_notes() {
         eprintln!("{}: note: {}", CACHE.name, regauth_core::sanitize::one_line(&note));
     }
-    std::process::exit(code);
+    code
 }

@@ -14,6 +14,7 @@
 //! - [`cache_helper`]: which inner helper docker-credential-regauth-cache wraps for which registry.
 //! - [`kubelet`]: the kubelet's image credential provider API (request, response, Go durations).
 //! - [`token_expiry`]: when a credential expires, from its own shape (JWT `exp`, ECR tokens).
+//! - [`start`]: how every program starts (`main!`), without Rust's costly stack-guard probe.
 //! - [`jwt`]: the one JWT claims decoder (no signature check); [`lenient`]: the field type of untrusted JSON.
 //!
 //! This crate has no async runtime, HTTP or TLS stack and no command-line parser among its dependencies, so
@@ -35,6 +36,7 @@ pub mod registry;
 pub mod safepath;
 pub mod sanitize;
 pub mod secret;
+pub mod start;
 pub mod store;
 pub mod token_cache;
 pub mod token_expiry;

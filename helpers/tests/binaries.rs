@@ -57,3 +57,30 @@ fn a_missing_or_unknown_action_fails_with_one_line() {
         }
     }
 }
+
+/// The programs start through `regauth_core::main!`, not Rust's own start: SIGPIPE is still ignored (a
+/// reader that went away is an error the program handles, not a signal that kills it) and a closed
+/// standard descriptor is /dev/null, so the answer's write succeeds and the exit code is the program's.
+#[test]
+fn a_gone_reader_or_closed_streams_are_no_signal_and_no_failure() {
+    use std::os::unix::process::ExitStatusExt;
+    for helper in HELPERS {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let status = Command::new(helper)
+            .env_clear()
+            .arg("--help")
+            .stdin(Stdio::null())
+            .stdout(writer)
+            .stderr(Stdio::null())
+            .status()
+            .expect("start helper");
+        assert_eq!(status.signal(), None, "{helper} --help into a closed pipe: {status:?}");
+        let status = Command::new("sh")
+            .args(["-c", "exec \"$0\" version <&- >&- 2>&-", helper])
+            .env_clear()
+            .status()
+            .expect("start sh");
+        assert_eq!(status.code(), Some(0), "{helper} version with its standard streams closed");
+    }
+}

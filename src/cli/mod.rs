@@ -21,6 +21,7 @@ mod resolve;
 mod seconds;
 mod status;
 mod token;
+mod token_fast;
 pub mod topics;
 
 use crate::exit::Exit;
@@ -121,6 +122,19 @@ pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
 }
 
+/// For the `token_argv` fuzz target: the lean `token` parser, when it answers, gives the `Cli` clap gives
+/// (compared by its Debug form) for `args` (without the program name), in this process's environment.
+#[doc(hidden)]
+pub fn lean_token_parse_agrees_with_clap(args: &[std::ffi::OsString]) -> bool {
+    let Some(lean) = token_fast::parse(args, &|name| std::env::var_os(name)) else { return true };
+    match Cli::try_parse_from(
+        std::iter::once(std::ffi::OsString::from("regauth")).chain(args.iter().cloned()),
+    ) {
+        Ok(full) => format!("{lean:?}") == format!("{full:?}"),
+        Err(_) => false,
+    }
+}
+
 /// Run `regauth` with the process's arguments; returns the exit code.
 pub fn main() -> i32 {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
@@ -131,7 +145,12 @@ pub fn main() -> i32 {
             Err(err) => output::report_error(&err),
         };
     }
-    let cli = match Cli::try_parse_from(&args) {
+    // `regauth token` is on the path of scripts: recognised without building clap's tree (token_fast).
+    let fast = match std::env::var_os(token_fast::ENV_FULL_PARSE) {
+        None => token_fast::parse(&args[1.min(args.len())..], &|name| std::env::var_os(name)),
+        Some(_) => None,
+    };
+    let cli = match fast.map_or_else(|| Cli::try_parse_from(&args), Ok) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { Exit::Usage.code() as i32 } else { 0 };

@@ -19,7 +19,8 @@ use linux_keyutils::{Key, KeyError, KeyRing, KeyRingIdentifier, KeySerialId, Key
 use zeroize::Zeroizing;
 
 /// The variable that selects a private description prefix.
-const NAMESPACE_VAR: &str = "REGAUTH_KEYUTILS_NAMESPACE";
+/// The one variable the store reads (see [`KeyutilsStore::from_environ`]).
+pub const NAMESPACE_VAR: &str = "REGAUTH_KEYUTILS_NAMESPACE";
 
 /// Largest payload of a kernel `user` key.
 const MAX_PAYLOAD: usize = 32767;

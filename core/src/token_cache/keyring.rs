@@ -14,6 +14,8 @@ use linux_keyutils::{
 const NAMESPACE_VAR: &str = "REGAUTH_KEYUTILS_NAMESPACE";
 /// Largest payload read back (a kernel `user` key holds at most 32767 bytes).
 const MAX_PAYLOAD: usize = 32767;
+/// The first read's buffer: an entry (a token and its key's fields) fits in it.
+const FIRST_READ: usize = 4096;
 /// The most links of the keyring `all` reads (bytes: 4 per link).
 const MAX_LINKS_BYTES: usize = 4 * 8192;
 
@@ -61,11 +63,21 @@ impl KeyringStore {
             let _ = key.invalidate();
             return None;
         }
-        let mut buf = zeroize::Zeroizing::new(vec![0u8; MAX_PAYLOAD + 1]);
-        let len = key.read(&mut *buf).ok()?;
+        // Entries are a few KiB: a buffer of MAX_PAYLOAD, zeroed twice (made and dropped), cost more than
+        // the rest of a hit. The kernel answers a short buffer with the payload's size: read again then.
+        let mut buf = zeroize::Zeroizing::new(vec![0u8; FIRST_READ]);
+        let mut len = key.read(&mut *buf).ok()?;
         if len > MAX_PAYLOAD {
             let _ = key.invalidate();
             return None;
+        }
+        if len > buf.len() {
+            buf = zeroize::Zeroizing::new(vec![0u8; len]);
+            len = key.read(&mut *buf).ok()?;
+            if len > buf.len() {
+                // Replaced meanwhile by a larger entry: a miss, not a guess.
+                return None;
+            }
         }
         match serde_json::from_slice::<Entry>(&buf[..len]) {
             Ok(entry) => Some(entry),

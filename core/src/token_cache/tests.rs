@@ -384,3 +384,38 @@ fn hex_is_lower_case_two_digits_a_byte() {
     let expected: String = all.iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(hex(&all), expected);
 }
+
+/// Keyring entries are read with a small buffer first: a token too large for it is read again whole, and
+/// both are served as stored. Skipped where the kernel keyring cannot be used.
+#[test]
+fn keyring_entries_small_and_larger_than_the_first_read_come_back_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let namespace = format!("unit-{}-bigtoken", std::process::id());
+    let env = Environ::empty(unsafe { libc::getuid() })
+        .with("XDG_CACHE_HOME", dir.path())
+        .with(MODE_VAR, "keyring")
+        .with("REGAUTH_KEYUTILS_NAMESPACE", namespace.as_str());
+    let Ok(cache) = TokenCache::open(&env) else { return };
+    if cache.storage() != "keyring" {
+        return;
+    }
+    for (n, size) in [(0, 40), (1, 4090), (2, 12_000)] {
+        let token = format!("{n}{}", "t".repeat(size));
+        let key = Key::new(
+            "r.io",
+            "https://auth.r.io/token",
+            Some("r.io"),
+            [format!("repository:big{n}:pull")],
+            cache.fingerprint("me", &Secret::new("password-1")),
+        );
+        let fetched = || -> Result<Fetched, ()> {
+            Ok(Fetched { token: Secret::new(&token), jwt_exp: None, issued_at: None, expires_in: Some(300) })
+        };
+        let first = cache.get_or_fetch(&key, fetched).unwrap();
+        assert!(first.stored, "{size}");
+        let hit = cache.get(&key).unwrap_or_else(|| panic!("a {size}-byte token is served"));
+        assert!(hit.from_cache);
+        assert_eq!(hit.token.expose(), token, "{size}");
+    }
+    let _ = cache.clear(None);
+}

@@ -8,6 +8,11 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("REGAUTH_LOCK_TIMEOUT", "as --lock-timeout: seconds to wait for another writer's lock (default 10)."),
     ("REGAUTH_CERTS_D", "as --certs-dir: certs.d directories, colon-separated."),
     (
+        "REGAUTH_FULL_PARSE",
+        "set (to anything): `regauth token` is parsed by the full command-line parser, not its fast path \
+         (the answers are the same; tests compare the two).",
+    ),
+    (
         "REGAUTH_TOKEN_CACHE",
         "keyring, file or off: where `regauth token` and docker-credential-regauth-cache keep tokens.",
     ),
