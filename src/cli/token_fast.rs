@@ -57,6 +57,7 @@ pub(super) fn parse(args: &[OsString], env: &dyn Fn(&str) -> Option<OsString>) -
 #[derive(Default)]
 struct Parsed {
     config: Option<PathBuf>,
+    debug: bool,
     lock_timeout: Option<Duration>,
     image: Option<String>,
     push: bool,
@@ -86,6 +87,9 @@ impl Parsed {
     fn global<'a>(&mut self, name: &str, inline: Option<&'a str>, rest: &mut Rest<'a>) -> Option<bool> {
         match name {
             "config" => set_once(&mut self.config, PathBuf::from(value(inline, rest)?))?,
+            // A flag given twice or with a value is clap's to refuse.
+            "debug" if self.debug || inline.is_some() => return None,
+            "debug" => self.debug = true,
             "lock-timeout" => {
                 set_once(&mut self.lock_timeout, seconds::wait(value(inline, rest)?.to_str()?).ok()?)?
             }
@@ -198,7 +202,7 @@ impl Parsed {
             helper_timeout: self.helper_timeout.unwrap_or(Duration::from_secs(10)),
             timeout: self.timeout.unwrap_or(Duration::from_secs(30)),
         };
-        Some(Cli { config, lock_timeout, debug: false, command: Command::Token(args) })
+        Some(Cli { config, lock_timeout, debug: self.debug, command: Command::Token(args) })
     }
 }
 
