@@ -1,13 +1,13 @@
 //! `regauth audit --online`: its options, running the checks with progress on a terminal, and its part of
 //! the report (text and JSON). The checks and rules live in `audit::online`.
 
-use super::output::UsageError;
+use super::output::{self, UsageError};
 use super::registry_args::TrustArgs;
 use crate::audit::online::{self, Online, Right, Status};
 use crate::audit::{self, summary};
 use regauth_core::reference::Reference;
 use regauth_core::sanitize::one_line;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::time::Duration;
 
 #[derive(Debug, clap::Args)]
@@ -66,14 +66,13 @@ pub(super) fn apply(
     let terminal = show_progress && std::io::stderr().is_terminal();
     let progress = move |done: usize, total: usize| {
         if terminal {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\rchecking credentials online: {done}/{total}");
-            if done == total {
-                let _ = writeln!(err);
-            }
+            output::progress(Some(&format!("checking credentials online: {done}/{total}")));
         }
     };
     let checked = online::check(&report.credentials, &opts, &progress);
+    if terminal {
+        output::progress(None);
+    }
     for credential in &mut report.credentials {
         credential.secret = None;
     }
