@@ -4,7 +4,7 @@
 #[path = "audit_render.rs"]
 mod render;
 
-use super::output::{print, UsageError};
+use super::output::{print, say, Failed, Level, UsageError};
 use super::Cli;
 use crate::audit::fingerprint::FingerprintKey;
 use crate::audit::{self, merge, Severity};
@@ -47,7 +47,8 @@ use std::time::Duration;
     "      This user's credentials and findings.\n",
     "  sudo regauth audit --all-users --json > audit.json\n",
     "      Every user's home (from passwd), /run/containers, the kubelet's config.json.\n",
-    "  sudo regauth audit --all-users --fingerprint-key /etc/regauth/fp.key --json > \"$(hostname).json\"\n",
+    "  sudo regauth audit --all-users --fingerprint-key /etc/regauth/fp.key \\\n",
+    "      --json > \"$(hostname).json\"\n",
     "      With keyed fingerprints, to match the same secret across machines (audit merge).\n",
     "  printf %s \"$LEAKED\" | sudo regauth audit --all-users --find-secret-stdin\n",
     "      Where is this leaked token stored? (files, helpers' entries, the environment; exit 9 if found)\n",
@@ -56,23 +57,25 @@ use std::time::Duration;
     "  regauth audit --fail-on medium\n",
     "      Exit 9 when any finding is medium or worse (for CI and cron).\n",
     "  regauth audit --online --repo ghcr.io/org/app --repo docker.io/org/app\n",
-    "      Ask each registry what every stored credential can still do: accepted or not, and per --repo\n",
-    "      pull and push (nothing written; at most 3 requests per credential and repository; a registry\n",
-    "      that answers 429 is asked nothing more). Findings: credential-rejected (high),\n",
-    "      credential-expires-soon (medium, --expires-within DAYS), account-password (medium: accepted, on a\n",
-    "      registry that offers scoped tokens), credential-not-needed (low: anonymous pulls work).\n",
-    "  kubectl get secret,serviceaccount,pod,deployment,job,cronjob -A -o json | regauth audit --kube -\n",
-    "      A cluster's pull secrets: location namespace/name/key, registry, user, token kind, expiry. Findings:\n",
-    "      kube-undecodable-pull-secret (high), kube-expired-credential (high), kube-password-credential\n",
-    "      (medium: a password where the registry offers scoped tokens), kube-missing-pull-secret (medium),\n",
-    "      kube-wrong-secret-type (medium), kube-secret-copied (low: one credential in 3 or more namespaces),\n",
-    "      kube-unused-pull-secret (low). Plaintext is inherent to a Secret and not reported. Storage\n",
-    "      \"kubernetes-secret\", scanned kind \"kubernetes-objects\". An input that cannot be read: exit 3.\n",
+    "      Ask each registry what every stored credential can still do: accepted or not, and per --repo ",
+    "pull and push (nothing written; at most 3 requests per credential and repository; a registry ",
+    "that answers 429 is asked nothing more). Findings: credential-rejected (high), ",
+    "credential-expires-soon (medium, --expires-within DAYS), account-password (medium: accepted, on a ",
+    "registry that offers scoped tokens), credential-not-needed (low: anonymous pulls work).\n",
+    "  kubectl get secret,serviceaccount,pod,deployment,job,cronjob -A -o json \\\n",
+    "      | regauth audit --kube -\n",
+    "      A cluster's pull secrets: location namespace/name/key, registry, user, token kind, expiry. ",
+    "Findings: kube-undecodable-pull-secret (high), kube-expired-credential (high), ",
+    "kube-password-credential (medium: a password where the registry offers scoped tokens), ",
+    "kube-missing-pull-secret (medium), kube-wrong-secret-type (medium), kube-secret-copied (low: one ",
+    "credential in 3 or more namespaces), kube-unused-pull-secret (low). Plaintext is inherent to a ",
+    "Secret and not reported. Storage \"kubernetes-secret\", scanned kind \"kubernetes-objects\". An ",
+    "input that cannot be read: exit 3.\n",
     "  regauth audit --kube-live --context prod -n shop\n",
-    "      The same for one namespace, read through your kubectl (workloads, service accounts, every secret;\n",
-    "      each call within --kubectl-timeout, nothing written to disk). A read the cluster refuses is the\n",
-    "      finding kube-missing-right (medium), naming the right (check: kubectl auth can-i list secrets -n shop).\n",
-    "      kubectl missing, failing or stopped at its timeout: exit 3.\n\n",
+    "      The same for one namespace, read through your kubectl (workloads, service accounts, every ",
+    "secret; each call within --kubectl-timeout, nothing written to disk). A read the cluster refuses ",
+    "is the finding kube-missing-right (medium), naming the right (check: kubectl auth can-i list ",
+    "secrets -n shop). kubectl missing, failing or stopped at its timeout: exit 3.\n\n",
     "JSON (--json): `regauth help json`, regauth-audit(1), docs/json.md.\n\n",
     crate::exit_codes_help!(),
     "\n\nWith --find-secret-stdin: exit 9 when the secret is found, 0 when it is not."
@@ -176,18 +179,21 @@ pub enum AuditCommand {
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = concat!(
     "Collecting reports:\n",
-    "  ssh loop (the key file stays on the machine that audits; copy it first, mode 0600):\n",
+    "  ssh loop (copy the key file to each machine first, mode 0600; it stays there):\n",
     "    mkdir -p reports\n",
     "    for h in $(cat hosts.txt); do\n",
-    "      ssh \"$h\" sudo regauth audit --all-users --fingerprint-key /etc/regauth/fp.key --json --fail-on never \\\n",
+    "      ssh \"$h\" sudo regauth audit --all-users --json --fail-on never \\\n",
+    "        --fingerprint-key /etc/regauth/fp.key \\\n",
     "        > \"reports/$h.json\" || echo \"$h: failed\" >&2\n",
     "    done\n",
     "    regauth audit merge reports/*.json\n",
-    "  Ansible ad-hoc command (one file per host under reports/):\n",
+    "  Ansible ad-hoc commands (one file per host under reports/HOST/):\n",
     "    ansible all -b -m ansible.builtin.shell -a 'regauth audit --all-users \\\n",
-    "      --fingerprint-key /etc/regauth/fp.key --json --fail-on never > /tmp/regauth-audit.json' \n",
-    "    ansible all -m ansible.builtin.fetch -a 'src=/tmp/regauth-audit.json dest=reports/{{ inventory_hostname }}.json flat=yes'\n",
-    "    regauth audit merge reports/*.json\n\n",
+    "      --fingerprint-key /etc/regauth/fp.key --json --fail-on never \\\n",
+    "      > /tmp/regauth-audit.json'\n",
+    "    ansible all -b -m ansible.builtin.fetch \\\n",
+    "      -a 'src=/tmp/regauth-audit.json dest=reports/'\n",
+    "    regauth audit merge reports/*/tmp/regauth-audit.json\n\n",
     "Reads reports of schema 2 (camelCase, with schemaVersion) and of schema 1 (snake_case, without).\n\n",
     "JSON (--json): `regauth help json`, regauth-audit-merge(1), docs/json.md.\n\n",
     crate::exit_codes_help!(),
@@ -285,20 +291,14 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         };
         match audit::kube::run_live(env, &request, now, host) {
             Ok(report) => report,
-            Err(e) => {
-                eprintln!("regauth: {}", regauth_core::sanitize::for_terminal(&e.to_string(), 2000));
-                return Ok(Exit::LocalConfig);
-            }
+            Err(e) => return Err(Failed::local(e)),
         }
     } else if args.kube.is_empty() {
         audit::run(env, &opts, host)
     } else {
         match audit::kube::run(&args.kube, now, host, args.online.online) {
             Ok(report) => report,
-            Err(e) => {
-                eprintln!("regauth: {}", regauth_core::sanitize::for_terminal(&e.to_string(), 2000));
-                return Ok(Exit::LocalConfig);
-            }
+            Err(e) => return Err(Failed::local(e)),
         }
     };
     let mut report = report;
@@ -364,7 +364,7 @@ fn run_merge(args: &MergeArgs) -> anyhow::Result<Exit> {
         print(&render_merge(&merged, args.verbose))?;
     }
     for r in merged.reports.iter().filter(|r| r.error.is_some()) {
-        eprintln!("regauth: {}", one_line(r.error.as_deref().unwrap_or_default()));
+        say(Level::Error, &one_line(r.error.as_deref().unwrap_or_default()));
     }
     // As for one report: the process ends, nothing to free one by one.
     std::mem::forget(merged);

@@ -1,13 +1,13 @@
 //! `regauth audit --online`: its options, running the checks with progress on a terminal, and its part of
 //! the report (text and JSON). The checks and rules live in `audit::online`.
 
-use super::output::UsageError;
+use super::output::{self, UsageError};
 use super::registry_args::TrustArgs;
+use crate::audit;
 use crate::audit::online::{self, Online, Right, Status};
-use crate::audit::{self, summary};
 use regauth_core::reference::Reference;
 use regauth_core::sanitize::one_line;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::time::Duration;
 
 #[derive(Debug, clap::Args)]
@@ -55,7 +55,7 @@ impl OnlineArgs {
     }
 }
 
-/// Run the online checks over the report's credentials, add their findings, and drop every secret kept.
+/// Run the online checks (`audit::online::apply`) with progress on a terminal.
 pub(super) fn apply(
     report: &mut audit::Report,
     args: &OnlineArgs,
@@ -66,22 +66,13 @@ pub(super) fn apply(
     let terminal = show_progress && std::io::stderr().is_terminal();
     let progress = move |done: usize, total: usize| {
         if terminal {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\rchecking credentials online: {done}/{total}");
-            if done == total {
-                let _ = writeln!(err);
-            }
+            output::progress(Some(&format!("checking credentials online: {done}/{total}")));
         }
     };
-    let checked = online::check(&report.credentials, &opts, &progress);
-    for credential in &mut report.credentials {
-        credential.secret = None;
+    online::apply(report, &opts, now, i64::from(args.expires_within) * 86_400, &progress);
+    if terminal {
+        output::progress(None);
     }
-    let within = i64::from(args.expires_within) * 86_400;
-    report.findings.extend(online::rules::judge(&report.credentials, &checked, now, within));
-    report.findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.location.cmp(&b.location)));
-    report.summary = summary::Summary::of(&report.credentials, &report.findings);
-    report.online = Some(checked);
     Ok(())
 }
 

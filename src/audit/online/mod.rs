@@ -148,6 +148,25 @@ pub(super) struct Candidate {
     pub(super) repos: Vec<Reference>,
 }
 
+/// Run the checks over `report`'s credentials, drop every secret the inventory kept, and add their findings
+/// (`expires_within`: seconds, for credential-expires-soon), the new summary and the online section.
+pub fn apply(
+    report: &mut super::Report,
+    opts: &Options,
+    now: i64,
+    expires_within: i64,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) {
+    let checked = check(&report.credentials, opts, progress);
+    for credential in &mut report.credentials {
+        credential.secret = None;
+    }
+    report.findings.extend(rules::judge(&report.credentials, &checked, now, expires_within));
+    report.findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.location.cmp(&b.location)));
+    report.summary = super::summary::Summary::of(&report.credentials, &report.findings);
+    report.online = Some(checked);
+}
+
 /// Check every credential of `stored` that has its secret; `progress(done, total)` after each.
 pub fn check(stored: &[Stored], opts: &Options, progress: &(dyn Fn(usize, usize) + Sync)) -> Online {
     let started = Instant::now();
