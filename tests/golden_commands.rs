@@ -245,11 +245,8 @@ fn every_command_s_text_and_json_match_the_golden_files() {
             golden.check(case.name, &steady(&record));
             let stdout: serde_json::Value = serde_json::from_slice(&out.stdout)
                 .unwrap_or_else(|e| panic!("{:?}: not JSON ({e})", case.args));
-            // audit's contract is branch w7-audit's (tests/golden_coverage.rs lists it as not yet done).
-            if !case.group.starts_with("audit") {
-                assert_eq!(stdout["exitCode"], out.status.code().unwrap(), "{:?}", case.args);
-                assert!(stdout["schemaVersion"].is_u64(), "{:?}", case.args);
-            }
+            assert_eq!(stdout["exitCode"], out.status.code().unwrap(), "{:?}", case.args);
+            assert!(stdout["schemaVersion"].is_u64(), "{:?}", case.args);
         }
     }
     for (_, golden) in &mut goldens {
