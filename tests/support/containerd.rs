@@ -149,6 +149,10 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.cri.v1.images", 
             .arg(d.join("buildkit"))
             .arg("--addr")
             .arg(format!("unix://{}", d.join("bk.sock").display()))
+            // Its trace socket defaults to /run/buildkit/otel-grpc.sock, one path for every buildkitd on
+            // the machine: a second one (another test) or a stale socket stops it with EADDRINUSE.
+            .arg("--otel-socket-path")
+            .arg(d.join("otel.sock"))
             .args(["--oci-worker=false", "--containerd-worker=true"])
             .arg("--containerd-worker-addr")
             .arg(d.join("c.sock"))
@@ -158,6 +162,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.cri.v1.images", 
             .env("HOME", d.join("bkhome"))
             .env("OTEL_SDK_DISABLED", "true");
         let _ = std::fs::remove_file(d.join("bk.sock"));
+        let _ = std::fs::remove_file(d.join("otel.sock"));
         let mut child = spawn_logged(command, &log);
         wait_for_socket(&d.join("bk.sock"), &mut child, &log, "buildkitd");
         self.buildkitd = Some(Daemon(child));
