@@ -4,14 +4,10 @@
 //! lld 15 to link and glibc 2.36 to run; `REGAUTH_NO_RELR=1` builds for an older glibc.
 //! helpers/build.rs is the same for the helper programs.
 
+include!("build/relr.rs");
+
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rerun-if-env-changed=REGAUTH_NO_RELR");
-    let target = |key: &str| std::env::var(key).unwrap_or_default();
-    if target("CARGO_CFG_TARGET_OS") == "linux"
-        && target("CARGO_CFG_TARGET_ENV") == "gnu"
-        && std::env::var_os("REGAUTH_NO_RELR").is_none()
-    {
-        println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
-    }
+    println!("cargo:rerun-if-changed=build/relr.rs");
+    link_with_relr();
 }

@@ -159,7 +159,7 @@ pub fn main() -> i32 {
         }
     };
     if cli.debug {
-        crate::http::trace::enable();
+        crate::http::trace::enable(output::debug_lines);
     }
     let env = regauth_core::environ::Environ::from_process();
     let result = match &cli.command {

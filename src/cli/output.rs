@@ -54,6 +54,12 @@ pub(super) fn say_lines(text: &str) {
     to_stderr(&out);
 }
 
+/// `--debug`'s lines of one HTTP exchange (already redacted and made safe by the transport), in one write.
+pub(super) fn debug_lines(lines: &[String]) {
+    let text: String = lines.iter().map(|l| format!("regauth: debug: {l}\n")).collect();
+    to_stderr(&text);
+}
+
 /// A prompt on stderr, without a newline (`Username: `).
 pub(super) fn prompt(text: &str) {
     to_stderr(&for_terminal(text, MESSAGE_LIMIT));

@@ -1,21 +1,24 @@
 //! `regauth --debug`: every HTTP exchange of any command on stderr as it happens, in the words of the
 //! transport's exchange log. Nothing here sees a request or an answer: it prints an [`Exchange`] after
 //! the transport has cleaned it (every form of every secret it knows redacted, made safe for a
-//! terminal, cut), exactly what `diagnose --verbose` and `--json` show.
+//! terminal, cut), exactly what `diagnose --verbose` and `--json` show. Where the lines go is the CLI's
+//! choice (its one message channel), given to [`enable`].
 
 use super::transport::Exchange;
-use std::io::Write;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 
-static ON: AtomicBool = AtomicBool::new(false);
+/// Where traced lines go: one call per exchange, so concurrent requests' lines do not interleave.
+pub type Sink = fn(&[String]);
 
-/// Trace from now on (the CLI's `--debug`).
-pub fn enable() {
-    ON.store(true, Ordering::Relaxed);
+static SINK: OnceLock<Sink> = OnceLock::new();
+
+/// Trace from now on (the CLI's `--debug`) into `sink`.
+pub fn enable(sink: Sink) {
+    let _ = SINK.set(sink);
 }
 
 pub fn enabled() -> bool {
-    ON.load(Ordering::Relaxed)
+    SINK.get().is_some()
 }
 
 /// A request about to be sent: `#index > METHOD URL (auth: KIND)`.
@@ -57,8 +60,8 @@ pub(super) fn answered(index: usize, exchange: &Exchange) {
     say(&lines);
 }
 
-/// One write per exchange, so concurrent requests' lines do not interleave.
 fn say(lines: &[String]) {
-    let text: String = lines.iter().map(|l| format!("regauth: debug: {l}\n")).collect();
-    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    if let Some(sink) = SINK.get() {
+        sink(lines);
+    }
 }

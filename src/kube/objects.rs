@@ -11,7 +11,7 @@
 mod raw;
 
 use base64::Engine;
-use raw::{names, Item, Object, RawAny, RawSecret, RawServiceAccount, RawWorkload};
+use raw::{Item, Object, RawAny, RawSecret, RawServiceAccount, RawWorkload};
 use regauth_core::fsread::{self, FileError};
 use regauth_core::sanitize::one_line;
 use regauth_core::secret::Secret as SecretText;
@@ -379,22 +379,9 @@ fn add_object(value: &serde_json::Value, place: &str, cluster: &mut Cluster, dep
     }
     let result = match kind {
         "Secret" => RawSecret::deserialize(value).map(|raw| cluster.secrets.push(raw.into_secret())),
-        "ServiceAccount" => RawServiceAccount::deserialize(value).map(|raw| {
-            cluster.service_accounts.push(ServiceAccount {
-                namespace: raw.metadata.namespace(),
-                name: raw.metadata.name.unwrap_or_default(),
-                image_pull_secrets: names(raw.image_pull_secrets),
-            })
-        }),
-        "Pod"
-        | "Job"
-        | "CronJob"
-        | "Deployment"
-        | "StatefulSet"
-        | "DaemonSet"
-        | "ReplicaSet"
-        | "ReplicationController"
-        | "PodTemplate" => RawWorkload::deserialize(value).map(|raw| {
+        "ServiceAccount" => RawServiceAccount::deserialize(value)
+            .map(|raw| cluster.service_accounts.push(raw.into_service_account())),
+        kind if raw::is_workload(kind) => RawWorkload::deserialize(value).map(|raw| {
             if let Some(w) = raw.into_workload(kind) {
                 cluster.workloads.push(w)
             }

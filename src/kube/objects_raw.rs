@@ -68,22 +68,13 @@ pub(super) fn convert(raw: RawAny, kind: String) -> Object {
             }
             .into_secret(),
         ),
-        "ServiceAccount" => Object::ServiceAccount(ServiceAccount {
-            namespace: raw.metadata.namespace(),
-            name: raw.metadata.name.unwrap_or_default(),
-            image_pull_secrets: names(raw.image_pull_secrets),
-        }),
-        "Pod"
-        | "Job"
-        | "CronJob"
-        | "Deployment"
-        | "StatefulSet"
-        | "DaemonSet"
-        | "ReplicaSet"
-        | "ReplicationController"
-        | "PodTemplate" => Object::Workload(
+        "ServiceAccount" => Object::ServiceAccount(
+            RawServiceAccount { metadata: raw.metadata, image_pull_secrets: raw.image_pull_secrets }
+                .into_service_account(),
+        ),
+        kind if is_workload(kind) => Object::Workload(
             RawWorkload { metadata: raw.metadata, spec: raw.spec, template: raw.template }
-                .into_workload(&kind),
+                .into_workload(kind),
         ),
         _ => Object::Other,
     }
@@ -166,6 +157,32 @@ pub(super) struct RawServiceAccount {
     #[serde(default)]
     pub(super) metadata: Metadata,
     pub(super) image_pull_secrets: Option<Vec<LocalRef>>,
+}
+
+impl RawServiceAccount {
+    pub(super) fn into_service_account(self) -> ServiceAccount {
+        ServiceAccount {
+            namespace: self.metadata.namespace(),
+            name: self.metadata.name.unwrap_or_default(),
+            image_pull_secrets: names(self.image_pull_secrets),
+        }
+    }
+}
+
+/// The kinds that carry a pod template (or are a pod).
+pub(super) fn is_workload(kind: &str) -> bool {
+    matches!(
+        kind,
+        "Pod"
+            | "Job"
+            | "CronJob"
+            | "Deployment"
+            | "StatefulSet"
+            | "DaemonSet"
+            | "ReplicaSet"
+            | "ReplicationController"
+            | "PodTemplate"
+    )
 }
 
 #[derive(Deserialize)]
