@@ -1,13 +1,22 @@
 # Build and install regauth: the command, the docker-credential-regauth-* helpers, the man pages, the
 # shell completions and the kubelet example config.
 #
-#   make                                  build (release)
+#   make                                  build (release): `make dynamic` and `make static`
 #   sudo make install                     install under /usr/local
 #   make install PREFIX=/usr DESTDIR=pkg  stage into pkg/usr (for packagers)
 #   make deb                              a Debian package in target/debian/ (needs cargo-deb)
 #
 # `install` builds nothing: run `make` first (as yourself), then `sudo make install`. BINARIES names the
-# directory holding the built programs (default target/release).
+# directory holding the dynamic programs (default target/release), STATIC_BINARIES the static ones
+# (default target/release-static).
+#
+# STATIC_PROGRAMS are linked static-pie (glibc's static libraries, from libc6-dev): a helper's `get` runs on
+# every pull, and a static start skips the loader's symbol binding and shared libraries, the bulk of its
+# cost (bench/README.md). crt-static is a target feature, so they get a cargo invocation of their own, with an
+# explicit --target (the host's, from `rustc -vV`: build scripts and proc-macros then stay dynamic) and a
+# target dir of their own (target/static, copied to STATIC_BINARIES), which leaves the dynamic build in
+# target/release alone. DYNAMIC_PROGRAMS stay dynamic: regauth resolves host names through glibc's NSS,
+# which a static glibc can only load from the exact glibc version it was linked with.
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -22,22 +31,42 @@ zshdir = $(DESTDIR)$(PREFIX)/share/zsh/site-functions
 fishdir = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 exampledir = $(DESTDIR)$(PREFIX)/share/doc/regauth/examples
 
-PROGRAMS = regauth docker-credential-regauth-keyutils docker-credential-regauth-secretservice \
-	docker-credential-regauth-env docker-credential-regauth-cache docker-credential-regauth-kubelet
+RUSTC ?= rustc
+STATIC_BINARIES ?= target/release-static
+STATIC_TARGET_DIR ?= target/static
 
-.PHONY: all build install uninstall deb
+DYNAMIC_PROGRAMS = regauth
+STATIC_PROGRAMS = docker-credential-regauth-keyutils docker-credential-regauth-secretservice \
+	docker-credential-regauth-env docker-credential-regauth-cache docker-credential-regauth-kubelet
+PROGRAMS = $(DYNAMIC_PROGRAMS) $(STATIC_PROGRAMS)
+# Cargo unifies features over the packages it selects: helpers alone get only their own (clap without
+# regauth's `env` and `string`); a static program of another package selects the whole workspace.
+static_packages = $(if $(filter-out docker-credential-regauth-%,$(STATIC_PROGRAMS)),--workspace,-p regauth-helpers)
+
+.PHONY: all build dynamic static install uninstall deb
 
 all: build
 
-build:
-	$(CARGO) build --locked --release --workspace --bins
+build: dynamic static
+
+dynamic:
+	$(CARGO) build --locked --release --workspace $(addprefix --bin ,$(DYNAMIC_PROGRAMS))
+
+static:
+	host=$$($(RUSTC) -vV | sed -n 's/^host: //p') && \
+	{ [ -n "$$host" ] || { echo "make static: no host triple in \`$(RUSTC) -vV\`" >&2; exit 1; }; } && \
+	RUSTFLAGS="$${RUSTFLAGS:+$$RUSTFLAGS }-C target-feature=+crt-static" $(CARGO) build --locked --release \
+	  $(static_packages) --target "$$host" --target-dir $(STATIC_TARGET_DIR) $(addprefix --bin ,$(STATIC_PROGRAMS)) && \
+	$(INSTALL) -d -m 0755 $(STATIC_BINARIES) && \
+	cd $(STATIC_TARGET_DIR)/"$$host"/release && $(INSTALL) -m 0755 $(STATIC_PROGRAMS) $(abspath $(STATIC_BINARIES))/
 
 install:
-	@for p in $(PROGRAMS); do \
-	  [ -x "$(BINARIES)/$$p" ] || { echo "make install: $(BINARIES)/$$p is missing: run make first" >&2; exit 1; }; \
+	@for p in $(addprefix $(BINARIES)/,$(DYNAMIC_PROGRAMS)) $(addprefix $(STATIC_BINARIES)/,$(STATIC_PROGRAMS)); do \
+	  [ -x "$$p" ] || { echo "make install: $$p is missing: run make first" >&2; exit 1; }; \
 	done
 	$(INSTALL) -d -m 0755 $(bindir) $(mandir) $(bashdir) $(zshdir) $(fishdir) $(exampledir)
-	$(INSTALL) -m 0755 $(addprefix $(BINARIES)/,$(PROGRAMS)) $(bindir)/
+	$(INSTALL) -m 0755 $(addprefix $(BINARIES)/,$(DYNAMIC_PROGRAMS)) \
+	  $(addprefix $(STATIC_BINARIES)/,$(STATIC_PROGRAMS)) $(bindir)/
 	$(INSTALL) -m 0644 man/*.1 $(mandir)/
 	$(INSTALL) -m 0644 completions/regauth.bash $(bashdir)/regauth
 	$(INSTALL) -m 0644 completions/_regauth $(zshdir)/_regauth

@@ -8,8 +8,10 @@
 //! test that died halfway would leave the machine changed. The private database holds the machine's own
 //! libc6 and libgcc-s1 entries, so dpkg checks the package's dependencies for real (no --force-depends).
 //!
-//! Both use the test build's binaries (target/debug): a release build for one test costs CI minutes on two
-//! cores; the package's contents and layout are the same.
+//! Both take `regauth` from the test build (target/debug: a release build of it for one test costs CI
+//! minutes on two cores) and the helpers from `make static` (target/release-static, static-pie, as the
+//! release build ships them; support::static_build builds them once), and check from the ELF headers that
+//! the installed helpers are static-pie with DT_RELR and full RELRO, and regauth dynamic.
 
 mod support;
 
@@ -19,6 +21,7 @@ use support::command::clean;
 use support::helpers::{bin_dir, helper_bin};
 use support::keyutils::KeyutilsNamespace;
 use support::registry::{basic, push_image, Auth, Registry};
+use support::static_build::{self, assert_static_pie, linkage, STATIC_PROGRAMS};
 
 const USER: &str = "deb-user";
 const PASSWORD: &str = "deb-right-pw-Q7v";
@@ -52,9 +55,20 @@ fn ok(out: &Output, what: &str) -> String {
     text
 }
 
-fn built() {
-    for p in PROGRAMS {
-        helper_bin(p);
+/// The test build's regauth and the static helpers; `None` (after a loud skip) without make.
+fn built() -> Option<()> {
+    helper_bin("regauth");
+    static_build::dir()?;
+    Some(())
+}
+
+/// Every installed helper static-pie (RELR, full RELRO), regauth dynamic (its DNS goes through NSS).
+fn assert_linkage(bin: &Path) {
+    for p in STATIC_PROGRAMS {
+        assert_static_pie(&bin.join(p));
+    }
+    if let Some(l) = linkage(&bin.join("regauth")) {
+        assert!(l.interp && l.needed.iter().any(|n| n.starts_with("libc.so")), "regauth: {l:?}");
     }
 }
 
@@ -67,7 +81,7 @@ fn mode(path: &Path) -> u32 {
 #[test]
 fn make_install_puts_programs_pages_completions_and_example_under_destdir() {
     let Some(make) = support::need_program("make") else { return };
-    built();
+    let Some(()) = built() else { return };
     let stage = tempfile::tempdir().unwrap();
     let run = |target: &str| {
         let out = Command::new(&make)
@@ -86,6 +100,7 @@ fn make_install_puts_programs_pages_completions_and_example_under_destdir() {
     for p in PROGRAMS {
         assert_eq!(mode(&prefix.join("bin").join(p)), 0o755, "{p}");
     }
+    assert_linkage(&prefix.join("bin"));
     for f in SHARED
         .iter()
         .chain(&["share/bash-completion/completions/regauth", "share/zsh/site-functions/_regauth"])
@@ -159,14 +174,15 @@ fn debian_package_installs_with_dpkg_and_docker_logs_in_through_its_helper() {
     let Some(cargo_deb) = cargo_deb() else { return };
     let Some(_) = support::need_program("dpkg") else { return };
     let Some(docker) = support::need_program("docker") else { return };
-    built();
+    let Some(()) = built() else { return };
     let Some(registry) = Registry::start(Auth::Htpasswd(vec![(USER.into(), PASSWORD.into())]), None) else {
         return;
     };
     let client = reqwest::blocking::Client::new();
     push_image(&client, &registry.base_url(), "team/app", "v1", Some(&basic(USER, PASSWORD)));
 
-    // The package, from the test build (cargo-deb maps target/release/ in the assets to the profile's dir).
+    // The package, from the test build's regauth (cargo-deb maps target/release/ in the assets to the
+    // profile's dir) and the static helpers (target/release-static/, a plain path).
     let out_dir = tempfile::tempdir().unwrap();
     let target_dir = bin_dir().parent().unwrap();
     let built = Command::new(&cargo_deb)
@@ -187,7 +203,7 @@ fn debian_package_installs_with_dpkg_and_docker_logs_in_through_its_helper() {
         .expect("cargo deb made a .deb");
     let fields = Command::new("dpkg-deb").arg("-f").arg(&deb).args(["Package", "Depends"]).output().unwrap();
     let fields = ok(&fields, "dpkg-deb -f");
-    assert!(fields.contains("Package: regauth") && fields.contains("libc6"), "{fields}");
+    assert!(fields.contains("Package: regauth") && fields.contains("libc6 (>= 2.36)"), "{fields}");
 
     let root = private_root();
     let installed = dpkg(root.path(), &["-i", deb.to_str().unwrap()]);
@@ -196,6 +212,7 @@ fn debian_package_installs_with_dpkg_and_docker_logs_in_through_its_helper() {
     for p in PROGRAMS {
         assert_eq!(mode(&usr.join("bin").join(p)), 0o755, "{p}");
     }
+    assert_linkage(&usr.join("bin"));
     // Debian's policy: man pages gzipped (cargo-deb does it).
     for f in SHARED.iter().chain(&["share/bash-completion/completions/regauth"]) {
         let f = if f.ends_with(".1") { format!("{f}.gz") } else { f.to_string() };

@@ -27,6 +27,7 @@ pub mod kubectl;
 pub mod leaks;
 pub mod registry;
 pub mod skip;
+pub mod static_build;
 pub mod token_env;
 pub mod token_server;
 
