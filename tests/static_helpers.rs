@@ -167,3 +167,20 @@ fn kubelet_plugin_runs_a_helper_without_home() {
     assert_eq!(response["auth"]["static.example"]["password"], SECRET, "{response}");
     assert_eq!(response["auth"]["static.example"]["username"], "ci", "{response}");
 }
+
+/// A session bus on TCP named by host name is the one path of a static helper into glibc's NSS (zbus
+/// resolves it with getaddrinfo). A static glibc (2.34 and later) has the `files` and `dns` sources built
+/// in: `localhost` resolves from /etc/hosts without loading a module, and the answer is the bus's refusal,
+/// not a lookup failure or a crash. (Other sources in nsswitch.conf, e.g. mdns or myhostname, would be
+/// loaded with dlopen, which needs the glibc version the helper was linked with: docs/ARCHITECTURE.md.)
+#[test]
+fn secretservice_resolves_a_tcp_bus_host_name_without_home() {
+    let Some(dir) = static_build::dir() else { return };
+    let address = format!("tcp:host=localhost,port={}", support::free_port());
+    let mut helper = clean(dir.join("docker-credential-regauth-secretservice"));
+    helper.env("DBUS_SESSION_BUS_ADDRESS", &address);
+    let answer = call(helper, "get", "static.example");
+    assert_eq!(answer.code, 1, "{answer:?}");
+    assert!(answer.stdout.contains("no D-Bus session bus"), "{answer:?}");
+    assert!(answer.stdout.contains("Connection refused"), "resolved, then refused: {answer:?}");
+}
