@@ -6,6 +6,10 @@
 # floor; our secretservice at most half of upstream's. Wall ratios are noise on a busy machine; the
 # instruction counts are not.
 #
+# The helpers measured are the ones the release build installs: static-pie, from `make static`
+# (target/release-static). The plain dynamic `cargo build --release` keyutils and env helpers
+# (target/release, what `cargo install --path helpers` gives) run beside them as *-dynamic.
+#
 # Needs: hyperfine, valgrind, python3, keyutils, dbus, gnome-keyring, pass, gnupg, golang-docker-credential-helpers
 # (scripts/install-test-deps installs them). Everything runs in private dirs and a private D-Bus session;
 # the kernel-keyring entry lives in a namespace of its own and is erased at the end.
@@ -15,6 +19,7 @@ cd "$(dirname "$0")/.."
 
 if [ "${1:-}" != "--inside" ]; then
   cargo build --release --locked -p regauth-helpers --bins
+  make --no-print-directory static
   work=$(mktemp -d)
   trap 'GNUPGHOME="$work/gnupg" gpgconf --kill all 2>/dev/null || true; rm -rf "$work"' EXIT
   for d in home data config cache run gnupg; do mkdir -p -m 700 "$work/$d"; done
@@ -27,7 +32,8 @@ fi
 
 work="$BENCH_WORK"
 eval "$(printf bench-pw | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
-export PATH="$PWD/target/release:$PATH"
+export PATH="$PWD/target/release-static:$PATH"
+dynamic="$PWD/target/release"
 export REGAUTH_KEYUTILS_NAMESPACE="bench-$$"
 server="bench.regauth.invalid"
 printf %s "$server" >"$work/key"
@@ -58,9 +64,11 @@ docker-credential-regauth-env get <"$work/key" >/dev/null
 # to stdin with --input (hyperfine >= 1.17); older hyperfine cannot feed stdin without a shell, so every
 # command then runs under the same `sh -c 'exec ...'` and the floor includes that shell.
 hyperfine="${HYPERFINE:-hyperfine}"
-names=(floor regauth-keyutils regauth-env regauth-secretservice upstream-secretservice upstream-pass)
+names=(floor regauth-keyutils regauth-env regauth-secretservice regauth-keyutils-dynamic regauth-env-dynamic
+  upstream-secretservice upstream-pass)
 programs=(/bin/true docker-credential-regauth-keyutils docker-credential-regauth-env
-  docker-credential-regauth-secretservice docker-credential-secretservice docker-credential-pass)
+  docker-credential-regauth-secretservice "$dynamic/docker-credential-regauth-keyutils"
+  "$dynamic/docker-credential-regauth-env" docker-credential-secretservice docker-credential-pass)
 args=()
 # The floor runs without "get": coreutils' true given one argument looks for --help/--version and sets up
 # its locale first (~300,000 instructions instead of ~127,000), which would flatter every helper.
@@ -74,7 +82,7 @@ else
 fi
 "$hyperfine" -N --style basic --warmup 20 --min-runs 300 --export-json "$work/results.json" "${args[@]}" >/dev/null
 # shellcheck disable=SC2046 # verb's words are the command line
-for i in 0 1 2 3; do ir_table "$work/ir" "${names[$i]}" "$work/key" $(verb "${programs[$i]}"); done
+for i in 0 1 2 3 4 5; do ir_table "$work/ir" "${names[$i]}" "$work/key" $(verb "${programs[$i]}"); done
 
 for helper in regauth-keyutils regauth-secretservice secretservice pass; do
   "docker-credential-$helper" erase <"$work/key"
@@ -95,7 +103,7 @@ for k, m in med.items():
     mean = r[k]["mean"] * 1000
     print(f"{k:<28}{m:>10.2f}{mean:>9.2f}{m / floor:>9.2f}{m / up_ss:>15.2f}{irs(k)}")
 ss = med["regauth-secretservice"] / up_ss
-for h in ("regauth-keyutils", "regauth-env"):
+for h in ("regauth-keyutils", "regauth-env", "regauth-keyutils-dynamic", "regauth-env-dynamic"):
     x = med[h] / floor
     print(f"target {h} <= 1.05x floor (wall, noisy on a busy machine): {x:.2f}x {'MET' if x <= 1.05 else 'MISSED'}")
 print(f"target regauth secretservice <= 0.5x upstream: {ss:.2f}x {'MET' if ss <= 0.5 else 'MISSED'}")
