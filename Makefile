@@ -14,8 +14,8 @@
 # every pull, and a static start skips the loader's symbol binding and shared libraries, the bulk of its
 # cost (bench/README.md). crt-static is a target feature, so they get a cargo invocation of their own, with an
 # explicit --target (the host's, from `rustc -vV`: build scripts and proc-macros then stay dynamic) and a
-# target dir of their own (target/static, copied to STATIC_BINARIES), which leaves the dynamic build in
-# target/release alone. DYNAMIC_PROGRAMS stay dynamic: regauth resolves host names through glibc's NSS,
+# target dir of their own (target/static, copied to STATIC_BINARIES and stripped there: cargo-deb strips
+# only what it finds under target/release), which leaves the dynamic build in target/release alone. DYNAMIC_PROGRAMS stay dynamic: regauth resolves host names through glibc's NSS,
 # which a static glibc can only load from the exact glibc version it was linked with.
 
 PREFIX ?= /usr/local
@@ -58,7 +58,7 @@ static:
 	RUSTFLAGS="$${RUSTFLAGS:+$$RUSTFLAGS }-C target-feature=+crt-static" $(CARGO) build --locked --release \
 	  $(static_packages) --target "$$host" --target-dir $(STATIC_TARGET_DIR) $(addprefix --bin ,$(STATIC_PROGRAMS)) && \
 	$(INSTALL) -d -m 0755 $(STATIC_BINARIES) && \
-	cd $(STATIC_TARGET_DIR)/"$$host"/release && $(INSTALL) -m 0755 $(STATIC_PROGRAMS) $(abspath $(STATIC_BINARIES))/
+	cd $(STATIC_TARGET_DIR)/"$$host"/release && $(INSTALL) -s -m 0755 $(STATIC_PROGRAMS) $(abspath $(STATIC_BINARIES))/
 
 install:
 	@for p in $(addprefix $(BINARIES)/,$(DYNAMIC_PROGRAMS)) $(addprefix $(STATIC_BINARIES)/,$(STATIC_PROGRAMS)); do \
