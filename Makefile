@@ -43,7 +43,7 @@ PROGRAMS = $(DYNAMIC_PROGRAMS) $(STATIC_PROGRAMS)
 # regauth's `env` and `string`); a static program of another package selects the whole workspace.
 static_packages = $(if $(filter-out docker-credential-regauth-%,$(STATIC_PROGRAMS)),--workspace,-p regauth-helpers)
 
-.PHONY: all build dynamic static install uninstall deb
+.PHONY: all build dynamic static static-programs install uninstall deb
 
 all: build
 
@@ -59,6 +59,10 @@ static:
 	  $(static_packages) --target "$$host" --target-dir $(STATIC_TARGET_DIR) $(addprefix --bin ,$(STATIC_PROGRAMS)) && \
 	$(INSTALL) -d -m 0755 $(STATIC_BINARIES) && \
 	cd $(STATIC_TARGET_DIR)/"$$host"/release && $(INSTALL) -s -m 0755 $(STATIC_PROGRAMS) $(abspath $(STATIC_BINARIES))/
+
+# For tests/support/static_build.rs, which checks what this list names.
+static-programs:
+	@echo $(STATIC_PROGRAMS)
 
 install:
 	@for p in $(addprefix $(BINARIES)/,$(DYNAMIC_PROGRAMS)) $(addprefix $(STATIC_BINARIES)/,$(STATIC_PROGRAMS)); do \

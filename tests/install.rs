@@ -21,7 +21,7 @@ use support::command::clean;
 use support::helpers::{bin_dir, helper_bin};
 use support::keyutils::KeyutilsNamespace;
 use support::registry::{basic, push_image, Auth, Registry};
-use support::static_build::{self, assert_static_pie, linkage, STATIC_PROGRAMS};
+use support::static_build::{self, assert_static_pie, linkage, static_programs};
 
 const USER: &str = "deb-user";
 const PASSWORD: &str = "deb-right-pw-Q7v";
@@ -64,7 +64,7 @@ fn built() -> Option<()> {
 
 /// Every installed helper static-pie (RELR, full RELRO), regauth dynamic (its DNS goes through NSS).
 fn assert_linkage(bin: &Path) {
-    for p in STATIC_PROGRAMS {
+    for p in static_programs() {
         assert_static_pie(&bin.join(p));
     }
     if let Some(l) = linkage(&bin.join("regauth")) {

@@ -13,7 +13,7 @@ use support::command::{clean, regauth, system_path};
 use support::helpers::{call, helper_test, with_outcome, Answer};
 use support::keyring::SecretService;
 use support::keyutils::KeyutilsNamespace;
-use support::static_build::{self, assert_static_pie, STATIC_PROGRAMS};
+use support::static_build::{self, assert_static_pie, static_programs};
 
 const NOT_FOUND: &str = "credentials not found in native keychain";
 const SECRET: &str = "static-secret-Hq4w";
@@ -34,7 +34,7 @@ fn secret_of(answer: &Answer) -> String {
 #[test]
 fn every_static_helper_is_static_pie_and_starts_without_home() {
     let Some(dir) = static_build::dir() else { return };
-    for p in STATIC_PROGRAMS {
+    for p in static_programs() {
         assert_static_pie(&dir.join(p));
         let out = clean(dir.join(p)).arg("--version").output().unwrap();
         assert!(out.status.success(), "{p} --version: {}", String::from_utf8_lossy(&out.stderr));

@@ -8,14 +8,24 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
-/// The programs the Makefile's STATIC_PROGRAMS names.
-pub const STATIC_PROGRAMS: [&str; 5] = [
-    "docker-credential-regauth-keyutils",
-    "docker-credential-regauth-secretservice",
-    "docker-credential-regauth-env",
-    "docker-credential-regauth-cache",
-    "docker-credential-regauth-kubelet",
-];
+/// The programs the Makefile's STATIC_PROGRAMS names (`make static-programs`): what `make static` builds.
+pub fn static_programs() -> &'static [String] {
+    static LIST: OnceLock<Vec<String>> = OnceLock::new();
+    LIST.get_or_init(|| {
+        let out = Command::new("make")
+            .args(["-s", "--no-print-directory", "-C"])
+            .arg(checkout())
+            .arg("static-programs")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "make static-programs: {}", String::from_utf8_lossy(&out.stderr));
+        let list: Vec<String> =
+            String::from_utf8_lossy(&out.stdout).split_whitespace().map(str::to_owned).collect();
+        assert!(!list.is_empty(), "the Makefile's STATIC_PROGRAMS is empty");
+        list
+    })
+}
 
 pub fn checkout() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
