@@ -86,6 +86,8 @@ fn make_install_puts_programs_pages_completions_and_example_under_destdir() {
     for p in PROGRAMS {
         assert_eq!(mode(&prefix.join("bin").join(p)), 0o755, "{p}");
     }
+    // The whole command, which the front program `regauth` execs: in libexec, not on PATH.
+    assert_eq!(mode(&prefix.join("libexec/regauth/regauth-cli")), 0o755);
     for f in SHARED
         .iter()
         .chain(&["share/bash-completion/completions/regauth", "share/zsh/site-functions/_regauth"])
@@ -196,6 +198,7 @@ fn debian_package_installs_with_dpkg_and_docker_logs_in_through_its_helper() {
     for p in PROGRAMS {
         assert_eq!(mode(&usr.join("bin").join(p)), 0o755, "{p}");
     }
+    assert_eq!(mode(&usr.join("libexec/regauth/regauth-cli")), 0o755);
     // Debian's policy: man pages gzipped (cargo-deb does it).
     for f in SHARED.iter().chain(&["share/bash-completion/completions/regauth"]) {
         let f = if f.ends_with(".1") { format!("{f}.gz") } else { f.to_string() };
