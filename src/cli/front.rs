@@ -27,6 +27,20 @@ use std::path::{Path, PathBuf};
 /// the front in a build tree.
 pub const FULL_PROGRAM: &str = "regauth-cli";
 
+/// The variables a hit reads (docker's config lookup, the token cache and its keyring): copying only these
+/// spares the copy and sort of the whole environment. A debug build panics on a read of any other, so the
+/// tests catch one added to the hit path but not here.
+const HIT_VARIABLES: &[&str] = &[
+    "DOCKER_AUTH_CONFIG",
+    "DOCKER_CONFIG",
+    "HOME",
+    // Only to see whether a configured helper is installed: the front never runs one.
+    "PATH",
+    "XDG_CACHE_HOME",
+    regauth_core::token_cache::MODE_VAR,
+    regauth_core::store::keyutils::NAMESPACE_VAR,
+];
+
 /// Run `regauth` with the process's arguments; returns the exit code (when it does not exec).
 pub fn main() -> i32 {
     let args: Vec<OsString> = std::env::args_os().collect();
@@ -53,7 +67,7 @@ fn serve_hit(args: &[OsString]) -> Option<i32> {
     {
         return None;
     }
-    let env = Environ::from_process();
+    let env = Environ::from_process_only(HIT_VARIABLES);
     let reference = Reference::parse(&asked.image).ok()?;
     let credential = if credential.anonymous { None } else { docker_credential(&cli, &reference, &env)? };
     let mut notes = Vec::new();
