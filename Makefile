@@ -15,8 +15,13 @@
 # cost (bench/README.md). crt-static is a target feature, so they get a cargo invocation of their own, with an
 # explicit --target (the host's, from `rustc -vV`: build scripts and proc-macros then stay dynamic) and a
 # target dir of their own (target/static, copied to STATIC_BINARIES and stripped there: cargo-deb strips
-# only what it finds under target/release), which leaves the dynamic build in target/release alone. DYNAMIC_PROGRAMS stay dynamic: regauth resolves host names through glibc's NSS,
-# which a static glibc can only load from the exact glibc version it was linked with.
+# only what it finds under target/release), which leaves the dynamic build in target/release alone. One
+# cargo invocation per package, so that the helpers get only their own features.
+#
+# `regauth` on PATH is a small front (src/cli/front.rs) that answers a token-cache hit and execs
+# regauth-cli, the whole command, for everything else; it resolves no host names, so it is static too.
+# DYNAMIC_PROGRAMS (regauth-cli) stay dynamic, in libexec/regauth/: they resolve host names through
+# glibc's NSS, which a static glibc can only load from the exact glibc version it was linked with.
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -25,6 +30,9 @@ CARGO ?= cargo
 INSTALL ?= install
 
 bindir = $(DESTDIR)$(PREFIX)/bin
+# regauth-cli, the whole command, which the small front program `regauth` execs (src/cli/front.rs); the
+# front finds it at ../libexec/regauth/ from its own directory.
+libexecdir = $(DESTDIR)$(PREFIX)/libexec/regauth
 mandir = $(DESTDIR)$(PREFIX)/share/man/man1
 bashdir = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 zshdir = $(DESTDIR)$(PREFIX)/share/zsh/site-functions
@@ -35,13 +43,12 @@ RUSTC ?= rustc
 STATIC_BINARIES ?= target/release-static
 STATIC_TARGET_DIR ?= target/static
 
-DYNAMIC_PROGRAMS = regauth
-STATIC_PROGRAMS = docker-credential-regauth-keyutils docker-credential-regauth-secretservice \
+DYNAMIC_PROGRAMS = regauth-cli
+STATIC_PROGRAMS = regauth docker-credential-regauth-keyutils docker-credential-regauth-secretservice \
 	docker-credential-regauth-env docker-credential-regauth-cache docker-credential-regauth-kubelet
 PROGRAMS = $(DYNAMIC_PROGRAMS) $(STATIC_PROGRAMS)
-# Cargo unifies features over the packages it selects: helpers alone get only their own (clap without
-# regauth's `env` and `string`); a static program of another package selects the whole workspace.
-static_packages = $(if $(filter-out docker-credential-regauth-%,$(STATIC_PROGRAMS)),--workspace,-p regauth-helpers)
+static_helpers = $(filter docker-credential-regauth-%,$(STATIC_PROGRAMS))
+static_commands = $(filter-out docker-credential-regauth-%,$(STATIC_PROGRAMS))
 
 .PHONY: all build dynamic static static-programs install uninstall deb
 
@@ -50,13 +57,15 @@ all: build
 build: dynamic static
 
 dynamic:
-	$(CARGO) build --locked --release --workspace $(addprefix --bin ,$(DYNAMIC_PROGRAMS))
+	$(CARGO) build --locked --release -p regauth $(addprefix --bin ,$(DYNAMIC_PROGRAMS))
 
 static:
 	host=$$($(RUSTC) -vV | sed -n 's/^host: //p') && \
 	{ [ -n "$$host" ] || { echo "make static: no host triple in \`$(RUSTC) -vV\`" >&2; exit 1; }; } && \
-	RUSTFLAGS="$${RUSTFLAGS:+$$RUSTFLAGS }-C target-feature=+crt-static" $(CARGO) build --locked --release \
-	  $(static_packages) --target "$$host" --target-dir $(STATIC_TARGET_DIR) $(addprefix --bin ,$(STATIC_PROGRAMS)) && \
+	export RUSTFLAGS="$${RUSTFLAGS:+$$RUSTFLAGS }-C target-feature=+crt-static" && \
+	static_build() { $(CARGO) build --locked --release --target "$$host" --target-dir $(STATIC_TARGET_DIR) "$$@"; } && \
+	$(if $(static_helpers),static_build -p regauth-helpers $(addprefix --bin ,$(static_helpers)) &&) \
+	$(if $(static_commands),static_build -p regauth $(addprefix --bin ,$(static_commands)) &&) \
 	$(INSTALL) -d -m 0755 $(STATIC_BINARIES) && \
 	cd $(STATIC_TARGET_DIR)/"$$host"/release && $(INSTALL) -s -m 0755 $(STATIC_PROGRAMS) $(abspath $(STATIC_BINARIES))/
 
@@ -68,9 +77,9 @@ install:
 	@for p in $(addprefix $(BINARIES)/,$(DYNAMIC_PROGRAMS)) $(addprefix $(STATIC_BINARIES)/,$(STATIC_PROGRAMS)); do \
 	  [ -x "$$p" ] || { echo "make install: $$p is missing: run make first" >&2; exit 1; }; \
 	done
-	$(INSTALL) -d -m 0755 $(bindir) $(mandir) $(bashdir) $(zshdir) $(fishdir) $(exampledir)
-	$(INSTALL) -m 0755 $(addprefix $(BINARIES)/,$(DYNAMIC_PROGRAMS)) \
-	  $(addprefix $(STATIC_BINARIES)/,$(STATIC_PROGRAMS)) $(bindir)/
+	$(INSTALL) -d -m 0755 $(bindir) $(libexecdir) $(mandir) $(bashdir) $(zshdir) $(fishdir) $(exampledir)
+	$(INSTALL) -m 0755 $(addprefix $(STATIC_BINARIES)/,$(STATIC_PROGRAMS)) $(bindir)/
+	$(INSTALL) -m 0755 $(addprefix $(BINARIES)/,$(DYNAMIC_PROGRAMS)) $(libexecdir)/
 	$(INSTALL) -m 0644 man/*.1 $(mandir)/
 	$(INSTALL) -m 0644 completions/regauth.bash $(bashdir)/regauth
 	$(INSTALL) -m 0644 completions/_regauth $(zshdir)/_regauth
@@ -78,7 +87,8 @@ install:
 	$(INSTALL) -m 0644 docs/kubelet-credential-provider.yaml $(exampledir)/
 
 uninstall:
-	rm -f $(addprefix $(bindir)/,$(PROGRAMS))
+	rm -f $(addprefix $(bindir)/,$(STATIC_PROGRAMS)) $(addprefix $(libexecdir)/,$(DYNAMIC_PROGRAMS))
+	-rmdir $(libexecdir) 2>/dev/null
 	cd man && for page in *.1; do rm -f "$(mandir)/$$page"; done
 	rm -f $(bashdir)/regauth $(zshdir)/_regauth $(fishdir)/regauth.fish
 	rm -f $(exampledir)/kubelet-credential-provider.yaml

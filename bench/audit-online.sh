@@ -7,7 +7,7 @@
 # N=COUNT changes the number of credentials (default 1000). Needs docker-registry and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked --bin regauth --example testbed
+cargo build --release --locked --bin regauth --bin regauth-cli --example testbed
 regauth=$PWD/target/release/regauth
 n=${N:-1000}
 work=$(mktemp -d)

@@ -8,7 +8,7 @@
 # the generated tree and reports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked --bin regauth
+cargo build --release --locked --bin regauth --bin regauth-cli
 regauth=$PWD/target/release/regauth
 work=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] && echo "kept $work" >&2 || rm -rf "$work"' EXIT

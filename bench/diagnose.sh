@@ -5,7 +5,7 @@
 # Needs docker-registry, skopeo and hyperfine (scripts/install-test-deps). RUNS=N sets hyperfine's runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked --bin regauth --example testbed
+cargo build --release --locked --bin regauth --bin regauth-cli --example testbed
 work=$(mktemp -d)
 coproc BED { target/release/examples/testbed; }
 bed_pid=$BED_PID

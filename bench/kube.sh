@@ -11,9 +11,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -n "${AUDIT_ONLY:-}" ]; then
-  cargo build --release --locked --bin regauth
+  cargo build --release --locked --bin regauth --bin regauth-cli
 else
-  cargo build --release --locked --bin regauth --example testbed
+  cargo build --release --locked --bin regauth --bin regauth-cli --example testbed
 fi
 work=$(mktemp -d)
 secrets=${SECRETS:-100000}

@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/instructions.sh
-cargo build --release --locked --bin regauth --example testbed
+cargo build --release --locked --bin regauth --bin regauth-cli --example testbed
 work=$(mktemp -d)
 coproc BED { target/release/examples/testbed; }
 bed_pid=$BED_PID

@@ -217,7 +217,8 @@ pub fn resolve(reference: &Reference, client: Client, env: &Environ, opts: &Opti
     }
 }
 
-fn resolve_docker(reference: &Reference, env: &Environ, opts: &Options) -> Resolution {
+/// What docker would send (also the front program's lookup, which links no other client's rules).
+pub fn resolve_docker(reference: &Reference, env: &Environ, opts: &Options) -> Resolution {
     let mut res = Resolution::new(Client::Docker);
     let key = RegistryHost::of_reference(reference).docker_key();
     res.key = Some(key.clone());

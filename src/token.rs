@@ -90,50 +90,86 @@ pub fn run(mut input: Input, notes: &mut dyn FnMut(String)) -> Outcome {
         Ok(c) => c,
         Err(finding) => return Outcome::Failed(vec![*finding]),
     };
-    let cache = if input.use_cache {
-        match TokenCache::open(&input.env) {
-            Ok(cache) => Some(cache),
-            Err(e) => {
-                notes(e.to_string());
-                None
-            }
-        }
-    } else {
-        None
-    };
-    let actions: &[&str] = if input.push { &["pull", "push"] } else { &["pull"] };
-    let scopes = vec![Scope::repository(&input.reference.repository, actions).to_string()];
-    let fingerprint = |cache: &TokenCache| match &credential {
-        Some(c) => cache.fingerprint(&c.username, &c.secret),
-        None => Fingerprint::anonymous(),
-    };
-    let registry = input.reference.registry.clone();
-    // The hit path: no runtime, no HTTP client.
-    if let Some(cache) = &cache {
-        if let Some((realm, service)) = cache.service_for(&registry) {
-            let key = Key::new(&registry, &realm, service.as_deref(), scopes.clone(), fingerprint(cache));
-            if let Some(served) = cache.get(&key) {
-                cache.take_notes().into_iter().for_each(&mut *notes);
-                let outcome = issued(&input.reference, served, scopes, realm, service, credential.as_ref());
-                return checked(outcome, &input, credential.is_none());
-            }
-        }
+    let cache = open_cache(&input, notes);
+    let asked = Asked { reference: &input.reference, push: input.push };
+    if let Some(outcome) = cache.as_ref().and_then(|c| hit(&asked, credential.as_ref(), c)) {
+        cache.iter().flat_map(TokenCache::take_notes).for_each(&mut *notes);
+        return outcome;
     }
-    let outcome = miss(&input, credential.as_ref(), cache.as_ref(), &scopes, &fingerprint);
+    let fingerprint = |cache: &TokenCache| fingerprint_of(cache, credential.as_ref());
+    let outcome = miss(&input, credential.as_ref(), cache.as_ref(), &asked.scopes(), &fingerprint);
     if let Some(cache) = &cache {
         cache.take_notes().into_iter().for_each(notes);
     }
-    checked(outcome, &input, credential.is_none())
+    asked.checked(outcome, credential.is_none())
 }
 
-/// A token whose claims lack an action that was asked is no token for the job: diagnose's verdict instead.
-fn checked(outcome: Outcome, input: &Input, anonymous: bool) -> Outcome {
-    let Outcome::Token(issued) = &outcome else { return outcome };
-    let Some(granted) = &issued.granted else { return outcome };
-    match grant::judge(&input.reference, &issued.realm, granted, input.push, anonymous) {
-        Some(findings) => Outcome::Failed(findings),
-        None => outcome,
+/// The hit path alone, for `regauth`'s small front program (cli::front): the token for `credential` (`None`:
+/// anonymous) when the cache holds a live one, else `None`, and the caller runs the whole command, which
+/// goes to the network. It takes the credential found, not a lookup, so that the front links no client's
+/// lookup but the one it made, no runtime and no HTTP client. `notes` gets what the cache discarded on the
+/// way, which the whole command would not see again.
+pub fn from_cache(
+    reference: &Reference,
+    push: bool,
+    env: &Environ,
+    credential: Option<&Credential>,
+    notes: &mut dyn FnMut(String),
+) -> Option<Outcome> {
+    let cache = TokenCache::open(env).ok()?;
+    let outcome = hit(&Asked { reference, push }, credential, &cache);
+    cache.take_notes().into_iter().for_each(notes);
+    outcome
+}
+
+fn open_cache(input: &Input, notes: &mut dyn FnMut(String)) -> Option<TokenCache> {
+    if !input.use_cache {
+        return None;
     }
+    TokenCache::open(&input.env).map_err(|e| notes(e.to_string())).ok()
+}
+
+/// What a token is asked for: the repository, and whether to push.
+struct Asked<'a> {
+    reference: &'a Reference,
+    push: bool,
+}
+
+impl Asked<'_> {
+    fn scopes(&self) -> Vec<String> {
+        let actions: &[&str] = if self.push { &["pull", "push"] } else { &["pull"] };
+        vec![Scope::repository(&self.reference.repository, actions).to_string()]
+    }
+
+    /// A token whose claims lack an action that was asked is no token for the job: diagnose's verdict
+    /// instead.
+    fn checked(&self, outcome: Outcome, anonymous: bool) -> Outcome {
+        let Outcome::Token(issued) = &outcome else { return outcome };
+        let Some(granted) = &issued.granted else { return outcome };
+        match grant::judge(self.reference, &issued.realm, granted, self.push, anonymous) {
+            Some(findings) => Outcome::Failed(findings),
+            None => outcome,
+        }
+    }
+}
+
+fn fingerprint_of(cache: &TokenCache, credential: Option<&Credential>) -> Fingerprint {
+    match credential {
+        Some(c) => cache.fingerprint(&c.username, &c.secret),
+        None => Fingerprint::anonymous(),
+    }
+}
+
+/// A live token in the cache for these scopes and this credential, judged like a fetched one.
+fn hit(asked: &Asked, credential: Option<&Credential>, cache: &TokenCache) -> Option<Outcome> {
+    let registry = &asked.reference.registry;
+    let (realm, service) = cache.service_for(registry)?;
+    let scopes = asked.scopes();
+    let key =
+        Key::new(registry, &realm, service.as_deref(), scopes.clone(), fingerprint_of(cache, credential));
+    let served = cache.get(&key)?;
+    let outcome = issued(asked.reference, served, scopes, realm, service, credential);
+    Some(asked.checked(outcome, credential.is_none()))
 }
 
 fn issued(

@@ -8,10 +8,12 @@
 //! test that died halfway would leave the machine changed. The private database holds the machine's own
 //! libc6 and libgcc-s1 entries, so dpkg checks the package's dependencies for real (no --force-depends).
 //!
-//! Both take `regauth` from the test build (target/debug: a release build of it for one test costs CI
-//! minutes on two cores) and the helpers from `make static` (target/release-static, static-pie, as the
-//! release build ships them; support::static_build builds them once), and check from the ELF headers that
-//! the installed helpers are static-pie with DT_RELR and full RELRO, and regauth dynamic.
+//! Both take `regauth-cli`, the whole command, from the test build (target/debug: a release build of it for
+//! one test costs CI minutes on two cores) and the front `regauth` and the helpers from `make static`
+//! (target/release-static, static-pie, as the release build ships them; support::static_build builds them
+//! once), and check from the ELF headers that the installed front and helpers are static-pie with DT_RELR
+//! and full RELRO, and regauth-cli (in libexec/regauth/) dynamic. `regauth --version` and `regauth
+//! resolve` then run through the installed front into the installed regauth-cli.
 
 mod support;
 
@@ -55,20 +57,22 @@ fn ok(out: &Output, what: &str) -> String {
     text
 }
 
-/// The test build's regauth and the static helpers; `None` (after a loud skip) without make.
+/// The test build's regauth-cli and the static programs; `None` (after a loud skip) without make.
 fn built() -> Option<()> {
-    helper_bin("regauth");
+    helper_bin("regauth-cli");
     static_build::dir()?;
     Some(())
 }
 
-/// Every installed helper static-pie (RELR, full RELRO), regauth dynamic (its DNS goes through NSS).
-fn assert_linkage(bin: &Path) {
+/// Every installed static program (the front and the helpers) static-pie (RELR, full RELRO), regauth-cli
+/// dynamic (its DNS goes through NSS).
+fn assert_linkage(prefix: &Path) {
     for p in static_programs() {
-        assert_static_pie(&bin.join(p));
+        assert_static_pie(&prefix.join("bin").join(p));
     }
-    if let Some(l) = linkage(&bin.join("regauth")) {
-        assert!(l.interp && l.needed.iter().any(|n| n.starts_with("libc.so")), "regauth: {l:?}");
+    let whole = prefix.join("libexec/regauth/regauth-cli");
+    if let Some(l) = linkage(&whole) {
+        assert!(l.interp && l.needed.iter().any(|n| n.starts_with("libc.so")), "regauth-cli: {l:?}");
     }
 }
 
@@ -100,7 +104,9 @@ fn make_install_puts_programs_pages_completions_and_example_under_destdir() {
     for p in PROGRAMS {
         assert_eq!(mode(&prefix.join("bin").join(p)), 0o755, "{p}");
     }
-    assert_linkage(&prefix.join("bin"));
+    // The whole command, which the front program `regauth` execs: in libexec, not on PATH.
+    assert_eq!(mode(&prefix.join("libexec/regauth/regauth-cli")), 0o755);
+    assert_linkage(&prefix);
     for f in SHARED
         .iter()
         .chain(&["share/bash-completion/completions/regauth", "share/zsh/site-functions/_regauth"])
@@ -212,7 +218,8 @@ fn debian_package_installs_with_dpkg_and_docker_logs_in_through_its_helper() {
     for p in PROGRAMS {
         assert_eq!(mode(&usr.join("bin").join(p)), 0o755, "{p}");
     }
-    assert_linkage(&usr.join("bin"));
+    assert_eq!(mode(&usr.join("libexec/regauth/regauth-cli")), 0o755);
+    assert_linkage(&usr);
     // Debian's policy: man pages gzipped (cargo-deb does it).
     for f in SHARED.iter().chain(&["share/bash-completion/completions/regauth"]) {
         let f = if f.ends_with(".1") { format!("{f}.gz") } else { f.to_string() };

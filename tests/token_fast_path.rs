@@ -1,6 +1,7 @@
-//! `regauth token` through the lean parser (cli::token_fast) and through clap (`REGAUTH_FULL_PARSE=1`):
-//! the same exit code, stdout and stderr, byte for byte, on cache hits, misses, refusals, bad arguments,
-//! `--json`, `--decode` and `--help`, against the real registry and token server of the token tests.
+//! `regauth token` through the front program and the lean parser (cli::front, cli::token_fast) and through
+//! clap (`REGAUTH_FULL_PARSE=1`): the same exit code, stdout and stderr, byte for byte, on cache hits,
+//! misses, refusals, bad arguments, `--json`, `--decode` and `--help`, against the real registry and token
+//! server of the token tests; and the front alone (no regauth-cli beside it) answers a hit.
 
 mod support;
 
@@ -33,7 +34,7 @@ fn run(home: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)], full: bool
         command.env("REGAUTH_FULL_PARSE", "1");
     }
     let mut child = command.spawn().expect("run regauth");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    feed(&mut child, stdin);
     let out = child.wait_with_output().unwrap();
     let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
     (out.status.code().unwrap_or(-1), text(out.stdout), text(out.stderr))
@@ -140,6 +141,109 @@ fn the_lean_path_and_clap_give_the_same_answers() {
         let fast = run(home.path(), &args, "", &env, false);
         let full = run(home.path(), &args, "", &env, true);
         assert_eq!(fast, full, "{env:?}");
+    }
+}
+
+/// The front program answers a hit whose credential is in config.json by itself: copied where no
+/// regauth-cli can be found, it prints what the whole command prints. What it must hand over (a miss, a
+/// credential kept by a helper, a credential on stdin, any other command) fails there, naming what is
+/// missing, before any helper is asked.
+#[test]
+fn the_front_alone_answers_a_hit_and_hands_over_the_rest() {
+    let policy =
+        Policy::new(Style::Spec).user("alice", User::new(ALICE_PW, &[("team/app", &["pull", "push"])]));
+    let Some(bed) = TokenBed::start(policy, "/token", "test-registry") else { return };
+    let image = bed.image("team/app:v1");
+    let home = tempfile::tempdir().unwrap();
+    let auths = serde_json::json!({"auths": {bed.registry.host(): {"auth": base64_alice()}}});
+    support::bed::write_docker_config(home.path(), &auths);
+    let lonely = tempfile::tempdir().unwrap();
+    let front = lonely.path().join("bin/regauth");
+    std::fs::create_dir(lonely.path().join("bin")).unwrap();
+    std::fs::copy(support::command::regauth_bin(), &front).unwrap();
+    let alone = |args: &[&str], stdin: &str| {
+        let mut command = support::command::clean(&front);
+        command
+            .args(args)
+            .env("HOME", home.path())
+            .env("DOCKER_CONFIG", home.path().join(".docker"))
+            .env("XDG_CACHE_HOME", home.path().join("cache"))
+            .env("REGAUTH_TOKEN_CACHE", "file")
+            .env("NO_COLOR", "1")
+            .env("PATH", support::command::system_path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        feed(&mut child, stdin);
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let handed_over = |(code, out, err): (i32, String, String), what: &str| {
+        assert_eq!(code, 1, "{what}: {out}{err}");
+        assert!(out.is_empty(), "{what}: {out}");
+        assert!(err.contains("regauth-cli, the rest of regauth, is not installed"), "{what}: {err}");
+    };
+    // Before the cache holds the token, the front hands the miss over.
+    handed_over(alone(&with(&image, &[]), ""), "a miss");
+    for extra in [&[][..], &["--push"], &["--json"], &["--decode"]] {
+        let args = with(&image, extra);
+        let (code, _, stderr) = run(home.path(), &args, "", &[], false);
+        assert!(code == 0, "{args:?}: {stderr}");
+        let requests = bed.tokens.requests();
+        let front = alone(&args, "");
+        assert_eq!(front, run(home.path(), &args, "", &[], true), "{args:?}");
+        assert_eq!(bed.tokens.requests(), requests, "{args:?}: the hit made no token request");
+    }
+    // A credential on stdin, --no-cache, --debug, another client, another command: the whole command's.
+    handed_over(alone(&with(&image, &["-u", "alice", "--password-stdin"]), ALICE_PW), "stdin");
+    handed_over(alone(&with(&image, &["--no-cache"]), ""), "--no-cache");
+    handed_over(alone(&[&["--debug"][..], &with(&image, &[])].concat(), ""), "--debug");
+    handed_over(alone(&with(&image, &["--client", "podman"]), ""), "podman");
+    handed_over(alone(&["--version"], ""), "--version");
+    // A helper keeps the credential: handed over before it is asked (a helper that would answer is on
+    // PATH; it records being run).
+    let helper_dir = tempfile::tempdir().unwrap();
+    let asked = helper_dir.path().join("asked");
+    let helper = helper_dir.path().join("docker-credential-recorder");
+    std::fs::write(
+        &helper,
+        format!(
+            "#!/bin/sh\ntouch {}\necho '{{\"Username\":\"alice\",\"Secret\":\"{ALICE_PW}\"}}'\n",
+            asked.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&helper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    support::bed::write_docker_config(home.path(), &serde_json::json!({"credsStore": "recorder"}));
+    let mut path = helper_dir.path().as_os_str().to_owned();
+    path.push(":");
+    path.push(support::command::system_path());
+    let mut command = support::command::clean(&front);
+    let out = command
+        .args(with(&image, &[]))
+        .env("HOME", home.path())
+        .env("DOCKER_CONFIG", home.path().join(".docker"))
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .env("REGAUTH_TOKEN_CACHE", "file")
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("is not installed"), "{err}");
+    assert!(!asked.exists(), "the front asked the helper before handing over");
+}
+
+/// Write `stdin` to the child; one that has answered without reading it (a hit) may have exited already.
+fn feed(child: &mut std::process::Child, stdin: &str) {
+    match child.stdin.take().unwrap().write_all(stdin.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other.unwrap(),
     }
 }
 

@@ -11,26 +11,30 @@ use std::sync::Arc;
 pub struct Environ {
     vars: Arc<BTreeMap<OsString, OsString>>,
     uid: u32,
+    /// For [`Environ::from_process_only`]: the names taken. Asking for another is a bug that would read
+    /// "unset" silently, so debug builds (every test) panic on it.
+    only: Option<&'static [&'static str]>,
 }
 
 impl Environ {
     pub fn from_process() -> Environ {
         // SAFETY: getuid(2) cannot fail and touches no memory.
         let uid = unsafe { libc::getuid() };
-        Environ { vars: Arc::new(std::env::vars_os().collect()), uid }
+        Environ { vars: Arc::new(std::env::vars_os().collect()), uid, only: None }
     }
 
     /// Only these variables of the process (and the uid): for a program that reads a known few, so that its
     /// start does not copy and sort the whole environment (~45,000 instructions of a helper's `get`).
-    pub fn from_process_only(names: &[&str]) -> Environ {
+    /// Asking it for any other variable (or for them all, [`Environ::vars`]) panics in a debug build.
+    pub fn from_process_only(names: &'static [&'static str]) -> Environ {
         let vars = names.iter().filter_map(|n| std::env::var_os(n).map(|v| (OsString::from(n), v))).collect();
         // SAFETY: getuid(2) cannot fail and touches no memory.
-        Environ { vars: Arc::new(vars), uid: unsafe { libc::getuid() } }
+        Environ { vars: Arc::new(vars), uid: unsafe { libc::getuid() }, only: Some(names) }
     }
 
     /// An empty environment, for tests: add variables with [`Environ::with`].
     pub fn empty(uid: u32) -> Environ {
-        Environ { vars: Arc::default(), uid }
+        Environ { vars: Arc::default(), uid, only: None }
     }
 
     pub fn with(mut self, key: &str, value: impl Into<OsString>) -> Environ {
@@ -40,6 +44,10 @@ impl Environ {
 
     /// A variable's value; an empty value counts as unset, as the Go clients treat it.
     pub fn get(&self, key: &str) -> Option<&OsStr> {
+        debug_assert!(
+            self.only.is_none_or(|names| names.contains(&key)),
+            "{key} is read but was not taken from the process (Environ::from_process_only)"
+        );
         self.vars.get(OsStr::new(key)).map(|v| v.as_os_str()).filter(|v| !v.is_empty())
     }
 
@@ -62,6 +70,7 @@ impl Environ {
 
     /// Every variable, for code that scans the environment (the env store, audit).
     pub fn vars(&self) -> impl Iterator<Item = (&OsStr, &OsStr)> {
+        debug_assert!(self.only.is_none(), "every variable is read of an Environ::from_process_only");
         self.vars.iter().map(|(k, v)| (k.as_os_str(), v.as_os_str()))
     }
 }
@@ -72,12 +81,22 @@ mod tests {
 
     #[test]
     fn only_the_named_variables_and_clones_share_them() {
-        let only = Environ::from_process_only(&["PATH", "REGAUTH_TEST_SURELY_UNSET_VARIABLE"]);
+        const NAMES: &[&str] = &["PATH", "REGAUTH_TEST_SURELY_UNSET_VARIABLE"];
+        let only = Environ::from_process_only(NAMES);
         assert_eq!(only.get("PATH"), std::env::var_os("PATH").as_deref().filter(|v| !v.is_empty()));
-        assert_eq!(only.vars().count(), usize::from(std::env::var_os("PATH").is_some()));
+        assert_eq!(only.get("REGAUTH_TEST_SURELY_UNSET_VARIABLE"), None);
+        assert_eq!(only.vars.len(), usize::from(std::env::var_os("PATH").is_some()));
         assert_eq!(only.uid(), Environ::from_process().uid());
-        let copy = only.clone().with("X", "1");
-        assert_eq!(copy.get("X"), Some(OsStr::new("1")));
-        assert_eq!(only.get("X"), None, "a changed copy leaves the original alone");
+        let whole = Environ::from_process().with("X", "1");
+        let copy = whole.clone().with("X", "2");
+        assert_eq!(copy.get("X"), Some(OsStr::new("2")));
+        assert_eq!(whole.get("X"), Some(OsStr::new("1")), "a changed copy leaves the original alone");
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "HOME is read but was not taken")]
+    fn a_variable_not_taken_is_a_bug_in_debug_builds() {
+        let _ = Environ::from_process_only(&["PATH"]).get("HOME");
     }
 }

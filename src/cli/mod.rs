@@ -9,6 +9,7 @@ mod client_arg;
 pub mod completions;
 mod diagnose;
 mod export;
+pub mod front;
 mod helper_test;
 mod helpers;
 mod login;

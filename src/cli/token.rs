@@ -92,8 +92,14 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
         env: env.clone(),
     };
     let outcome = token::run(input, &mut |note| say(Level::Note, &note));
+    answer(args, &outcome)
+}
+
+/// Print what `regauth token` found (the token, its claims, or why there is none) and give its exit code;
+/// the front program (cli::front) prints a cache hit with it too, so both answer byte for byte alike.
+pub(super) fn answer(args: &Args, outcome: &Outcome) -> anyhow::Result<Exit> {
     let exit = outcome.exit();
-    match &outcome {
+    match outcome {
         Outcome::Token(issued) => {
             if args.push && issued.granted.is_none() && !args.json {
                 say(Level::Note, "the token is opaque: whether it grants push could not be checked");

@@ -85,6 +85,14 @@ impl Split {
             roff.text([roman(
                 "Each command's page has its schema; docs/json.md and `regauth help json` have all of them.",
             )]);
+            roff.control("SH", ["FILES"]);
+            roff.control("TP", []);
+            roff.text([bold("PREFIX/libexec/regauth/regauth-cli")]);
+            roff.text([roman(
+                "The whole command. regauth, the program on PATH, is a small front that answers a token-cache \
+                 hit of `regauth token` itself and runs regauth-cli, with the same arguments, for everything \
+                 else. It looks for it there, from its own directory, then beside itself; never on PATH.",
+            )]);
         }
         let schemas: Vec<_> = if path.is_empty() { Vec::new() } else { json::for_page(path).collect() };
         if !schemas.is_empty() {
