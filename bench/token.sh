@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Whole-process `regauth token` on a cache hit, against a miss (--no-cache: challenge + token request) and
-# against the process-spawn floor (/bin/true), in the same run, against the tests' TLS registry with token
+# Whole-process `regauth token` on a cache hit, as `make install` installs it (the static-pie front in
+# bin/, regauth-cli in libexec/regauth/), against the same hit answered by regauth-cli itself (the whole
+# command: what a hit cost before the front), a miss (--no-cache: challenge + token request) and the
+# process-spawn floor (/bin/true), in the same run, against the tests' TLS registry with token
 # auth (examples/testbed.rs). Not a test: prints medians and ratios, and beside them the instructions
 # (callgrind Ir) of one floor, one hit, and one hit parsed by clap (REGAUTH_FULL_PARSE=1: what the lean
 # token parser saves). Target (issue 22): a hit makes no network request and costs at most 1.5x the floor.
@@ -10,13 +12,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/instructions.sh
-cargo build --release --locked --bin regauth --bin regauth-cli --example testbed
+make build
+cargo build --release --locked --example testbed
 work=$(mktemp -d)
+make -s install PREFIX="$work/prefix" >/dev/null
 coproc BED { target/release/examples/testbed; }
 bed_pid=$BED_PID
 export REGAUTH_KEYUTILS_NAMESPACE="bench-$$"
 cleanup() {
-  target/release/regauth cache clear >/dev/null 2>&1 || true
+  target/release/regauth-cli cache clear >/dev/null 2>&1 || true
   exec {BED[1]}>&-
   wait "$bed_pid" 2>/dev/null || true
   rm -rf "$work"
@@ -30,13 +34,14 @@ image="$REGISTRY/team/app:v1"
 mkdir -p "$work/docker" "$work/home" "$work/cache"
 printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$REGISTRY" "$(printf alice:alice-pw-1 | base64)" >"$work/docker/config.json"
 export HOME="$work/home" XDG_CACHE_HOME="$work/cache" DOCKER_CONFIG="$work/docker" REGAUTH_CERTS_D="$work/none"
-token="target/release/regauth token $image --ca-file $CA_DIR/ca.crt"
+token="$work/prefix/bin/regauth token $image --ca-file $CA_DIR/ca.crt"
+whole="$work/prefix/libexec/regauth/regauth-cli token $image --ca-file $CA_DIR/ca.crt"
 
 # Fill the cache, and check that the next call is a hit.
 $token >/dev/null
 hit_json=$($token --json)
 grep -q '"fromCache": true' <<<"$hit_json" || { echo "the second call was not a cache hit" >&2; exit 1; }
-echo "image: $image (TLS, token auth); cache: ${REGAUTH_TOKEN_CACHE:-auto} ($(target/release/regauth cache list --json | grep -o '"storage": "[a-z]*"' | head -1))"
+echo "image: $image (TLS, token auth); cache: ${REGAUTH_TOKEN_CACHE:-auto} ($(target/release/regauth-cli cache list --json | grep -o '"storage": "[a-z]*"' | head -1))"
 if command -v strace >/dev/null; then
   connects=$(strace -f -e trace=connect -o "$work/strace" $token >/dev/null && grep -c 'connect(' "$work/strace" || true)
   echo "connect(2) calls on a hit: $connects"
@@ -47,10 +52,13 @@ fi
 hyperfine -N --style basic --warmup 10 --runs "${RUNS:-200}" --export-json "$work/results.json" \
   -n floor /bin/true \
   -n hit "$token" \
+  -n hit-by-regauth-cli "$whole" \
   -n miss "$token --no-cache" >/dev/null
 ir_table "$work/ir" floor /dev/null /bin/true
 # shellcheck disable=SC2086 # $token is a command line
 ir_table "$work/ir" hit /dev/null $token
+# shellcheck disable=SC2086
+ir_table "$work/ir" hit-by-regauth-cli /dev/null $whole
 # shellcheck disable=SC2086
 REGAUTH_FULL_PARSE=1 ir_table "$work/ir" hit-parsed-by-clap /dev/null $token
 

@@ -9,8 +9,9 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("REGAUTH_CERTS_D", "as --certs-dir: certs.d directories, colon-separated."),
     (
         "REGAUTH_FULL_PARSE",
-        "set (to anything): `regauth token` is parsed by the full command-line parser, not its fast path \
-         (the answers are the same; tests compare the two).",
+        "set (to anything): `regauth token` is neither answered by the small front program from the token \
+         cache nor parsed by the fast path: regauth-cli and its full command-line parser do it all (the \
+         answers are the same; tests compare the two).",
     ),
     (
         "REGAUTH_TOKEN_CACHE",
