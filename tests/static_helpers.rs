@@ -36,6 +36,11 @@ fn every_static_helper_is_static_pie_and_starts_without_home() {
     let Some(dir) = static_build::dir() else { return };
     for p in static_programs() {
         assert_static_pie(&dir.join(p));
+        if !p.starts_with("docker-credential-") {
+            // The front `regauth` hands --version to regauth-cli, which is not here: tests/install.rs runs it
+            // installed, beside regauth-cli.
+            continue;
+        }
         let out = clean(dir.join(p)).arg("--version").output().unwrap();
         assert!(out.status.success(), "{p} --version: {}", String::from_utf8_lossy(&out.stderr));
     }

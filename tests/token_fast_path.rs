@@ -150,6 +150,17 @@ fn the_lean_path_and_clap_give_the_same_answers() {
 /// missing, before any helper is asked.
 #[test]
 fn the_front_alone_answers_a_hit_and_hands_over_the_rest() {
+    front_alone(&support::command::regauth_bin());
+}
+
+/// The same of the front as the release build ships it: static-pie (`make static`).
+#[test]
+fn the_static_front_alone_answers_a_hit_and_hands_over_the_rest() {
+    let Some(dir) = support::static_build::dir() else { return };
+    front_alone(&dir.join("regauth"));
+}
+
+fn front_alone(program: &Path) {
     let policy =
         Policy::new(Style::Spec).user("alice", User::new(ALICE_PW, &[("team/app", &["pull", "push"])]));
     let Some(bed) = TokenBed::start(policy, "/token", "test-registry") else { return };
@@ -160,7 +171,7 @@ fn the_front_alone_answers_a_hit_and_hands_over_the_rest() {
     let lonely = tempfile::tempdir().unwrap();
     let front = lonely.path().join("bin/regauth");
     std::fs::create_dir(lonely.path().join("bin")).unwrap();
-    std::fs::copy(support::command::regauth_bin(), &front).unwrap();
+    std::fs::copy(program, &front).unwrap();
     let alone = |args: &[&str], stdin: &str| {
         let mut command = support::command::clean(&front);
         command
