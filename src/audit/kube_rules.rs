@@ -1,0 +1,291 @@
+//! The cluster rules of [`super`] over the [`Prepared`] facts of every secret, the service accounts and
+//! workloads that name pull secrets, and the reads the API server refused: the audit report.
+
+use super::prepare::{Decoded, Judged, Prepared};
+use super::{scoped_tokens, COPIES};
+use crate::audit::findings::{Finding, Severity};
+use crate::audit::sources::{PlaceKind, PlaceState, Scanned, Storage, Stored};
+use crate::audit::token_kind::TokenKind;
+use crate::audit::Report;
+use crate::kube::live::Denied;
+use crate::kube::objects::{ServiceAccount, Workload};
+use regauth_core::sanitize::one_line;
+use std::collections::BTreeMap;
+
+/// What names a pull secret: a service account or a workload (kind, namespace, name).
+struct Names<'a> {
+    who: Vec<(&'a str, &'a str, &'a str)>,
+    /// A secret of that namespace and name is in the input.
+    found: bool,
+}
+
+impl Names<'_> {
+    fn who(&self) -> String {
+        let who: Vec<String> =
+            self.who.iter().map(|(kind, ns, name)| format!("{kind} {ns}/{name}")).collect();
+        who.join(", ")
+    }
+}
+
+/// The objects the rules read besides the secrets.
+pub(super) struct Others<'a> {
+    pub service_accounts: &'a [ServiceAccount],
+    pub workloads: &'a [Workload],
+    pub denied: &'a [Denied],
+    pub inputs: &'a [String],
+}
+
+pub(super) fn judge(prepared: &Prepared, others: Others<'_>, now: i64, host: String) -> Report {
+    // Sized once: a dump of 100,000 pull secrets grows no vector of 100,000 credentials by doubling.
+    let mut credentials = Vec::with_capacity(prepared.secrets.len());
+    let mut findings = Vec::new();
+    // (namespace, name) -> who names it
+    let mut referenced: BTreeMap<(&str, &str), Names> = BTreeMap::new();
+    let who = others
+        .service_accounts
+        .iter()
+        .flat_map(|sa| {
+            sa.image_pull_secrets.iter().map(move |s| (s, ("ServiceAccount", &sa.namespace, &sa.name)))
+        })
+        .chain(others.workloads.iter().flat_map(|w| {
+            w.image_pull_secrets.iter().map(move |s| (s, (w.kind.as_str(), &w.namespace, &w.name)))
+        }));
+    for (secret, (kind, namespace, name)) in who {
+        let names = referenced
+            .entry((namespace.as_str(), secret.as_str()))
+            .or_insert_with(|| Names { who: Vec::new(), found: false });
+        names.who.push((kind, namespace.as_str(), name.as_str()));
+    }
+    // (fingerprint, namespace, secret, credential): the copies of each credential
+    let mut copies: Vec<(u64, u32, usize, usize)> = Vec::new();
+    for (index, facts) in prepared.secrets.iter().enumerate() {
+        let namespace = prepared.namespace(facts);
+        let name = prepared.name(facts);
+        let place = format!("{namespace}/{name}");
+        let names = referenced.get_mut(&(namespace, name));
+        let is_referenced = names.is_some();
+        let names = names.map(|n| {
+            n.found = true;
+            &*n
+        });
+        if !facts.pull {
+            if facts.holds_docker_data || is_referenced {
+                findings.push(Finding {
+                    severity: Severity::Medium,
+                    code: "kube-wrong-secret-type",
+                    registry: None,
+                    location: place.clone(),
+                    message: one_line(&format!(
+                        "secret {place} is of type {}{}: the kubelet reads only kubernetes.io/dockerconfigjson and \
+                         kubernetes.io/dockercfg and skips it",
+                        prepared.kind(facts),
+                        names.map(|n| format!(", yet {} names it as a pull secret", n.who())).unwrap_or_default()
+                    )),
+                    fix: format!(
+                        "recreate it with `kubectl create secret docker-registry {name} --docker-server=... \
+                         --docker-username=... --docker-password=<the token> -n {namespace}`"
+                    ),
+                });
+            }
+            continue;
+        }
+        let entries = match &prepared.decoded[facts.decoded] {
+            Decoded::Entries(entries) => entries.as_slice(),
+            Decoded::Undecodable(reason) => {
+                findings.push(Finding {
+                    severity: Severity::High,
+                    code: "kube-undecodable-pull-secret",
+                    registry: None,
+                    location: place.clone(),
+                    message: one_line(&format!(
+                        "pull secret {place} does not decode ({reason}): the kubelet cannot build its keyring, so \
+                         every pull of a pod that names it fails"
+                    )),
+                    fix: format!("recreate it with `kubectl create secret docker-registry {name} ... -n {namespace}`"),
+                });
+                continue;
+            }
+            Decoded::Nothing => &[],
+        };
+        if !is_referenced {
+            findings.push(Finding {
+                severity: Severity::Low,
+                code: "kube-unused-pull-secret",
+                registry: None,
+                location: place.clone(),
+                message: format!(
+                    "pull secret {place} is named by no service account or pod in the input: a credential nobody uses"
+                ),
+                fix: format!(
+                    "delete it (`kubectl delete secret {name} -n {namespace}`) once no workload outside this dump \
+                     needs it"
+                ),
+            });
+        }
+        for Judged { key, username, kind, expires_at, fingerprint } in entries {
+            let location = format!("{place}/{key}");
+            if let Some(fp) = *fingerprint {
+                copies.push((fp, prepared.namespace_id(facts), index, credentials.len()));
+            }
+            let describe = format!(
+                "{} for {key}{}",
+                kind.map_or("credential", TokenKind::describe),
+                username.as_ref().map(|u| format!(" (user {u})")).unwrap_or_default()
+            );
+            if expires_at.is_some_and(|e| e <= now) {
+                findings.push(Finding {
+                    severity: Severity::High,
+                    code: "kube-expired-credential",
+                    registry: Some(key.clone()),
+                    location: location.clone(),
+                    message: one_line(&format!("{describe} in pull secret {place} has expired: pulls with it fail")),
+                    fix: format!(
+                        "put a fresh token in it: `kubectl create secret docker-registry {name} --docker-server={key} \
+                         --docker-username={} --docker-password=<the token> -n {namespace} --dry-run=client -o yaml | \
+                         kubectl apply -f -`, or have a controller or credential provider plugin refresh it",
+                        username.as_deref().unwrap_or("<user>"),
+                    ),
+                });
+            }
+            if *kind == Some(TokenKind::Password) {
+                if let Some(token) = scoped_tokens(key) {
+                    findings.push(Finding {
+                        severity: Severity::Medium,
+                        code: "kube-password-credential",
+                        registry: Some(key.clone()),
+                        location: location.clone(),
+                        message: one_line(&format!(
+                            "pull secret {place} holds an account password for {key}: anyone who can read secrets in \
+                             {namespace} gets the whole account"
+                        )),
+                        fix: format!("use {token} instead, and change the account's password"),
+                    });
+                }
+            }
+            credentials.push(Stored {
+                place: PlaceKind::KubernetesObjects,
+                keyed_fingerprint: None,
+                sought: false,
+                location: one_line(&location),
+                registry: key.clone(),
+                username: username.clone(),
+                storage: Storage::KubernetesSecret,
+                kind: *kind,
+                expires_at: *expires_at,
+                fingerprint: *fingerprint,
+                file_mode: None,
+                shadowed_by: None,
+                unreadable: None,
+                secret: None,
+                repos: Vec::new(),
+            });
+        }
+    }
+    copied(prepared, &credentials, copies, &mut findings);
+    for denied in others.denied {
+        findings.push(Finding {
+            severity: Severity::Medium,
+            code: "kube-missing-right",
+            registry: None,
+            location: format!("{}/{}", denied.namespace, denied.name.as_deref().unwrap_or(&denied.resource)),
+            message: one_line(&format!(
+                "missing right: {} (check: {}): what it hides is not audited{}",
+                denied.right(),
+                denied.check(),
+                if denied.resource == "secrets" {
+                    ", and pull secrets named but unreadable are not reported missing"
+                } else {
+                    ""
+                }
+            )),
+            fix: format!(
+                "run the audit as someone who may {} {} in {}, or grant it (a Role with {} on {})",
+                denied.verb, denied.resource, denied.namespace, denied.verb, denied.resource
+            ),
+        });
+    }
+    for ((namespace, name), names) in &referenced {
+        if !names.found && !others.denied.iter().any(|d| d.hides("secrets", namespace, name)) {
+            findings.push(Finding {
+                severity: Severity::Medium,
+                code: "kube-missing-pull-secret",
+                registry: None,
+                location: format!("{namespace}/{name}"),
+                message: one_line(&format!(
+                    "{} names the pull secret {name}, which is not in namespace {namespace}: the kubelet skips it \
+                     silently and pulls without it",
+                    names.who()
+                )),
+                fix: format!(
+                    "create it: `kubectl create secret docker-registry {name} --docker-server=... --docker-username=... \
+                     --docker-password=<the token> -n {namespace}`, or remove the reference"
+                ),
+            });
+        }
+    }
+    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.location.cmp(&b.location)));
+    let scanned = others
+        .inputs
+        .iter()
+        .map(|input| Scanned {
+            location: input.clone(),
+            kind: PlaceKind::KubernetesObjects,
+            state: PlaceState::Read,
+            mode: None,
+            real_path: None,
+            note: None,
+            helpers: Vec::new(),
+            owner: None,
+        })
+        .collect();
+    let summary = crate::audit::summary::Summary::of(&credentials, &findings);
+    Report {
+        host,
+        fingerprint_key_id: None,
+        summary,
+        users: Vec::new(),
+        credentials,
+        findings,
+        scanned,
+        online: None,
+    }
+}
+
+/// `kube-secret-copied`: each credential (by fingerprint) in at least [`COPIES`] namespaces, in fingerprint
+/// order, named by its first copy.
+fn copied(
+    prepared: &Prepared,
+    credentials: &[Stored],
+    mut copies: Vec<(u64, u32, usize, usize)>,
+    findings: &mut Vec<Finding>,
+) {
+    copies.sort_unstable_by_key(|&(fp, _, _, credential)| (fp, credential));
+    for group in copies.chunk_by(|a, b| a.0 == b.0) {
+        let mut namespaces: Vec<&str> =
+            group.iter().map(|&(_, ns, _, _)| prepared.namespace_of_id(ns)).collect();
+        namespaces.sort_unstable();
+        namespaces.dedup();
+        if namespaces.len() < COPIES {
+            continue;
+        }
+        let (_, _, secret, credential) = group[0];
+        let facts = &prepared.secrets[secret];
+        let key = &credentials[credential].registry;
+        let first = format!("{}/{}/{key}", prepared.namespace(facts), prepared.name(facts));
+        let shown = &namespaces[..namespaces.len().min(10)];
+        findings.push(Finding {
+            severity: Severity::Low,
+            code: "kube-secret-copied",
+            registry: None,
+            location: one_line(&first),
+            message: one_line(&format!(
+                "the same credential for {key} is in {} namespaces ({}{}): one leak exposes all, and a rotation \
+                 must reach every copy",
+                namespaces.len(),
+                shown.join(", "),
+                if namespaces.len() > shown.len() { ", ..." } else { "" }
+            )),
+            fix: "use one credential per namespace or team, or a kubelet credential provider on the nodes".into(),
+        });
+    }
+}
