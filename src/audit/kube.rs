@@ -71,7 +71,7 @@ pub fn run(inputs: &[PathBuf], now: i64, host: String, keep_secrets: bool) -> Re
     })?;
     let others =
         Others { service_accounts: &service_accounts, workloads: &workloads, denied: &[], inputs: &places };
-    Ok(rules::judge(&prepared, others, now, host))
+    Ok(rules::judge(prepared, others, now, host))
 }
 
 /// Each pull-secret credential's secret, and the images the kubelet would pull with it (the repositories
@@ -130,5 +130,5 @@ pub fn audit(cluster: &Cluster, now: i64, host: String) -> Report {
         denied: &cluster.denied,
         inputs: &cluster.inputs,
     };
-    rules::judge(&prepared, others, now, host)
+    rules::judge(prepared, others, now, host)
 }

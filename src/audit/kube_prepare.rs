@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::hash::BuildHasher;
 
 /// One entry of a pull secret, classified; its secret already dropped.
+#[derive(Clone)]
 pub(super) struct Judged {
     pub(super) key: String,
     pub(super) username: Option<String>,
@@ -48,6 +49,8 @@ pub(super) struct Facts {
 pub(super) struct Prepared {
     pub(super) secrets: Vec<Facts>,
     pub(super) decoded: Vec<Decoded>,
+    /// How many secrets hold each of `decoded`.
+    pub(super) uses: Vec<u32>,
     strings: Vec<Box<str>>,
     interned: HashMap<Box<str>, u32>,
     names: String,
@@ -98,10 +101,14 @@ impl Prepared {
             let decoded = if pull {
                 let value = secret.docker_value();
                 let data = (secret.kind.as_ref(), value.map(ValueRef::text));
-                base + *distinct.entry(data).or_insert_with(|| {
-                    firsts.push((secret.kind.as_ref(), value));
-                    firsts.len() - 1
-                })
+                let i = base
+                    + *distinct.entry(data).or_insert_with(|| {
+                        firsts.push((secret.kind.as_ref(), value));
+                        self.uses.push(0);
+                        firsts.len() - 1
+                    });
+                self.uses[i] += 1;
+                i
             } else {
                 usize::MAX
             };
@@ -128,32 +135,27 @@ fn decode(kind: &str, value: Option<&ValueRef<'_>>, hasher: &impl BuildHasher) -
         Err(SecretState::Undecodable { reason }) => return Decoded::Undecodable(reason),
         Err(_) => return Decoded::Nothing,
     };
-    Decoded::Entries(
-        entries
-            .into_iter()
-            .map(|mut entry| {
-                // No password: the secret is an identity token. Both leave the entry here.
-                let identity = entry.password.is_none();
-                let secret = entry.password.take().or(entry.identity_token.take());
-                let (kind, expires_at, fingerprint) = match &secret {
-                    Some(s) => {
-                        let info = classify(entry.username.as_deref().unwrap_or(""), s.expose(), identity);
-                        (
-                            Some(info.kind),
-                            info.expires_at,
-                            Some(hasher.hash_one((entry.key.as_str(), s.expose()))),
-                        )
-                    }
-                    None => (None, None, None),
-                };
-                Judged {
-                    key: std::mem::take(&mut entry.key),
-                    username: entry.username.take(),
-                    kind,
-                    expires_at,
-                    fingerprint,
-                }
-            })
-            .collect(),
-    )
+    // A fresh vector: collecting in place would keep the entries' allocation (an `AuthEntry` is several
+    // times a `Judged`) for as long as the facts live.
+    let mut judged = Vec::with_capacity(entries.len());
+    for mut entry in entries {
+        // No password: the secret is an identity token. Both leave the entry here.
+        let identity = entry.password.is_none();
+        let secret = entry.password.take().or(entry.identity_token.take());
+        let (kind, expires_at, fingerprint) = match &secret {
+            Some(s) => {
+                let info = classify(entry.username.as_deref().unwrap_or(""), s.expose(), identity);
+                (Some(info.kind), info.expires_at, Some(hasher.hash_one((entry.key.as_str(), s.expose()))))
+            }
+            None => (None, None, None),
+        };
+        judged.push(Judged {
+            key: std::mem::take(&mut entry.key),
+            username: entry.username.take(),
+            kind,
+            expires_at,
+            fingerprint,
+        });
+    }
+    Decoded::Entries(judged)
 }

@@ -10,7 +10,7 @@ use crate::audit::Report;
 use crate::kube::live::Denied;
 use crate::kube::objects::{ServiceAccount, Workload};
 use regauth_core::sanitize::one_line;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 /// What names a pull secret: a service account or a workload (kind, namespace, name).
 struct Names<'a> {
@@ -35,12 +35,12 @@ pub(super) struct Others<'a> {
     pub inputs: &'a [String],
 }
 
-pub(super) fn judge(prepared: &Prepared, others: Others<'_>, now: i64, host: String) -> Report {
+pub(super) fn judge(mut prepared: Prepared, others: Others<'_>, now: i64, host: String) -> Report {
     // Sized once: a dump of 100,000 pull secrets grows no vector of 100,000 credentials by doubling.
     let mut credentials = Vec::with_capacity(prepared.secrets.len());
     let mut findings = Vec::new();
     // (namespace, name) -> who names it
-    let mut referenced: BTreeMap<(&str, &str), Names> = BTreeMap::new();
+    let mut referenced: HashMap<(&str, &str), Names> = HashMap::new();
     let who = others
         .service_accounts
         .iter()
@@ -58,6 +58,9 @@ pub(super) fn judge(prepared: &Prepared, others: Others<'_>, now: i64, host: Str
     }
     // (fingerprint, namespace, secret, credential): the copies of each credential
     let mut copies: Vec<(u64, u32, usize, usize)> = Vec::new();
+    // Each distinct data's entries are moved into the credentials at their last use, not copied.
+    let mut decoded = std::mem::take(&mut prepared.decoded);
+    let mut uses = std::mem::take(&mut prepared.uses);
     for (index, facts) in prepared.secrets.iter().enumerate() {
         let namespace = prepared.namespace(facts);
         let name = prepared.name(facts);
@@ -75,7 +78,7 @@ pub(super) fn judge(prepared: &Prepared, others: Others<'_>, now: i64, host: Str
                     code: "kube-wrong-secret-type",
                     registry: None,
                     location: place.clone(),
-                    message: one_line(&format!(
+                    message: line(format!(
                         "secret {place} is of type {}{}: the kubelet reads only kubernetes.io/dockerconfigjson and \
                          kubernetes.io/dockercfg and skips it",
                         prepared.kind(facts),
@@ -89,15 +92,18 @@ pub(super) fn judge(prepared: &Prepared, others: Others<'_>, now: i64, host: Str
             }
             continue;
         }
-        let entries = match &prepared.decoded[facts.decoded] {
-            Decoded::Entries(entries) => entries.as_slice(),
+        uses[facts.decoded] -= 1;
+        let last = uses[facts.decoded] == 0;
+        let entries = match &mut decoded[facts.decoded] {
+            Decoded::Entries(entries) if last => std::mem::take(entries),
+            Decoded::Entries(entries) => entries.clone(),
             Decoded::Undecodable(reason) => {
                 findings.push(Finding {
                     severity: Severity::High,
                     code: "kube-undecodable-pull-secret",
                     registry: None,
                     location: place.clone(),
-                    message: one_line(&format!(
+                    message: line(format!(
                         "pull secret {place} does not decode ({reason}): the kubelet cannot build its keyring, so \
                          every pull of a pod that names it fails"
                     )),
@@ -105,7 +111,7 @@ pub(super) fn judge(prepared: &Prepared, others: Others<'_>, now: i64, host: Str
                 });
                 continue;
             }
-            Decoded::Nothing => &[],
+            Decoded::Nothing => Vec::new(),
         };
         if !is_referenced {
             findings.push(Finding {
@@ -124,7 +130,7 @@ pub(super) fn judge(prepared: &Prepared, others: Others<'_>, now: i64, host: Str
         }
         for Judged { key, username, kind, expires_at, fingerprint } in entries {
             let location = format!("{place}/{key}");
-            if let Some(fp) = *fingerprint {
+            if let Some(fp) = fingerprint {
                 copies.push((fp, prepared.namespace_id(facts), index, credentials.len()));
             }
             let describe = format!(
@@ -138,7 +144,7 @@ pub(super) fn judge(prepared: &Prepared, others: Others<'_>, now: i64, host: Str
                     code: "kube-expired-credential",
                     registry: Some(key.clone()),
                     location: location.clone(),
-                    message: one_line(&format!("{describe} in pull secret {place} has expired: pulls with it fail")),
+                    message: line(format!("{describe} in pull secret {place} has expired: pulls with it fail")),
                     fix: format!(
                         "put a fresh token in it: `kubectl create secret docker-registry {name} --docker-server={key} \
                          --docker-username={} --docker-password=<the token> -n {namespace} --dry-run=client -o yaml | \
@@ -147,14 +153,14 @@ pub(super) fn judge(prepared: &Prepared, others: Others<'_>, now: i64, host: Str
                     ),
                 });
             }
-            if *kind == Some(TokenKind::Password) {
-                if let Some(token) = scoped_tokens(key) {
+            if kind == Some(TokenKind::Password) {
+                if let Some(token) = scoped_tokens(&key) {
                     findings.push(Finding {
                         severity: Severity::Medium,
                         code: "kube-password-credential",
                         registry: Some(key.clone()),
                         location: location.clone(),
-                        message: one_line(&format!(
+                        message: line(format!(
                             "pull secret {place} holds an account password for {key}: anyone who can read secrets in \
                              {namespace} gets the whole account"
                         )),
@@ -166,13 +172,13 @@ pub(super) fn judge(prepared: &Prepared, others: Others<'_>, now: i64, host: Str
                 place: PlaceKind::KubernetesObjects,
                 keyed_fingerprint: None,
                 sought: false,
-                location: one_line(&location),
-                registry: key.clone(),
-                username: username.clone(),
+                location: line(location),
+                registry: key,
+                username,
                 storage: Storage::KubernetesSecret,
-                kind: *kind,
-                expires_at: *expires_at,
-                fingerprint: *fingerprint,
+                kind,
+                expires_at,
+                fingerprint,
                 file_mode: None,
                 shadowed_by: None,
                 unreadable: None,
@@ -181,14 +187,15 @@ pub(super) fn judge(prepared: &Prepared, others: Others<'_>, now: i64, host: Str
             });
         }
     }
-    copied(prepared, &credentials, copies, &mut findings);
+    drop(decoded);
+    copied(&prepared, &credentials, copies, &mut findings);
     for denied in others.denied {
         findings.push(Finding {
             severity: Severity::Medium,
             code: "kube-missing-right",
             registry: None,
             location: format!("{}/{}", denied.namespace, denied.name.as_deref().unwrap_or(&denied.resource)),
-            message: one_line(&format!(
+            message: line(format!(
                 "missing right: {} (check: {}): what it hides is not audited{}",
                 denied.right(),
                 denied.check(),
@@ -204,14 +211,17 @@ pub(super) fn judge(prepared: &Prepared, others: Others<'_>, now: i64, host: Str
             ),
         });
     }
-    for ((namespace, name), names) in &referenced {
-        if !names.found && !others.denied.iter().any(|d| d.hides("secrets", namespace, name)) {
+    let mut missing: Vec<(&(&str, &str), &Names)> =
+        referenced.iter().filter(|(_, names)| !names.found).collect();
+    missing.sort_unstable_by_key(|(key, _)| **key);
+    for ((namespace, name), names) in missing {
+        if !others.denied.iter().any(|d| d.hides("secrets", namespace, name)) {
             findings.push(Finding {
                 severity: Severity::Medium,
                 code: "kube-missing-pull-secret",
                 registry: None,
                 location: format!("{namespace}/{name}"),
-                message: one_line(&format!(
+                message: line(format!(
                     "{} names the pull secret {name}, which is not in namespace {namespace}: the kubelet skips it \
                      silently and pulls without it",
                     names.who()
@@ -223,7 +233,9 @@ pub(super) fn judge(prepared: &Prepared, others: Others<'_>, now: i64, host: Str
             });
         }
     }
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.location.cmp(&b.location)));
+    drop(referenced);
+    drop(prepared);
+    sort(&mut findings);
     let scanned = others
         .inputs
         .iter()
@@ -277,8 +289,8 @@ fn copied(
             severity: Severity::Low,
             code: "kube-secret-copied",
             registry: None,
-            location: one_line(&first),
-            message: one_line(&format!(
+            location: line(first),
+            message: line(format!(
                 "the same credential for {key} is in {} namespaces ({}{}): one leak exposes all, and a rotation \
                  must reach every copy",
                 namespaces.len(),
@@ -287,5 +299,46 @@ fn copied(
             )),
             fix: "use one credential per namespace or team, or a kubelet credential provider on the nodes".into(),
         });
+    }
+}
+
+/// `text`, or [`one_line`] of it when it needs cleaning: most of a dump's 100,000 lines are short printable
+/// ASCII, which `one_line` would copy unchanged.
+fn line(text: String) -> String {
+    let bytes = text.as_bytes();
+    let clean = bytes.len() <= LINE_MAX
+        && bytes.iter().all(|&b| (b' '..=b'~').contains(&b) || b == b'\t')
+        && !bytes.first().is_some_and(|b| b.is_ascii_whitespace())
+        && !bytes.last().is_some_and(|b| b.is_ascii_whitespace());
+    if clean {
+        text
+    } else {
+        one_line(&text)
+    }
+}
+
+/// What [`one_line`] cuts a line to (in characters; a clean ASCII line has as many bytes).
+const LINE_MAX: usize = 400;
+
+/// Most severe first, then by location, findings of equal rank in the order they were made (a stable
+/// sort), without the stable sort's scratch copy of every finding: an order sorted in place, then applied.
+fn sort(findings: &mut [Finding]) {
+    let mut order: Vec<u32> = (0..u32::try_from(findings.len()).expect("fewer than 2^32 findings")).collect();
+    order.sort_unstable_by(|&a, &b| {
+        let (fa, fb) = (&findings[a as usize], &findings[b as usize]);
+        fb.severity.cmp(&fa.severity).then_with(|| fa.location.cmp(&fb.location)).then(a.cmp(&b))
+    });
+    // Position `i` takes the finding at `order[i]`: follow each cycle once, marking places done.
+    for start in 0..order.len() {
+        let mut at = start;
+        loop {
+            let from = order[at] as usize;
+            order[at] = at as u32;
+            if from == start || from == at {
+                break;
+            }
+            findings.swap(at, from);
+            at = from;
+        }
     }
 }
