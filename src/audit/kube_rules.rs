@@ -12,19 +12,60 @@ use crate::kube::objects::{ServiceAccount, Workload};
 use regauth_core::sanitize::one_line;
 use std::collections::HashMap;
 
-/// What names a pull secret: a service account or a workload (kind, namespace, name).
-struct Names<'a> {
-    who: Vec<(&'a str, &'a str, &'a str)>,
-    /// A secret of that namespace and name is in the input.
-    found: bool,
+/// Which secrets the service accounts and workloads name as pull secrets, worked out before the report is
+/// built so that the lookup table is gone by then.
+struct References {
+    /// By secret, in [`Prepared::secrets`] order.
+    named: Vec<bool>,
+    /// Who names a secret of a type the kubelet does not read (for its finding), by secret.
+    who: HashMap<usize, String>,
+    /// Pull secrets named but not in the input: (namespace, name, who names it), sorted.
+    missing: Vec<(String, String, String)>,
 }
 
-impl Names<'_> {
-    fn who(&self) -> String {
-        let who: Vec<String> =
-            self.who.iter().map(|(kind, ns, name)| format!("{kind} {ns}/{name}")).collect();
-        who.join(", ")
+fn references(prepared: &Prepared, others: &Others<'_>) -> References {
+    // (namespace, name) -> who names it (kind, namespace, name), and whether the input has it
+    type Who<'a> = Vec<(&'a str, &'a str, &'a str)>;
+    let mut referenced: HashMap<(&str, &str), (Who, bool)> = HashMap::new();
+    let who = others
+        .service_accounts
+        .iter()
+        .flat_map(|sa| {
+            sa.image_pull_secrets.iter().map(move |s| (s, ("ServiceAccount", &sa.namespace, &sa.name)))
+        })
+        .chain(others.workloads.iter().flat_map(|w| {
+            w.image_pull_secrets.iter().map(move |s| (s, (w.kind.as_str(), &w.namespace, &w.name)))
+        }));
+    for (secret, (kind, namespace, name)) in who {
+        let entry = referenced.entry((namespace.as_str(), secret.as_str())).or_default();
+        entry.0.push((kind, namespace.as_str(), name.as_str()));
     }
+    let text = |who: &Who| {
+        let who: Vec<String> = who.iter().map(|(kind, ns, name)| format!("{kind} {ns}/{name}")).collect();
+        who.join(", ")
+    };
+    let mut references = References {
+        named: Vec::with_capacity(prepared.secrets.len()),
+        who: HashMap::new(),
+        missing: Vec::new(),
+    };
+    for (index, facts) in prepared.secrets.iter().enumerate() {
+        let names = referenced.get_mut(&(prepared.namespace(facts), prepared.name(facts)));
+        references.named.push(names.is_some());
+        if let Some((who, found)) = names {
+            *found = true;
+            if !facts.pull {
+                references.who.insert(index, text(who));
+            }
+        }
+    }
+    for ((namespace, name), (who, found)) in &referenced {
+        if !found {
+            references.missing.push(((*namespace).to_owned(), (*name).to_owned(), text(who)));
+        }
+    }
+    references.missing.sort_unstable();
+    references
 }
 
 /// The objects the rules read besides the secrets.
@@ -39,23 +80,7 @@ pub(super) fn judge(mut prepared: Prepared, others: Others<'_>, now: i64, host: 
     // Sized once: a dump of 100,000 pull secrets grows no vector of 100,000 credentials by doubling.
     let mut credentials = Vec::with_capacity(prepared.secrets.len());
     let mut findings = Vec::new();
-    // (namespace, name) -> who names it
-    let mut referenced: HashMap<(&str, &str), Names> = HashMap::new();
-    let who = others
-        .service_accounts
-        .iter()
-        .flat_map(|sa| {
-            sa.image_pull_secrets.iter().map(move |s| (s, ("ServiceAccount", &sa.namespace, &sa.name)))
-        })
-        .chain(others.workloads.iter().flat_map(|w| {
-            w.image_pull_secrets.iter().map(move |s| (s, (w.kind.as_str(), &w.namespace, &w.name)))
-        }));
-    for (secret, (kind, namespace, name)) in who {
-        let names = referenced
-            .entry((namespace.as_str(), secret.as_str()))
-            .or_insert_with(|| Names { who: Vec::new(), found: false });
-        names.who.push((kind, namespace.as_str(), name.as_str()));
-    }
+    let references = references(&prepared, &others);
     // (fingerprint, namespace, secret, credential): the copies of each credential
     let mut copies: Vec<(u64, u32, usize, usize)> = Vec::new();
     // Each distinct data's entries are moved into the credentials at their last use, not copied.
@@ -64,13 +89,8 @@ pub(super) fn judge(mut prepared: Prepared, others: Others<'_>, now: i64, host: 
     for (index, facts) in prepared.secrets.iter().enumerate() {
         let namespace = prepared.namespace(facts);
         let name = prepared.name(facts);
-        let place = format!("{namespace}/{name}");
-        let names = referenced.get_mut(&(namespace, name));
-        let is_referenced = names.is_some();
-        let names = names.map(|n| {
-            n.found = true;
-            &*n
-        });
+        let place = cat(&[namespace, "/", name]);
+        let is_referenced = references.named[index];
         if !facts.pull {
             if facts.holds_docker_data || is_referenced {
                 findings.push(Finding {
@@ -82,7 +102,11 @@ pub(super) fn judge(mut prepared: Prepared, others: Others<'_>, now: i64, host: 
                         "secret {place} is of type {}{}: the kubelet reads only kubernetes.io/dockerconfigjson and \
                          kubernetes.io/dockercfg and skips it",
                         prepared.kind(facts),
-                        names.map(|n| format!(", yet {} names it as a pull secret", n.who())).unwrap_or_default()
+                        references
+                            .who
+                            .get(&index)
+                            .map(|who| format!(", yet {who} names it as a pull secret"))
+                            .unwrap_or_default()
                     )),
                     fix: format!(
                         "recreate it with `kubectl create secret docker-registry {name} --docker-server=... \
@@ -119,26 +143,31 @@ pub(super) fn judge(mut prepared: Prepared, others: Others<'_>, now: i64, host: 
                 code: "kube-unused-pull-secret",
                 registry: None,
                 location: place.clone(),
-                message: format!(
-                    "pull secret {place} is named by no service account or pod in the input: a credential nobody uses"
-                ),
-                fix: format!(
-                    "delete it (`kubectl delete secret {name} -n {namespace}`) once no workload outside this dump \
-                     needs it"
-                ),
+                message: cat(&[
+                    "pull secret ",
+                    &place,
+                    " is named by no service account or pod in the input: a credential nobody uses",
+                ]),
+                fix: cat(&[
+                    "delete it (`kubectl delete secret ",
+                    name,
+                    " -n ",
+                    namespace,
+                    "`) once no workload outside this dump needs it",
+                ]),
             });
         }
         for Judged { key, username, kind, expires_at, fingerprint } in entries {
-            let location = format!("{place}/{key}");
+            let location = cat(&[&place, "/", &key]);
             if let Some(fp) = fingerprint {
                 copies.push((fp, prepared.namespace_id(facts), index, credentials.len()));
             }
-            let describe = format!(
-                "{} for {key}{}",
-                kind.map_or("credential", TokenKind::describe),
-                username.as_ref().map(|u| format!(" (user {u})")).unwrap_or_default()
-            );
             if expires_at.is_some_and(|e| e <= now) {
+                let describe = format!(
+                    "{} for {key}{}",
+                    kind.map_or("credential", TokenKind::describe),
+                    username.as_ref().map(|u| format!(" (user {u})")).unwrap_or_default()
+                );
                 findings.push(Finding {
                     severity: Severity::High,
                     code: "kube-expired-credential",
@@ -160,11 +189,16 @@ pub(super) fn judge(mut prepared: Prepared, others: Others<'_>, now: i64, host: 
                         code: "kube-password-credential",
                         registry: Some(key.clone()),
                         location: location.clone(),
-                        message: line(format!(
-                            "pull secret {place} holds an account password for {key}: anyone who can read secrets in \
-                             {namespace} gets the whole account"
-                        )),
-                        fix: format!("use {token} instead, and change the account's password"),
+                        message: line(cat(&[
+                            "pull secret ",
+                            &place,
+                            " holds an account password for ",
+                            &key,
+                            ": anyone who can read secrets in ",
+                            namespace,
+                            " gets the whole account",
+                        ])),
+                        fix: cat(&["use ", token, " instead, and change the account's password"]),
                     });
                 }
             }
@@ -211,10 +245,7 @@ pub(super) fn judge(mut prepared: Prepared, others: Others<'_>, now: i64, host: 
             ),
         });
     }
-    let mut missing: Vec<(&(&str, &str), &Names)> =
-        referenced.iter().filter(|(_, names)| !names.found).collect();
-    missing.sort_unstable_by_key(|(key, _)| **key);
-    for ((namespace, name), names) in missing {
+    for (namespace, name, who) in &references.missing {
         if !others.denied.iter().any(|d| d.hides("secrets", namespace, name)) {
             findings.push(Finding {
                 severity: Severity::Medium,
@@ -224,7 +255,7 @@ pub(super) fn judge(mut prepared: Prepared, others: Others<'_>, now: i64, host: 
                 message: line(format!(
                     "{} names the pull secret {name}, which is not in namespace {namespace}: the kubelet skips it \
                      silently and pulls without it",
-                    names.who()
+                    who
                 )),
                 fix: format!(
                     "create it: `kubectl create secret docker-registry {name} --docker-server=... --docker-username=... \
@@ -233,7 +264,6 @@ pub(super) fn judge(mut prepared: Prepared, others: Others<'_>, now: i64, host: 
             });
         }
     }
-    drop(referenced);
     drop(prepared);
     sort(&mut findings);
     let scanned = others
@@ -341,4 +371,14 @@ fn sort(findings: &mut [Finding]) {
             at = from;
         }
     }
+}
+
+/// The parts joined, in a string of exactly their length (`format!` guesses, and a dump's 300,000 lines
+/// would carry the slack).
+fn cat(parts: &[&str]) -> String {
+    let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        text.push_str(part);
+    }
+    text
 }
