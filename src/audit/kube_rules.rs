@@ -382,3 +382,86 @@ fn cat(parts: &[&str]) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_is_one_line_without_the_copy() {
+        let long = "x".repeat(LINE_MAX + 1);
+        let exact = "y".repeat(LINE_MAX);
+        for text in [
+            "ns/name/ghcr.io",
+            "",
+            " leading",
+            "trailing ",
+            "\ttab\tinside",
+            "tab at the end\t",
+            "bell\u{7}",
+            "new\nline",
+            "ünïcode",
+            "bidi\u{202e}",
+            "del\u{7f}",
+            &long,
+            &exact,
+        ] {
+            assert_eq!(line(text.to_owned()), one_line(text), "{text:?}");
+        }
+    }
+
+    fn finding(severity: Severity, location: &str, code: &'static str) -> Finding {
+        Finding {
+            severity,
+            code,
+            location: location.into(),
+            registry: None,
+            message: String::new(),
+            fix: String::new(),
+        }
+    }
+
+    #[test]
+    fn sort_is_most_severe_first_then_by_location_and_stable() {
+        let mut findings = vec![
+            finding(Severity::Low, "b", "1"),
+            finding(Severity::Medium, "z", "2"),
+            finding(Severity::Low, "a", "3"),
+            finding(Severity::Low, "b", "4"),
+            finding(Severity::High, "y", "5"),
+            finding(Severity::Low, "b", "6"),
+            finding(Severity::Medium, "a", "7"),
+        ];
+        let mut expected = findings.clone();
+        expected.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.location.cmp(&b.location)));
+        sort(&mut findings);
+        let codes = |f: &[Finding]| f.iter().map(|f| f.code).collect::<Vec<_>>();
+        assert_eq!(codes(&findings), ["5", "7", "2", "3", "1", "4", "6"]);
+        assert_eq!(codes(&findings), codes(&expected));
+        // Longer inputs, against the standard stable sort.
+        let mut many: Vec<Finding> = (0..500u32)
+            .map(|i| {
+                finding(
+                    [Severity::Low, Severity::Medium, Severity::High][(i * 7 % 3) as usize],
+                    &format!("{}", i * 31 % 17),
+                    "x",
+                )
+            })
+            .collect();
+        for (i, f) in many.iter_mut().enumerate() {
+            f.message = i.to_string();
+        }
+        let mut expected = many.clone();
+        expected.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.location.cmp(&b.location)));
+        sort(&mut many);
+        let messages = |f: &[Finding]| f.iter().map(|f| f.message.clone()).collect::<Vec<_>>();
+        assert_eq!(messages(&many), messages(&expected));
+    }
+
+    #[test]
+    fn cat_is_the_parts_at_their_length() {
+        let text = cat(&["pull secret ", "ns/name", " is named"]);
+        assert_eq!(text, "pull secret ns/name is named");
+        assert_eq!(text.capacity(), text.len());
+    }
+}
