@@ -69,7 +69,6 @@ pub fn run(inputs: &[PathBuf], now: i64, host: String, keep_secrets: bool) -> Re
         places.push(place.to_owned());
         Ok(())
     })?;
-    release_freed_memory();
     let others =
         Others { service_accounts: &service_accounts, workloads: &workloads, denied: &[], inputs: &places };
     Ok(rules::judge(prepared, others, now, host))
@@ -132,14 +131,4 @@ pub fn audit(cluster: &Cluster, now: i64, host: String) -> Report {
         inputs: &cluster.inputs,
     };
     rules::judge(prepared, others, now, host)
-}
-
-/// Give the pages freed with the input (its text, the views of it, the decoding threads' scratch) back to
-/// the system before the report is built, rather than keep them as the peak. glibc only.
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns free pages of malloc's own heaps to the kernel; it takes no pointers.
-    unsafe {
-        libc::malloc_trim(0);
-    }
 }
