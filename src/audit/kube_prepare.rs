@@ -78,7 +78,18 @@ impl Prepared {
         &self.names[facts.name.0..facts.name.1]
     }
 
-    fn intern(&mut self, text: &str) -> u32 {
+    /// `text`'s number; `last` is the one given for the same field of the secret before, which most
+    /// secrets share (nearly all have one type, and `kubectl get` lists a namespace's secrets together).
+    fn intern(&mut self, text: &str, last: &mut Option<u32>) -> u32 {
+        if let Some(id) = last.filter(|&id| *self.strings[id as usize] == *text) {
+            return id;
+        }
+        let id = self.intern_new(text);
+        *last = Some(id);
+        id
+    }
+
+    fn intern_new(&mut self, text: &str) -> u32 {
         if let Some(&id) = self.interned.get(text) {
             return id;
         }
@@ -92,9 +103,11 @@ impl Prepared {
     pub(super) fn add(&mut self, secrets: &[SecretView<'_>], hasher: &(impl BuildHasher + Sync)) {
         // What `docker_entries` reads of a secret: its type, and the value under its type's key.
         type Data<'s> = (&'s str, Option<(bool, &'s str)>);
-        let mut distinct: HashMap<Data<'_>, usize> = HashMap::new();
+        // Sized once: growing it would hash every distinct value (hundreds of bytes each) again per doubling.
+        let mut distinct: HashMap<Data<'_>, usize> = HashMap::with_capacity(secrets.len());
         let mut firsts: Vec<(&str, Option<&ValueRef<'_>>)> = Vec::new();
         let base = self.decoded.len();
+        let (mut last_namespace, mut last_kind) = (None, None);
         self.secrets.reserve(secrets.len());
         for secret in secrets {
             let pull = secret.is_pull_secret_type();
@@ -115,8 +128,8 @@ impl Prepared {
             let start = self.names.len();
             self.names.push_str(&secret.name);
             let facts = Facts {
-                namespace: self.intern(&secret.namespace),
-                kind: self.intern(&secret.kind),
+                namespace: self.intern(&secret.namespace, &mut last_namespace),
+                kind: self.intern(&secret.kind, &mut last_kind),
                 name: (start, self.names.len()),
                 pull,
                 holds_docker_data: secret.holds_docker_data(),

@@ -26,7 +26,9 @@ struct References {
 fn references(prepared: &Prepared, others: &Others<'_>) -> References {
     // (namespace, name) -> who names it (kind, namespace, name), and whether the input has it
     type Who<'a> = Vec<(&'a str, &'a str, &'a str)>;
-    let mut referenced: HashMap<(&str, &str), (Who, bool)> = HashMap::new();
+    let named = others.service_accounts.iter().map(|sa| sa.image_pull_secrets.len()).sum::<usize>()
+        + others.workloads.iter().map(|w| w.image_pull_secrets.len()).sum::<usize>();
+    let mut referenced: HashMap<(&str, &str), (Who, bool)> = HashMap::with_capacity(named);
     let who = others
         .service_accounts
         .iter()
