@@ -9,7 +9,7 @@
 //! credentials form another, each with its own Docker Hub fallback.
 
 use super::matching::{self, is_docker_hub_target, Key, Mismatch};
-use super::objects::{Cluster, Secret, Workload};
+use super::objects::{Cluster, Secret, ValueRef, Workload};
 use crate::resolve::{Credential, CredentialKind};
 use regauth_core::config::{AuthEncoding, AuthEntry, Document};
 use regauth_core::reference::Reference;
@@ -134,10 +134,16 @@ impl NodeConfig {
 
 /// A pull secret's docker config entries, or why it has none (see [`SecretState`]).
 pub fn secret_entries(secret: &Secret) -> Result<Vec<AuthEntry>, SecretState> {
-    let Some(data_key) = secret.docker_key() else {
-        return Err(SecretState::WrongType { kind: secret.kind.clone() });
+    let value = secret.docker_key().and_then(|key| secret.data.get(key)).map(super::objects::Value::as_ref);
+    docker_entries(&secret.kind, value.as_ref())
+}
+
+/// [`secret_entries`] of a secret of type `kind` whose value under its type's docker key is `value`.
+pub fn docker_entries(kind: &str, value: Option<&ValueRef<'_>>) -> Result<Vec<AuthEntry>, SecretState> {
+    let Some(data_key) = super::objects::docker_key(kind) else {
+        return Err(SecretState::WrongType { kind: kind.to_owned() });
     };
-    let Some(value) = secret.data.get(data_key) else {
+    let Some(value) = value else {
         return Err(SecretState::NoData { key: data_key.into() });
     };
     let Some(bytes) = value.decode() else {
@@ -147,7 +153,7 @@ pub fn secret_entries(secret: &Secret) -> Result<Vec<AuthEntry>, SecretState> {
         return Err(SecretState::NoData { key: data_key.into() });
     }
     let place = Path::new(data_key);
-    let doc = if secret.kind == super::objects::DOCKERCFG {
+    let doc = if kind == super::objects::DOCKERCFG {
         Document::parse_legacy(&bytes, place)
     } else {
         Document::parse(&bytes, place)

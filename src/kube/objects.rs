@@ -9,22 +9,22 @@
 
 #[path = "objects_raw.rs"]
 mod raw;
+#[path = "objects_secret.rs"]
+mod secret;
 
-use base64::Engine;
 use raw::{Item, Object, RawAny, RawSecret, RawServiceAccount, RawWorkload};
 use regauth_core::fsread::{self, FileError};
 use regauth_core::sanitize::one_line;
-use regauth_core::secret::Secret as SecretText;
+pub use secret::{
+    docker_key, Secret, SecretData, SecretView, Value, ValueRef, DOCKERCFG, DOCKER_CONFIG_JSON,
+};
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// The largest input read, per file and for stdin: 256 MiB. A dump of 100,000 pull secrets is about 60 MiB.
 pub const INPUT_LIMIT: u64 = 256 * 1024 * 1024;
-
-pub const DOCKER_CONFIG_JSON: &str = "kubernetes.io/dockerconfigjson";
-pub const DOCKERCFG: &str = "kubernetes.io/dockercfg";
 
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
@@ -77,92 +77,6 @@ pub struct ServiceAccount {
     pub namespace: String,
     pub name: String,
     pub image_pull_secrets: Vec<String>,
-}
-
-/// A Secret; its values are never shown.
-#[derive(Debug)]
-pub struct Secret {
-    pub namespace: String,
-    pub name: String,
-    /// `type`; `Opaque` when absent, as the API server defaults it.
-    pub kind: String,
-    /// `data` (base64 text) with `stringData` folded in (already plain), key by key.
-    pub data: SecretData,
-}
-
-/// A Secret's values by key, sorted (a pull secret holds one: a vector, not a tree node per secret).
-#[derive(Debug, Default)]
-pub struct SecretData(Vec<(String, Value)>);
-
-impl SecretData {
-    pub fn get(&self, key: &str) -> Option<&Value> {
-        let i = self.0.binary_search_by(|(k, _)| k.as_str().cmp(key)).ok()?;
-        Some(&self.0[i].1)
-    }
-
-    pub fn contains_key(&self, key: &str) -> bool {
-        self.get(key).is_some()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v))
-    }
-}
-
-/// From a map's sorted pairs (a later equal key replaces an earlier one, as a map's insert does).
-impl FromIterator<(String, Value)> for SecretData {
-    fn from_iter<I: IntoIterator<Item = (String, Value)>>(pairs: I) -> SecretData {
-        let map: BTreeMap<String, Value> = pairs.into_iter().collect();
-        SecretData(map.into_iter().collect())
-    }
-}
-
-impl std::ops::Index<&str> for SecretData {
-    type Output = Value;
-    fn index(&self, key: &str) -> &Value {
-        self.get(key).expect("a key the secret has")
-    }
-}
-
-/// A Secret's value: base64 text from `data`, or plain text from `stringData`.
-#[derive(Debug)]
-pub enum Value {
-    Base64(SecretText),
-    Plain(SecretText),
-}
-
-impl Value {
-    /// The bytes, or `None` when the base64 does not decode (the message never holds the value).
-    pub fn decode(&self) -> Option<zeroize::Zeroizing<Vec<u8>>> {
-        match self {
-            Value::Plain(text) => Some(zeroize::Zeroizing::new(text.expose().as_bytes().to_vec())),
-            Value::Base64(text) => base64::engine::general_purpose::STANDARD
-                .decode(text.expose().trim())
-                .ok()
-                .map(zeroize::Zeroizing::new),
-        }
-    }
-}
-
-impl Secret {
-    /// A docker pull-secret type.
-    pub fn is_pull_secret_type(&self) -> bool {
-        self.kind == DOCKER_CONFIG_JSON || self.kind == DOCKERCFG
-    }
-
-    /// The data key its type reads: `.dockerconfigjson` or `.dockercfg`.
-    pub fn docker_key(&self) -> Option<&'static str> {
-        match self.kind.as_str() {
-            DOCKER_CONFIG_JSON => Some(".dockerconfigjson"),
-            DOCKERCFG => Some(".dockercfg"),
-            _ => None,
-        }
-    }
-
-    /// A secret of another type that holds docker config data: named as a pull secret, it is skipped.
-    pub fn holds_docker_data(&self) -> bool {
-        self.data.contains_key(".dockerconfigjson") || self.data.contains_key(".dockercfg")
-    }
 }
 
 /// Everything read from the inputs.
@@ -232,6 +146,20 @@ impl Cluster {
 /// Read every input (`-` is stdin, at most once) into one [`Cluster`].
 pub fn read_inputs(inputs: &[PathBuf]) -> Result<Cluster, InputError> {
     let mut cluster = Cluster::default();
+    for_each_input(inputs, |place, bytes| {
+        parse_into(bytes, place, &mut cluster)?;
+        cluster.inputs.push(place.to_owned());
+        Ok(())
+    })?;
+    Ok(cluster)
+}
+
+/// Read the inputs one at a time (`-` is stdin, at most once) and give each, with its name, to `read`;
+/// each is zeroed and freed before the next is read.
+pub fn for_each_input(
+    inputs: &[PathBuf],
+    mut read: impl FnMut(&str, &[u8]) -> Result<(), InputError>,
+) -> Result<(), InputError> {
     let mut stdin_read = false;
     for input in inputs {
         let (place, bytes) = if input.as_os_str() == "-" {
@@ -243,10 +171,11 @@ pub fn read_inputs(inputs: &[PathBuf]) -> Result<Cluster, InputError> {
         } else {
             (input.display().to_string(), read_file(input)?)
         };
-        parse_into(&bytes, &place, &mut cluster)?;
-        cluster.inputs.push(place);
+        // It holds every secret of the dump.
+        let bytes = zeroize::Zeroizing::new(bytes);
+        read(&place, &bytes)?;
     }
-    Ok(cluster)
+    Ok(())
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, InputError> {
@@ -262,37 +191,63 @@ fn read_stdin() -> Result<Vec<u8>, InputError> {
     Ok(bytes)
 }
 
+/// The objects of one or more inputs as read, secrets borrowing their strings from the input (see
+/// [`SecretView`]): what [`parse_objects`] gives a reader that does not keep the input, as the audit.
+#[derive(Debug, Default)]
+pub struct Parsed<'a> {
+    pub secrets: Vec<SecretView<'a>>,
+    pub service_accounts: Vec<ServiceAccount>,
+    pub workloads: Vec<Workload>,
+    /// Objects of kinds that hold no pod template, service account or secret.
+    pub other_objects: usize,
+    /// Objects that could not be read, each named.
+    pub skipped: Vec<String>,
+}
+
 /// Parse one input (a `List`, one object, or several objects one after another as `kubectl get -o json`
-/// of single names prints them) into `cluster`. Well-formed input is read straight into typed structs;
-/// input with an object of the wrong shape is read again through `serde_json::Value`, object by object,
-/// so that only that object is skipped (and named).
+/// of single names prints them) into `cluster`. See [`parse_objects`].
 pub fn parse_into(bytes: &[u8], place: &str, cluster: &mut Cluster) -> Result<(), InputError> {
     // Lookups made before this input (`--kube-live` reads secrets after looking at service accounts)
     // must see what it adds.
     cluster.index = std::sync::OnceLock::new();
-    let typed: Result<Vec<RawAny>, _> =
-        serde_json::Deserializer::from_slice(bytes).into_iter::<RawAny>().collect();
+    let mut parsed = Parsed::default();
+    let result = parse_objects(bytes, place, &mut parsed);
+    // What was read before an error counts, as it always has.
+    cluster.secrets.extend(parsed.secrets.into_iter().map(SecretView::into_secret));
+    cluster.service_accounts.extend(parsed.service_accounts);
+    cluster.workloads.extend(parsed.workloads);
+    cluster.other_objects += parsed.other_objects;
+    cluster.skipped.extend(parsed.skipped);
+    result
+}
+
+/// Parse one input into `parsed`. Well-formed input is read straight into typed structs, its secrets'
+/// strings borrowed from `bytes`; input with an object of the wrong shape is read again through
+/// `serde_json::Value`, object by object, so that only that object is skipped (and named).
+pub fn parse_objects<'a>(bytes: &'a [u8], place: &str, parsed: &mut Parsed<'a>) -> Result<(), InputError> {
+    let typed: Result<Vec<RawAny<'a>>, _> =
+        serde_json::Deserializer::from_slice(bytes).into_iter::<RawAny<'a>>().collect();
     if let Ok(objects) = typed {
         if !objects.is_empty() && objects.iter().all(|o| o.kind.is_some()) {
             for object in objects {
                 let kind = object.kind.clone().unwrap_or_default();
-                add_typed(raw::convert(object, kind), place, cluster, 0);
+                add_typed(raw::convert(object, kind), place, parsed, 0);
             }
             return Ok(());
         }
     }
-    parse_lenient(bytes, place, cluster)
+    parse_lenient(bytes, place, parsed)
 }
 
-fn add_typed(object: Object, place: &str, cluster: &mut Cluster, depth: usize) {
+fn add_typed<'a>(object: Object<'a>, place: &str, parsed: &mut Parsed<'a>, depth: usize) {
     match object {
         Object::List { kind, items } => {
             let Some(items) = items else {
-                cluster.skipped.push(format!("{place}: a {} without an \"items\" array", one_line(&kind)));
+                parsed.skipped.push(format!("{place}: a {} without an \"items\" array", one_line(&kind)));
                 return;
             };
             if depth >= MAX_LIST_DEPTH {
-                cluster.skipped.push(format!("{place}: Lists nested deeper than {MAX_LIST_DEPTH}"));
+                parsed.skipped.push(format!("{place}: Lists nested deeper than {MAX_LIST_DEPTH}"));
                 return;
             }
             let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty()).unwrap_or_default();
@@ -301,17 +256,17 @@ fn add_typed(object: Object, place: &str, cluster: &mut Cluster, depth: usize) {
                     Item::Object(object) => object,
                     Item::Untyped(raw) => raw::convert(*raw, item_kind.to_owned()),
                 };
-                add_typed(object, place, cluster, depth + 1);
+                add_typed(object, place, parsed, depth + 1);
             }
         }
-        Object::Secret(secret) => cluster.secrets.push(secret),
-        Object::ServiceAccount(sa) => cluster.service_accounts.push(sa),
-        Object::Workload(workload) => cluster.workloads.extend(workload),
-        Object::Other => cluster.other_objects += 1,
+        Object::Secret(secret) => parsed.secrets.push(secret),
+        Object::ServiceAccount(sa) => parsed.service_accounts.push(sa),
+        Object::Workload(workload) => parsed.workloads.extend(workload),
+        Object::Other => parsed.other_objects += 1,
     }
 }
 
-fn parse_lenient(bytes: &[u8], place: &str, cluster: &mut Cluster) -> Result<(), InputError> {
+fn parse_lenient(bytes: &[u8], place: &str, parsed: &mut Parsed<'_>) -> Result<(), InputError> {
     let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<serde_json::Value>();
     let mut any = false;
     loop {
@@ -322,7 +277,7 @@ fn parse_lenient(bytes: &[u8], place: &str, cluster: &mut Cluster) -> Result<(),
                     return Err(InputError::NotAnObject { place: place.to_owned() });
                 }
                 any = true;
-                add_object(&value, place, cluster, 0);
+                add_object(&value, place, parsed, 0);
             }
             Some(Err(e)) => {
                 return Err(InputError::Json {
@@ -350,16 +305,16 @@ fn strip_position(message: &str) -> String {
 /// Lists may nest (a List of Lists); deeper than this is refused as hostile.
 const MAX_LIST_DEPTH: usize = 4;
 
-fn add_object(value: &serde_json::Value, place: &str, cluster: &mut Cluster, depth: usize) {
+fn add_object(value: &serde_json::Value, place: &str, parsed: &mut Parsed<'_>, depth: usize) {
     let kind = value.get("kind").and_then(serde_json::Value::as_str).unwrap_or("");
     let name = || describe(value, kind);
     if kind == "List" || kind.ends_with("List") {
         let Some(items) = value.get("items").and_then(serde_json::Value::as_array) else {
-            cluster.skipped.push(format!("{place}: a {} without an \"items\" array", one_line(kind)));
+            parsed.skipped.push(format!("{place}: a {} without an \"items\" array", one_line(kind)));
             return;
         };
         if depth >= MAX_LIST_DEPTH {
-            cluster.skipped.push(format!("{place}: Lists nested deeper than {MAX_LIST_DEPTH}"));
+            parsed.skipped.push(format!("{place}: Lists nested deeper than {MAX_LIST_DEPTH}"));
             return;
         }
         // `kubectl get pods -o json` prints a PodList whose items may omit their own kind.
@@ -369,30 +324,32 @@ fn add_object(value: &serde_json::Value, place: &str, cluster: &mut Cluster, dep
                 if let (Some(k), Some(map)) = (item_kind, item.as_object()) {
                     let mut owned = map.clone();
                     owned.insert("kind".into(), serde_json::Value::String(k.to_owned()));
-                    add_object(&serde_json::Value::Object(owned), place, cluster, depth + 1);
+                    add_object(&serde_json::Value::Object(owned), place, parsed, depth + 1);
                     continue;
                 }
             }
-            add_object(item, place, cluster, depth + 1);
+            add_object(item, place, parsed, depth + 1);
         }
         return;
     }
     let result = match kind {
-        "Secret" => RawSecret::deserialize(value).map(|raw| cluster.secrets.push(raw.into_secret())),
+        "Secret" => {
+            RawSecret::deserialize(value).map(|raw| parsed.secrets.push(raw.into_view().into_owned()))
+        }
         "ServiceAccount" => RawServiceAccount::deserialize(value)
-            .map(|raw| cluster.service_accounts.push(raw.into_service_account())),
+            .map(|raw| parsed.service_accounts.push(raw.into_service_account())),
         kind if raw::is_workload(kind) => RawWorkload::deserialize(value).map(|raw| {
             if let Some(w) = raw.into_workload(kind) {
-                cluster.workloads.push(w)
+                parsed.workloads.push(w)
             }
         }),
         _ => {
-            cluster.other_objects += 1;
+            parsed.other_objects += 1;
             Ok(())
         }
     };
     if let Err(e) = result {
-        cluster.skipped.push(format!("{place}: {}: {}", name(), one_line(&strip_position(&e.to_string()))));
+        parsed.skipped.push(format!("{place}: {}: {}", name(), one_line(&strip_position(&e.to_string()))));
     }
 }
 

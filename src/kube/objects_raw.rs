@@ -1,46 +1,116 @@
-//! The typed pass of [`super`]: serde structs with every field any kind read there has, and a List's items
-//! converted into [`Object`]s as they are read, so a dump of 100,000 secrets is never held twice (as raw
-//! structs and as the cluster). Items without their own `kind` wait for the List's.
+//! The typed pass of [`super`]: serde structs with every field any kind read there has, a List's items
+//! converted into [`Object`]s as they are read, and a Secret's strings borrowed from the input where JSON
+//! lets them be ([`Text`]: a string without escapes), so a dump of 100,000 secrets is never copied whole.
+//! Items without their own `kind` wait for the List's.
 
-use super::{Container, ContainerType, Secret, ServiceAccount, Value, Workload};
-use regauth_core::secret::Secret as SecretText;
-use serde::de::{Deserializer, SeqAccess, Visitor};
+use super::{Container, ContainerType, SecretView, ServiceAccount, ValueRef, Workload};
+use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::marker::PhantomData;
+
+/// A JSON string, borrowed from the input unless it holds escapes (then decoded into its own copy).
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Text<'a>(pub(super) Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Text<'a>, D::Error> {
+        struct TextVisitor<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
+            type Value = Text<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                // As serde says it for a `String`, so that a skipped object's note reads the same.
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Borrowed(text)))
+            }
+            fn visit_str<E>(self, text: &str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(text.to_owned())))
+            }
+            fn visit_string<E>(self, text: String) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(text)))
+            }
+        }
+        deserializer.deserialize_string(TextVisitor(PhantomData))
+    }
+}
+
+/// A JSON object of strings (a Secret's `data` or `stringData`; a `null` value is empty) as pairs sorted
+/// by key, a later equal key replacing an earlier one as a map's insert does: a vector, not a tree node
+/// per secret.
+pub(super) struct Pairs<'a>(Vec<(Text<'a>, Option<Text<'a>>)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Pairs<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Pairs<'a>, D::Error> {
+        struct PairsVisitor<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for PairsVisitor<'a> {
+            type Value = Pairs<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Pairs<'a>, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some(pair) = map.next_entry::<Text<'a>, Option<Text<'a>>>()? {
+                    pairs.push(pair);
+                }
+                Ok(Pairs(sorted_last_wins(pairs)))
+            }
+        }
+        deserializer.deserialize_map(PairsVisitor(PhantomData))
+    }
+}
+
+/// `pairs` sorted by key; of equal keys only the last one given.
+fn sorted_last_wins<K: Ord, V>(mut pairs: Vec<(K, V)>) -> Vec<(K, V)> {
+    if pairs.len() < 2 {
+        return pairs;
+    }
+    // Stable: equal keys keep their order, so the last of each run is the last given.
+    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out: Vec<(K, V)> = Vec::with_capacity(pairs.len());
+    for pair in pairs {
+        match out.last_mut() {
+            Some(last) if last.0 == pair.0 => *last = pair,
+            _ => out.push(pair),
+        }
+    }
+    out
+}
 
 /// A List's items, each converted as soon as it is read.
-pub(super) struct Items(pub(super) Vec<Item>);
+pub(super) struct Items<'a>(pub(super) Vec<Item<'a>>);
 
-pub(super) enum Item {
-    Object(Object),
+pub(super) enum Item<'a> {
+    Object(Object<'a>),
     /// No `kind` of its own: the List's names it (`kubectl get pods -o json` prints a PodList so).
-    Untyped(Box<RawAny>),
+    Untyped(Box<RawAny<'a>>),
 }
 
 /// An object of the input, converted.
-pub(super) enum Object {
-    Secret(Secret),
+pub(super) enum Object<'a> {
+    Secret(SecretView<'a>),
     ServiceAccount(ServiceAccount),
     /// A kind with a pod template (`None`: the template is missing).
     Workload(Option<Workload>),
     List {
         kind: String,
-        items: Option<Vec<Item>>,
+        items: Option<Vec<Item<'a>>>,
     },
     Other,
 }
 
-impl<'de> Deserialize<'de> for Items {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Items, D::Error> {
-        struct ItemsVisitor;
-        impl<'de> Visitor<'de> for ItemsVisitor {
-            type Value = Items;
+impl<'de: 'a, 'a> Deserialize<'de> for Items<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Items<'a>, D::Error> {
+        struct ItemsVisitor<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for ItemsVisitor<'a> {
+            type Value = Items<'a>;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("an array of Kubernetes objects")
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Items, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Items<'a>, A::Error> {
                 let mut items = Vec::new();
-                while let Some(raw) = seq.next_element::<RawAny>()? {
+                while let Some(raw) = seq.next_element::<RawAny<'a>>()? {
                     items.push(match raw.kind.clone() {
                         Some(kind) => Item::Object(convert(raw, kind)),
                         None => Item::Untyped(Box::new(raw)),
@@ -49,12 +119,12 @@ impl<'de> Deserialize<'de> for Items {
                 Ok(Items(items))
             }
         }
-        deserializer.deserialize_seq(ItemsVisitor)
+        deserializer.deserialize_seq(ItemsVisitor(PhantomData))
     }
 }
 
 /// What `raw` is as an object of `kind` (its own, or its List's).
-pub(super) fn convert(raw: RawAny, kind: String) -> Object {
+pub(super) fn convert(raw: RawAny<'_>, kind: String) -> Object<'_> {
     if kind == "List" || kind.ends_with("List") {
         return Object::List { kind, items: raw.items.map(|items| items.0) };
     }
@@ -66,7 +136,7 @@ pub(super) fn convert(raw: RawAny, kind: String) -> Object {
                 data: raw.data,
                 string_data: raw.string_data,
             }
-            .into_secret(),
+            .into_view(),
         ),
         "ServiceAccount" => Object::ServiceAccount(
             RawServiceAccount { metadata: raw.metadata, image_pull_secrets: raw.image_pull_secrets }
@@ -84,31 +154,43 @@ pub(super) fn convert(raw: RawAny, kind: String) -> Object {
 /// (see [`Items`]).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct RawAny {
+pub(super) struct RawAny<'a> {
     pub(super) kind: Option<String>,
-    #[serde(default)]
-    metadata: Metadata,
-    items: Option<Items>,
-    #[serde(rename = "type")]
-    secret_type: Option<String>,
-    data: Option<BTreeMap<String, Option<String>>>,
-    string_data: Option<BTreeMap<String, Option<String>>>,
+    #[serde(default, borrow)]
+    metadata: Metadata<'a>,
+    #[serde(borrow)]
+    items: Option<Items<'a>>,
+    #[serde(rename = "type", borrow)]
+    secret_type: Option<Text<'a>>,
+    #[serde(borrow)]
+    data: Option<Pairs<'a>>,
+    #[serde(borrow)]
+    string_data: Option<Pairs<'a>>,
     image_pull_secrets: Option<Vec<LocalRef>>,
     spec: Option<RawWorkloadSpec>,
     template: Option<RawTemplate>,
 }
 
 #[derive(Deserialize, Default)]
-pub(super) struct Metadata {
-    pub(super) name: Option<String>,
-    namespace: Option<String>,
+pub(super) struct Metadata<'a> {
+    #[serde(borrow)]
+    pub(super) name: Option<Text<'a>>,
+    #[serde(borrow)]
+    namespace: Option<Text<'a>>,
 }
 
-impl Metadata {
+impl<'a> Metadata<'a> {
     /// The object's namespace; `default` when the input leaves it out (as `kubectl create --dry-run`
     /// without `-n` does, and as `kubectl apply` would place it in the default context).
-    pub(super) fn namespace(&self) -> String {
-        self.namespace.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "default".into())
+    pub(super) fn namespace(&mut self) -> Cow<'a, str> {
+        match self.namespace.take() {
+            Some(Text(ns)) if !ns.is_empty() => ns,
+            _ => Cow::Borrowed("default"),
+        }
+    }
+
+    fn name(&mut self) -> Cow<'a, str> {
+        self.name.take().map(|t| t.0).unwrap_or_default()
     }
 }
 
@@ -124,46 +206,55 @@ pub(super) fn names(refs: Option<Vec<LocalRef>>) -> Vec<String> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct RawSecret {
-    #[serde(default)]
-    metadata: Metadata,
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    data: Option<BTreeMap<String, Option<String>>>,
-    string_data: Option<BTreeMap<String, Option<String>>>,
+pub(super) struct RawSecret<'a> {
+    #[serde(default, borrow)]
+    metadata: Metadata<'a>,
+    #[serde(rename = "type", borrow)]
+    kind: Option<Text<'a>>,
+    #[serde(borrow)]
+    data: Option<Pairs<'a>>,
+    #[serde(borrow)]
+    string_data: Option<Pairs<'a>>,
 }
 
-impl RawSecret {
-    pub(super) fn into_secret(self) -> Secret {
-        let mut data = BTreeMap::new();
-        for (k, v) in self.data.unwrap_or_default() {
-            data.insert(k, Value::Base64(SecretText::new(v.unwrap_or_default())));
-        }
-        for (k, v) in self.string_data.unwrap_or_default() {
-            data.insert(k, Value::Plain(SecretText::new(v.unwrap_or_default())));
-        }
-        Secret {
+impl<'a> RawSecret<'a> {
+    /// The secret, `stringData` folded into `data` (its value wins for a key in both, as the API server's).
+    pub(super) fn into_view(mut self) -> SecretView<'a> {
+        let text = |v: Option<Text<'a>>| v.map(|t| t.0).unwrap_or_default();
+        let data = self
+            .data
+            .map(|p| p.0)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k.0, ValueRef::Base64(text(v))));
+        let plain = self
+            .string_data
+            .map(|p| p.0)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k.0, ValueRef::Plain(text(v))));
+        SecretView {
             namespace: self.metadata.namespace(),
-            name: self.metadata.name.clone().unwrap_or_default(),
-            kind: self.kind.filter(|k| !k.is_empty()).unwrap_or_else(|| "Opaque".into()),
-            data: data.into_iter().collect(),
+            name: self.metadata.name(),
+            kind: self.kind.map(|k| k.0).filter(|k| !k.is_empty()).unwrap_or(Cow::Borrowed("Opaque")),
+            data: sorted_last_wins(data.chain(plain).collect()),
         }
     }
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct RawServiceAccount {
-    #[serde(default)]
-    pub(super) metadata: Metadata,
+pub(super) struct RawServiceAccount<'a> {
+    #[serde(default, borrow)]
+    pub(super) metadata: Metadata<'a>,
     pub(super) image_pull_secrets: Option<Vec<LocalRef>>,
 }
 
-impl RawServiceAccount {
-    pub(super) fn into_service_account(self) -> ServiceAccount {
+impl RawServiceAccount<'_> {
+    pub(super) fn into_service_account(mut self) -> ServiceAccount {
         ServiceAccount {
-            namespace: self.metadata.namespace(),
-            name: self.metadata.name.unwrap_or_default(),
+            namespace: self.metadata.namespace().into_owned(),
+            name: self.metadata.name().into_owned(),
             image_pull_secrets: names(self.image_pull_secrets),
         }
     }
@@ -186,9 +277,9 @@ pub(super) fn is_workload(kind: &str) -> bool {
 }
 
 #[derive(Deserialize)]
-pub(super) struct RawWorkload {
-    #[serde(default)]
-    metadata: Metadata,
+pub(super) struct RawWorkload<'a> {
+    #[serde(default, borrow)]
+    metadata: Metadata<'a>,
     spec: Option<RawWorkloadSpec>,
     /// A PodTemplate's template is at the top level.
     template: Option<RawTemplate>,
@@ -235,10 +326,10 @@ struct RawContainer {
     image: Option<String>,
 }
 
-impl RawWorkload {
-    pub(super) fn into_workload(self, kind: &str) -> Option<Workload> {
-        let namespace = self.metadata.namespace();
-        let name = self.metadata.name.unwrap_or_default();
+impl RawWorkload<'_> {
+    pub(super) fn into_workload(mut self, kind: &str) -> Option<Workload> {
+        let namespace = self.metadata.namespace().into_owned();
+        let name = self.metadata.name().into_owned();
         let pod = if kind == "Pod" {
             self.spec.map(|s| s.pod)
         } else if kind == "PodTemplate" {

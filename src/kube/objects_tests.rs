@@ -81,3 +81,56 @@ fn deep_lists_are_refused() {
     assert!(c.secrets.is_empty());
     assert_eq!(c.skipped.len(), 1);
 }
+
+#[test]
+fn secrets_borrow_the_input_unless_a_string_has_escapes() {
+    let text = r#"{"kind":"List","items":[
+        {"kind":"Secret","metadata":{"name":"plain","namespace":"a"},"type":"kubernetes.io/dockerconfigjson",
+         "data":{".dockerconfigjson":"e30="}},
+        {"kind":"Secret","metadata":{"name":"e\u0073c","namespace":"a"},"type":"kubernetes.io/dockerconfigjson",
+         "data":{".dockerconfigjson":"e3\u0030="}}]}"#;
+    let mut parsed = Parsed::default();
+    parse_objects(text.as_bytes(), "t", &mut parsed).unwrap();
+    let [plain, escaped] = &parsed.secrets[..] else { panic!("{:?}", parsed.secrets) };
+    let borrowed = |v: Option<&ValueRef>| matches!(v, Some(ValueRef::Base64(std::borrow::Cow::Borrowed(_))));
+    assert!(matches!(plain.name, std::borrow::Cow::Borrowed("plain")));
+    assert!(borrowed(plain.docker_value()), "an unescaped value is not copied");
+    assert_eq!(escaped.name, "esc");
+    assert!(!borrowed(escaped.docker_value()));
+    for secret in &parsed.secrets {
+        assert_eq!(&*secret.docker_value().unwrap().decode().unwrap(), b"{}");
+    }
+}
+
+#[test]
+fn secret_data_a_later_key_and_string_data_win() {
+    let text = r#"{"kind":"Secret","metadata":{"name":"s"},"type":"kubernetes.io/dockerconfigjson",
+        "data":{"z":"eg==",".dockerconfigjson":"e30=",".dockerconfigjson":"W10=","a":null},
+        "stringData":{"z":"plain"}}"#;
+    let mut parsed = Parsed::default();
+    parse_objects(text.as_bytes(), "t", &mut parsed).unwrap();
+    let secret = &parsed.secrets[0];
+    let keys: Vec<&str> = secret.data.iter().map(|(k, _)| k.as_ref()).collect();
+    assert_eq!(keys, [".dockerconfigjson", "a", "z"]);
+    assert_eq!(&*secret.docker_value().unwrap().decode().unwrap(), b"[]");
+    assert_eq!(secret.get("a").unwrap().text(), (false, ""));
+    assert_eq!(secret.get("z").unwrap().text(), (true, "plain"));
+    assert_eq!(secret.namespace, "default");
+    // The owned form reads the same.
+    let owned = parsed.secrets.pop().unwrap().into_secret();
+    assert_eq!(&*owned.data["z"].decode().unwrap(), b"plain");
+    assert_eq!(owned.data.iter().count(), 3);
+}
+
+#[test]
+fn a_secret_of_the_wrong_shape_is_skipped_and_the_rest_read() {
+    let text = r#"{"kind":"List","items":[
+        {"kind":"Secret","metadata":{"name":"good"},"data":{"k":"eA=="}},
+        {"kind":"Secret","metadata":{"name":"bad"},"data":42}]}"#;
+    let mut parsed = Parsed::default();
+    parse_objects(text.as_bytes(), "t", &mut parsed).unwrap();
+    assert_eq!(parsed.secrets.len(), 1);
+    assert_eq!(parsed.secrets[0].name, "good");
+    assert_eq!(parsed.skipped.len(), 1, "{:?}", parsed.skipped);
+    assert!(parsed.skipped[0].contains("Secret default/bad"), "{:?}", parsed.skipped);
+}
