@@ -35,15 +35,15 @@ pub struct Item<'a> {
 impl Summary {
     pub fn add_credential(&mut self, item: Item<'_>) {
         self.credentials += 1;
-        *self.by_kind.entry(item.kind.unwrap_or("unread").to_owned()).or_default() += 1;
-        *self.by_storage.entry(item.storage.to_owned()).or_default() += 1;
-        *self.by_place.entry(item.place.to_owned()).or_default() += 1;
+        count(&mut self.by_kind, item.kind.unwrap_or("unread"));
+        count(&mut self.by_storage, item.storage);
+        count(&mut self.by_place, item.place);
     }
 
     pub fn add_finding(&mut self, severity: Severity, code: &str) {
         self.findings += 1;
-        *self.by_severity.entry(severity.name().to_owned()).or_default() += 1;
-        *self.by_code.entry(code.to_owned()).or_default() += 1;
+        count(&mut self.by_severity, severity.name());
+        count(&mut self.by_code, code);
     }
 
     /// One machine's counts.
@@ -83,6 +83,16 @@ impl Summary {
         out.push_str(&line("storage", &self.by_storage));
         out.push_str(&line("place", &self.by_place));
         out
+    }
+}
+
+/// One more of `key` (its text copied only the first time: a fleet counts 100,000 credentials).
+fn count(counts: &mut BTreeMap<String, usize>, key: &str) {
+    match counts.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(key.to_owned(), 1);
+        }
     }
 }
 

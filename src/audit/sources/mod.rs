@@ -5,7 +5,7 @@
 use crate::audit::fingerprint::{Fingerprint, FingerprintKey, Fingerprinter};
 use crate::audit::token_kind::{TokenInfo, TokenKind};
 use crate::audit::users::User;
-use regauth_core::config::{AuthEncoding, AuthProblem, Document};
+use regauth_core::config::{AuthEncoding, AuthProblem};
 use regauth_core::environ::Environ;
 use regauth_core::secret::Secret;
 use serde::Serialize;
@@ -20,7 +20,7 @@ mod helpers;
 mod places;
 
 use environment::{scan_env_helper_variables, scan_environment_for_sought};
-use files::{inventory_entries, push_entry, scan_file, Entry};
+use files::{push_entry, scan_file, Entry};
 use helpers::scan_helpers;
 use places::places;
 
@@ -306,9 +306,15 @@ pub fn collect(env: &Environ, opts: &Options) -> Inventory {
     }
     if let Some(raw) = env.get("DOCKER_AUTH_CONFIG") {
         let location = "$DOCKER_AUTH_CONFIG".to_owned();
-        match Document::parse(raw.as_encoded_bytes(), Path::new(&location)) {
-            Ok(doc) => {
-                for (entry, unreadable) in inventory_entries(&doc, AuthEncoding::Docker) {
+        let path = Path::new(&location);
+        match regauth_core::config::read_only::parse(
+            raw.as_encoded_bytes(),
+            path,
+            false,
+            AuthEncoding::Docker,
+        ) {
+            Ok(file) => {
+                for (entry, unreadable) in file.entries {
                     let place = (PlaceKind::Environment, location.as_str());
                     let entry = Entry { entry, unreadable, mode: None, shadowed_by: None };
                     push_entry(&mut inv, place, Storage::Environment, entry, &fingerprint);
