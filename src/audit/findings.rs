@@ -92,10 +92,20 @@ fn sort(findings: &mut Vec<Finding>) {
 }
 
 fn describe(stored: &Stored) -> String {
-    let kind = stored.kind.map_or("credential", |k| k.describe());
-    match &stored.username {
-        Some(user) => format!("{kind} for {} (user {user})", stored.registry),
-        None => format!("{kind} for {}", stored.registry),
+    let mut out = String::with_capacity(96);
+    describe_into(stored, &mut out);
+    out
+}
+
+/// `KIND for REGISTRY (user USER)`, appended (100,000 of them on a fleet machine: no `format!`).
+fn describe_into(stored: &Stored, out: &mut String) {
+    out.push_str(stored.kind.map_or("credential", |k| k.describe()));
+    out.push_str(" for ");
+    out.push_str(&stored.registry);
+    if let Some(user) = &stored.username {
+        out.push_str(" (user ");
+        out.push_str(user);
+        out.push(')');
     }
 }
 
@@ -141,7 +151,10 @@ fn plaintext(stored: &Stored, now: i64, out: &mut Vec<Finding>) {
         (false, true) => Severity::High,
         (false, false) => Severity::Medium,
     };
-    let mut message = format!("{} is stored unencrypted in {}", describe(stored), stored.location);
+    let mut message = String::with_capacity(160 + stored.location.len());
+    describe_into(stored, &mut message);
+    message.push_str(" is stored unencrypted in ");
+    message.push_str(&stored.location);
     let migrates = matches!(stored.place, PlaceKind::DockerConfig | PlaceKind::ContainersAuth);
     let migrate = migrate_command(&stored.registry);
     let fix = match &stored.shadowed_by {
@@ -157,10 +170,13 @@ fn plaintext(stored: &Stored, now: i64, out: &mut Vec<Finding>) {
             ));
             format!("`{migrate}` moves it into {} and sets credHelpers, which podman and skopeo read", shadow.helper)
         }
-        None if migrates => format!(
-            "move it into a credential helper: `{migrate}` (stored, read back, then removed from the file; \
-             --dry-run shows the plan)"
-        ),
+        None if migrates => {
+            let mut fix = String::with_capacity(160 + migrate.len());
+            fix.push_str("move it into a credential helper: `");
+            fix.push_str(&migrate);
+            fix.push_str("` (stored, read back, then removed from the file; --dry-run shows the plan)");
+            fix
+        }
         // regauth migrate moves docker's and containers' files only: elsewhere, the client's own way.
         None => format!(
             "store it in a helper: `regauth helpers set regauth-keyutils` (headless) or `regauth-secretservice` \
@@ -182,7 +198,9 @@ fn plaintext(stored: &Stored, now: i64, out: &mut Vec<Finding>) {
 /// then removes them from the file.
 fn migrate_command(registry: &str) -> String {
     let host = regauth_core::registry::RegistryHost::new(registry);
-    format!("regauth migrate --registry {host}")
+    let mut command = String::from("regauth migrate --registry ");
+    std::fmt::Write::write_fmt(&mut command, format_args!("{host}")).expect("a String takes any text");
+    command
 }
 
 /// `docker login` / `docker logout` for a key: no argument for Docker Hub.

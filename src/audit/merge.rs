@@ -4,6 +4,7 @@
 //! and the others are merged. Findings are grouped by rule and place across machines, and credentials are
 //! correlated by their keyed fingerprint (reports made with the same `--fingerprint-key`).
 
+use super::compact::{self, Subject};
 use super::findings::Severity;
 use super::summary::{self, FindingView, Group, Item, Summary};
 use regauth_core::fsread;
@@ -15,8 +16,10 @@ use std::path::Path;
 pub const REPORT_LIMIT: u64 = 256 * 1024 * 1024;
 
 /// What the merge reads of a report; everything else in it is ignored.
-/// Schema 2 (`schemaVersion`) is camelCase; a report without `schemaVersion` is schema 1, snake_case
-/// (regauth before it): the aliases read both.
+/// Schema 3 says each text once (`kinds`, `rules`; a finding names its credential by index and its texts
+/// by index, see `audit::compact`); schema 2 (`schemaVersion`) is camelCase with every text in every
+/// finding; a report without `schemaVersion` is schema 1, snake_case (regauth before it): the aliases read
+/// both. [`resolve`] gives every finding its place and texts back, whatever the schema.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ReportIn {
@@ -27,7 +30,21 @@ struct ReportIn {
     #[serde(default)]
     users: Vec<serde::de::IgnoredAny>,
     credentials: Vec<CredentialIn>,
+    /// Schema 3: kind name -> description, for `{credential}` in the rules' texts.
+    #[serde(default)]
+    kinds: BTreeMap<String, String>,
+    /// Schema 3: each rule's distinct messages and fixes.
+    #[serde(default)]
+    rules: BTreeMap<String, RuleIn>,
     findings: Vec<FindingIn>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RuleIn {
+    #[serde(default)]
+    messages: Vec<String>,
+    #[serde(default)]
+    fixes: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -44,14 +61,68 @@ struct CredentialIn {
     fingerprint: Option<String>,
 }
 
+/// A finding as a report of any schema says it: its place or (schema 3) its credential's index, its texts
+/// or (schema 3) their indexes in its rule's tables.
 #[derive(Debug, Deserialize)]
 struct FindingIn {
+    severity: Severity,
+    code: String,
+    location: Option<String>,
+    registry: Option<String>,
+    credential: Option<usize>,
+    message: TextIn,
+    fix: TextIn,
+}
+
+/// A finding's text, or its index in its rule's table.
+#[derive(Debug)]
+enum TextIn {
+    Text(String),
+    Index(usize),
+}
+
+impl<'de> Deserialize<'de> for TextIn {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<TextIn, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = TextIn;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string or an index")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<TextIn, E> {
+                Ok(TextIn::Text(v.to_owned()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<TextIn, E> {
+                Ok(TextIn::Text(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<TextIn, E> {
+                usize::try_from(v).map(TextIn::Index).map_err(|_| E::custom("an index out of range"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A report's finding with its place and texts.
+#[derive(Debug)]
+struct FindingText {
     severity: Severity,
     code: String,
     location: String,
     registry: Option<String>,
     message: String,
     fix: String,
+}
+
+/// A report read, its findings resolved.
+#[derive(Debug)]
+struct Read {
+    host: Option<String>,
+    fingerprint_key_id: Option<String>,
+    users: usize,
+    credentials: Vec<CredentialIn>,
+    kinds: BTreeMap<String, String>,
+    findings: Vec<FindingText>,
 }
 
 /// One input report.
@@ -111,12 +182,15 @@ pub struct Shared {
     /// Machines holding it.
     pub hosts: usize,
     pub kind: Option<String>,
-    /// Every place: host, location, registry, username.
-    pub places: Vec<Credential>,
+    /// Every place, as an index into the merged report's `credentials` (schema 3; schema 2 repeated each
+    /// credential here).
+    pub places: Vec<usize>,
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// The merged report. Its JSON (schema 3, as `audit`'s) is written by its `Serialize`: the fields in
+/// order, `kinds` and `rules` before `findings`, each finding linked to its credential (by host, place and
+/// registry) as in `audit::compact`.
+#[derive(Debug)]
 pub struct Merged {
     pub reports: Vec<Source>,
     /// Distinct hosts among the reports merged.
@@ -133,7 +207,73 @@ pub struct Merged {
     /// correlated.
     pub reports_without_fingerprints: usize,
     pub credentials: Vec<Credential>,
+    /// Kind name -> description, of the kinds the reports hold.
+    pub kinds: BTreeMap<String, String>,
     pub findings: Vec<Finding>,
+}
+
+impl Serialize for Merged {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut by_place: std::collections::HashMap<(&str, &str, &str), Option<usize>> =
+            std::collections::HashMap::with_capacity(self.credentials.len());
+        for (i, c) in self.credentials.iter().enumerate() {
+            let key = (c.host.as_str(), c.location.as_str(), c.registry.as_str());
+            by_place.entry(key).and_modify(|seen| *seen = None).or_insert(Some(i));
+        }
+        let mut tables = compact::Tables::default();
+        let mut kinds = BTreeMap::new();
+        let findings: Vec<compact::Out<'_>> = self
+            .findings
+            .iter()
+            .map(|f| {
+                let text = compact::Text {
+                    severity: f.severity,
+                    code: &f.code,
+                    host: Some(&f.host),
+                    location: &f.location,
+                    registry: f.registry.as_deref(),
+                    message: &f.message,
+                    fix: &f.fix,
+                };
+                let linked = f.registry.as_deref().and_then(|r| {
+                    by_place.get(&(f.host.as_str(), f.location.as_str(), r)).copied().flatten()
+                });
+                let subject = linked.and_then(|i| {
+                    let c = &self.credentials[i];
+                    let kind = match c.kind.as_deref() {
+                        None => "credential",
+                        Some(name) => {
+                            let description = self.kinds.get(name)?;
+                            kinds.insert(name, description);
+                            description
+                        }
+                    };
+                    let subject = Subject {
+                        location: &c.location,
+                        registry: &c.registry,
+                        username: c.username.as_deref(),
+                        kind,
+                    };
+                    Some((i, subject))
+                });
+                tables.add(text, subject)
+            })
+            .collect();
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("reports", &self.reports)?;
+        map.serialize_entry("hosts", &self.hosts)?;
+        map.serialize_entry("summary", &self.summary)?;
+        map.serialize_entry("groups", &self.groups)?;
+        map.serialize_entry("sharedCredentials", &self.shared_credentials)?;
+        map.serialize_entry("fingerprintKeyIds", &self.fingerprint_key_ids)?;
+        map.serialize_entry("reportsWithoutFingerprints", &self.reports_without_fingerprints)?;
+        map.serialize_entry("credentials", &self.credentials)?;
+        map.serialize_entry("kinds", &kinds)?;
+        map.serialize_entry("rules", &tables)?;
+        map.serialize_entry("findings", &findings)?;
+        map.end()
+    }
 }
 
 /// Read and merge `files`.
@@ -142,6 +282,7 @@ pub fn merge(files: &[impl AsRef<Path> + Sync]) -> Merged {
     let mut credentials = Vec::new();
     let mut findings = Vec::new();
     let mut key_ids = BTreeSet::new();
+    let mut kinds = BTreeMap::new();
     let mut without = 0;
     // Reading and parsing is the work: on every core, the reports then taken in the order given.
     let read_all = super::parallel::map(files, |file| read(file.as_ref()));
@@ -175,11 +316,14 @@ pub fn merge(files: &[impl AsRef<Path> + Sync]) -> Merged {
             host: report.host.clone(),
             credentials: report.credentials.len(),
             findings: report.findings.len(),
-            users: report.users.len(),
+            users: report.users,
             fingerprint_key_id: report.fingerprint_key_id.clone(),
             error: None,
         });
         let key_id = report.fingerprint_key_id;
+        for (name, description) in report.kinds {
+            kinds.entry(name).or_insert(description);
+        }
         credentials.extend(report.credentials.into_iter().map(|c| {
             let fingerprint = c.fingerprint.filter(|_| key_id.is_some());
             (
@@ -240,17 +384,18 @@ pub fn merge(files: &[impl AsRef<Path> + Sync]) -> Merged {
         fingerprint_key_ids: key_ids.into_iter().collect(),
         reports_without_fingerprints: without,
         credentials: credentials.into_iter().map(|(_, c)| c).collect(),
+        kinds,
         findings,
     }
 }
 
-fn read(file: &Path) -> Result<ReportIn, String> {
+fn read(file: &Path) -> Result<Read, String> {
     let contents = fsread::read_regular(file, REPORT_LIMIT).map_err(|e| e.to_string())?;
     parse(&contents.bytes).map_err(|e| format!("{}: {e}", file.display()))
 }
 
-/// One report's JSON: schema 2, or schema 1 (no `schemaVersion`, snake_case keys).
-fn parse(bytes: &[u8]) -> Result<ReportIn, String> {
+/// One report's JSON: schema 3 or 2, or schema 1 (no `schemaVersion`, snake_case keys).
+fn parse(bytes: &[u8]) -> Result<Read, String> {
     let report: ReportIn =
         serde_json::from_slice(bytes).map_err(|e| format!("not a regauth audit --json report: {e}"))?;
     match report.schema_version {
@@ -258,8 +403,72 @@ fn parse(bytes: &[u8]) -> Result<ReportIn, String> {
             "a report of schema {v}, made by a newer regauth (this one reads schemas 1 to {})",
             super::SCHEMA_VERSION
         )),
-        _ => Ok(report),
+        _ => resolve(report).map_err(|e| format!("not a regauth audit --json report: {e}")),
     }
+}
+
+/// Every finding's place and texts, from its credential and its rule's tables when it names them.
+fn resolve(report: ReportIn) -> Result<Read, String> {
+    let ReportIn { host, fingerprint_key_id, users, credentials, mut kinds, rules, findings, .. } = report;
+    for c in &credentials {
+        let Some(kind) = c.kind.as_deref() else { continue };
+        if !kinds.contains_key(kind) {
+            if let Some(known) = super::token_kind::TokenKind::from_name(kind) {
+                kinds.insert(kind.to_owned(), known.describe().to_owned());
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(findings.len());
+    for (n, f) in findings.into_iter().enumerate() {
+        let table = rules.get(&f.code);
+        let text = |t: TextIn, which: &str| -> Result<String, String> {
+            match t {
+                TextIn::Text(text) => Ok(text),
+                TextIn::Index(i) => table
+                    .and_then(|r| if which == "message" { r.messages.get(i) } else { r.fixes.get(i) })
+                    .cloned()
+                    .ok_or_else(|| format!("finding {n}: no {which} {i} in rules.{:?}", f.code)),
+            }
+        };
+        let (message, fix) = (text(f.message, "message")?, text(f.fix, "fix")?);
+        let finding = match (f.credential, f.location) {
+            (Some(i), _) => {
+                let c = credentials.get(i).ok_or_else(|| format!("finding {n}: no credential {i}"))?;
+                let kind = match c.kind.as_deref() {
+                    None => "credential",
+                    Some(kind) => kinds
+                        .get(kind)
+                        .map(String::as_str)
+                        .ok_or_else(|| format!("finding {n}: kind {kind:?} is not described in kinds"))?,
+                };
+                let subject = Subject {
+                    location: &c.location,
+                    registry: &c.registry,
+                    username: c.username.as_deref(),
+                    kind,
+                };
+                FindingText {
+                    severity: f.severity,
+                    location: c.location.clone(),
+                    registry: Some(c.registry.clone()),
+                    message: compact::expand(&message, &subject),
+                    fix: compact::expand(&fix, &subject),
+                    code: f.code,
+                }
+            }
+            (None, Some(location)) => FindingText {
+                severity: f.severity,
+                code: f.code,
+                location,
+                registry: f.registry,
+                message,
+                fix,
+            },
+            (None, None) => return Err(format!("finding {n} has neither a location nor a credential")),
+        };
+        out.push(finding);
+    }
+    Ok(Read { host, fingerprint_key_id, users: users.len(), credentials, kinds, findings: out })
 }
 
 /// How many credentials and findings a report's JSON holds, or why it is not one (the fuzz target's and
@@ -270,10 +479,10 @@ pub fn parse_report(bytes: &[u8]) -> Result<(usize, usize), String> {
 
 /// Credentials sharing a keyed fingerprint made with the same key, in more than one place.
 fn correlate(credentials: &[(Option<String>, Credential)]) -> Vec<Shared> {
-    let mut by_fingerprint: BTreeMap<(&Option<String>, &str), Vec<&Credential>> = BTreeMap::new();
-    for (key_id, c) in credentials {
+    let mut by_fingerprint: BTreeMap<(&Option<String>, &str), Vec<(usize, &Credential)>> = BTreeMap::new();
+    for (i, (key_id, c)) in credentials.iter().enumerate() {
         if let Some(fp) = c.fingerprint.as_deref() {
-            by_fingerprint.entry((key_id, fp)).or_default().push(c);
+            by_fingerprint.entry((key_id, fp)).or_default().push((i, c));
         }
     }
     let mut shared: Vec<Shared> = by_fingerprint
@@ -282,9 +491,9 @@ fn correlate(credentials: &[(Option<String>, Credential)]) -> Vec<Shared> {
         .map(|((key_id, fp), places)| Shared {
             fingerprint: fp.to_owned(),
             fingerprint_key_id: key_id.clone(),
-            hosts: places.iter().map(|c| c.host.as_str()).collect::<BTreeSet<_>>().len(),
-            kind: places.iter().find_map(|c| c.kind.clone()),
-            places: places.into_iter().cloned().collect(),
+            hosts: places.iter().map(|(_, c)| c.host.as_str()).collect::<BTreeSet<_>>().len(),
+            kind: places.iter().find_map(|(_, c)| c.kind.clone()),
+            places: places.into_iter().map(|(i, _)| i).collect(),
         })
         .collect();
     shared.sort_by(|a, b| {

@@ -214,6 +214,7 @@ pub(super) fn render_merge(merged: &merge::Merged, verbose: bool) -> String {
             s.places.len()
         ));
         for p in s.places.iter().take(if verbose { usize::MAX } else { PLACES_SHOWN }) {
+            let p = &merged.credentials[*p];
             out.push_str(&format!(
                 "      {}: {}  {}  user {}\n",
                 one_line(&p.host),

@@ -167,42 +167,40 @@ impl<'de> Visitor<'de> for Key {
     }
 }
 
-/// Remembers the keys of one object; a second of any of them hands the file over (the audit reads what
+/// The keys of one object; [`Seen::finish`] hands the file over when one came twice (the audit reads what
 /// [`Document`] reads, last-wins in the first one's place; simpler to let it).
-struct Seen<'de> {
-    few: Vec<Cow<'de, str>>,
-    /// Past [`Seen::FEW`] keys (a file of hundreds of entries), a set.
-    many: std::collections::HashSet<Cow<'de, str>>,
-}
+struct Seen<'de>(Vec<Cow<'de, str>>);
 
 impl<'de> Seen<'de> {
-    /// Objects in config files are small: a linear look-up is cheaper than hashing, up to this many keys.
-    const FEW: usize = 32;
-
     fn new() -> Self {
-        Seen { few: Vec::new(), many: std::collections::HashSet::new() }
+        Seen(Vec::new())
     }
 
-    /// The next key of `map`, refused when it is private or already seen.
+    /// The next key of `map`, refused when it is one of serde_json's private keys.
     fn next<A: MapAccess<'de>>(&mut self, map: &mut A) -> Result<Option<Cow<'de, str>>, A::Error> {
         let Some(key) = map.next_key_seed(Key)? else { return Ok(None) };
         if key.starts_with(PRIVATE) {
             return Err(refuse());
         }
-        let again = if self.many.is_empty() && self.few.len() < Self::FEW {
-            let again = self.few.contains(&key);
-            self.few.push(key.clone());
-            again
+        self.0.push(key.clone());
+        Ok(Some(key))
+    }
+
+    /// Refused when a key came twice: a look at each pair for a few keys, else sorted (no hashing: an
+    /// `auths` of 100 entries is the common case, and duplicates are rare).
+    fn finish<E: de::Error>(self) -> Result<(), E> {
+        let keys = self.0;
+        let twice = if keys.len() <= 8 {
+            keys.iter().enumerate().any(|(i, k)| keys[..i].contains(k))
         } else {
-            if self.many.is_empty() {
-                self.many.extend(self.few.drain(..));
-            }
-            !self.many.insert(key.clone())
+            let mut sorted: Vec<&str> = keys.iter().map(|k| k.as_ref()).collect();
+            sorted.sort_unstable();
+            sorted.windows(2).any(|w| w[0] == w[1])
         };
-        if again {
+        if twice {
             return Err(refuse());
         }
-        Ok(Some(key))
+        Ok(())
     }
 }
 
@@ -238,6 +236,7 @@ impl<'de> Visitor<'de> for Root {
                 _ => map.next_value_seed(Skip)?,
             }
         }
+        seen.finish()?;
         Ok(raw)
     }
 }
@@ -276,6 +275,7 @@ impl<'de> Visitor<'de> for Auths {
                 entries.push((key, fields));
             }
         }
+        seen.finish()?;
         Ok(Some(entries))
     }
 }
@@ -324,6 +324,7 @@ fn entry_fields<'de, A: MapAccess<'de>>(mut map: A) -> Result<Fields<'de>, A::Er
         // A field of another type is absent, as for Document's `as_str`.
         *slot = map.next_value_seed(Text { strict: false })?;
     }
+    seen.finish()?;
     Ok(fields)
 }
 
@@ -388,6 +389,7 @@ impl<'de> Visitor<'de> for Helpers {
                 None => return Err(refuse()),
             }
         }
+        seen.finish()?;
         Ok(helpers)
     }
 }
