@@ -5,7 +5,8 @@
 # 1,000 machine reports (100 credentials each, generated from one audit). Targets (issue 22): each audit
 # at most 0.4 s, the merge at most 0.3 s, text and JSON.
 # Needs python3 (generation only). RUNS=N repeats each timing (default 3; the best is kept); KEEP=1 keeps
-# the generated tree and reports.
+# the generated tree and reports; BEFORE=path/to/another/regauth times that binary too, on the same data in
+# the same run (its merge reads reports it wrote itself), for a before/after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked --bin regauth
@@ -50,7 +51,6 @@ head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/fp.key"
 chmod 600 "$work/fp.key"
 home=$work/own
 mkdir -p "$home"
-audit=(env -i HOME="$home" PATH=/usr/bin:/bin "$regauth" audit --all-users --no-helpers --fail-on never --system-root)
 
 # Best of RUNS wall times, in seconds, of "$@" with stdout to $out.
 best() {
@@ -65,25 +65,35 @@ best() {
   printf '%.3f' "$best"
 }
 
-out=$work/audit.txt
-t_text=$(best "${audit[@]}" "$work/root")
-lines=$(wc -l <"$out")
-out=$work/audit.json
-t_json=$(best "${audit[@]}" "$work/root" --json --fingerprint-key "$work/fp.key")
-creds=$(grep -c '"place": ' "$out" || true)
-size=$(du -h "$out" | cut -f1)
+# Times one binary ("$1", named "$2") on the data: the audit (text, keyed JSON), its merge (text, JSON).
+measure() {
+  local bin=$1 name=$2
+  audit=(env -i HOME="$home" PATH=/usr/bin:/bin "$bin" audit --all-users --no-helpers --fail-on never --system-root)
+  out=$work/audit.txt
+  t_text=$(best "${audit[@]}" "$work/root")
+  lines=$(wc -l <"$out")
+  out=$work/audit.json
+  t_json=$(best "${audit[@]}" "$work/root" --json --fingerprint-key "$work/fp.key")
+  creds=$(grep -c '"place": ' "$out" || true)
+  size=$(du -h "$out" | cut -f1)
+  rm -rf "$work/reports"
+  mkdir -p "$work/reports"
+  "${audit[@]}" "$work/small" --json --fingerprint-key "$work/fp.key" --host machine-0 >"$work/reports/r0.json"
+  for i in $(seq 1 999); do
+    sed "s/\"host\": \"machine-0\"/\"host\": \"machine-$i\"/" "$work/reports/r0.json" >"$work/reports/r$i.json"
+  done
+  out=$work/merge.txt
+  t_merge=$(best "$bin" audit merge --fail-on never "$work"/reports/*.json)
+  merge_lines=$(wc -l <"$out")
+  out=$work/merge.json
+  t_merge_json=$(best "$bin" audit merge --json --fail-on never "$work"/reports/*.json)
+  merge_size=$(du -h "$out" | cut -f1)
+  echo "$name: audit, 1,000 homes, $creds credentials:  text ${t_text} s ($lines lines), --json --fingerprint-key ${t_json} s ($size)"
+  echo "$name: audit merge, 1,000 reports of 100 credentials:  text ${t_merge} s ($merge_lines lines), --json ${t_merge_json} s ($merge_size)"
+}
 
-mkdir -p "$work/reports"
-"${audit[@]}" "$work/small" --json --fingerprint-key "$work/fp.key" --host machine-0 >"$work/reports/r0.json"
-for i in $(seq 1 999); do
-  sed "s/\"host\": \"machine-0\"/\"host\": \"machine-$i\"/" "$work/reports/r0.json" >"$work/reports/r$i.json"
-done
-out=$work/merge.txt
-t_merge=$(best "$regauth" audit merge --fail-on never "$work"/reports/*.json)
-merge_lines=$(wc -l <"$out")
-out=$work/merge.json
-t_merge_json=$(best "$regauth" audit merge --json --fail-on never "$work"/reports/*.json)
-
-echo "audit, 1,000 homes, $creds credentials:  text ${t_text} s ($lines lines), --json --fingerprint-key ${t_json} s ($size)"
-echo "audit merge, 1,000 reports of 100 credentials:  text ${t_merge} s ($merge_lines lines), --json ${t_merge_json} s"
+if [ -n "${BEFORE:-}" ]; then
+  measure "$BEFORE" before
+fi
+measure "$regauth" this
 echo "targets: audit at most 0.4 s, merge at most 0.3 s"

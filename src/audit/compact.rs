@@ -16,6 +16,31 @@ use serde::ser::{SerializeMap, SerializeStruct, Serializer};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
+/// A map keyed by places and registries, with a multiply-and-rotate hash (FxHash's): the report's writer
+/// looks 100,000 findings up by their place, where SipHash's cost showed; nothing here is an attacker's
+/// choice of collisions that matters (a slow lookup at worst).
+pub type PlaceMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+
+#[derive(Default)]
+pub struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+            self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// The rules whose findings are about one credential and say so in their texts: linked to it.
 pub const PER_CREDENTIAL: &[&str] =
     &["plaintext-credential", "expired-credential", "unreadable-auth", "credential-in-environment"];

@@ -72,7 +72,15 @@ pub fn judge(inv: &Inventory, now: i64) -> Vec<Finding> {
 /// integer key (severity, the place's rank among the distinct places) rather than by comparing the
 /// places' text: 100,000 findings share a thousand places.
 fn sort(findings: &mut Vec<Finding>) {
-    let places: std::collections::BTreeSet<&str> = findings.iter().map(|f| f.location.as_str()).collect();
+    // Findings come in runs of one place: each run's place is added once.
+    let mut places = std::collections::BTreeSet::new();
+    let mut previous = None;
+    for f in findings.iter() {
+        if previous != Some(f.location.as_str()) {
+            places.insert(f.location.as_str());
+            previous = Some(f.location.as_str());
+        }
+    }
     let rank: std::collections::HashMap<&str, u32> =
         places.into_iter().enumerate().map(|(i, place)| (place, i as u32)).collect();
     let mut last: Option<(&str, u32)> = None;
@@ -232,9 +240,14 @@ fn expired(stored: &Stored, now: i64, out: &mut Vec<Finding>) {
 
 fn readable_by_others(inv: &Inventory, out: &mut Vec<Finding>) {
     let mut files: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut previous: Option<(&str, u32)> = None;
     for stored in inv.stored.iter().filter(|s| s.storage == Storage::Plaintext) {
         if let Some(mode) = stored.file_mode {
-            files.insert(&stored.location, mode);
+            // A file's credentials come in a run: each run is one insertion.
+            if previous != Some((stored.location.as_str(), mode)) {
+                files.insert(&stored.location, mode);
+                previous = Some((&stored.location, mode));
+            }
         }
     }
     for (file, mode) in files {

@@ -215,8 +215,8 @@ pub struct Merged {
 impl Serialize for Merged {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut by_place: std::collections::HashMap<(&str, &str, &str), Option<usize>> =
-            std::collections::HashMap::with_capacity(self.credentials.len());
+        let mut by_place: compact::PlaceMap<(&str, &str, &str), Option<usize>> = compact::PlaceMap::default();
+        by_place.reserve(self.credentials.len());
         for (i, c) in self.credentials.iter().enumerate() {
             let key = (c.host.as_str(), c.location.as_str(), c.registry.as_str());
             by_place.entry(key).and_modify(|seen| *seen = None).or_insert(Some(i));
@@ -516,6 +516,10 @@ mod tests {
         let cred1 = r#"{"location":"/c","registry":"r","storage":"plaintext","expires_at":5}"#;
         let cred2 = r#"{"location":"/c","registry":"r","storage":"plaintext","expiresAt":5}"#;
         let finding = r#"{"severity":"low","code":"c","location":"/c","message":"m","fix":"f"}"#;
+        let linked =
+            r#"{"severity":"high","code":"plaintext-credential","credential":0,"message":0,"fix":0}"#;
+        const RULES: &str =
+            r#""rules":{"plaintext-credential":{"messages":["{credential} in {location}"],"fixes":["f"]}}"#;
         type Expected = Result<(usize, usize), &'static str>;
         let ok = |c: usize, f: usize| -> Expected { Ok((c, f)) };
         let cases: &[(String, Expected)] = &[
@@ -531,8 +535,26 @@ mod tests {
             ),
             (r#"{"schemaVersion":1,"credentials":[],"findings":[]}"#.into(), ok(0, 0)),
             (
-                r#"{"schemaVersion":3,"credentials":[],"findings":[]}"#.into(),
-                Err("schema 3, made by a newer"),
+                r#"{"schemaVersion":4,"credentials":[],"findings":[]}"#.into(),
+                Err("schema 4, made by a newer"),
+            ),
+            // Schema 3: a finding names its credential and its rule's texts by index.
+            (format!(r#"{{"schemaVersion":3,"credentials":[{cred2}],{RULES},"findings":[{linked}]}}"#), ok(1, 1)),
+            (
+                format!(r#"{{"schemaVersion":3,"credentials":[],{RULES},"findings":[{linked}]}}"#),
+                Err("no credential 0"),
+            ),
+            (
+                format!(r#"{{"schemaVersion":3,"credentials":[{cred2}],{RULES},"findings":[{}]}}"#, linked.replace("\"fix\":0", "\"fix\":1")),
+                Err("no fix 1"),
+            ),
+            (
+                format!(r#"{{"schemaVersion":3,"credentials":[{}],{RULES},"findings":[{linked}]}}"#, cred2.replace("plaintext\"", "plaintext\",\"kind\":\"new-kind\"")),
+                Err("kind \"new-kind\" is not described"),
+            ),
+            (
+                r#"{"schemaVersion":3,"credentials":[],"findings":[{"severity":"low","code":"c","message":"m","fix":"f"}]}"#.into(),
+                Err("neither a location nor a credential"),
             ),
             (r#"{"schemaVersion":-1,"credentials":[],"findings":[]}"#.into(), Err("not a regauth audit")),
             (r#"{"credentials":[]}"#.into(), Err("missing field `findings`")),

@@ -67,8 +67,8 @@ impl Serialize for Report {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         // A finding about one credential is linked to it when its place and registry name exactly one.
-        let mut by_place: std::collections::HashMap<(&str, &str), Option<usize>> =
-            std::collections::HashMap::with_capacity(self.credentials.len());
+        let mut by_place: compact::PlaceMap<(&str, &str), Option<usize>> = compact::PlaceMap::default();
+        by_place.reserve(self.credentials.len());
         for (i, c) in self.credentials.iter().enumerate() {
             by_place.entry((&c.location, &c.registry)).and_modify(|seen| *seen = None).or_insert(Some(i));
         }

@@ -194,7 +194,8 @@ pub enum AuditCommand {
     "    ansible all -b -m ansible.builtin.fetch \\\n",
     "      -a 'src=/tmp/regauth-audit.json dest=reports/'\n",
     "    regauth audit merge reports/*/tmp/regauth-audit.json\n\n",
-    "Reads reports of schema 2 (camelCase, with schemaVersion) and of schema 1 (snake_case, without).\n\n",
+    "Reads reports of schema 3 (each text once), schema 2 (camelCase, every text in every finding) and \
+     schema 1 (snake_case, no schemaVersion).\n\n",
     "JSON (--json): `regauth help json`, regauth-audit-merge(1), docs/json.md.\n\n",
     crate::exit_codes_help!(),
     "\n\nA report that cannot be read or parsed: exit 3 (the others are still merged)."
