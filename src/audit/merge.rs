@@ -187,9 +187,9 @@ pub struct Shared {
     pub places: Vec<usize>,
 }
 
-/// The merged report. Its JSON (schema 3, as `audit`'s) is written by its `Serialize`: the fields in
-/// order, `kinds` and `rules` before `findings`, each finding linked to its credential (by host, place and
-/// registry) as in `audit::compact`.
+/// The merged report. Its JSON (schema 3, as `audit`'s) is written by [`Merged::write_json`]: the fields
+/// in order, `kinds` and `rules` before `findings`, each finding linked to its credential (by host, place
+/// and registry) as in `audit::compact`.
 #[derive(Debug)]
 pub struct Merged {
     pub reports: Vec<Source>,
@@ -212,9 +212,9 @@ pub struct Merged {
     pub findings: Vec<Finding>,
 }
 
-impl Serialize for Merged {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
+impl Merged {
+    /// The merged report's JSON (schema 3), `schemaVersion` and `exitCode` first (`audit::json_out`).
+    pub fn write_json<W: std::io::Write>(&self, exit_code: i32, out: W) -> std::io::Result<W> {
         let mut by_place: compact::PlaceMap<(&str, &str, &str), Option<usize>> = compact::PlaceMap::default();
         by_place.reserve(self.credentials.len());
         for (i, c) in self.credentials.iter().enumerate() {
@@ -260,19 +260,21 @@ impl Serialize for Merged {
                 tables.add(text, subject)
             })
             .collect();
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("reports", &self.reports)?;
-        map.serialize_entry("hosts", &self.hosts)?;
-        map.serialize_entry("summary", &self.summary)?;
-        map.serialize_entry("groups", &self.groups)?;
-        map.serialize_entry("sharedCredentials", &self.shared_credentials)?;
-        map.serialize_entry("fingerprintKeyIds", &self.fingerprint_key_ids)?;
-        map.serialize_entry("reportsWithoutFingerprints", &self.reports_without_fingerprints)?;
-        map.serialize_entry("credentials", &self.credentials)?;
-        map.serialize_entry("kinds", &kinds)?;
-        map.serialize_entry("rules", &tables)?;
-        map.serialize_entry("findings", &findings)?;
-        map.end()
+        let mut o = super::json_out::Object::begin(out)?;
+        o.field("schemaVersion", &super::SCHEMA_VERSION)?;
+        o.field("exitCode", &exit_code)?;
+        o.array("reports", &self.reports)?;
+        o.field("hosts", &self.hosts)?;
+        o.field("summary", &self.summary)?;
+        o.array("groups", &self.groups)?;
+        o.array("sharedCredentials", &self.shared_credentials)?;
+        o.field("fingerprintKeyIds", &self.fingerprint_key_ids)?;
+        o.field("reportsWithoutFingerprints", &self.reports_without_fingerprints)?;
+        o.array("credentials", &self.credentials)?;
+        o.field("kinds", &kinds)?;
+        o.field("rules", &tables)?;
+        o.array("findings", &findings)?;
+        o.end()
     }
 }
 

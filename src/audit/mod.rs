@@ -20,6 +20,7 @@ pub mod compact;
 mod ecr_cache;
 pub mod findings;
 pub mod fingerprint;
+pub mod json_out;
 pub mod kube;
 pub mod merge;
 pub mod online;
@@ -42,8 +43,8 @@ use serde::Serialize;
 /// without `schemaVersion` is schema 1 (snake_case, regauth before it). `audit merge` reads all three.
 pub const SCHEMA_VERSION: u32 = 3;
 
-/// One machine's audit. Its JSON (schema 3) is written by its `Serialize`: the fields below in order,
-/// with `kinds` and `rules` before `findings` (see [`compact`]).
+/// One machine's audit. Its JSON (schema 3) is written by [`Report::write_json`]: the fields below in
+/// order, with `kinds` and `rules` before `findings` (see [`compact`]).
 #[derive(Debug)]
 pub struct Report {
     /// The machine (`--host`, else the kernel's host name).
@@ -63,9 +64,10 @@ pub struct Report {
     pub online: Option<online::Online>,
 }
 
-impl Serialize for Report {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
+impl Report {
+    /// The report's JSON (schema 3), `schemaVersion` and `exitCode` first, as serde_json's pretty printer
+    /// writes it; the long arrays serialised on every core ([`json_out`]).
+    pub fn write_json<W: std::io::Write>(&self, exit_code: i32, out: W) -> std::io::Result<W> {
         // A finding about one credential is linked to it when its place and registry name exactly one.
         let mut by_place: compact::PlaceMap<(&str, &str), Option<usize>> = compact::PlaceMap::default();
         by_place.reserve(self.credentials.len());
@@ -107,24 +109,26 @@ impl Serialize for Report {
                 tables.add(text, subject)
             })
             .collect();
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("host", &self.host)?;
+        let mut o = json_out::Object::begin(out)?;
+        o.field("schemaVersion", &SCHEMA_VERSION)?;
+        o.field("exitCode", &exit_code)?;
+        o.field("host", &self.host)?;
         if let Some(id) = &self.fingerprint_key_id {
-            map.serialize_entry("fingerprintKeyId", id)?;
+            o.field("fingerprintKeyId", id)?;
         }
-        map.serialize_entry("summary", &self.summary)?;
+        o.field("summary", &self.summary)?;
         if !self.users.is_empty() {
-            map.serialize_entry("users", &self.users)?;
+            o.array("users", &self.users)?;
         }
-        map.serialize_entry("credentials", &self.credentials)?;
-        map.serialize_entry("kinds", &kinds)?;
-        map.serialize_entry("rules", &tables)?;
-        map.serialize_entry("findings", &findings)?;
-        map.serialize_entry("scanned", &self.scanned)?;
+        o.array("credentials", &self.credentials)?;
+        o.field("kinds", &kinds)?;
+        o.field("rules", &tables)?;
+        o.array("findings", &findings)?;
+        o.array("scanned", &self.scanned)?;
         if let Some(online) = &self.online {
-            map.serialize_entry("online", online)?;
+            o.field("online", online)?;
         }
-        map.end()
+        o.end()
     }
 }
 

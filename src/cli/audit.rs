@@ -12,7 +12,7 @@ use crate::exit::Exit;
 use regauth_core::environ::Environ;
 use regauth_core::sanitize::one_line;
 use regauth_core::secret::Secret;
-use render::{print_json, render, render_find, render_merge};
+use render::{print_json, print_report_json, render, render_find, render_merge};
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -309,7 +309,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
     let failing = args.fail_on.failing(report.findings.iter().map(|f| f.severity));
     let exit = if failing { Exit::AuditFindings } else { Exit::Ok };
     if args.json {
-        print_json(&report, exit)?;
+        print_report_json(|out| report.write_json(exit.code() as i32, out).map(drop))?;
     } else {
         let mut text = render(&report, args.verbose, args.all_users);
         if let Some(online) = &report.online {
@@ -360,7 +360,7 @@ fn run_merge(args: &MergeArgs) -> anyhow::Result<Exit> {
         Exit::Ok
     };
     if args.json {
-        print_json(&merged, exit)?;
+        print_report_json(|out| merged.write_json(exit.code() as i32, out).map(drop))?;
     } else {
         print(&render_merge(&merged, args.verbose))?;
     }
