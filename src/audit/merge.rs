@@ -398,8 +398,13 @@ fn read(file: &Path) -> Result<Read, String> {
 
 /// One report's JSON: schema 3 or 2, or schema 1 (no `schemaVersion`, snake_case keys).
 fn parse(bytes: &[u8]) -> Result<Read, String> {
-    let report: ReportIn =
-        serde_json::from_slice(bytes).map_err(|e| format!("not a regauth audit --json report: {e}"))?;
+    // UTF-8 checked once for the whole report rather than string by string (the same errors: a report
+    // that is not UTF-8 is parsed from bytes, for serde_json's own words and position).
+    let report: Result<ReportIn, _> = match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(bytes),
+    };
+    let report = report.map_err(|e| format!("not a regauth audit --json report: {e}"))?;
     match report.schema_version {
         Some(v) if v > u64::from(super::SCHEMA_VERSION) => Err(format!(
             "a report of schema {v}, made by a newer regauth (this one reads schemas 1 to {})",
@@ -481,7 +486,8 @@ pub fn parse_report(bytes: &[u8]) -> Result<(usize, usize), String> {
 
 /// Credentials sharing a keyed fingerprint made with the same key, in more than one place.
 fn correlate(credentials: &[(Option<String>, Credential)]) -> Vec<Shared> {
-    let mut by_fingerprint: BTreeMap<(&Option<String>, &str), Vec<(usize, &Credential)>> = BTreeMap::new();
+    type Places<'a> = Vec<(usize, &'a Credential)>;
+    let mut by_fingerprint: BTreeMap<(&Option<String>, &str), Places<'_>> = BTreeMap::new();
     for (i, (key_id, c)) in credentials.iter().enumerate() {
         if let Some(fp) = c.fingerprint.as_deref() {
             by_fingerprint.entry((key_id, fp)).or_default().push((i, c));

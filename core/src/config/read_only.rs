@@ -87,7 +87,9 @@ pub fn one_pass(bytes: &[u8], legacy: bool, client: AuthEncoding) -> Option<Entr
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Some(Entries::default());
     }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    // UTF-8 checked once, not string by string; a file that is not UTF-8 is Document's to word.
+    let text = std::str::from_utf8(bytes).ok()?;
+    let mut de = serde_json::Deserializer::from_str(text);
     let raw = Root { legacy }.deserialize(&mut de).ok()?;
     de.end().ok()?;
     let entries = raw
