@@ -57,7 +57,8 @@ pub fn judge(inv: &Inventory, now: i64) -> Vec<Finding> {
         unreadable(stored, &mut found);
         found
     });
-    let mut out: Vec<Finding> = per_credential.into_iter().flatten().collect();
+    let mut out: Vec<Finding> = Vec::with_capacity(per_credential.iter().map(Vec::len).sum::<usize>() + 64);
+    out.extend(per_credential.into_iter().flatten());
     readable_by_others(inv, &mut out);
     duplicates(&inv.stored, &mut out);
     broken_places(inv, &mut out);

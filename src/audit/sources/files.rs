@@ -129,6 +129,7 @@ pub(super) fn scan_file(
     let mut scanned = with_real(place(location, kind, PlaceState::Read, mode));
     scanned.owner = resolved.meta.as_ref().map(MetadataExt::uid);
     let config::read_only::Entries { creds_store, cred_helpers, entries } = file;
+    inv.stored.reserve(entries.len());
     let helper_of = |key: &str| cred_helpers.iter().find(|(k, _)| k == key).map(|(_, h)| h.as_str());
     for (entry, unreadable) in entries {
         let shadow = match (helper_of(&entry.key), creds_store.as_deref()) {
