@@ -487,7 +487,10 @@ pub fn parse_report(bytes: &[u8]) -> Result<(usize, usize), String> {
 /// Credentials sharing a keyed fingerprint made with the same key, in more than one place.
 fn correlate(credentials: &[(Option<String>, Credential)]) -> Vec<Shared> {
     type Places<'a> = Vec<(usize, &'a Credential)>;
-    let mut by_fingerprint: BTreeMap<(&Option<String>, &str), Places<'_>> = BTreeMap::new();
+    // Hashed, not ordered (100,000 fingerprints share their first 12 characters); the order comes from
+    // the sort below, whose last key is the key id, as the ordered map's was.
+    let mut by_fingerprint: compact::PlaceMap<(&Option<String>, &str), Places<'_>> =
+        compact::PlaceMap::default();
     for (i, (key_id, c)) in credentials.iter().enumerate() {
         if let Some(fp) = c.fingerprint.as_deref() {
             by_fingerprint.entry((key_id, fp)).or_default().push((i, c));
@@ -499,7 +502,7 @@ fn correlate(credentials: &[(Option<String>, Credential)]) -> Vec<Shared> {
         .map(|((key_id, fp), places)| Shared {
             fingerprint: fp.to_owned(),
             fingerprint_key_id: key_id.clone(),
-            hosts: places.iter().map(|(_, c)| c.host.as_str()).collect::<BTreeSet<_>>().len(),
+            hosts: distinct(places.iter().map(|(_, c)| c.host.as_str())),
             kind: places.iter().find_map(|(_, c)| c.kind.clone()),
             places: places.into_iter().map(|(i, _)| i).collect(),
         })
@@ -509,8 +512,22 @@ fn correlate(credentials: &[(Option<String>, Credential)]) -> Vec<Shared> {
             .cmp(&a.hosts)
             .then_with(|| b.places.len().cmp(&a.places.len()))
             .then_with(|| a.fingerprint.cmp(&b.fingerprint))
+            .then_with(|| a.fingerprint_key_id.cmp(&b.fingerprint_key_id))
     });
     shared
+}
+
+/// How many distinct texts: they come in runs (a machine's credentials together), each run counted once.
+pub(super) fn distinct<'a>(texts: impl Iterator<Item = &'a str>) -> usize {
+    let mut seen = BTreeSet::new();
+    let mut previous = None;
+    for text in texts {
+        if previous != Some(text) {
+            seen.insert(text);
+            previous = Some(text);
+        }
+    }
+    seen.len()
 }
 
 #[cfg(test)]
