@@ -5,7 +5,8 @@
 # 1,000 machine reports (100 credentials each, generated from one audit). Targets (issue 22): each audit
 # at most 0.4 s, the merge at most 0.3 s, text and JSON.
 # Needs python3 (generation only). RUNS=N repeats each timing (default 3; the best is kept); KEEP=1 keeps
-# the generated tree and reports.
+# the generated tree and reports; BEFORE=path/to/another/regauth times that binary too, on the same data in
+# the same run (its merge reads reports it wrote itself), for a before/after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked --bin regauth --bin regauth-cli
@@ -50,7 +51,6 @@ head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/fp.key"
 chmod 600 "$work/fp.key"
 home=$work/own
 mkdir -p "$home"
-audit=(env -i HOME="$home" PATH=/usr/bin:/bin "$regauth" audit --all-users --no-helpers --fail-on never --system-root)
 
 # Best of RUNS wall times, in seconds, of "$@" with stdout to $out.
 best() {
@@ -65,25 +65,50 @@ best() {
   printf '%.3f' "$best"
 }
 
-out=$work/audit.txt
-t_text=$(best "${audit[@]}" "$work/root")
-lines=$(wc -l <"$out")
-out=$work/audit.json
-t_json=$(best "${audit[@]}" "$work/root" --json --fingerprint-key "$work/fp.key")
-creds=$(grep -c '"place": ' "$out" || true)
-size=$(du -h "$out" | cut -f1)
+# The reports audit merge reads, written by binary "$1" into directory "$2".
+reports() {
+  local bin=$1 dir=$2
+  mkdir -p "$dir"
+  env -i HOME="$home" PATH=/usr/bin:/bin "$bin" audit --all-users --no-helpers --fail-on never --system-root \
+    "$work/small" --json --fingerprint-key "$work/fp.key" --host machine-0 >"$dir/r0.json"
+  for i in $(seq 1 999); do
+    sed "s/\"host\": \"machine-0\"/\"host\": \"machine-$i\"/" "$dir/r0.json" >"$dir/r$i.json"
+  done
+}
 
-mkdir -p "$work/reports"
-"${audit[@]}" "$work/small" --json --fingerprint-key "$work/fp.key" --host machine-0 >"$work/reports/r0.json"
-for i in $(seq 1 999); do
-  sed "s/\"host\": \"machine-0\"/\"host\": \"machine-$i\"/" "$work/reports/r0.json" >"$work/reports/r$i.json"
-done
-out=$work/merge.txt
-t_merge=$(best "$regauth" audit merge --fail-on never "$work"/reports/*.json)
-merge_lines=$(wc -l <"$out")
-out=$work/merge.json
-t_merge_json=$(best "$regauth" audit merge --json --fail-on never "$work"/reports/*.json)
+# One benchmark ("$1") of this binary and, with BEFORE, of that one: the runs alternate (before, this,
+# before, ...) so a busy machine slows both alike; "$2" is the command line with BIN for the binary and
+# REPORTS for its reports. Sets t_this and t_before.
+bench() {
+  local name=$1 line=$2 runs=${RUNS:-3} t_b="" t_t="" t cmd
+  for _ in $(seq "$runs"); do
+    for who in before this; do
+      if [ "$who" = before ] && [ -z "${BEFORE:-}" ]; then continue; fi
+      if [ "$who" = before ]; then cmd=${line//BIN/$BEFORE}; cmd=${cmd//REPORTS/$work/reports-before}; else
+        cmd=${line//BIN/$regauth}; cmd=${cmd//REPORTS/$work/reports-this}; fi
+      out=$work/$name-$who.out
+      t=$(RUNS=1 best eval "$cmd")
+      if [ "$who" = before ]; then
+        if [ -z "$t_b" ] || [ "$(echo "$t < $t_b" | bc)" = 1 ]; then t_b=$t; fi
+      elif [ -z "$t_t" ] || [ "$(echo "$t < $t_t" | bc)" = 1 ]; then t_t=$t; fi
+    done
+  done
+  local size lines
+  size=$(du -h "$work/$name-this.out" | cut -f1)
+  lines=$(wc -l <"$work/$name-this.out")
+  if [ -n "${BEFORE:-}" ]; then
+    echo "$name: ${t_t} s (before: ${t_b} s), $lines lines, $size"
+  else
+    echo "$name: ${t_t} s, $lines lines, $size"
+  fi
+}
 
-echo "audit, 1,000 homes, $creds credentials:  text ${t_text} s ($lines lines), --json --fingerprint-key ${t_json} s ($size)"
-echo "audit merge, 1,000 reports of 100 credentials:  text ${t_merge} s ($merge_lines lines), --json ${t_merge_json} s"
+audit="env -i HOME=$home PATH=/usr/bin:/bin BIN audit --all-users --no-helpers --fail-on never --system-root"
+reports "$regauth" "$work/reports-this"
+if [ -n "${BEFORE:-}" ]; then reports "$BEFORE" "$work/reports-before"; fi
+echo "audit of 1,000 homes, 100,000 credentials; audit merge of 1,000 reports of 100 credentials (best of ${RUNS:-3})"
+bench "audit-text" "$audit $work/root"
+bench "audit-json" "$audit $work/root --json --fingerprint-key $work/fp.key"
+bench "merge-text" "BIN audit merge --fail-on never REPORTS/*.json"
+bench "merge-json" "BIN audit merge --json --fail-on never REPORTS/*.json"
 echo "targets: audit at most 0.4 s, merge at most 0.3 s"

@@ -85,7 +85,7 @@ fn finds_every_kind_of_problem_without_showing_a_secret() {
     for secret in [PAT, GHCR_TOKEN, HELPER_SECRET, "SuperSecret", &b64(&format!("alice:{PAT}"))] {
         assert!(!shown.contains(secret), "secret {secret} printed");
     }
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = support::audit_json::expanded(&serde_json::from_slice(&out.stdout).unwrap());
     let creds = report["credentials"].as_array().unwrap();
     let kind_of = |registry: &str| {
         creds.iter().find(|c| c["registry"] == registry).map(|c| c["kind"].clone()).unwrap_or_default()
@@ -162,7 +162,7 @@ fn environment_credentials_for_ci_are_inventoried() {
     ];
     let out = audit_with(dir.path(), &["--json", "--no-helpers"], &vars);
     assert!(!all_output(&out).contains(token));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = support::audit_json::expanded(&serde_json::from_slice(&out.stdout).unwrap());
     let entry = report["credentials"]
         .as_array()
         .unwrap()
@@ -183,7 +183,7 @@ fn broken_config_is_a_finding_not_a_crash() {
     std::fs::write(dir.path().join(".docker/config.json"), "{\"auths\": {").unwrap();
     let out = audit(dir.path(), &["--json", "--fail-on", "medium"]);
     assert_eq!(out.status.code(), Some(9));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = support::audit_json::expanded(&serde_json::from_slice(&out.stdout).unwrap());
     assert!(report["findings"].as_array().unwrap().iter().any(|f| f["code"] == "unreadable-config"));
 }
 
@@ -210,7 +210,7 @@ fn an_auth_its_reader_cannot_decode_is_inventoried_and_named() {
     let out = audit(dir.path(), &["--json"]);
     let shown = all_output(&out);
     assert!(!shown.contains(&nopad) && !shown.contains(PAT), "secret printed: {shown}");
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = support::audit_json::expanded(&serde_json::from_slice(&out.stdout).unwrap());
     let creds = report["credentials"].as_array().unwrap();
     let reg: Vec<_> = creds.iter().filter(|c| c["registry"] == "reg.example").collect();
     assert_eq!(reg.len(), 2, "{creds:#?}");
@@ -238,7 +238,7 @@ fn helpers_named_in_another_users_config_are_not_asked() {
     let config = dir.path().join(".docker/config.json");
     std::os::unix::fs::chown(&config, Some(65534), Some(65534)).unwrap();
     let out = audit(dir.path(), &["--json", "--fail-on", "never"]);
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = support::audit_json::expanded(&serde_json::from_slice(&out.stdout).unwrap());
     let creds = report["credentials"].as_array().unwrap();
     assert!(!creds.iter().any(|c| c["storage"] == "helper"), "another user's helper was asked: {creds:#?}");
     let findings = report["findings"].as_array().unwrap();
@@ -249,7 +249,7 @@ fn helpers_named_in_another_users_config_are_not_asked() {
     // Owned by us again, the same helper is asked.
     std::os::unix::fs::chown(&config, Some(0), Some(0)).unwrap();
     let out = audit(dir.path(), &["--json", "--fail-on", "never"]);
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = support::audit_json::expanded(&serde_json::from_slice(&out.stdout).unwrap());
     assert!(report["credentials"].as_array().unwrap().iter().any(|c| c["storage"] == "helper"));
 }
 

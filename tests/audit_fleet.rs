@@ -234,9 +234,16 @@ fn keyed_fingerprints_match_across_machines_and_merge_correlates_them() {
     );
 }
 
-/// A schema 2 report as regauth before schema 2 wrote it: no schemaVersion or exitCode, snake_case keys.
+/// A schema 3 report as schema 2 wrote it: every finding with its place and texts, no `rules` or `kinds`.
+fn as_schema_2(report: &Value) -> Value {
+    let mut old = support::audit_json::expanded(report);
+    old["schemaVersion"] = 2.into();
+    old
+}
+
+/// A schema 3 report as regauth before schema 2 wrote it: no schemaVersion or exitCode, snake_case keys.
 fn as_schema_1(report: &Value) -> Value {
-    let mut old = report.clone();
+    let mut old = as_schema_2(report);
     let top = old.as_object_mut().unwrap();
     top.remove("schemaVersion").unwrap();
     top.remove("exitCode").unwrap();
@@ -250,8 +257,9 @@ fn as_schema_1(report: &Value) -> Value {
     old
 }
 
-/// Reports say their schema and exit code; `audit merge` reads schema 1 reports (snake_case) beside schema
-/// 2 ones, correlating their fingerprints, and refuses a report of a schema newer than it knows.
+/// Reports say their schema and exit code; `audit merge` reads schema 1 reports (snake_case) and schema 2
+/// ones (every text in every finding) beside schema 3 ones, correlating their fingerprints, and refuses a
+/// report of a schema newer than it knows.
 #[test]
 fn merge_reads_reports_of_the_previous_schema() {
     let first = every_kind(3);
@@ -265,9 +273,10 @@ fn merge_reads_reports_of_the_previous_schema() {
         audit(root, &args)
     };
     let (out1, out2) = (run(one.path(), "old"), run(two.path(), "new"));
-    let (r1, r2) = (json(&out1), json(&out2));
+    let (r1, r2) = (raw_json(&out1), raw_json(&out2));
     for (out, report) in [(&out1, &r1), (&out2, &r2)] {
-        assert_eq!(report["schemaVersion"], 2);
+        assert_eq!(report["schemaVersion"], 3);
+        assert!(report["findings"][0]["message"].is_u64(), "schema 3: texts by index");
         assert_eq!(
             report["exitCode"].as_i64(),
             out.status.code().map(i64::from),
@@ -276,9 +285,8 @@ fn merge_reads_reports_of_the_previous_schema() {
         assert!(report.get("fingerprint_key_id").is_none() && report["summary"].get("by_kind").is_none());
     }
     assert_eq!(out1.status.code(), Some(9), "high findings: exit 9, and exitCode 9");
-    let old = as_schema_1(&r1);
     let with_expiry =
-        old["credentials"].as_array().unwrap().iter().filter(|c| c["expires_at"].is_i64()).count();
+        r1["credentials"].as_array().unwrap().iter().filter(|c| c["expiresAt"].is_i64()).count();
     assert!(with_expiry > 0, "the fixture has credentials with an expiry");
 
     let dir = tempfile::tempdir().unwrap();
@@ -287,29 +295,45 @@ fn merge_reads_reports_of_the_previous_schema() {
         std::fs::write(&path, serde_json::to_vec_pretty(report).unwrap()).unwrap();
         path
     };
-    let files = [write("old.json", &old), write("new.json", &r2)];
-    let out = support::command::regauth()
-        .args(["audit", "merge", "--json", "--fail-on", "never"])
-        .args(&files)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", texts(&out).1);
-    let merged = json(&out);
-    assert_eq!((merged["schemaVersion"].as_u64(), merged["exitCode"].as_u64()), (Some(2), Some(0)));
-    assert_eq!(merged["reportsWithoutFingerprints"], 0, "the old report's fingerprint_key_id is read");
-    assert_eq!(merged["fingerprintKeyIds"].as_array().unwrap().len(), 1);
-    let shared = merged["sharedCredentials"].as_array().unwrap();
-    assert_eq!((shared.len(), shared[0]["hosts"].as_u64()), (1, Some(2)), "{shared:#?}");
-    let old_expiring = merged["credentials"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["host"] == "old" && c["expiresAt"].is_i64())
-        .count();
-    assert_eq!(old_expiring, with_expiry, "the old report's expires_at is read");
+    let merge = |files: &[std::path::PathBuf]| {
+        let out = support::command::regauth()
+            .args(["audit", "merge", "--json", "--fail-on", "never"])
+            .args(files)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", texts(&out).1);
+        json(&out)
+    };
+    let current = merge(&[write("current.json", &r1), write("new.json", &r2)]);
+    for (schema, old) in [(1, as_schema_1(&r1)), (2, as_schema_2(&r1))] {
+        let merged = merge(&[write("old.json", &old), write("new.json", &r2)]);
+        assert_eq!((merged["schemaVersion"].as_u64(), merged["exitCode"].as_u64()), (Some(3), Some(0)));
+        assert_eq!(merged["reportsWithoutFingerprints"], 0, "the schema {schema} report's key id is read");
+        assert_eq!(merged["fingerprintKeyIds"].as_array().unwrap().len(), 1);
+        let shared = merged["sharedCredentials"].as_array().unwrap();
+        assert_eq!((shared.len(), shared[0]["hosts"].as_u64()), (1, Some(2)), "{shared:#?}");
+        let old_expiring = merged["credentials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["host"] == "old" && c["expiresAt"].is_i64())
+            .count();
+        assert_eq!(old_expiring, with_expiry, "the schema {schema} report's expiry is read");
+        // The same findings, texts and all, whatever schema the old machine's report was written in.
+        let texts = |m: &Value| {
+            m["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| (f["host"].clone(), f["location"].clone(), f["message"].clone(), f["fix"].clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(texts(&merged), texts(&current), "schema {schema}");
+        assert_eq!(merged["groups"], current["groups"], "schema {schema}");
+    }
 
     let mut newer = r2.clone();
-    newer["schemaVersion"] = 3.into();
+    newer["schemaVersion"] = 4.into();
     let newer = write("newer.json", &newer);
     let out = support::command::regauth()
         .args(["audit", "merge", "--fail-on", "never"])
@@ -317,7 +341,7 @@ fn merge_reads_reports_of_the_previous_schema() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
-    assert!(texts(&out).1.contains("schema 3, made by a newer regauth"), "{}", texts(&out).1);
+    assert!(texts(&out).1.contains("schema 4, made by a newer regauth"), "{}", texts(&out).1);
 }
 
 #[test]

@@ -150,7 +150,7 @@ fn every_finding_where_it_should_be_and_nowhere_else() {
     }
     let run = audit(home.path(), &env, &extra);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    let json = run.json();
+    let json = support::audit_json::expanded(&run.json());
     let online = &json["online"];
     let status = |user: &str| {
         online["credentials"].as_array().unwrap().iter().find(|c| c["username"] == user).cloned().unwrap()
@@ -209,7 +209,7 @@ fn an_accepted_account_password_where_tokens_exist() {
     std::fs::write(home.path().join(".docker/config.json"), config.to_string()).unwrap();
     std::fs::write(home.path().join("auth.json"), "{}").unwrap();
     let run = audit(home.path(), &[], &["--json"]);
-    let json = run.json();
+    let json = support::audit_json::expanded(&run.json());
     assert_eq!(json["online"]["registries"][0]["type"], "harbor", "{:#}", json["online"]);
     assert_eq!(online_findings(&json), set(&[("account-password", "alice")]), "{:#}", json["findings"]);
 }
@@ -227,7 +227,7 @@ fn a_rate_limited_registry_is_not_hammered() {
     let repo = format!("{host}/team/app:v1");
     let run = audit(home.path(), &env, &["--json", "--repo", &repo]);
     let asked = bed.tokens.requests() - before;
-    let json = run.json();
+    let json = support::audit_json::expanded(&run.json());
     assert!(asked <= 3, "the token service got {asked} requests after its first 429: {:#}", json["online"]);
     let limited = json["online"]["credentials"]
         .as_array()
@@ -251,7 +251,7 @@ fn a_stalled_registry_ends_at_the_deadline() {
     let started = std::time::Instant::now();
     let run = audit(home.path(), &[], &["--json", "--online-timeout", "2"]);
     assert!(started.elapsed().as_secs_f64() < 10.0, "took {:?}", started.elapsed());
-    let json = run.json();
+    let json = support::audit_json::expanded(&run.json());
     assert_eq!(json["online"]["timedOut"], true, "{:#}", json["online"]);
     assert_eq!(json["online"]["credentials"][0]["status"], "timed-out");
 }
@@ -293,7 +293,7 @@ fn a_pull_secret_that_may_push_what_its_pods_pull() {
         .unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
     assert_eq!(run.status.code(), Some(0), "{stdout}{stderr}");
-    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let json = support::audit_json::expanded(&serde_json::from_str(&stdout).unwrap());
     let may_push: Vec<&str> = json["findings"]
         .as_array()
         .unwrap()

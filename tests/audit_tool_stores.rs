@@ -47,7 +47,8 @@ fn audit(home: &Path, extra: &[&str]) -> serde_json::Value {
     for secret in [PASSWORD, GITHUB_PAT] {
         assert!(!text.contains(secret), "audit printed a secret: {text}");
     }
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("no JSON ({e}): {text}"))
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("no JSON ({e}): {text}"));
+    support::audit_json::expanded(&report)
 }
 
 fn credential<'a>(report: &'a serde_json::Value, place: &str) -> Option<&'a serde_json::Value> {

@@ -1,5 +1,5 @@
 #![no_main]
-//! `audit merge`'s reading of a report (schema 1 or 2, from any machine of a fleet) never panics on any
+//! `audit merge`'s reading of a report (schema 1, 2 or 3, from any machine of a fleet) never panics on any
 //! bytes.
 use libfuzzer_sys::fuzz_target;
 

@@ -4,55 +4,20 @@
 //! and the others are merged. Findings are grouped by rule and place across machines, and credentials are
 //! correlated by their keyed fingerprint (reports made with the same `--fingerprint-key`).
 
+use super::compact::{self, Subject};
 use super::findings::Severity;
 use super::summary::{self, FindingView, Group, Item, Summary};
-use regauth_core::fsread;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+#[path = "merge_read.rs"]
+mod read;
+
+use read::{parse, read};
+
 /// The most read of one report: an audit of 100,000 entries is some 60 MiB of pretty JSON.
 pub const REPORT_LIMIT: u64 = 256 * 1024 * 1024;
-
-/// What the merge reads of a report; everything else in it is ignored.
-/// Schema 2 (`schemaVersion`) is camelCase; a report without `schemaVersion` is schema 1, snake_case
-/// (regauth before it): the aliases read both.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ReportIn {
-    schema_version: Option<u64>,
-    host: Option<String>,
-    #[serde(alias = "fingerprint_key_id")]
-    fingerprint_key_id: Option<String>,
-    #[serde(default)]
-    users: Vec<serde::de::IgnoredAny>,
-    credentials: Vec<CredentialIn>,
-    findings: Vec<FindingIn>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CredentialIn {
-    location: String,
-    registry: String,
-    username: Option<String>,
-    storage: String,
-    place: Option<String>,
-    kind: Option<String>,
-    #[serde(alias = "expires_at")]
-    expires_at: Option<i64>,
-    fingerprint: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct FindingIn {
-    severity: Severity,
-    code: String,
-    location: String,
-    registry: Option<String>,
-    message: String,
-    fix: String,
-}
 
 /// One input report.
 #[derive(Debug, Serialize)]
@@ -111,12 +76,15 @@ pub struct Shared {
     /// Machines holding it.
     pub hosts: usize,
     pub kind: Option<String>,
-    /// Every place: host, location, registry, username.
-    pub places: Vec<Credential>,
+    /// Every place, as an index into the merged report's `credentials` (schema 3; schema 2 repeated each
+    /// credential here).
+    pub places: Vec<usize>,
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// The merged report. Its JSON (schema 3, as `audit`'s) is written by [`Merged::write_json`]: the fields
+/// in order, `kinds` and `rules` before `findings`, each finding linked to its credential (by host, place
+/// and registry) as in `audit::compact`.
+#[derive(Debug)]
 pub struct Merged {
     pub reports: Vec<Source>,
     /// Distinct hosts among the reports merged.
@@ -133,7 +101,75 @@ pub struct Merged {
     /// correlated.
     pub reports_without_fingerprints: usize,
     pub credentials: Vec<Credential>,
+    /// Kind name -> description, of the kinds the reports hold.
+    pub kinds: BTreeMap<String, String>,
     pub findings: Vec<Finding>,
+}
+
+impl Merged {
+    /// The merged report's JSON (schema 3), `schemaVersion` and `exitCode` first (`audit::json_out`).
+    pub fn write_json<W: std::io::Write>(&self, exit_code: i32, out: W) -> std::io::Result<W> {
+        let mut by_place: compact::PlaceMap<(&str, &str, &str), Option<usize>> = compact::PlaceMap::default();
+        by_place.reserve(self.credentials.len());
+        for (i, c) in self.credentials.iter().enumerate() {
+            let key = (c.host.as_str(), c.location.as_str(), c.registry.as_str());
+            by_place.entry(key).and_modify(|seen| *seen = None).or_insert(Some(i));
+        }
+        let mut tables = compact::Tables::default();
+        let mut kinds = BTreeMap::new();
+        let findings: Vec<compact::Out<'_>> = self
+            .findings
+            .iter()
+            .map(|f| {
+                let text = compact::Text {
+                    severity: f.severity,
+                    code: &f.code,
+                    host: Some(&f.host),
+                    location: &f.location,
+                    registry: f.registry.as_deref(),
+                    message: &f.message,
+                    fix: &f.fix,
+                };
+                let linked = f.registry.as_deref().and_then(|r| {
+                    by_place.get(&(f.host.as_str(), f.location.as_str(), r)).copied().flatten()
+                });
+                let subject = linked.and_then(|i| {
+                    let c = &self.credentials[i];
+                    let kind = match c.kind.as_deref() {
+                        None => "credential",
+                        Some(name) => {
+                            let description = self.kinds.get(name)?;
+                            kinds.insert(name, description);
+                            description
+                        }
+                    };
+                    let subject = Subject {
+                        location: &c.location,
+                        registry: &c.registry,
+                        username: c.username.as_deref(),
+                        kind,
+                    };
+                    Some((i, subject))
+                });
+                tables.add(text, subject)
+            })
+            .collect();
+        let mut o = super::json_out::Object::begin(out)?;
+        o.field("schemaVersion", &super::SCHEMA_VERSION)?;
+        o.field("exitCode", &exit_code)?;
+        o.array("reports", &self.reports)?;
+        o.field("hosts", &self.hosts)?;
+        o.field("summary", &self.summary)?;
+        o.array("groups", &self.groups)?;
+        o.array("sharedCredentials", &self.shared_credentials)?;
+        o.field("fingerprintKeyIds", &self.fingerprint_key_ids)?;
+        o.field("reportsWithoutFingerprints", &self.reports_without_fingerprints)?;
+        o.array("credentials", &self.credentials)?;
+        o.field("kinds", &kinds)?;
+        o.field("rules", &tables)?;
+        o.array("findings", &findings)?;
+        o.end()
+    }
 }
 
 /// Read and merge `files`.
@@ -142,6 +178,7 @@ pub fn merge(files: &[impl AsRef<Path> + Sync]) -> Merged {
     let mut credentials = Vec::new();
     let mut findings = Vec::new();
     let mut key_ids = BTreeSet::new();
+    let mut kinds = BTreeMap::new();
     let mut without = 0;
     // Reading and parsing is the work: on every core, the reports then taken in the order given.
     let read_all = super::parallel::map(files, |file| read(file.as_ref()));
@@ -175,11 +212,14 @@ pub fn merge(files: &[impl AsRef<Path> + Sync]) -> Merged {
             host: report.host.clone(),
             credentials: report.credentials.len(),
             findings: report.findings.len(),
-            users: report.users.len(),
+            users: report.users,
             fingerprint_key_id: report.fingerprint_key_id.clone(),
             error: None,
         });
         let key_id = report.fingerprint_key_id;
+        for (name, description) in report.kinds {
+            kinds.entry(name).or_insert(description);
+        }
         credentials.extend(report.credentials.into_iter().map(|c| {
             let fingerprint = c.fingerprint.filter(|_| key_id.is_some());
             (
@@ -240,25 +280,8 @@ pub fn merge(files: &[impl AsRef<Path> + Sync]) -> Merged {
         fingerprint_key_ids: key_ids.into_iter().collect(),
         reports_without_fingerprints: without,
         credentials: credentials.into_iter().map(|(_, c)| c).collect(),
+        kinds,
         findings,
-    }
-}
-
-fn read(file: &Path) -> Result<ReportIn, String> {
-    let contents = fsread::read_regular(file, REPORT_LIMIT).map_err(|e| e.to_string())?;
-    parse(&contents.bytes).map_err(|e| format!("{}: {e}", file.display()))
-}
-
-/// One report's JSON: schema 2, or schema 1 (no `schemaVersion`, snake_case keys).
-fn parse(bytes: &[u8]) -> Result<ReportIn, String> {
-    let report: ReportIn =
-        serde_json::from_slice(bytes).map_err(|e| format!("not a regauth audit --json report: {e}"))?;
-    match report.schema_version {
-        Some(v) if v > u64::from(super::SCHEMA_VERSION) => Err(format!(
-            "a report of schema {v}, made by a newer regauth (this one reads schemas 1 to {})",
-            super::SCHEMA_VERSION
-        )),
-        _ => Ok(report),
     }
 }
 
@@ -270,10 +293,14 @@ pub fn parse_report(bytes: &[u8]) -> Result<(usize, usize), String> {
 
 /// Credentials sharing a keyed fingerprint made with the same key, in more than one place.
 fn correlate(credentials: &[(Option<String>, Credential)]) -> Vec<Shared> {
-    let mut by_fingerprint: BTreeMap<(&Option<String>, &str), Vec<&Credential>> = BTreeMap::new();
-    for (key_id, c) in credentials {
+    type Places<'a> = Vec<(usize, &'a Credential)>;
+    // Hashed, not ordered (100,000 fingerprints share their first 12 characters); the order comes from
+    // the sort below, whose last key is the key id, as the ordered map's was.
+    let mut by_fingerprint: compact::PlaceMap<(&Option<String>, &str), Places<'_>> =
+        compact::PlaceMap::default();
+    for (i, (key_id, c)) in credentials.iter().enumerate() {
         if let Some(fp) = c.fingerprint.as_deref() {
-            by_fingerprint.entry((key_id, fp)).or_default().push(c);
+            by_fingerprint.entry((key_id, fp)).or_default().push((i, c));
         }
     }
     let mut shared: Vec<Shared> = by_fingerprint
@@ -282,9 +309,9 @@ fn correlate(credentials: &[(Option<String>, Credential)]) -> Vec<Shared> {
         .map(|((key_id, fp), places)| Shared {
             fingerprint: fp.to_owned(),
             fingerprint_key_id: key_id.clone(),
-            hosts: places.iter().map(|c| c.host.as_str()).collect::<BTreeSet<_>>().len(),
-            kind: places.iter().find_map(|c| c.kind.clone()),
-            places: places.into_iter().cloned().collect(),
+            hosts: distinct(places.iter().map(|(_, c)| c.host.as_str())),
+            kind: places.iter().find_map(|(_, c)| c.kind.clone()),
+            places: places.into_iter().map(|(i, _)| i).collect(),
         })
         .collect();
     shared.sort_by(|a, b| {
@@ -292,8 +319,22 @@ fn correlate(credentials: &[(Option<String>, Credential)]) -> Vec<Shared> {
             .cmp(&a.hosts)
             .then_with(|| b.places.len().cmp(&a.places.len()))
             .then_with(|| a.fingerprint.cmp(&b.fingerprint))
+            .then_with(|| a.fingerprint_key_id.cmp(&b.fingerprint_key_id))
     });
     shared
+}
+
+/// How many distinct texts: they come in runs (a machine's credentials together), each run counted once.
+pub(super) fn distinct<'a>(texts: impl Iterator<Item = &'a str>) -> usize {
+    let mut seen = BTreeSet::new();
+    let mut previous = None;
+    for text in texts {
+        if previous != Some(text) {
+            seen.insert(text);
+            previous = Some(text);
+        }
+    }
+    seen.len()
 }
 
 #[cfg(test)]
@@ -307,6 +348,10 @@ mod tests {
         let cred1 = r#"{"location":"/c","registry":"r","storage":"plaintext","expires_at":5}"#;
         let cred2 = r#"{"location":"/c","registry":"r","storage":"plaintext","expiresAt":5}"#;
         let finding = r#"{"severity":"low","code":"c","location":"/c","message":"m","fix":"f"}"#;
+        let linked =
+            r#"{"severity":"high","code":"plaintext-credential","credential":0,"message":0,"fix":0}"#;
+        const RULES: &str =
+            r#""rules":{"plaintext-credential":{"messages":["{credential} in {location}"],"fixes":["f"]}}"#;
         type Expected = Result<(usize, usize), &'static str>;
         let ok = |c: usize, f: usize| -> Expected { Ok((c, f)) };
         let cases: &[(String, Expected)] = &[
@@ -322,8 +367,26 @@ mod tests {
             ),
             (r#"{"schemaVersion":1,"credentials":[],"findings":[]}"#.into(), ok(0, 0)),
             (
-                r#"{"schemaVersion":3,"credentials":[],"findings":[]}"#.into(),
-                Err("schema 3, made by a newer"),
+                r#"{"schemaVersion":4,"credentials":[],"findings":[]}"#.into(),
+                Err("schema 4, made by a newer"),
+            ),
+            // Schema 3: a finding names its credential and its rule's texts by index.
+            (format!(r#"{{"schemaVersion":3,"credentials":[{cred2}],{RULES},"findings":[{linked}]}}"#), ok(1, 1)),
+            (
+                format!(r#"{{"schemaVersion":3,"credentials":[],{RULES},"findings":[{linked}]}}"#),
+                Err("no credential 0"),
+            ),
+            (
+                format!(r#"{{"schemaVersion":3,"credentials":[{cred2}],{RULES},"findings":[{}]}}"#, linked.replace("\"fix\":0", "\"fix\":1")),
+                Err("no fix 1"),
+            ),
+            (
+                format!(r#"{{"schemaVersion":3,"credentials":[{}],{RULES},"findings":[{linked}]}}"#, cred2.replace("plaintext\"", "plaintext\",\"kind\":\"new-kind\"")),
+                Err("kind \"new-kind\" is not described"),
+            ),
+            (
+                r#"{"schemaVersion":3,"credentials":[],"findings":[{"severity":"low","code":"c","message":"m","fix":"f"}]}"#.into(),
+                Err("neither a location nor a credential"),
             ),
             (r#"{"schemaVersion":-1,"credentials":[],"findings":[]}"#.into(), Err("not a regauth audit")),
             (r#"{"credentials":[]}"#.into(), Err("missing field `findings`")),

@@ -16,9 +16,11 @@
 //! [`Scanned`] places, each with its own [`sources::PlaceKind`] variant; [`run`] appends them to the
 //! inventory before [`findings::judge`], so every rule, the summary, the fingerprints and the merge see them.
 
+pub mod compact;
 mod ecr_cache;
 pub mod findings;
 pub mod fingerprint;
+pub mod json_out;
 pub mod kube;
 pub mod merge;
 pub mod online;
@@ -36,22 +38,22 @@ pub use sources::{Options, Scanned, Stored};
 use serde::Serialize;
 
 /// The audit's JSON schema (`audit`, `--find-secret-stdin`, `audit merge`), printed as `schemaVersion`
-/// with `exitCode` first: 2 is camelCase; a report without `schemaVersion` is schema 1 (snake_case, regauth
-/// before it), which `audit merge` still reads.
-pub const SCHEMA_VERSION: u32 = 2;
+/// with `exitCode` first: 3 says each long text once (`compact`: findings name their credential by index,
+/// their texts are indexes into `rules`); 2 is camelCase with every text in every finding; a report
+/// without `schemaVersion` is schema 1 (snake_case, regauth before it). `audit merge` reads all three.
+pub const SCHEMA_VERSION: u32 = 3;
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// One machine's audit. Its JSON (schema 3) is written by [`Report::write_json`]: the fields below in
+/// order, with `kinds` and `rules` before `findings` (see [`compact`]).
+#[derive(Debug)]
 pub struct Report {
     /// The machine (`--host`, else the kernel's host name).
     pub host: String,
     /// With `--fingerprint-key`: a name for the key (not a secret), so reports made with different keys are
     /// not compared.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fingerprint_key_id: Option<String>,
     pub summary: summary::Summary,
     /// With `--all-users`: whose homes were scanned.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub users: Vec<users::User>,
     /// Every credential found, secrets omitted.
     pub credentials: Vec<Stored>,
@@ -59,8 +61,75 @@ pub struct Report {
     /// Every place looked at, present or not.
     pub scanned: Vec<Scanned>,
     /// With `--online`: what each credential's registry answered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub online: Option<online::Online>,
+}
+
+impl Report {
+    /// The report's JSON (schema 3), `schemaVersion` and `exitCode` first, as serde_json's pretty printer
+    /// writes it; the long arrays serialised on every core ([`json_out`]).
+    pub fn write_json<W: std::io::Write>(&self, exit_code: i32, out: W) -> std::io::Result<W> {
+        // A finding about one credential is linked to it when its place and registry name exactly one.
+        let mut by_place: compact::PlaceMap<(&str, &str), Option<usize>> = compact::PlaceMap::default();
+        by_place.reserve(self.credentials.len());
+        for (i, c) in self.credentials.iter().enumerate() {
+            by_place.entry((&c.location, &c.registry)).and_modify(|seen| *seen = None).or_insert(Some(i));
+        }
+        let mut tables = compact::Tables::default();
+        let mut kinds = std::collections::BTreeMap::new();
+        let findings: Vec<compact::Out<'_>> = self
+            .findings
+            .iter()
+            .map(|f| {
+                let text = compact::Text {
+                    severity: f.severity,
+                    code: f.code,
+                    host: None,
+                    location: &f.location,
+                    registry: f.registry.as_deref(),
+                    message: &f.message,
+                    fix: &f.fix,
+                };
+                let linked = f
+                    .registry
+                    .as_deref()
+                    .and_then(|r| by_place.get(&(f.location.as_str(), r)).copied().flatten());
+                let subject = linked.map(|i| {
+                    let c = &self.credentials[i];
+                    if let Some(kind) = c.kind {
+                        kinds.insert(kind.name(), kind.describe());
+                    }
+                    let subject = compact::Subject {
+                        location: &c.location,
+                        registry: &c.registry,
+                        username: c.username.as_deref(),
+                        kind: c.kind.map_or("credential", |k| k.describe()),
+                    };
+                    (i, subject)
+                });
+                tables.add(text, subject)
+            })
+            .collect();
+        let mut o = json_out::Object::begin(out)?;
+        o.field("schemaVersion", &SCHEMA_VERSION)?;
+        o.field("exitCode", &exit_code)?;
+        o.field("host", &self.host)?;
+        if let Some(id) = &self.fingerprint_key_id {
+            o.field("fingerprintKeyId", id)?;
+        }
+        o.field("summary", &self.summary)?;
+        if !self.users.is_empty() {
+            o.array("users", &self.users)?;
+        }
+        o.array("credentials", &self.credentials)?;
+        o.field("kinds", &kinds)?;
+        o.field("rules", &tables)?;
+        o.array("findings", &findings)?;
+        o.array("scanned", &self.scanned)?;
+        if let Some(online) = &self.online {
+            o.field("online", online)?;
+        }
+        o.end()
+    }
 }
 
 /// Scan the places `opts` names and judge what is there.

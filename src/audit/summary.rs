@@ -35,15 +35,15 @@ pub struct Item<'a> {
 impl Summary {
     pub fn add_credential(&mut self, item: Item<'_>) {
         self.credentials += 1;
-        *self.by_kind.entry(item.kind.unwrap_or("unread").to_owned()).or_default() += 1;
-        *self.by_storage.entry(item.storage.to_owned()).or_default() += 1;
-        *self.by_place.entry(item.place.to_owned()).or_default() += 1;
+        count(&mut self.by_kind, item.kind.unwrap_or("unread"));
+        count(&mut self.by_storage, item.storage);
+        count(&mut self.by_place, item.place);
     }
 
     pub fn add_finding(&mut self, severity: Severity, code: &str) {
         self.findings += 1;
-        *self.by_severity.entry(severity.name().to_owned()).or_default() += 1;
-        *self.by_code.entry(code.to_owned()).or_default() += 1;
+        count(&mut self.by_severity, severity.name());
+        count(&mut self.by_code, code);
     }
 
     /// One machine's counts.
@@ -83,6 +83,16 @@ impl Summary {
         out.push_str(&line("storage", &self.by_storage));
         out.push_str(&line("place", &self.by_place));
         out
+    }
+}
+
+/// One more of `key` (its text copied only the first time: a fleet counts 100,000 credentials).
+fn count(counts: &mut BTreeMap<String, usize>, key: &str) {
+    match counts.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(key.to_owned(), 1);
+        }
     }
 }
 
@@ -135,10 +145,13 @@ pub struct Group {
 
 /// Group `findings` by (rule, location); most severe groups first, then by size, then by place.
 pub fn group<'a>(findings: impl IntoIterator<Item = FindingView<'a>>) -> Vec<Group> {
-    let mut groups: BTreeMap<(&str, &str), Vec<FindingView<'a>>> = BTreeMap::new();
+    // Hashed (a fleet's 100,000 findings share long places), then put in the ordered map's order.
+    let mut groups: super::compact::PlaceMap<(&str, &str), Vec<FindingView<'a>>> = Default::default();
     for f in findings {
         groups.entry((f.code, f.location)).or_default().push(f);
     }
+    let mut groups: Vec<((&str, &str), Vec<FindingView<'a>>)> = groups.into_iter().collect();
+    groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let mut out: Vec<Group> =
         groups.into_iter().map(|((code, location), members)| one_group(code, location, &members)).collect();
     out.sort_by(|a, b| {
@@ -153,13 +166,16 @@ pub fn group<'a>(findings: impl IntoIterator<Item = FindingView<'a>>) -> Vec<Gro
 
 fn one_group(code: &str, location: &str, members: &[FindingView<'_>]) -> Group {
     let severity = members.iter().map(|f| f.severity).max().unwrap_or(Severity::Info);
-    let hosts: Vec<String> = members
-        .iter()
-        .filter_map(|f| f.host)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
+    // Members come machine by machine: each run of one host is added once.
+    let mut distinct_hosts = BTreeSet::new();
+    let mut previous = None;
+    for host in members.iter().filter_map(|f| f.host) {
+        if previous != Some(host) {
+            distinct_hosts.insert(host);
+            previous = Some(host);
+        }
+    }
+    let hosts: Vec<String> = distinct_hosts.into_iter().map(str::to_owned).collect();
     let first = &members[0];
     let same_message = members.iter().all(|f| f.message == first.message);
     let same_fix = members.iter().all(|f| f.fix == first.fix);

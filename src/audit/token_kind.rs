@@ -2,9 +2,9 @@
 //! access token, a GitHub token, an AWS ECR token with its expiry, a JWT with its `exp`... The secret is
 //! inspected in memory and never kept or shown.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TokenKind {
     DockerHubPersonalAccessToken,
@@ -53,6 +53,12 @@ impl TokenKind {
                 | TokenKind::Jwt
                 | TokenKind::RegistryToken
         )
+    }
+
+    /// The kind of a JSON name (`audit merge` reading a report without a `kinds` table).
+    pub fn from_name(name: &str) -> Option<TokenKind> {
+        use serde::de::value::{Error, StrDeserializer};
+        TokenKind::deserialize(StrDeserializer::<Error>::new(name)).ok()
     }
 
     /// The JSON name (serde's kebab-case).

@@ -12,7 +12,7 @@ use crate::exit::Exit;
 use regauth_core::environ::Environ;
 use regauth_core::sanitize::one_line;
 use regauth_core::secret::Secret;
-use render::{print_json, render, render_find, render_merge};
+use render::{print_json, print_report_json, render, render_find, render_merge};
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -194,7 +194,8 @@ pub enum AuditCommand {
     "    ansible all -b -m ansible.builtin.fetch \\\n",
     "      -a 'src=/tmp/regauth-audit.json dest=reports/'\n",
     "    regauth audit merge reports/*/tmp/regauth-audit.json\n\n",
-    "Reads reports of schema 2 (camelCase, with schemaVersion) and of schema 1 (snake_case, without).\n\n",
+    "Reads reports of schema 3 (each text once), schema 2 (camelCase, every text in every finding) and \
+     schema 1 (snake_case, no schemaVersion).\n\n",
     "JSON (--json): `regauth help json`, regauth-audit-merge(1), docs/json.md.\n\n",
     crate::exit_codes_help!(),
     "\n\nA report that cannot be read or parsed: exit 3 (the others are still merged)."
@@ -308,7 +309,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
     let failing = args.fail_on.failing(report.findings.iter().map(|f| f.severity));
     let exit = if failing { Exit::AuditFindings } else { Exit::Ok };
     if args.json {
-        print_json(&report, exit)?;
+        print_report_json(|out| report.write_json(exit.code() as i32, out).map(drop))?;
     } else {
         let mut text = render(&report, args.verbose, args.all_users);
         if let Some(online) = &report.online {
@@ -359,7 +360,7 @@ fn run_merge(args: &MergeArgs) -> anyhow::Result<Exit> {
         Exit::Ok
     };
     if args.json {
-        print_json(&merged, exit)?;
+        print_report_json(|out| merged.write_json(exit.code() as i32, out).map(drop))?;
     } else {
         print(&render_merge(&merged, args.verbose))?;
     }

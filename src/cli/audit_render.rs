@@ -34,6 +34,20 @@ pub(super) fn print_json(body: &impl Serialize, exit: Exit) -> anyhow::Result<()
     }
 }
 
+/// A report (`audit`) or a merged one (`audit merge`) on stdout, through their own JSON writers
+/// (`audit::json_out`), as [`print_json`] writes the rest; a closed pipe is not an error.
+pub(super) fn print_report_json(
+    write: impl FnOnce(&mut std::io::BufWriter<std::io::StdoutLock<'static>>) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let written = write(&mut out).and_then(|()| out.write_all(b"\n")).and_then(|()| out.flush());
+    match written {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn storage(s: audit::sources::Storage) -> &'static str {
     s.name()
 }
@@ -214,6 +228,7 @@ pub(super) fn render_merge(merged: &merge::Merged, verbose: bool) -> String {
             s.places.len()
         ));
         for p in s.places.iter().take(if verbose { usize::MAX } else { PLACES_SHOWN }) {
+            let p = &merged.credentials[*p];
             out.push_str(&format!(
                 "      {}: {}  {}  user {}\n",
                 one_line(&p.host),

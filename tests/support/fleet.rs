@@ -189,7 +189,13 @@ pub fn audit(root: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// The JSON on `out`'s stdout, findings expanded (`audit_json::expanded`).
 pub fn json(out: &Output) -> Value {
+    super::audit_json::expanded(&raw_json(out))
+}
+
+/// The JSON on `out`'s stdout, as written.
+pub fn raw_json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)))
 }

@@ -6,6 +6,7 @@
 
 #![allow(dead_code)] // each test binary uses a different part of the support code
 
+pub mod audit_json;
 pub mod bed;
 pub mod cache_bed;
 pub mod certs;

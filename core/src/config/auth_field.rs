@@ -140,38 +140,7 @@ pub enum Decoded {
 /// Decode `auth` as `encoding`'s program does. An empty field is the caller's business (every reader
 /// treats it as absent).
 pub fn decode(auth: &str, encoding: AuthEncoding) -> Result<Decoded, AuthProblem> {
-    let base64 = |problem| AuthProblem::Base64 { encoding, problem };
-    let auth = if encoding == AuthEncoding::Lenient { auth.trim() } else { auth };
-    let raw = encoding == AuthEncoding::Kubelet && !auth.trim().ends_with('=');
-    if let Some(problem) = foreign_character(auth, raw) {
-        return Err(base64(problem));
-    }
-    // Go's decoders skip CR and LF wherever they are (a copy only when there are some: the audit of a
-    // fleet machine decodes 100,000 fields).
-    let text: std::borrow::Cow<str> = if auth.contains(['\r', '\n']) {
-        auth.chars().filter(|c| !matches!(c, '\r' | '\n')).collect::<String>().into()
-    } else {
-        auth.into()
-    };
-    let engine = match encoding {
-        AuthEncoding::Lenient => &ANY_PADDING,
-        _ if raw => &GO_RAW_STD,
-        _ => &GO_STD,
-    };
-    let bytes = engine.decode(text.as_bytes()).map_err(|e| {
-        base64(match e {
-            base64::DecodeError::InvalidLength(_) => Base64Problem::Length,
-            base64::DecodeError::InvalidPadding if !raw && !text.contains('=') => {
-                Base64Problem::MissingPadding
-            }
-            _ => Base64Problem::Padding,
-        })
-    })?;
-    let mut text = String::from_utf8(bytes).map_err(|e| {
-        let mut bytes = e.into_bytes();
-        zeroize::Zeroize::zeroize(&mut bytes);
-        AuthProblem::NotUtf8 { encoding }
-    })?;
+    let mut text = decode_text(auth, encoding)?;
     let Some(colon) = text.find(':') else {
         zeroize::Zeroize::zeroize(&mut text);
         return match encoding {
@@ -195,16 +164,115 @@ pub fn decode(auth: &str, encoding: AuthEncoding) -> Result<Decoded, AuthProblem
     Ok(pair)
 }
 
-/// The first character the decoder cannot take at all (CR and LF are skipped; `=` is padding, except for
-/// the kubelet's padding-less decoder, which has none).
-fn foreign_character(auth: &str, raw: bool) -> Option<Base64Problem> {
-    let (position, c) = auth.chars().enumerate().find(|(_, c)| {
-        !(c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '\r' | '\n') || (*c == '=' && !raw))
-    })?;
-    if c == '=' {
-        return Some(Base64Problem::Padding);
+/// Why `encoding`'s program cannot decode `auth`, if it cannot: [`decode`]'s error, without keeping what
+/// it decodes (the audit asks this of every entry beside its lenient reading: decoded on the stack, then
+/// zeroed, when it is short).
+pub fn problem(auth: &str, encoding: AuthEncoding) -> Option<AuthProblem> {
+    let mut stack = [0u8; 768];
+    let decoded = match prepare(auth, encoding) {
+        Err(problem) => return Some(problem),
+        Ok((text, engine, raw)) if base64::decoded_len_estimate(text.len()) <= stack.len() => {
+            match engine.decode_slice(text.as_bytes(), &mut stack) {
+                Ok(n) => Some(n),
+                Err(base64::DecodeSliceError::DecodeError(e)) => {
+                    return Some(base64_problem(e, &text, raw, encoding))
+                }
+                Err(base64::DecodeSliceError::OutputSliceTooSmall) => None,
+            }
+        }
+        Ok(_) => None,
+    };
+    let problem = match decoded {
+        Some(n) => text_problem(&stack[..n], encoding),
+        None => match decode_text(auth, encoding) {
+            Ok(mut text) => {
+                let problem = text_problem(text.as_bytes(), encoding);
+                zeroize::Zeroize::zeroize(&mut text);
+                problem
+            }
+            Err(problem) => Some(problem),
+        },
+    };
+    zeroize::Zeroize::zeroize(&mut stack);
+    problem
+}
+
+/// What a reader refuses in decoded text: not UTF-8, no `:`, an empty username (docker).
+fn text_problem(bytes: &[u8], encoding: AuthEncoding) -> Option<AuthProblem> {
+    match std::str::from_utf8(bytes).map(|text| text.find(':')) {
+        Err(_) => Some(AuthProblem::NotUtf8 { encoding }),
+        Ok(None) if encoding == AuthEncoding::Containers => None,
+        Ok(None) => Some(AuthProblem::NoColon { encoding }),
+        Ok(Some(0)) if encoding == AuthEncoding::Docker => Some(AuthProblem::EmptyUsername { encoding }),
+        Ok(Some(_)) => None,
     }
-    Some(Base64Problem::Character { position, whitespace: c.is_whitespace() })
+}
+
+/// The text the decoder reads (trimmed for `Lenient`, CR and LF dropped), its engine, and whether it is
+/// the kubelet's padding-less one; or the character it cannot take.
+fn prepare(
+    auth: &str,
+    encoding: AuthEncoding,
+) -> Result<(std::borrow::Cow<'_, str>, &'static GeneralPurpose, bool), AuthProblem> {
+    let auth = if encoding == AuthEncoding::Lenient { auth.trim() } else { auth };
+    let raw = encoding == AuthEncoding::Kubelet && !auth.trim().ends_with('=');
+    let line_ends =
+        foreign_character(auth, raw).map_err(|problem| AuthProblem::Base64 { encoding, problem })?;
+    // Go's decoders skip CR and LF wherever they are (a copy only when there are some: the audit of a
+    // fleet machine decodes 100,000 fields).
+    let text: std::borrow::Cow<str> = if line_ends {
+        auth.chars().filter(|c| !matches!(c, '\r' | '\n')).collect::<String>().into()
+    } else {
+        auth.into()
+    };
+    let engine = match encoding {
+        AuthEncoding::Lenient => &ANY_PADDING,
+        _ if raw => &GO_RAW_STD,
+        _ => &GO_STD,
+    };
+    Ok((text, engine, raw))
+}
+
+fn base64_problem(e: base64::DecodeError, text: &str, raw: bool, encoding: AuthEncoding) -> AuthProblem {
+    let problem = match e {
+        base64::DecodeError::InvalidLength(_) => Base64Problem::Length,
+        base64::DecodeError::InvalidPadding if !raw && !text.contains('=') => Base64Problem::MissingPadding,
+        _ => Base64Problem::Padding,
+    };
+    AuthProblem::Base64 { encoding, problem }
+}
+
+/// The base64 of `auth` decoded to text, as `encoding`'s program decodes it.
+fn decode_text(auth: &str, encoding: AuthEncoding) -> Result<String, AuthProblem> {
+    let (text, engine, raw) = prepare(auth, encoding)?;
+    let bytes = engine.decode(text.as_bytes()).map_err(|e| base64_problem(e, &text, raw, encoding))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let mut bytes = e.into_bytes();
+        zeroize::Zeroize::zeroize(&mut bytes);
+        AuthProblem::NotUtf8 { encoding }
+    })
+}
+
+/// The first character the decoder cannot take at all (CR and LF are skipped; `=` is padding, except for
+/// the kubelet's padding-less decoder, which has none); else whether there is a CR or LF to skip. A scan
+/// of bytes: every character the decoder takes is ASCII, so the first byte it cannot take starts the
+/// first character it cannot take.
+fn foreign_character(auth: &str, raw: bool) -> Result<bool, Base64Problem> {
+    let mut line_ends = false;
+    for (i, b) in auth.bytes().enumerate() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' => {}
+            b'\r' | b'\n' => line_ends = true,
+            b'=' if !raw => {}
+            b'=' => return Err(Base64Problem::Padding),
+            _ => {
+                let c = auth[i..].chars().next().unwrap_or_default();
+                let position = auth[..i].chars().count();
+                return Err(Base64Problem::Character { position, whitespace: c.is_whitespace() });
+            }
+        }
+    }
+    Ok(line_ends)
 }
 
 #[cfg(test)]

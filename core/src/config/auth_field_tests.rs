@@ -78,6 +78,10 @@ fn each_reader_decodes_as_its_program_does() {
             if got != want {
                 wrong.push(format!("{field:?} as {encoding:?}: got {got:?}, want {want:?}"));
             }
+            // `problem` is `decode`'s error, whatever the field.
+            if problem(field, encoding) != want.err() {
+                wrong.push(format!("{field:?} as {encoding:?}: problem() differs from decode()"));
+            }
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));

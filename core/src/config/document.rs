@@ -324,22 +324,42 @@ fn detect_indent(bytes: &[u8]) -> String {
     "\t".into()
 }
 
-fn secret_field(entry: &Map<String, Value>, name: &str) -> Option<Secret> {
-    entry.get(name).and_then(Value::as_str).filter(|s| !s.is_empty()).map(Secret::new)
+/// The fields of an `auths` entry an [`AuthEntry`] is made of, as strings (a field of another type is
+/// absent): the one decoding shared by [`Document`] and the audit's read-only view (`config::read_only`).
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct EntryFields<'a> {
+    pub(super) auth: Option<&'a str>,
+    pub(super) username: Option<&'a str>,
+    pub(super) password: Option<&'a str>,
+    pub(super) identity_token: Option<&'a str>,
+    pub(super) registry_token: Option<&'a str>,
 }
 
 fn decode_entry(key: &str, entry: &Map<String, Value>, encoding: AuthEncoding) -> AuthEntry {
+    let field = |name: &str| entry.get(name).and_then(Value::as_str);
+    let fields = EntryFields {
+        auth: field("auth"),
+        username: field("username"),
+        password: field("password"),
+        identity_token: field("identitytoken"),
+        registry_token: field("registrytoken"),
+    };
+    entry_from_fields(key, fields, encoding)
+}
+
+pub(super) fn entry_from_fields(key: &str, fields: EntryFields<'_>, encoding: AuthEncoding) -> AuthEntry {
+    let secret = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(Secret::new);
     let mut out = AuthEntry {
         key: key.to_owned(),
-        username: entry.get("username").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned),
-        password: secret_field(entry, "password"),
-        identity_token: secret_field(entry, "identitytoken"),
-        registry_token: secret_field(entry, "registrytoken"),
+        username: fields.username.filter(|s| !s.is_empty()).map(str::to_owned),
+        password: secret(fields.password),
+        identity_token: secret(fields.identity_token),
+        registry_token: secret(fields.registry_token),
         problem: None,
     };
     // A decodable `auth` wins over separate username/password fields; one that does not decode leaves
     // them as they are (docker then uses them).
-    if let Some(auth) = entry.get("auth").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+    if let Some(auth) = fields.auth.filter(|s| !s.is_empty()) {
         match auth_field::decode(auth, encoding) {
             Ok(Decoded::Pair(user, password)) => {
                 out.username = Some(user);

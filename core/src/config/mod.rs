@@ -9,6 +9,7 @@ pub mod auth_field;
 pub mod document;
 mod duplicates;
 pub mod locate;
+pub mod read_only;
 pub mod write;
 
 pub use auth_field::{AuthEncoding, AuthProblem, Base64Problem, Decoded};

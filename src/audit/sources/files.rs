@@ -6,7 +6,7 @@ use crate::audit::ecr_cache::ReadError;
 use crate::audit::fingerprint::Fingerprint;
 use crate::audit::token_kind::{classify, TokenInfo, TokenKind};
 use crate::audit::users;
-use regauth_core::config::{self, AuthEncoding, AuthEntry, AuthProblem, Document};
+use regauth_core::config::{self, AuthEncoding, AuthEntry, AuthProblem};
 use regauth_core::fsread;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -92,18 +92,17 @@ pub(super) fn scan_file(
         };
         return inv.scanned.push(with_real(place(location, kind, state, mode)));
     }
-    let loaded = config::load(&resolved.real, kind == PlaceKind::Dockercfg);
-    let doc = match loaded {
-        Ok(Some(doc)) => doc,
-        Ok(None) => return inv.scanned.push(with_real(place(location, kind, PlaceState::Missing, None))),
-        Err(e) => {
-            let state = PlaceState::Error { message: e.to_string() };
-            return inv.scanned.push(with_real(place(location, kind, state, mode)));
-        }
-    };
-    let mut scanned = with_real(place(location, kind, PlaceState::Read, mode));
-    scanned.owner = resolved.meta.as_ref().map(MetadataExt::uid);
     if kind == PlaceKind::RegctlConfig {
+        let doc = match config::load(&resolved.real, false) {
+            Ok(Some(doc)) => doc,
+            Ok(None) => return inv.scanned.push(with_real(place(location, kind, PlaceState::Missing, None))),
+            Err(e) => {
+                let state = PlaceState::Error { message: e.to_string() };
+                return inv.scanned.push(with_real(place(location, kind, state, mode)));
+            }
+        };
+        let mut scanned = with_real(place(location, kind, PlaceState::Read, mode));
+        scanned.owner = resolved.meta.as_ref().map(MetadataExt::uid);
         let (entries, helpers) = crate::audit::tool_configs::regctl_entries(&doc);
         scanned.helpers = helpers;
         for entry in entries {
@@ -112,19 +111,28 @@ pub(super) fn scan_file(
         }
         return inv.scanned.push(scanned);
     }
-    if let Some(store) = doc.creds_store() {
-        scanned.helpers.push(("credsStore".into(), store.to_owned()));
-    }
-    for (key, helper) in doc.cred_helpers() {
-        scanned.helpers.push((key.to_owned(), helper.to_owned()));
-    }
     let encoding = match kind {
         PlaceKind::ContainersAuth => AuthEncoding::Containers,
         PlaceKind::KubeletConfig => AuthEncoding::Kubelet,
         _ => AuthEncoding::Docker,
     };
-    for (entry, unreadable) in inventory_entries(&doc, encoding) {
-        let shadow = match (doc.cred_helper(&entry.key), doc.creds_store()) {
+    // The audit only reads: the one-pass reader (the lossless loader's answer, without its tree).
+    let read = config::read_only::load(&resolved.real, kind == PlaceKind::Dockercfg, encoding);
+    let file = match read {
+        Ok(Some(file)) => file,
+        Ok(None) => return inv.scanned.push(with_real(place(location, kind, PlaceState::Missing, None))),
+        Err(e) => {
+            let state = PlaceState::Error { message: e.to_string() };
+            return inv.scanned.push(with_real(place(location, kind, state, mode)));
+        }
+    };
+    let mut scanned = with_real(place(location, kind, PlaceState::Read, mode));
+    scanned.owner = resolved.meta.as_ref().map(MetadataExt::uid);
+    let config::read_only::Entries { creds_store, cred_helpers, entries } = file;
+    inv.stored.reserve(entries.len());
+    let helper_of = |key: &str| cred_helpers.iter().find(|(k, _)| k == key).map(|(_, h)| h.as_str());
+    for (entry, unreadable) in entries {
+        let shadow = match (helper_of(&entry.key), creds_store.as_deref()) {
             (Some(h), _) => Some(Shadow { helper: format!("docker-credential-{h}"), every_client: true }),
             (None, Some(h)) if kind == PlaceKind::DockerConfig => {
                 Some(Shadow { helper: format!("docker-credential-{h}"), every_client: false })
@@ -134,6 +142,10 @@ pub(super) fn scan_file(
         let entry = Entry { entry, unreadable, mode, shadowed_by: shadow };
         push_entry(inv, (kind, &real), Storage::Plaintext, entry, fingerprint);
     }
+    if let Some(store) = creds_store {
+        scanned.helpers.push(("credsStore".into(), store));
+    }
+    scanned.helpers.extend(cred_helpers);
     inv.scanned.push(scanned);
 }
 
@@ -172,21 +184,6 @@ fn scan_ecr_cache(
         inv.stored.push(Stored { username: Some("AWS".into()), file_mode: mode, ..stored });
     }
     inv.scanned.push(with_real(place(location, PlaceKind::EcrCache, PlaceState::Read, mode)));
-}
-
-/// Every entry with what it holds (decoded leniently: a secret the client cannot decode is still on
-/// disk), and why the client that reads the place cannot decode its `auth`, if it cannot.
-pub(super) fn inventory_entries(
-    doc: &Document,
-    client: AuthEncoding,
-) -> Vec<(AuthEntry, Option<AuthProblem>)> {
-    doc.auths(AuthEncoding::Lenient)
-        .into_iter()
-        .map(|entry| {
-            let unreadable = doc.auth(&entry.key, client).and_then(|e| e.problem);
-            (entry, unreadable)
-        })
-        .collect()
 }
 
 /// One entry of a file or variable and what the audit knows about it there.

@@ -165,30 +165,36 @@ pub const SCHEMAS: &[Schema] = &[
     Schema {
         command: "audit",
         page: "audit",
-        version: 2,
+        version: 3,
         fields: "host, fingerprintKeyId (with a key), summary: {credentials, findings, bySeverity, byKind, \
                  byStorage, byPlace, byCode}, users: [{name, uid, home, source: passwd|home-directory}] (with \
                  --all-users), credentials: [{location, place, registry, username, storage, kind, expiresAt, \
-                 fingerprint (with --fingerprint-key)}], findings: [{severity, code, location, registry, \
-                 message, fix}], scanned: [{location, kind, state, mode, realPath, note}], online (with \
-                 --online): {checked, requests, durationMs, timedOut, registries: [{registry, type, auth, \
-                 rateLimited, rateLimitRemaining, anonymousPull, requests}], credentials: [{credential (index \
-                 into credentials), location, registry, username, status: accepted|rejected|no-login|\
-                 rate-limited|unreachable|timed-out|no-secret, detail, repositories: [{repository, pull, push: \
-                 yes|no|unknown|missing}], requests}]}. With --find-secret-stdin: host, found, places (as \
-                 credentials), users, scanned. Schema 2: camelCase (schema 1, before it, had no schemaVersion \
-                 and snake_case keys; audit merge reads both).",
+                 fingerprint (with --fingerprint-key)}], kinds: {KIND: description}, rules: {CODE: {messages: \
+                 [text], fixes: [text]}}, findings: [{severity, code, credential (index into credentials) or \
+                 location and registry, message and fix (indexes into rules.CODE.messages and .fixes)}], \
+                 scanned: [{location, kind, state, mode, realPath, note}], online (with --online): {checked, \
+                 requests, durationMs, timedOut, registries: [{registry, type, auth, rateLimited, \
+                 rateLimitRemaining, anonymousPull, requests}], credentials: [{credential (index into \
+                 credentials), location, registry, username, status: accepted|rejected|no-login|rate-limited|\
+                 unreachable|timed-out|no-secret, detail, repositories: [{repository, pull, push: \
+                 yes|no|unknown|missing}], requests}]}. In the texts of a finding with a credential, \
+                 {credential} stands for its kind's description (kinds; `credential` without a kind), \
+                 ' for ' and its registry, then ' (user USERNAME)' when it has a username; {location}, \
+                 {registry} and {host} for its location, registry and registry host. With \
+                 --find-secret-stdin: host, found, places (as credentials), users, scanned. Schema 3 says each \
+                 text once; schema 2 had location, registry, message and fix as text in every finding; schema \
+                 1 had no schemaVersion and snake_case keys. audit merge reads all three.",
     },
     Schema {
         command: "audit merge",
         page: "audit-merge",
-        version: 2,
+        version: 3,
         fields: "reports: [{file, host, credentials, findings, users, fingerprintKeyId, error}], hosts, \
                  summary (as in audit), groups: [{severity, code, location, count, hosts, message, fix}], \
-                 sharedCredentials: [{fingerprint, fingerprintKeyId, hosts, kind, places: [credential]}], \
-                 fingerprintKeyIds, reportsWithoutFingerprints, credentials: [{host, location, registry, \
-                 username, storage, place, kind, expiresAt, fingerprint}], findings: [{host, severity, code, \
-                 location, registry, message, fix}]. Schema 2: camelCase, as audit.",
+                 sharedCredentials: [{fingerprint, fingerprintKeyId, hosts, kind, places: [index into \
+                 credentials]}], fingerprintKeyIds, reportsWithoutFingerprints, credentials: [{host, location, \
+                 registry, username, storage, place, kind, expiresAt, fingerprint}], kinds, rules and findings \
+                 as in audit (a finding without a credential also has its host). Schema 3: as audit's.",
     },
 ];
 
@@ -199,10 +205,7 @@ pub fn topic() -> String {
         out.push_str(&format!("\nregauth {} --json (schemaVersion {}):\n", schema.command, schema.version));
         out.push_str(&super::wrap(schema.fields, 2));
     }
-    out.push_str(
-        "\nregauth audit --json and audit merge: docs/audit.md (their keys become camelCase with the \
-         audit's next schema).\n",
-    );
+    out.push_str("\nregauth audit --json and audit merge: docs/audit.md.\n");
     out
 }
 
