@@ -264,7 +264,7 @@ fn audit_all_users_reports_links_to_other_owners_files_and_attributes_credential
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = support::audit_json::expanded(&serde_json::from_slice(&out.stdout).unwrap());
     let text = serde_json::to_string(&report).unwrap();
     for secret in ["rootsecret", "bobsecret", "mallorysecret"] {
         assert!(!text.contains(secret), "{secret} printed");

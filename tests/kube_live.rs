@@ -371,7 +371,10 @@ fn live_reads_give_the_dump_verdicts_and_rbac_gives_what_is_reachable() {
         dev_audit.stdout
     );
     assert_eq!(credentials, json!([]));
-    let message = dev_audit.json()["findings"][0]["message"].as_str().unwrap().to_owned();
+    let message = support::audit_json::expanded(&dev_audit.json())["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(message.contains("list secrets in namespace rbac"), "{message}");
     outputs.push(dev_audit.all_output());
 
