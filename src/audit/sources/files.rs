@@ -73,6 +73,11 @@ pub(super) fn scan_file(
         scanned.real_path = (real != scanned.location).then(|| real.clone());
         scanned
     };
+    // A config file gone (no mode to show) or unreadable: a place with no entries.
+    let unread = |location: String, state: PlaceState| {
+        let mode = if matches!(state, PlaceState::Missing) { None } else { mode };
+        with_real(place(location, kind, state, mode))
+    };
     let tool_entries = match kind {
         PlaceKind::ContainerdConfig => Some(crate::audit::tool_configs::containerd_entries as ToolReader),
         PlaceKind::RancherRegistries => Some(crate::audit::registries_yaml::entries as ToolReader),
@@ -93,13 +98,9 @@ pub(super) fn scan_file(
         return inv.scanned.push(with_real(place(location, kind, state, mode)));
     }
     if kind == PlaceKind::RegctlConfig {
-        let doc = match config::load(&resolved.real, false) {
-            Ok(Some(doc)) => doc,
-            Ok(None) => return inv.scanned.push(with_real(place(location, kind, PlaceState::Missing, None))),
-            Err(e) => {
-                let state = PlaceState::Error { message: e.to_string() };
-                return inv.scanned.push(with_real(place(location, kind, state, mode)));
-            }
+        let doc = match contents(config::load(&resolved.real, false)) {
+            Ok(doc) => doc,
+            Err(state) => return inv.scanned.push(unread(location, state)),
         };
         let mut scanned = with_real(place(location, kind, PlaceState::Read, mode));
         scanned.owner = resolved.meta.as_ref().map(MetadataExt::uid);
@@ -118,13 +119,9 @@ pub(super) fn scan_file(
     };
     // The audit only reads: the one-pass reader (the lossless loader's answer, without its tree).
     let read = config::read_only::load(&resolved.real, kind == PlaceKind::Dockercfg, encoding);
-    let file = match read {
-        Ok(Some(file)) => file,
-        Ok(None) => return inv.scanned.push(with_real(place(location, kind, PlaceState::Missing, None))),
-        Err(e) => {
-            let state = PlaceState::Error { message: e.to_string() };
-            return inv.scanned.push(with_real(place(location, kind, state, mode)));
-        }
+    let file = match contents(read) {
+        Ok(file) => file,
+        Err(state) => return inv.scanned.push(unread(location, state)),
     };
     let mut scanned = with_real(place(location, kind, PlaceState::Read, mode));
     scanned.owner = resolved.meta.as_ref().map(MetadataExt::uid);
@@ -224,4 +221,13 @@ pub(super) fn push_entry(
         None => Stored { kind: Some(info.kind), expires_at: info.expires_at, ..stored },
     };
     inv.stored.push(Stored { username: entry.username, file_mode: mode, shadowed_by, unreadable, ..stored });
+}
+
+/// A config file's contents, or the state of its place when it is gone or cannot be read.
+fn contents<T>(read: Result<Option<T>, config::ConfigError>) -> Result<T, PlaceState> {
+    match read {
+        Ok(Some(contents)) => Ok(contents),
+        Ok(None) => Err(PlaceState::Missing),
+        Err(e) => Err(PlaceState::Error { message: e.to_string() }),
+    }
 }
