@@ -111,6 +111,17 @@ impl<W: Write> Object<W> {
 
     /// An array field, its elements serialised on every core.
     pub fn array<T: Serialize + Sync>(&mut self, key: &str, items: &[T]) -> io::Result<()> {
+        self.array_with(key, items, |buf, item| value_at(buf, 2, item))
+    }
+
+    /// An array field, each element written by `write` (at depth 2, as serde_json writes it there), on
+    /// every core.
+    pub fn array_with<T: Sync>(
+        &mut self,
+        key: &str,
+        items: &[T],
+        write: impl Fn(&mut Vec<u8>, &T) -> io::Result<()> + Sync,
+    ) -> io::Result<()> {
         self.key(key)?;
         if items.is_empty() {
             return self.out.write_all(b"[]");
@@ -123,7 +134,7 @@ impl<W: Write> Object<W> {
             for (i, item) in chunk.iter().enumerate() {
                 buf.write_all(if *n == 0 && i == 0 { b"\n" } else { b",\n" })?;
                 indent(&mut buf, 2)?;
-                value_at(&mut buf, 2, item)?;
+                write(&mut buf, item)?;
             }
             Ok(buf)
         });

@@ -20,6 +20,7 @@ pub mod compact;
 mod ecr_cache;
 pub mod findings;
 pub mod fingerprint;
+pub mod json_fields;
 pub mod json_out;
 pub mod kube;
 pub mod merge;
@@ -76,18 +77,17 @@ impl Report {
         }
         let mut tables = compact::Tables::default();
         let mut kinds = std::collections::BTreeMap::new();
+        let mut last_kind = None;
         let findings: Vec<compact::Out<'_>> = self
             .findings
             .iter()
             .map(|f| {
-                let text = compact::Text {
+                let head = compact::Head {
                     severity: f.severity,
                     code: f.code,
                     host: None,
                     location: &f.location,
                     registry: f.registry.as_deref(),
-                    message: &f.message,
-                    fix: &f.fix,
                 };
                 let linked = f
                     .registry
@@ -95,8 +95,10 @@ impl Report {
                     .and_then(|r| by_place.get(&(f.location.as_str(), r)).copied().flatten());
                 let subject = linked.map(|i| {
                     let c = &self.credentials[i];
-                    if let Some(kind) = c.kind {
+                    // Findings come in runs of one kind: the map is asked only when it changes.
+                    if let Some(kind) = c.kind.filter(|_| c.kind != last_kind) {
                         kinds.insert(kind.name(), kind.describe());
+                        last_kind = c.kind;
                     }
                     let subject = compact::Subject {
                         location: &c.location,
@@ -106,7 +108,7 @@ impl Report {
                     };
                     (i, subject)
                 });
-                tables.add(text, subject)
+                tables.add(head, (&f.message, &f.fix), subject)
             })
             .collect();
         let mut o = json_out::Object::begin(out)?;
@@ -120,10 +122,16 @@ impl Report {
         if !self.users.is_empty() {
             o.array("users", &self.users)?;
         }
-        o.array("credentials", &self.credentials)?;
+        o.array_with("credentials", &self.credentials, |buf, c| {
+            json_fields::stored(buf, c);
+            Ok(())
+        })?;
         o.field("kinds", &kinds)?;
         o.field("rules", &tables)?;
-        o.array("findings", &findings)?;
+        o.array_with("findings", &findings, |buf, f| {
+            f.write_json(buf);
+            Ok(())
+        })?;
         o.array("scanned", &self.scanned)?;
         if let Some(online) = &self.online {
             o.field("online", online)?;
