@@ -122,6 +122,9 @@ pub struct Merged {
     pub findings: Vec<Finding>,
     /// The reports' templates the findings carry (`Said::Template`).
     templates: Vec<String>,
+    /// Per credential: whether it is the only one at its host, place and registry; `None` for a host
+    /// more than one report names (`write_json` looks those up among all credentials).
+    alone: Vec<Option<bool>>,
 }
 
 /// Read and merge `files`.
@@ -135,6 +138,13 @@ pub fn merge(files: &[impl AsRef<Path> + Sync]) -> Merged {
     let mut without = 0;
     // Reading and parsing is the work: on every core, the reports then taken in the order given.
     let read_all = super::parallel::map(files, |file| read(file.as_ref()));
+    let mut reports_of_host: BTreeMap<&str, usize> = BTreeMap::new();
+    for report in read_all.iter().flatten() {
+        *reports_of_host.entry(report.host.as_deref().unwrap_or("unknown")).or_default() += 1;
+    }
+    let shared_hosts: BTreeSet<String> =
+        reports_of_host.into_iter().filter(|(_, n)| *n > 1).map(|(host, _)| host.to_owned()).collect();
+    let mut alone = Vec::new();
     for (file, read) in files.iter().zip(read_all) {
         let file = file.as_ref();
         let shown = file.display().to_string();
@@ -222,6 +232,8 @@ pub fn merge(files: &[impl AsRef<Path> + Sync]) -> Merged {
             });
         }
         templates.extend(report.templates);
+        let shared_host = shared_hosts.contains(&host);
+        alone.extend(report.alone.into_iter().map(|alone| (!shared_host).then_some(alone)));
         credentials.extend(report.credentials.into_iter().map(|c| {
             let fingerprint = c.fingerprint.filter(|_| key_id.is_some());
             (
@@ -277,6 +289,7 @@ pub fn merge(files: &[impl AsRef<Path> + Sync]) -> Merged {
         kinds,
         findings,
         templates,
+        alone,
     }
 }
 
@@ -440,5 +453,35 @@ mod tests {
         );
         assert_eq!(merged.shared_credentials[0].hosts, 2);
         assert_eq!(merged.fingerprint_key_ids, ["k1", "k2"]);
+    }
+
+    /// A schema 3 report's linked finding stays linked, its templates carried, unless another report
+    /// names the same host (then its host, place and registry name two credentials: written as text).
+    #[test]
+    fn carried_findings_stay_linked_only_where_one_credential_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let report = |name: &str, host: &str| {
+            let path = dir.path().join(name);
+            let json = format!(
+                r#"{{"schemaVersion":3,"host":"{host}","credentials":[{{"location":"/c","registry":"r.io","storage":"plaintext"}}],"rules":{{"plaintext-credential":{{"messages":["{{credential}} in {{location}}"],"fixes":["f {{registry}}"]}}}},"findings":[{{"severity":"high","code":"plaintext-credential","credential":0,"message":0,"fix":0}}]}}"#
+            );
+            std::fs::write(&path, json).unwrap();
+            path
+        };
+        let files = [report("a.json", "a"), report("b.json", "b"), report("c.json", "a")];
+        let merged = merge(&files);
+        let json: serde_json::Value =
+            serde_json::from_slice(&merged.write_json(0, Vec::new()).unwrap()).unwrap();
+        let findings = json["findings"].as_array().unwrap();
+        let linked: Vec<bool> = findings.iter().map(|f| f.get("credential").is_some()).collect();
+        assert_eq!(linked, [false, true, false], "{findings:?}");
+        assert_eq!(findings[1]["credential"], 1);
+        let rule = &json["rules"]["plaintext-credential"];
+        assert_eq!(
+            rule["messages"],
+            serde_json::json!(["credential for r.io in /c", "{credential} in {location}"])
+        );
+        assert_eq!(rule["fixes"], serde_json::json!(["f r.io", "f {registry}"]));
+        assert_eq!(merged.findings[1].message(&merged), "credential for r.io in /c");
     }
 }

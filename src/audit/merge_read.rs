@@ -1,6 +1,7 @@
 //! Reading one report of any schema for `audit merge`: typed serde views that keep only what the merge
 //! uses, and (schema 3) every finding's place and texts resolved from its credential and its rule's tables.
 
+use super::super::compact;
 use super::super::findings::Severity;
 use super::REPORT_LIMIT;
 use regauth_core::fsread;
@@ -128,6 +129,9 @@ pub(super) struct Read {
     /// The templates its findings' texts name (`Said::Template`), each of one rule's messages or fixes.
     pub(super) templates: Vec<String>,
     pub(super) findings: Vec<FindingText>,
+    /// Whether each credential is the only one of the report at its place and registry (a finding about
+    /// it stays linked to it when its host is in no other report).
+    pub(super) alone: Vec<bool>,
 }
 
 pub(super) fn read(file: &Path) -> Result<Read, String> {
@@ -229,5 +233,14 @@ fn resolve(report: ReportIn) -> Result<Read, String> {
         };
         out.push(finding);
     }
-    Ok(Read { host, fingerprint_key_id, users: users.len(), credentials, kinds, templates, findings: out })
+    let mut by_place: compact::PlaceMap<(&str, &str), Option<usize>> = compact::PlaceMap::default();
+    for (i, c) in credentials.iter().enumerate() {
+        by_place.entry((&c.location, &c.registry)).and_modify(|seen| *seen = None).or_insert(Some(i));
+    }
+    let alone = (0..credentials.len())
+        .map(|i| by_place[&(credentials[i].location.as_str(), credentials[i].registry.as_str())] == Some(i))
+        .collect();
+    drop(by_place);
+    let users = users.len();
+    Ok(Read { host, fingerprint_key_id, users, credentials, kinds, templates, findings: out, alone })
 }

@@ -7,6 +7,9 @@ use super::{compact, Credential, Finding, Merged, Subject, TextView};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+/// The credential, if one alone, at each host, place and registry.
+type ByPlace<'a> = compact::PlaceMap<(&'a str, &'a str, &'a str), Option<usize>>;
+
 /// What credential `c` lends a template's placeholders; `None` when its kind is not described.
 fn subject<'a>(c: &'a Credential, kinds: &'a BTreeMap<String, String>) -> Option<Subject<'a>> {
     let kind = match c.kind.as_deref() {
@@ -50,12 +53,19 @@ impl<'a> Views<'a> {
 impl Merged {
     /// The merged report's JSON (schema 3), `schemaVersion` and `exitCode` first (`audit::json_out`).
     pub fn write_json<W: std::io::Write>(&self, exit_code: i32, out: W) -> std::io::Result<W> {
-        let mut by_place: compact::PlaceMap<(&str, &str, &str), Option<usize>> = compact::PlaceMap::default();
-        by_place.reserve(self.credentials.len());
-        for (i, c) in self.credentials.iter().enumerate() {
-            let key = (c.host.as_str(), c.location.as_str(), c.registry.as_str());
-            by_place.entry(key).and_modify(|seen| *seen = None).or_insert(Some(i));
-        }
+        // A finding is linked to the credential its host, place and registry name alone. A finding that
+        // names its credential already (a report's, whose host no other report names) is looked up in
+        // `alone`; the others in this map, made when the first of them comes.
+        let mut by_place: Option<ByPlace<'_>> = None;
+        let mut place_map = || {
+            let mut map = compact::PlaceMap::default();
+            map.reserve(self.credentials.len());
+            for (i, c) in self.credentials.iter().enumerate() {
+                let key = (c.host.as_str(), c.location.as_str(), c.registry.as_str());
+                map.entry(key).and_modify(|seen| *seen = None).or_insert(Some(i));
+            }
+            map
+        };
         let mut tables = compact::Tables::default();
         let mut kinds = BTreeMap::new();
         // Which templates can be carried as they are (no braces of their own), found once each.
@@ -71,9 +81,13 @@ impl Merged {
                     location: &f.location,
                     registry: f.registry.as_deref(),
                 };
-                let linked = f.registry.as_deref().and_then(|r| {
-                    by_place.get(&(f.host.as_str(), f.location.as_str(), r)).copied().flatten()
-                });
+                let linked = match f.credential.map(|i| (i, self.alone[i])) {
+                    Some((i, Some(alone))) => alone.then_some(i),
+                    _ => f.registry.as_deref().and_then(|r| {
+                        let by_place = by_place.get_or_insert_with(&mut place_map);
+                        by_place.get(&(f.host.as_str(), f.location.as_str(), r)).copied().flatten()
+                    }),
+                };
                 let subject = linked.and_then(|i| {
                     let c = &self.credentials[i];
                     let subject = subject(c, &self.kinds)?;
