@@ -16,6 +16,11 @@ use serde::ser::{SerializeMap, SerializeStruct, Serializer};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
+#[path = "compact_text.rs"]
+mod text;
+
+pub use text::{expand, is_plain, says};
+
 /// A map keyed by places and registries, with a multiply-and-rotate hash (FxHash's): the report's writer
 /// looks 100,000 findings up by their place, where SipHash's cost showed; nothing here is an attacker's
 /// choice of collisions that matters (a slow lookup at worst).
@@ -55,23 +60,21 @@ pub struct Subject<'a> {
     pub kind: &'a str,
 }
 
-/// A finding as text, to be written.
+/// What a finding says besides its message and fix, to be written.
 #[derive(Debug, Clone, Copy)]
-pub struct Text<'a> {
+pub struct Head<'a> {
     pub severity: Severity,
     pub code: &'a str,
     /// The machine (`audit merge`).
     pub host: Option<&'a str>,
     pub location: &'a str,
     pub registry: Option<&'a str>,
-    pub message: &'a str,
-    pub fix: &'a str,
 }
 
 /// One finding as written: its credential's index, or its place; its texts' indexes.
 #[derive(Debug)]
 pub struct Out<'a> {
-    text: Text<'a>,
+    text: Head<'a>,
     credential: Option<usize>,
     message: usize,
     fix: usize,
@@ -100,6 +103,30 @@ impl Serialize for Out<'_> {
     }
 }
 
+impl Out<'_> {
+    /// What its `Serialize` writes, at depth 2 (`audit::json_fields`).
+    pub fn write_json(&self, buf: &mut Vec<u8>) {
+        let mut o = super::json_fields::Fields::begin(buf);
+        o.str("severity", self.text.severity.name());
+        o.str("code", self.text.code);
+        match self.credential {
+            Some(i) => o.uint("credential", i as u64),
+            None => {
+                if let Some(host) = self.text.host {
+                    o.str("host", host);
+                }
+                o.str("location", self.text.location);
+                if let Some(registry) = self.text.registry {
+                    o.str("registry", registry);
+                }
+            }
+        }
+        o.uint("message", self.message as u64);
+        o.uint("fix", self.fix as u64);
+        o.end();
+    }
+}
+
 /// One rule's distinct texts.
 #[derive(Debug, Default)]
 struct Table {
@@ -124,43 +151,67 @@ struct Texts {
     literal: HashMap<String, usize>,
     /// Indexes of templates (texts with placeholders), most recently used last.
     templates: Vec<usize>,
+    /// Each text's pieces, once it is used as a template (beside `all`).
+    compiled: Vec<Option<text::Compiled>>,
 }
 
 /// How many templates of one kind of text are tried before making one (and looking it up).
 const TRIED: usize = 8;
 
 impl Texts {
-    fn literal(&mut self, text: &str) -> usize {
+    /// `text`'s index, added when new.
+    fn index(&mut self, text: &str) -> usize {
         if let Some(&i) = self.literal.get(text) {
             return i;
         }
         self.all.push(text.to_owned());
+        self.compiled.push(None);
         self.literal.insert(text.to_owned(), self.all.len() - 1);
         self.all.len() - 1
+    }
+
+    fn literal(&mut self, text: &str) -> usize {
+        self.index(text)
+    }
+
+    /// Text `i`, a template, used last.
+    fn used(&mut self, i: usize) -> usize {
+        if self.templates.last() != Some(&i) {
+            self.templates.retain(|&t| t != i);
+            self.templates.push(i);
+        }
+        if self.compiled[i].is_none() {
+            self.compiled[i] = Some(text::Compiled::of(&self.all[i]));
+        }
+        i
     }
 
     /// `text` as a template for `subject`, or `None` when no template gives it back.
     fn template(&mut self, text: &str, subject: &Subject<'_>, host: &mut Option<String>) -> Option<usize> {
         for (n, &i) in self.templates.iter().rev().take(TRIED).enumerate() {
-            if matches(&self.all[i], subject, text, host) {
+            let compiled = self.compiled[i].as_ref().expect("a template is compiled when used");
+            if compiled.matches(&self.all[i], subject, text, host) {
                 let at = self.templates.len() - 1 - n;
                 let i = self.templates.remove(at);
                 self.templates.push(i);
                 return Some(i);
             }
         }
-        let template = make_template(text, subject, host)?;
-        let i = match self.literal.get(&template) {
-            Some(&i) => i,
-            None => {
-                self.all.push(template.clone());
-                self.literal.insert(template, self.all.len() - 1);
-                self.all.len() - 1
+        let template = text::make_template(text, subject, host)?;
+        let i = self.index(&template);
+        Some(self.used(i))
+    }
+
+    /// A template carried as it is (`audit merge`): its index, as [`Texts::template`] gives it for the
+    /// text it expands to when that text's own template is this one.
+    fn carry(&mut self, template: &str) -> usize {
+        if let Some(&i) = self.templates.last() {
+            if self.all[i] == template {
+                return i;
             }
-        };
-        self.templates.retain(|&t| t != i);
-        self.templates.push(i);
-        Some(i)
+        }
+        let i = self.index(template);
+        self.used(i)
     }
 }
 
@@ -171,23 +222,42 @@ pub struct Tables {
 }
 
 impl Tables {
-    /// Add a finding; `subject`: the credential it is about (its index), when it names one.
-    pub fn add<'a>(&mut self, text: Text<'a>, subject: Option<(usize, Subject<'_>)>) -> Out<'a> {
-        if !self.rules.contains_key(text.code) {
-            self.rules.insert(text.code.to_owned(), Table::default());
+    fn table(&mut self, code: &str) -> &mut Table {
+        if !self.rules.contains_key(code) {
+            self.rules.insert(code.to_owned(), Table::default());
         }
-        let table = self.rules.get_mut(text.code).expect("inserted above");
-        if let Some((index, subject)) = subject.filter(|_| PER_CREDENTIAL.contains(&text.code)) {
+        self.rules.get_mut(code).expect("inserted above")
+    }
+
+    /// Add a finding with its texts; `subject`: the credential it is about (its index), when it names one.
+    pub fn add<'a>(
+        &mut self,
+        head: Head<'a>,
+        (message, fix): (&str, &str),
+        subject: Option<(usize, Subject<'_>)>,
+    ) -> Out<'a> {
+        let table = self.table(head.code);
+        if let Some((index, subject)) = subject.filter(|_| PER_CREDENTIAL.contains(&head.code)) {
             let mut host = None;
-            let message = table.messages.template(text.message, &subject, &mut host);
-            let fix = message.and_then(|_| table.fixes.template(text.fix, &subject, &mut host));
+            let message = table.messages.template(message, &subject, &mut host);
+            let fix = message.and_then(|_| table.fixes.template(fix, &subject, &mut host));
             if let (Some(message), Some(fix)) = (message, fix) {
-                return Out { text, credential: Some(index), message, fix };
+                return Out { text: head, credential: Some(index), message, fix };
             }
         }
-        let message = table.messages.literal(text.message);
-        let fix = table.fixes.literal(text.fix);
-        Out { text, credential: None, message, fix }
+        let message = table.messages.literal(message);
+        let fix = table.fixes.literal(fix);
+        Out { text: head, credential: None, message, fix }
+    }
+
+    /// Add a finding about credential `index` whose message and fix are templates already ([`is_plain`]
+    /// ones, a schema 3 report's, carried by `audit merge` instead of expanded and made again): each is
+    /// said once, in order of first use, as [`Tables::add`] says the texts they expand to.
+    pub fn add_templates<'a>(&mut self, head: Head<'a>, index: usize, message: &str, fix: &str) -> Out<'a> {
+        let table = self.table(head.code);
+        let message = table.messages.carry(message);
+        let fix = table.fixes.carry(fix);
+        Out { text: head, credential: Some(index), message, fix }
     }
 }
 
@@ -199,119 +269,6 @@ impl Serialize for Tables {
         }
         map.end()
     }
-}
-
-const PLACEHOLDERS: [(&str, Piece); 4] = [
-    ("{credential}", Piece::Credential),
-    ("{location}", Piece::Location),
-    ("{registry}", Piece::Registry),
-    ("{host}", Piece::Host),
-];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Piece {
-    Credential,
-    Location,
-    Registry,
-    Host,
-}
-
-/// A template's pieces: literal text and placeholders, in order.
-fn pieces(template: &str) -> impl Iterator<Item = Result<&str, Piece>> {
-    let mut rest = template;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        if let Some((name, piece)) = PLACEHOLDERS.iter().find(|(name, _)| rest.starts_with(name)) {
-            rest = &rest[name.len()..];
-            return Some(Err(*piece));
-        }
-        // `{` is ASCII: no byte of another character is one, so its byte offset is a character boundary.
-        let end = rest.as_bytes()[1..].iter().position(|&b| b == b'{').map_or(rest.len(), |i| i + 1);
-        let (text, tail) = rest.split_at(end);
-        rest = tail;
-        Some(Ok(text))
-    })
-}
-
-fn host_of(registry: &str) -> String {
-    regauth_core::registry::RegistryHost::new(registry).to_string()
-}
-
-/// What a template says of `subject`.
-pub fn expand(template: &str, subject: &Subject<'_>) -> String {
-    let mut out = String::with_capacity(template.len() + 64);
-    for piece in pieces(template) {
-        match piece {
-            Ok(text) => out.push_str(text),
-            Err(Piece::Credential) => {
-                out.push_str(subject.kind);
-                out.push_str(" for ");
-                out.push_str(subject.registry);
-                if let Some(user) = subject.username {
-                    out.push_str(" (user ");
-                    out.push_str(user);
-                    out.push(')');
-                }
-            }
-            Err(Piece::Location) => out.push_str(subject.location),
-            Err(Piece::Registry) => out.push_str(subject.registry),
-            Err(Piece::Host) => out.push_str(&host_of(subject.registry)),
-        }
-    }
-    out
-}
-
-/// Whether `template` says `text` of `subject`, without building it.
-fn matches(template: &str, subject: &Subject<'_>, text: &str, host: &mut Option<String>) -> bool {
-    let mut rest = text;
-    let eat = |piece: &str, rest: &mut &str| match rest.strip_prefix(piece) {
-        Some(tail) => {
-            *rest = tail;
-            true
-        }
-        None => false,
-    };
-    for piece in pieces(template) {
-        let ok = match piece {
-            Ok(literal) => eat(literal, &mut rest),
-            Err(Piece::Credential) => {
-                eat(subject.kind, &mut rest)
-                    && eat(" for ", &mut rest)
-                    && eat(subject.registry, &mut rest)
-                    && subject.username.is_none_or(|user| {
-                        eat(" (user ", &mut rest) && eat(user, &mut rest) && eat(")", &mut rest)
-                    })
-            }
-            Err(Piece::Location) => eat(subject.location, &mut rest),
-            Err(Piece::Registry) => eat(subject.registry, &mut rest),
-            Err(Piece::Host) => eat(host.get_or_insert_with(|| host_of(subject.registry)), &mut rest),
-        };
-        if !ok {
-            return false;
-        }
-    }
-    rest.is_empty()
-}
-
-/// `text` with what `subject` lends it replaced by placeholders, when that gives it back exactly (a text
-/// with braces of its own is never a template).
-fn make_template(text: &str, subject: &Subject<'_>, host: &mut Option<String>) -> Option<String> {
-    if text.contains(['{', '}']) {
-        return None;
-    }
-    let credential = expand("{credential}", subject);
-    let host = host.get_or_insert_with(|| host_of(subject.registry)).clone();
-    let mut template = text.replace(&credential, "{credential}");
-    for (value, name) in
-        [(subject.location, "{location}"), (subject.registry, "{registry}"), (&host, "{host}")]
-    {
-        if !value.is_empty() && !value.contains(['{', '}']) {
-            template = template.replace(value, name);
-        }
-    }
-    (expand(&template, subject) == text).then_some(template)
 }
 
 #[cfg(test)]
@@ -331,17 +288,16 @@ mod tests {
     fn templates_give_each_text_back() {
         let mut tables = Tables::default();
         let s = subject();
-        let text = |message: &'static str, fix: &'static str| Text {
+        let head = Head {
             severity: Severity::High,
             code: "plaintext-credential",
             host: None,
             location: s.location,
             registry: Some(s.registry),
-            message,
-            fix,
         };
         let a = tables.add(
-            text(
+            head,
+            (
                 "GitHub token for r.io (user u) is stored unencrypted in /h/.docker/config.json",
                 "migrate r.io",
             ),
@@ -352,19 +308,16 @@ mod tests {
         assert_eq!(table.messages.all[0], "{credential} is stored unencrypted in {location}");
         assert_eq!(table.fixes.all[0], "migrate {registry}");
         let other = Subject { registry: "q.io", username: None, ..s };
-        let text_b = Text { registry: Some("q.io"), ..text("", "migrate q.io") };
         let b = tables.add(
-            Text {
-                message: "GitHub token for q.io is stored unencrypted in /h/.docker/config.json",
-                ..text_b
-            },
+            Head { registry: Some("q.io"), ..head },
+            ("GitHub token for q.io is stored unencrypted in /h/.docker/config.json", "migrate q.io"),
             Some((1, other)),
         );
         assert_eq!((b.credential, b.message, b.fix), (Some(1), 0, 0), "the same templates serve");
         // Braces of its own, or a rule not about one credential: literal, with its place.
-        let c = tables.add(text("odd {text}", "f"), Some((2, s)));
+        let c = tables.add(head, ("odd {text}", "f"), Some((2, s)));
         assert_eq!(c.credential, None);
-        let d = tables.add(Text { code: "readable-by-others", ..text("m /h", "chmod") }, Some((0, s)));
+        let d = tables.add(Head { code: "readable-by-others", ..head }, ("m /h", "chmod"), Some((0, s)));
         assert_eq!(d.credential, None);
         for (template, want) in [
             (
@@ -379,13 +332,64 @@ mod tests {
     }
 
     #[test]
+    fn a_finding_is_written_as_its_serialize_writes_it() {
+        let mut tables = Tables::default();
+        let s = subject();
+        let head = Head {
+            severity: Severity::Medium,
+            code: "plaintext-credential",
+            host: Some("h\"1"),
+            location: s.location,
+            registry: Some(s.registry),
+        };
+        let linked = tables.add_templates(head, 12, "{credential} in {location}", "f");
+        let at_place = tables.add(head, ("m", "f"), None);
+        let bare = tables.add(Head { host: None, registry: None, ..head }, ("m2", "f2"), None);
+        assert_eq!((linked.message, at_place.message, bare.message), (0, 1, 2));
+        assert_eq!(
+            (linked.fix, at_place.fix, bare.fix),
+            (0, 0, 1),
+            "a carried template and a text, said once"
+        );
+        for out in [linked, at_place, bare] {
+            let mut buf = Vec::new();
+            out.write_json(&mut buf);
+            let text = serde_json::to_string_pretty(&serde_json::json!({ "a": [out] })).unwrap();
+            let want = &text[text.find("    {").unwrap() + 4..text.rfind("\n  ]").unwrap()];
+            assert_eq!(String::from_utf8(buf).unwrap(), want);
+        }
+    }
+
+    #[test]
+    fn only_templates_without_braces_of_their_own_are_carried() {
+        assert!(is_plain(
+            "{credential} is stored unencrypted in {location}; `docker login {host}` {registry}"
+        ));
+        assert!(is_plain(""));
+        assert!(!is_plain("{x} {credential}"));
+        assert!(!is_plain("{credential} }"));
+        let s = subject();
+        assert!(says(
+            "{credential} at {location}",
+            &s,
+            "GitHub token for r.io (user u) at /h/.docker/config.json"
+        ));
+        assert!(!says(
+            "{credential} at {location}",
+            &s,
+            "GitHub token for r.io (user u) at /h/.docker/config.jso"
+        ));
+        assert!(!says("{registry}", &s, "r.io "));
+    }
+
+    #[test]
     fn a_text_no_template_gives_back_stays_literal() {
         // The registry is part of the place: replacing both would not give the text back.
         let s = Subject { location: "/r.io", registry: "r.io", username: None, kind: "credential" };
         let mut host = None;
-        let template = make_template("credential for r.io in /r.io", &s, &mut host);
+        let template = text::make_template("credential for r.io in /r.io", &s, &mut host);
         assert_eq!(template.map(|t| expand(&t, &s)).as_deref(), Some("credential for r.io in /r.io"));
         let s = Subject { location: "", registry: "", username: None, kind: "credential" };
-        assert_eq!(make_template("x", &s, &mut None).as_deref(), Some("x"));
+        assert_eq!(text::make_template("x", &s, &mut None).as_deref(), Some("x"));
     }
 }

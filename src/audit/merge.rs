@@ -6,15 +6,19 @@
 
 use super::compact::{self, Subject};
 use super::findings::Severity;
-use super::summary::{self, FindingView, Group, Item, Summary};
+use super::summary::{self, FindingView, Group, Item, Summary, TextView};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 #[path = "merge_read.rs"]
 mod read;
+#[path = "merge_write.rs"]
+mod write;
 
-use read::{parse, read};
+use read::{parse, read, Said};
+use write::Views;
 
 /// The most read of one report: an audit of 100,000 entries is some 60 MiB of pretty JSON.
 pub const REPORT_LIMIT: u64 = 256 * 1024 * 1024;
@@ -53,18 +57,30 @@ pub struct Credential {
     pub fingerprint: Option<String>,
 }
 
-/// A finding of one machine.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// A finding of one machine. Its message and fix are texts, or (a schema 3 report's finding about one
+/// credential) its report's templates of that credential, carried as they are: [`Finding::message`] and
+/// [`Finding::fix`] give the text.
+#[derive(Debug)]
 pub struct Finding {
     pub host: String,
     pub severity: Severity,
     pub code: String,
     pub location: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub registry: Option<String>,
-    pub message: String,
-    pub fix: String,
+    /// The credential its templates speak of (an index into [`Merged::credentials`]).
+    credential: Option<usize>,
+    message: Said,
+    fix: Said,
+}
+
+impl Finding {
+    pub fn message<'a>(&'a self, merged: &'a Merged) -> Cow<'a, str> {
+        merged.text(self, &self.message)
+    }
+
+    pub fn fix<'a>(&'a self, merged: &'a Merged) -> Cow<'a, str> {
+        merged.text(self, &self.fix)
+    }
 }
 
 /// One secret (by keyed fingerprint) stored in more than one place.
@@ -104,72 +120,11 @@ pub struct Merged {
     /// Kind name -> description, of the kinds the reports hold.
     pub kinds: BTreeMap<String, String>,
     pub findings: Vec<Finding>,
-}
-
-impl Merged {
-    /// The merged report's JSON (schema 3), `schemaVersion` and `exitCode` first (`audit::json_out`).
-    pub fn write_json<W: std::io::Write>(&self, exit_code: i32, out: W) -> std::io::Result<W> {
-        let mut by_place: compact::PlaceMap<(&str, &str, &str), Option<usize>> = compact::PlaceMap::default();
-        by_place.reserve(self.credentials.len());
-        for (i, c) in self.credentials.iter().enumerate() {
-            let key = (c.host.as_str(), c.location.as_str(), c.registry.as_str());
-            by_place.entry(key).and_modify(|seen| *seen = None).or_insert(Some(i));
-        }
-        let mut tables = compact::Tables::default();
-        let mut kinds = BTreeMap::new();
-        let findings: Vec<compact::Out<'_>> = self
-            .findings
-            .iter()
-            .map(|f| {
-                let text = compact::Text {
-                    severity: f.severity,
-                    code: &f.code,
-                    host: Some(&f.host),
-                    location: &f.location,
-                    registry: f.registry.as_deref(),
-                    message: &f.message,
-                    fix: &f.fix,
-                };
-                let linked = f.registry.as_deref().and_then(|r| {
-                    by_place.get(&(f.host.as_str(), f.location.as_str(), r)).copied().flatten()
-                });
-                let subject = linked.and_then(|i| {
-                    let c = &self.credentials[i];
-                    let kind = match c.kind.as_deref() {
-                        None => "credential",
-                        Some(name) => {
-                            let description = self.kinds.get(name)?;
-                            kinds.insert(name, description);
-                            description
-                        }
-                    };
-                    let subject = Subject {
-                        location: &c.location,
-                        registry: &c.registry,
-                        username: c.username.as_deref(),
-                        kind,
-                    };
-                    Some((i, subject))
-                });
-                tables.add(text, subject)
-            })
-            .collect();
-        let mut o = super::json_out::Object::begin(out)?;
-        o.field("schemaVersion", &super::SCHEMA_VERSION)?;
-        o.field("exitCode", &exit_code)?;
-        o.array("reports", &self.reports)?;
-        o.field("hosts", &self.hosts)?;
-        o.field("summary", &self.summary)?;
-        o.array("groups", &self.groups)?;
-        o.array("sharedCredentials", &self.shared_credentials)?;
-        o.field("fingerprintKeyIds", &self.fingerprint_key_ids)?;
-        o.field("reportsWithoutFingerprints", &self.reports_without_fingerprints)?;
-        o.array("credentials", &self.credentials)?;
-        o.field("kinds", &kinds)?;
-        o.field("rules", &tables)?;
-        o.array("findings", &findings)?;
-        o.end()
-    }
+    /// The reports' templates the findings carry (`Said::Template`).
+    templates: Vec<String>,
+    /// Per credential: whether it is the only one at its host, place and registry; `None` for a host
+    /// more than one report names (`write_json` looks those up among all credentials).
+    alone: Vec<Option<bool>>,
 }
 
 /// Read and merge `files`.
@@ -179,9 +134,17 @@ pub fn merge(files: &[impl AsRef<Path> + Sync]) -> Merged {
     let mut findings = Vec::new();
     let mut key_ids = BTreeSet::new();
     let mut kinds = BTreeMap::new();
+    let mut templates = Vec::new();
     let mut without = 0;
     // Reading and parsing is the work: on every core, the reports then taken in the order given.
     let read_all = super::parallel::map(files, |file| read(file.as_ref()));
+    let mut reports_of_host: BTreeMap<&str, usize> = BTreeMap::new();
+    for report in read_all.iter().flatten() {
+        *reports_of_host.entry(report.host.as_deref().unwrap_or("unknown")).or_default() += 1;
+    }
+    let shared_hosts: BTreeSet<String> =
+        reports_of_host.into_iter().filter(|(_, n)| *n > 1).map(|(host, _)| host.to_owned()).collect();
+    let mut alone = Vec::new();
     for (file, read) in files.iter().zip(read_all) {
         let file = file.as_ref();
         let shown = file.display().to_string();
@@ -217,9 +180,60 @@ pub fn merge(files: &[impl AsRef<Path> + Sync]) -> Merged {
             error: None,
         });
         let key_id = report.fingerprint_key_id;
-        for (name, description) in report.kinds {
-            kinds.entry(name).or_insert(description);
+        // A kind another report described first, and otherwise: this report's templates say its own
+        // description, so its findings about such a credential are expanded here.
+        let mut described_otherwise = BTreeSet::new();
+        for (name, description) in &report.kinds {
+            match kinds.get(name) {
+                Some(first) if first != description => {
+                    described_otherwise.insert(name.clone());
+                }
+                Some(_) => {}
+                None => {
+                    kinds.insert(name.clone(), description.clone());
+                }
+            }
         }
+        let first_credential = credentials.len();
+        let first_template = templates.len();
+        for f in report.findings {
+            let (mut message, mut fix) = (f.message, f.fix);
+            let mut credential = f.credential.map(|i| first_credential + i);
+            if let Some(c) = f.credential.map(|i| &report.credentials[i]) {
+                if c.kind.as_ref().is_some_and(|k| described_otherwise.contains(k)) {
+                    let kind =
+                        c.kind.as_deref().and_then(|k| report.kinds.get(k)).expect("checked on reading");
+                    let subject = Subject {
+                        location: &c.location,
+                        registry: &c.registry,
+                        username: c.username.as_deref(),
+                        kind,
+                    };
+                    let expand = |said: Said| match said {
+                        Said::Template(i) => Said::Text(compact::expand(&report.templates[i], &subject)),
+                        text => text,
+                    };
+                    (message, fix, credential) = (expand(message), expand(fix), None);
+                }
+            }
+            let offset = |said: Said| match said {
+                Said::Template(i) => Said::Template(first_template + i),
+                text => text,
+            };
+            findings.push(Finding {
+                host: host.clone(),
+                severity: f.severity,
+                code: f.code,
+                location: f.location,
+                registry: f.registry,
+                credential,
+                message: offset(message),
+                fix: offset(fix),
+            });
+        }
+        templates.extend(report.templates);
+        let shared_host = shared_hosts.contains(&host);
+        alone.extend(report.alone.into_iter().map(|alone| (!shared_host).then_some(alone)));
         credentials.extend(report.credentials.into_iter().map(|c| {
             let fingerprint = c.fingerprint.filter(|_| key_id.is_some());
             (
@@ -237,15 +251,6 @@ pub fn merge(files: &[impl AsRef<Path> + Sync]) -> Merged {
                 },
             )
         }));
-        findings.extend(report.findings.into_iter().map(|f| Finding {
-            host: host.clone(),
-            severity: f.severity,
-            code: f.code,
-            location: f.location,
-            registry: f.registry,
-            message: f.message,
-            fix: f.fix,
-        }));
     }
     let mut summary = Summary::default();
     for (_, c) in &credentials {
@@ -255,12 +260,13 @@ pub fn merge(files: &[impl AsRef<Path> + Sync]) -> Merged {
     for f in &findings {
         summary.add_finding(f.severity, &f.code);
     }
+    let mut views = Views { credentials: &credentials, kinds: &kinds, templates: &templates, last: None };
     let groups = summary::group(findings.iter().map(|f| FindingView {
         severity: f.severity,
         code: &f.code,
         location: &f.location,
-        message: &f.message,
-        fix: &f.fix,
+        message: views.view(&f.message, f.credential),
+        fix: views.view(&f.fix, f.credential),
         registry: f.registry.as_deref(),
         host: Some(&f.host),
     }));
@@ -282,6 +288,8 @@ pub fn merge(files: &[impl AsRef<Path> + Sync]) -> Merged {
         credentials: credentials.into_iter().map(|(_, c)| c).collect(),
         kinds,
         findings,
+        templates,
+        alone,
     }
 }
 
@@ -445,5 +453,35 @@ mod tests {
         );
         assert_eq!(merged.shared_credentials[0].hosts, 2);
         assert_eq!(merged.fingerprint_key_ids, ["k1", "k2"]);
+    }
+
+    /// A schema 3 report's linked finding stays linked, its templates carried, unless another report
+    /// names the same host (then its host, place and registry name two credentials: written as text).
+    #[test]
+    fn carried_findings_stay_linked_only_where_one_credential_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let report = |name: &str, host: &str| {
+            let path = dir.path().join(name);
+            let json = format!(
+                r#"{{"schemaVersion":3,"host":"{host}","credentials":[{{"location":"/c","registry":"r.io","storage":"plaintext"}}],"rules":{{"plaintext-credential":{{"messages":["{{credential}} in {{location}}"],"fixes":["f {{registry}}"]}}}},"findings":[{{"severity":"high","code":"plaintext-credential","credential":0,"message":0,"fix":0}}]}}"#
+            );
+            std::fs::write(&path, json).unwrap();
+            path
+        };
+        let files = [report("a.json", "a"), report("b.json", "b"), report("c.json", "a")];
+        let merged = merge(&files);
+        let json: serde_json::Value =
+            serde_json::from_slice(&merged.write_json(0, Vec::new()).unwrap()).unwrap();
+        let findings = json["findings"].as_array().unwrap();
+        let linked: Vec<bool> = findings.iter().map(|f| f.get("credential").is_some()).collect();
+        assert_eq!(linked, [false, true, false], "{findings:?}");
+        assert_eq!(findings[1]["credential"], 1);
+        let rule = &json["rules"]["plaintext-credential"];
+        assert_eq!(
+            rule["messages"],
+            serde_json::json!(["credential for r.io in /c", "{credential} in {location}"])
+        );
+        assert_eq!(rule["fixes"], serde_json::json!(["f r.io", "f {registry}"]));
+        assert_eq!(merged.findings[1].message(&merged), "credential for r.io in /c");
     }
 }

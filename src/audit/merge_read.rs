@@ -1,7 +1,7 @@
 //! Reading one report of any schema for `audit merge`: typed serde views that keep only what the merge
 //! uses, and (schema 3) every finding's place and texts resolved from its credential and its rule's tables.
 
-use super::super::compact::{self, Subject};
+use super::super::compact;
 use super::super::findings::Severity;
 use super::REPORT_LIMIT;
 use regauth_core::fsread;
@@ -97,6 +97,14 @@ impl<'de> Deserialize<'de> for TextIn {
     }
 }
 
+/// A finding's message or fix as read: its text, or (a finding that names its credential) a template.
+#[derive(Debug)]
+pub(super) enum Said {
+    Text(String),
+    /// An index into the report's `templates` (the merged report's, once merged).
+    Template(usize),
+}
+
 /// A report's finding with its place and texts.
 #[derive(Debug)]
 pub(super) struct FindingText {
@@ -104,8 +112,10 @@ pub(super) struct FindingText {
     pub(super) code: String,
     pub(super) location: String,
     pub(super) registry: Option<String>,
-    pub(super) message: String,
-    pub(super) fix: String,
+    /// The credential it names (schema 3), by its index in the report: its texts are templates of it.
+    pub(super) credential: Option<usize>,
+    pub(super) message: Said,
+    pub(super) fix: Said,
 }
 
 /// A report read, its findings resolved.
@@ -116,7 +126,12 @@ pub(super) struct Read {
     pub(super) users: usize,
     pub(super) credentials: Vec<CredentialIn>,
     pub(super) kinds: BTreeMap<String, String>,
+    /// The templates its findings' texts name (`Said::Template`), each of one rule's messages or fixes.
+    pub(super) templates: Vec<String>,
     pub(super) findings: Vec<FindingText>,
+    /// Whether each credential is the only one of the report at its place and registry (a finding about
+    /// it stays linked to it when its host is in no other report).
+    pub(super) alone: Vec<bool>,
 }
 
 pub(super) fn read(file: &Path) -> Result<Read, String> {
@@ -142,7 +157,8 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Read, String> {
     }
 }
 
-/// Every finding's place and texts, from its credential and its rule's tables when it names them.
+/// Every finding's place, from its credential when it names one (its texts then stay templates of that
+/// credential: `audit merge` carries them, and expands them only where it needs the text).
 fn resolve(report: ReportIn) -> Result<Read, String> {
     let ReportIn { host, fingerprint_key_id, users, credentials, mut kinds, rules, findings, .. } = report;
     for c in &credentials {
@@ -153,55 +169,78 @@ fn resolve(report: ReportIn) -> Result<Read, String> {
             }
         }
     }
+    // Each rule's texts, in one list: a rule's messages from its first index, then its fixes.
+    let mut templates = Vec::new();
+    let mut tables = BTreeMap::new();
+    for (code, rule) in rules {
+        let (messages, fixes) = (templates.len(), templates.len() + rule.messages.len());
+        tables.insert(code, (messages, rule.messages.len(), fixes, rule.fixes.len()));
+        templates.extend(rule.messages);
+        templates.extend(rule.fixes);
+    }
     let mut out = Vec::with_capacity(findings.len());
     for (n, f) in findings.into_iter().enumerate() {
-        let table = rules.get(&f.code);
-        let text = |t: TextIn, which: &str| -> Result<String, String> {
-            match t {
-                TextIn::Text(text) => Ok(text),
-                TextIn::Index(i) => table
-                    .and_then(|r| if which == "message" { r.messages.get(i) } else { r.fixes.get(i) })
-                    .cloned()
-                    .ok_or_else(|| format!("finding {n}: no {which} {i} in rules.{:?}", f.code)),
-            }
+        let table = tables.get(&f.code);
+        let index = |t: &TextIn, which: &str| -> Result<Option<usize>, String> {
+            let TextIn::Index(i) = *t else { return Ok(None) };
+            let (start, len) = match (table, which) {
+                (Some(&(start, len, _, _)), "message") | (Some(&(_, _, start, len)), _) => (start, len),
+                (None, _) => (0, 0),
+            };
+            (i < len)
+                .then_some(Some(start + i))
+                .ok_or_else(|| format!("finding {n}: no {which} {i} in rules.{:?}", f.code))
         };
-        let (message, fix) = (text(f.message, "message")?, text(f.fix, "fix")?);
+        let (message, fix) = (index(&f.message, "message")?, index(&f.fix, "fix")?);
+        let mut said = |t: TextIn, index: Option<usize>, linked: bool| match (t, index) {
+            (_, Some(i)) if linked => Said::Template(i),
+            (_, Some(i)) => Said::Text(templates[i].clone()),
+            (TextIn::Text(text), _) if linked => {
+                templates.push(text);
+                Said::Template(templates.len() - 1)
+            }
+            (TextIn::Text(text), _) => Said::Text(text),
+            (TextIn::Index(_), None) => unreachable!("an index is resolved above"),
+        };
         let finding = match (f.credential, f.location) {
             (Some(i), _) => {
                 let c = credentials.get(i).ok_or_else(|| format!("finding {n}: no credential {i}"))?;
-                let kind = match c.kind.as_deref() {
-                    None => "credential",
-                    Some(kind) => kinds
-                        .get(kind)
-                        .map(String::as_str)
-                        .ok_or_else(|| format!("finding {n}: kind {kind:?} is not described in kinds"))?,
-                };
-                let subject = Subject {
-                    location: &c.location,
-                    registry: &c.registry,
-                    username: c.username.as_deref(),
-                    kind,
-                };
+                if let Some(kind) = c.kind.as_deref() {
+                    if !kinds.contains_key(kind) {
+                        return Err(format!("finding {n}: kind {kind:?} is not described in kinds"));
+                    }
+                }
                 FindingText {
                     severity: f.severity,
                     location: c.location.clone(),
                     registry: Some(c.registry.clone()),
-                    message: compact::expand(&message, &subject),
-                    fix: compact::expand(&fix, &subject),
+                    credential: Some(i),
+                    message: said(f.message, message, true),
+                    fix: said(f.fix, fix, true),
                     code: f.code,
                 }
             }
             (None, Some(location)) => FindingText {
                 severity: f.severity,
-                code: f.code,
                 location,
                 registry: f.registry,
-                message,
-                fix,
+                credential: None,
+                message: said(f.message, message, false),
+                fix: said(f.fix, fix, false),
+                code: f.code,
             },
             (None, None) => return Err(format!("finding {n} has neither a location nor a credential")),
         };
         out.push(finding);
     }
-    Ok(Read { host, fingerprint_key_id, users: users.len(), credentials, kinds, findings: out })
+    let mut by_place: compact::PlaceMap<(&str, &str), Option<usize>> = compact::PlaceMap::default();
+    for (i, c) in credentials.iter().enumerate() {
+        by_place.entry((&c.location, &c.registry)).and_modify(|seen| *seen = None).or_insert(Some(i));
+    }
+    let alone = (0..credentials.len())
+        .map(|i| by_place[&(credentials[i].location.as_str(), credentials[i].registry.as_str())] == Some(i))
+        .collect();
+    drop(by_place);
+    let users = users.len();
+    Ok(Read { host, fingerprint_key_id, users, credentials, kinds, templates, findings: out, alone })
 }

@@ -100,14 +100,41 @@ fn one_line(text: &str) -> String {
     regauth_core::sanitize::one_line(text)
 }
 
+/// A finding's message or fix as grouping sees it: its text, or (`audit merge`, carrying a report's
+/// templates) a template and the credential it speaks of.
+#[derive(Debug, Clone, Copy)]
+pub enum TextView<'a> {
+    Text(&'a str),
+    Template(&'a str, super::compact::Subject<'a>),
+}
+
+impl TextView<'_> {
+    /// Whether this says `text`, without building it.
+    pub fn says(&self, text: &str) -> bool {
+        match self {
+            TextView::Text(own) => *own == text,
+            TextView::Template(template, subject) => super::compact::says(template, subject, text),
+        }
+    }
+}
+
+impl std::fmt::Display for TextView<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TextView::Text(text) => f.write_str(text),
+            TextView::Template(template, subject) => f.write_str(&super::compact::expand(template, subject)),
+        }
+    }
+}
+
 /// A finding as grouping sees it.
 #[derive(Debug, Clone)]
 pub struct FindingView<'a> {
     pub severity: Severity,
     pub code: &'a str,
     pub location: &'a str,
-    pub message: &'a str,
-    pub fix: &'a str,
+    pub message: TextView<'a>,
+    pub fix: TextView<'a>,
     pub registry: Option<&'a str>,
     /// The machine, in `audit merge`.
     pub host: Option<&'a str>,
@@ -119,8 +146,8 @@ impl<'a> From<&'a Finding> for FindingView<'a> {
             severity: f.severity,
             code: f.code,
             location: &f.location,
-            message: &f.message,
-            fix: &f.fix,
+            message: TextView::Text(&f.message),
+            fix: TextView::Text(&f.fix),
             registry: f.registry.as_deref(),
             host: None,
         }
@@ -177,14 +204,15 @@ fn one_group(code: &str, location: &str, members: &[FindingView<'_>]) -> Group {
     }
     let hosts: Vec<String> = distinct_hosts.into_iter().map(str::to_owned).collect();
     let first = &members[0];
-    let same_message = members.iter().all(|f| f.message == first.message);
-    let same_fix = members.iter().all(|f| f.fix == first.fix);
+    let (first_message, first_fix) = (first.message.to_string(), first.fix.to_string());
+    let same_message = members.iter().all(|f| f.message.says(&first_message));
+    let same_fix = members.iter().all(|f| f.fix.says(&first_fix));
     let count = members.len();
     let on_hosts = if hosts.len() > 1 { format!(" on {} machines", hosts.len()) } else { String::new() };
     let message = if same_message {
         format!(
             "{}{}",
-            first.message,
+            first_message,
             if count > 1 { format!(" ({count} times{on_hosts})") } else { String::new() }
         )
     } else {
@@ -211,7 +239,7 @@ fn one_group(code: &str, location: &str, members: &[FindingView<'_>]) -> Group {
         format!("{what}{on_hosts}{named}")
     };
     let fix = if same_fix {
-        first.fix.to_owned()
+        first_fix
     } else {
         match code {
             "plaintext-credential" => {
@@ -222,7 +250,7 @@ fn one_group(code: &str, location: &str, members: &[FindingView<'_>]) -> Group {
             "expired-credential" => {
                 "remove them (`docker logout REGISTRY` for each) or log in again".to_owned()
             }
-            _ => format!("{} (and others: --verbose or --json lists each)", first.fix),
+            _ => format!("{first_fix} (and others: --verbose or --json lists each)"),
         }
     };
     Group { severity, code: code.to_owned(), location: location.to_owned(), count, hosts, message, fix }
@@ -250,7 +278,15 @@ mod tests {
         fix: &'a str,
         host: Option<&'a str>,
     ) -> FindingView<'a> {
-        FindingView { severity: Severity::High, code, location, message, fix, registry: Some(message), host }
+        FindingView {
+            severity: Severity::High,
+            code,
+            location,
+            message: TextView::Text(message),
+            fix: TextView::Text(fix),
+            registry: Some(message),
+            host,
+        }
     }
 
     #[test]

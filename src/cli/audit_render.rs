@@ -249,9 +249,9 @@ pub(super) fn render_merge(merged: &merge::Merged, verbose: bool) -> String {
                 f.severity.label(),
                 one_line(&f.code),
                 one_line(&f.host),
-                one_line(&f.message)
+                one_line(&f.message(merged))
             ));
-            out.push_str(&format!("          fix: {}\n", one_line(&f.fix)));
+            out.push_str(&format!("          fix: {}\n", one_line(&f.fix(merged))));
         }
     }
     let errors: Vec<&merge::Source> = merged.reports.iter().filter(|r| r.error.is_some()).collect();
