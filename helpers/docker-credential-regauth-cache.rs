@@ -9,7 +9,10 @@ use regauth_helpers::CACHE;
 regauth_core::main!(run);
 
 fn run() -> i32 {
-    let helper = CacheHelper::from_environ(Environ::from_process());
+    // SAFETY: this program never changes its environment (no set_var, no C code that does): a hit reads it
+    // in place instead of copying every variable to find its inner helper's few.
+    let env = unsafe { Environ::from_process_in_place() };
+    let helper = CacheHelper::from_environ(env);
     let code = regauth_helpers::main(&CACHE, &helper);
     for note in helper.take_notes() {
         eprintln!("{}: note: {}", CACHE.name, regauth_core::sanitize::one_line(&note));

@@ -1,5 +1,7 @@
-//! A snapshot of the process environment, passed down explicitly so that file location and lookup rules
-//! are tested without touching the real environment.
+//! The process environment, passed down explicitly so that file location and lookup rules are tested
+//! without touching the real environment: a copy of it (or of a few of its variables, or one a test
+//! made), or, for a program that promises not to change its environment, the process's own block read in
+//! place ([`Environ::from_process_in_place`]).
 
 use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
@@ -9,7 +11,10 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Default)]
 pub struct Environ {
     /// Sorted by name, one entry per name: a sorted vector costs a helper's start less than a map's nodes.
+    /// Empty and unread when `in_place`.
     vars: Arc<Vec<(OsString, OsString)>>,
+    /// Read the process's environment block where it is instead of `vars` (see `environ_block.rs`).
+    in_place: bool,
     uid: u32,
     /// For [`Environ::from_process_only`]: the names taken. Asking for another is a bug that would read
     /// "unset" silently, so debug builds (every test) panic on it.
@@ -20,7 +25,21 @@ impl Environ {
     pub fn from_process() -> Environ {
         // SAFETY: getuid(2) cannot fail and touches no memory.
         let uid = unsafe { libc::getuid() };
-        Environ { vars: Arc::new(sorted(std::env::vars_os().collect())), uid, only: None }
+        Environ { vars: Arc::new(sorted(std::env::vars_os().collect())), in_place: false, uid, only: None }
+    }
+
+    /// The process's environment read where it is, each look-up a scan of the block: nothing is copied, so
+    /// a program that reads a few variables (the cache helper's hit: ~15 names and its inner helper's
+    /// prefixes) pays ~100 instructions per variable of the environment instead of the ~2,500 of copying
+    /// and sorting it. What it answers is what [`Environ::from_process`] would.
+    ///
+    /// # Safety
+    /// The process does not change its environment (`std::env::set_var`, `remove_var`, C's `setenv`,
+    /// `putenv`, `unsetenv`, `clearenv`) while this `Environ`, a clone of it or anything read from it
+    /// lives: its look-ups read the block unlocked and hand out slices of its strings.
+    pub unsafe fn from_process_in_place() -> Environ {
+        // SAFETY: getuid(2) cannot fail and touches no memory.
+        Environ { vars: Arc::default(), in_place: true, uid: unsafe { libc::getuid() }, only: None }
     }
 
     /// Only these variables of the process (and the uid): for a program that reads a known few, so that its
@@ -30,15 +49,21 @@ impl Environ {
         let vars = names.iter().filter_map(|n| std::env::var_os(n).map(|v| (OsString::from(n), v))).collect();
         let vars = sorted(vars);
         // SAFETY: getuid(2) cannot fail and touches no memory.
-        Environ { vars: Arc::new(vars), uid: unsafe { libc::getuid() }, only: Some(names) }
+        Environ { vars: Arc::new(vars), in_place: false, uid: unsafe { libc::getuid() }, only: Some(names) }
     }
 
     /// An empty environment, for tests: add variables with [`Environ::with`].
     pub fn empty(uid: u32) -> Environ {
-        Environ { vars: Arc::default(), uid, only: None }
+        Environ { vars: Arc::default(), in_place: false, uid, only: None }
     }
 
     pub fn with(mut self, key: &str, value: impl Into<OsString>) -> Environ {
+        if self.in_place {
+            // A changed environment is a copy.
+            let copy = block::scan(|_| true).into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+            self.vars = Arc::new(sorted(copy));
+            self.in_place = false;
+        }
         let vars = Arc::make_mut(&mut self.vars);
         match vars.binary_search_by(|(name, _)| name.as_os_str().cmp(OsStr::new(key))) {
             Ok(at) => vars[at].1 = value.into(),
@@ -53,8 +78,13 @@ impl Environ {
             self.only.is_none_or(|names| names.contains(&key)),
             "{key} is read but was not taken from the process (Environ::from_process_only)"
         );
-        let at = self.vars.binary_search_by(|(name, _)| name.as_os_str().cmp(OsStr::new(key))).ok()?;
-        Some(self.vars[at].1.as_os_str()).filter(|v| !v.is_empty())
+        let value = if self.in_place {
+            block::get(key)?
+        } else {
+            let at = self.vars.binary_search_by(|(name, _)| name.as_os_str().cmp(OsStr::new(key))).ok()?;
+            self.vars[at].1.as_os_str()
+        };
+        Some(value).filter(|v| !v.is_empty())
     }
 
     pub fn path_buf(&self, key: &str) -> Option<PathBuf> {
@@ -74,12 +104,36 @@ impl Environ {
         self.get("PATH").map(|p| p.to_owned())
     }
 
-    /// Every variable, for code that scans the environment (the env store, audit).
+    /// Every variable, sorted by name, for code that scans the environment (the env store, audit).
     pub fn vars(&self) -> impl Iterator<Item = (&OsStr, &OsStr)> {
+        self.vars_named(|_| true).into_iter()
+    }
+
+    /// The variables whose name `keep` takes, sorted by name (empty values too): for a scan by name (the
+    /// cache helper's identity prefixes) that copies nothing when reading in place, and sorts only what
+    /// it took.
+    pub fn vars_named(&self, mut keep: impl FnMut(&OsStr) -> bool) -> Vec<(&OsStr, &OsStr)> {
         debug_assert!(self.only.is_none(), "every variable is read of an Environ::from_process_only");
-        self.vars.iter().map(|(k, v)| (k.as_os_str(), v.as_os_str()))
+        if !self.in_place {
+            return self
+                .vars
+                .iter()
+                .filter(|(k, _)| keep(k))
+                .map(|(k, v)| (k.as_os_str(), v.as_os_str()))
+                .collect();
+        }
+        let mut taken = block::scan(keep);
+        // Stable, after reversing: of equal names the last in the block comes first, and `dedup_by` keeps
+        // the first (as `sorted` does).
+        taken.reverse();
+        taken.sort_by(|a, b| a.0.cmp(b.0));
+        taken.dedup_by(|later, earlier| later.0 == earlier.0);
+        taken
     }
 }
+
+#[path = "environ_block.rs"]
+mod block;
 
 /// By name, one entry per name: the last one given wins, as it did in the map this replaced.
 fn sorted(mut vars: Vec<(OsString, OsString)>) -> Vec<(OsString, OsString)> {
@@ -123,6 +177,29 @@ mod tests {
         assert_eq!(env.get("D"), None);
         let env = env.with("AA", "3").with("A", "y");
         assert_eq!(*env.vars, pairs(&[("A", "y"), ("AA", "3"), ("B", "2"), ("C", "")]));
+    }
+
+    #[test]
+    fn in_place_answers_what_the_copy_answers() {
+        // SAFETY: no test changes the process's environment.
+        let in_place = unsafe { Environ::from_process_in_place() };
+        let copy = Environ::from_process();
+        let all: Vec<_> = copy.vars().collect();
+        assert!(!all.is_empty(), "the test runs with an environment");
+        assert_eq!(in_place.vars().collect::<Vec<_>>(), all);
+        for name in all.iter().filter_map(|(name, _)| name.to_str()) {
+            assert_eq!(in_place.get(name), copy.get(name), "{name}");
+        }
+        for name in ["", "=", "P", "PATH=", "REGAUTH_TEST_SURELY_UNSET_VARIABLE"] {
+            assert_eq!(in_place.get(name), copy.get(name), "{name}");
+        }
+        let keep = |name: &OsStr| name.as_encoded_bytes().first() == Some(&b'P');
+        assert_eq!(in_place.vars_named(keep), copy.vars_named(keep));
+        assert_eq!(in_place.uid(), copy.uid());
+        let changed = in_place.clone().with("REGAUTH_TEST_SET", "1");
+        assert_eq!(changed.get("REGAUTH_TEST_SET"), Some(OsStr::new("1")));
+        assert_eq!(changed.get("PATH"), copy.get("PATH"));
+        assert_eq!(in_place.get("REGAUTH_TEST_SET"), None, "the process's environment is left alone");
     }
 
     #[test]

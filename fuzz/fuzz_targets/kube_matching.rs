@@ -1,9 +1,10 @@
 #![no_main]
 //! The kubelet's key matching and the Kubernetes object reader never panic on any key, image or JSON;
 //! a key that parses serves an image named by its own host and path. The reader's two forms agree: the
-//! secrets read as views of the input (what `audit --kube` keeps) are the cluster's, value for value.
+//! secrets read as views of the input (what `audit --kube` keeps) are the cluster's, value for value, and
+//! their docker configs read in one pass (`docker_entries`) are what the lossless loader reads.
 use libfuzzer_sys::fuzz_target;
-use regauth::kube::keyring::{docker_entries, secret_entries};
+use regauth::kube::keyring::{docker_entries, lossless_entries, secret_entries};
 use regauth::kube::matching::Key;
 use regauth::kube::objects::{parse_into, parse_objects, Cluster, Parsed};
 
@@ -23,6 +24,9 @@ fuzz_target!(|data: &[u8]| {
         let borrowed =
             docker_entries(&view.kind, view.docker_value()).map(|e| e.len()).map_err(|e| format!("{e:?}"));
         assert_eq!(owned, borrowed);
+        // The one pass over the pull secret's config reads what the lossless loader reads, entry for entry.
+        let value = view.docker_value();
+        assert_eq!(docker_entries(&view.kind, value), lossless_entries(&view.kind, value));
     }
     let Ok(text) = std::str::from_utf8(data) else { return };
     let (key, target) = text.split_once('\n').unwrap_or((text, "registry.example.com/team/app"));

@@ -9,9 +9,13 @@
 //! credentials form another, each with its own Docker Hub fallback.
 
 use super::matching::{self, is_docker_hub_target, Key, Mismatch};
-use super::objects::{Cluster, Secret, ValueRef, Workload};
+use super::objects::{Cluster, Secret, Workload};
 use crate::resolve::{Credential, CredentialKind};
 use regauth_core::config::{AuthEncoding, AuthEntry, Document};
+
+#[path = "keyring_data.rs"]
+mod data;
+pub use data::{docker_entries, lossless_entries, secret_entries};
 use regauth_core::reference::Reference;
 use serde::Serialize;
 use std::path::Path;
@@ -130,47 +134,6 @@ impl NodeConfig {
         }
         Ok(NodeConfig { file: path.display().to_string(), entries })
     }
-}
-
-/// A pull secret's docker config entries, or why it has none (see [`SecretState`]).
-pub fn secret_entries(secret: &Secret) -> Result<Vec<AuthEntry>, SecretState> {
-    let value = secret.docker_key().and_then(|key| secret.data.get(key)).map(super::objects::Value::as_ref);
-    docker_entries(&secret.kind, value.as_ref())
-}
-
-/// [`secret_entries`] of a secret of type `kind` whose value under its type's docker key is `value`.
-pub fn docker_entries(kind: &str, value: Option<&ValueRef<'_>>) -> Result<Vec<AuthEntry>, SecretState> {
-    let Some(data_key) = super::objects::docker_key(kind) else {
-        return Err(SecretState::WrongType { kind: kind.to_owned() });
-    };
-    let Some(value) = value else {
-        return Err(SecretState::NoData { key: data_key.into() });
-    };
-    let Some(bytes) = value.decode() else {
-        return Err(SecretState::Undecodable { reason: format!("{data_key} is not valid base64") });
-    };
-    if bytes.is_empty() {
-        return Err(SecretState::NoData { key: data_key.into() });
-    }
-    let place = Path::new(data_key);
-    let doc = if kind == super::objects::DOCKERCFG {
-        Document::parse_legacy(&bytes, place)
-    } else {
-        Document::parse(&bytes, place)
-    };
-    let doc = doc.map_err(|e| SecretState::Undecodable { reason: config_error_text(&e) })?;
-    let entries = doc.auths(AuthEncoding::Kubelet);
-    if let Some(bad) = entries.iter().find(|e| e.problem.is_some()) {
-        return Err(SecretState::Undecodable {
-            reason: format!("the entry {:?}: {}", bad.key, bad.problem.expect("found by its problem")),
-        });
-    }
-    Ok(entries)
-}
-
-/// A config error's text without the value it came from (these errors carry positions, not values).
-fn config_error_text(e: &regauth_core::config::ConfigError) -> String {
-    regauth_core::sanitize::one_line(&e.to_string())
 }
 
 fn credential_of(entry: &AuthEntry) -> Credential {

@@ -70,15 +70,21 @@ pub fn for_helper(helper: &str) -> IdentityVars {
 /// (name, value), sorted by name (the environment's own order). Hash them; never show or store them.
 pub fn inputs<'a>(helper: &str, env: &'a Environ) -> Vec<(&'a OsStr, &'a OsStr)> {
     let vars = for_helper(helper);
-    env.vars()
-        .filter(|(name, value)| {
-            let Some(name) = name.to_str() else { return false };
-            !value.is_empty()
-                && (ALWAYS.contains(&name)
-                    || vars.names.contains(&name)
-                    || vars.prefixes.iter().any(|p| name.starts_with(p)))
-        })
-        .collect()
+    // Chosen by name first: a hit reads the environment in place and sorts only these.
+    let mut taken = env.vars_named(|name| {
+        // Most of an environment is other programs' variables: a look at the first byte turns them away.
+        let first = name.as_encoded_bytes().first().copied().unwrap_or_default();
+        let starts = |list: &[&str]| list.iter().any(|n| n.as_bytes().first() == Some(&first));
+        if !(starts(ALWAYS) || starts(vars.names) || starts(vars.prefixes)) {
+            return false;
+        }
+        let Some(name) = name.to_str() else { return false };
+        ALWAYS.contains(&name)
+            || vars.names.contains(&name)
+            || vars.prefixes.iter().any(|p| name.starts_with(p))
+    });
+    taken.retain(|(_, value)| !value.is_empty());
+    taken
 }
 
 /// The list for one helper, for its documentation: `AWS_*, HOME, ...`.
