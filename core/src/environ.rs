@@ -190,7 +190,7 @@ mod tests {
         for name in all.iter().filter_map(|(name, _)| name.to_str()) {
             assert_eq!(in_place.get(name), copy.get(name), "{name}");
         }
-        for name in ["", "=", "P", "PATH=", "REGAUTH_TEST_SURELY_UNSET_VARIABLE"] {
+        for name in ["", "=", "P", "PATH=", "PATH\0", "=\0", "REGAUTH_TEST_SURELY_UNSET_VARIABLE"] {
             assert_eq!(in_place.get(name), copy.get(name), "{name}");
         }
         let keep = |name: &OsStr| name.as_encoded_bytes().first() == Some(&b'P');

@@ -45,8 +45,9 @@ unsafe fn text<'a>(p: *const u8) -> &'a [u8] {
 /// The value of `name`: the last entry of that name.
 pub(super) fn get(name: &str) -> Option<&'static OsStr> {
     let name = name.as_bytes();
-    // No variable has an empty name, nor a `=` after its first byte (std's split).
-    if name.is_empty() || name[1..].contains(&b'=') {
+    // No variable has an empty name, nor a `=` after its first byte (std's split), nor a NUL: a NUL in
+    // `name` would match the NUL that ends an entry, and the walk below would read past it.
+    if name.is_empty() || name[1..].contains(&b'=') || name.contains(&0) {
         return None;
     }
     let mut found = None;
