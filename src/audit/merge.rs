@@ -17,7 +17,7 @@ mod read;
 #[path = "merge_write.rs"]
 mod write;
 
-use read::{parse, read, Said};
+use read::{parse, read, Read, Said};
 use write::Views;
 
 /// The most read of one report: an audit of 100,000 entries is some 60 MiB of pretty JSON.
@@ -129,6 +129,19 @@ pub struct Merged {
 
 /// Read and merge `files`.
 pub fn merge(files: &[impl AsRef<Path> + Sync]) -> Merged {
+    // Reading and parsing is the work: on every core, the reports then taken in the order given.
+    let read_all = super::parallel::map(files, |file| read(file.as_ref()));
+    combine(files.iter().map(|f| f.as_ref().display().to_string()), read_all)
+}
+
+/// Merge reports given as bytes, named `report-N` (the fuzz target's way into the whole merge: the
+/// indexes a report's findings carry are checked on reading, used here and by the writers).
+pub fn merge_bytes(reports: &[&[u8]]) -> Merged {
+    combine((0..reports.len()).map(|n| format!("report-{n}")), reports.iter().map(|b| parse(b)).collect())
+}
+
+/// Merge reports read (or why each could not be), `names` in the same order.
+fn combine(names: impl Iterator<Item = String>, read_all: Vec<Result<Read, String>>) -> Merged {
     let mut reports = Vec::new();
     let mut credentials = Vec::new();
     let mut findings = Vec::new();
@@ -136,8 +149,6 @@ pub fn merge(files: &[impl AsRef<Path> + Sync]) -> Merged {
     let mut kinds = BTreeMap::new();
     let mut templates = Vec::new();
     let mut without = 0;
-    // Reading and parsing is the work: on every core, the reports then taken in the order given.
-    let read_all = super::parallel::map(files, |file| read(file.as_ref()));
     let mut reports_of_host: BTreeMap<&str, usize> = BTreeMap::new();
     for report in read_all.iter().flatten() {
         *reports_of_host.entry(report.host.as_deref().unwrap_or("unknown")).or_default() += 1;
@@ -145,9 +156,7 @@ pub fn merge(files: &[impl AsRef<Path> + Sync]) -> Merged {
     let shared_hosts: BTreeSet<String> =
         reports_of_host.into_iter().filter(|(_, n)| *n > 1).map(|(host, _)| host.to_owned()).collect();
     let mut alone = Vec::new();
-    for (file, read) in files.iter().zip(read_all) {
-        let file = file.as_ref();
-        let shown = file.display().to_string();
+    for (shown, read) in names.zip(read_all) {
         let report = match read {
             Ok(report) => report,
             Err(error) => {
