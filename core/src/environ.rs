@@ -196,10 +196,14 @@ mod tests {
         let keep = |name: &OsStr| name.as_encoded_bytes().first() == Some(&b'P');
         assert_eq!(in_place.vars_named(keep), copy.vars_named(keep));
         assert_eq!(in_place.uid(), copy.uid());
-        let changed = in_place.clone().with("REGAUTH_TEST_SET", "1");
-        assert_eq!(changed.get("REGAUTH_TEST_SET"), Some(OsStr::new("1")));
+        let changed = in_place.clone().with("REGAUTH_TEST_SURELY_UNSET_VARIABLE", "1");
+        assert_eq!(changed.get("REGAUTH_TEST_SURELY_UNSET_VARIABLE"), Some(OsStr::new("1")));
         assert_eq!(changed.get("PATH"), copy.get("PATH"));
-        assert_eq!(in_place.get("REGAUTH_TEST_SET"), None, "the process's environment is left alone");
+        assert_eq!(
+            in_place.get("REGAUTH_TEST_SURELY_UNSET_VARIABLE"),
+            None,
+            "the process's environment is left alone"
+        );
     }
 
     #[test]
