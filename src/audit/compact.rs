@@ -271,6 +271,22 @@ impl Serialize for Tables {
     }
 }
 
+/// `kinds`, `rules` and `findings`, in that order, into a report being written: a reader meets the tables
+/// before the indexes into them. The one place the audit's and the merge's writers say so.
+pub fn write_findings<W: std::io::Write>(
+    o: &mut super::json_out::Object<W>,
+    kinds: &impl Serialize,
+    tables: &Tables,
+    findings: &[Out<'_>],
+) -> std::io::Result<()> {
+    o.field("kinds", kinds)?;
+    o.field("rules", tables)?;
+    o.array_with("findings", findings, |buf, f| {
+        f.write_json(buf);
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

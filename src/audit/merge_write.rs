@@ -123,12 +123,7 @@ impl Merged {
             crate::audit::json_fields::merged_credential(buf, c);
             Ok(())
         })?;
-        o.field("kinds", &kinds)?;
-        o.field("rules", &tables)?;
-        o.array_with("findings", &findings, |buf, f| {
-            f.write_json(buf);
-            Ok(())
-        })?;
+        crate::audit::compact::write_findings(&mut o, &kinds, &tables, &findings)?;
         o.end()
     }
 }

@@ -133,12 +133,7 @@ impl Report {
             json_fields::stored(buf, c);
             Ok(())
         })?;
-        o.field("kinds", &kinds)?;
-        o.field("rules", &tables)?;
-        o.array_with("findings", &findings, |buf, f| {
-            f.write_json(buf);
-            Ok(())
-        })?;
+        compact::write_findings(&mut o, &kinds, &tables, &findings)?;
         o.array("scanned", &self.scanned)?;
         if let Some(online) = &self.online {
             o.field("online", online)?;
