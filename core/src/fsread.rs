@@ -11,6 +11,11 @@
 //! directory swapped for a link while regauth reads is not read through. [`resolve`] describes where a path
 //! leads without opening anything, for reports (`audit`).
 
+#[path = "fsread_mapped.rs"]
+mod mapped;
+
+pub use mapped::Mapped;
+
 use crate::safepath::{Place, Walk, MAX_LINKS};
 use rustix::fs::{Mode, OFlags, ResolveFlags, CWD};
 use rustix::io::Errno;
@@ -156,6 +161,15 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Contents, FileError> {
     let (file, meta) = open_regular(path, limit)?;
     let bytes = read_capped(file, path, limit, meta.len())?;
     Ok(Contents { bytes, meta })
+}
+
+/// [`read_regular`] into an anonymous mapping ([`Mapped`]): for inputs large enough that the allocator
+/// keeping their pages after use would raise the process's peak memory.
+pub fn read_regular_mapped(path: &Path, limit: u64) -> Result<Mapped, FileError> {
+    let (file, meta) = open_regular(path, limit)?;
+    Mapped::read(file, meta.len(), limit)
+        .map_err(|e| FileError::io(path, e))?
+        .ok_or_else(|| FileError::TooLarge { path: path.to_owned(), limit })
 }
 
 /// At most `limit` bytes from `reader`; one more means the file grew past the limit after `fstat`.

@@ -14,6 +14,7 @@
 use super::findings::Severity;
 use serde::ser::{SerializeMap, SerializeStruct, Serializer};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 #[path = "compact_text.rs"]
@@ -129,12 +130,12 @@ impl Out<'_> {
 
 /// One rule's distinct texts.
 #[derive(Debug, Default)]
-struct Table {
-    messages: Texts,
-    fixes: Texts,
+struct Table<'a> {
+    messages: Texts<'a>,
+    fixes: Texts<'a>,
 }
 
-impl Serialize for Table {
+impl Serialize for Table<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut st = s.serialize_struct("Rule", 2)?;
         st.serialize_field("messages", &self.messages.all)?;
@@ -144,85 +145,88 @@ impl Serialize for Table {
 }
 
 /// Distinct texts in order of first use: templates tried against a credential's texts (the last one
-/// used first), literal texts looked up.
+/// used first), literal texts looked up. A text the report holds is borrowed, not copied: a cluster's
+/// 100,000 findings each say their own place, and two copies of each (list and lookup) were a quarter of
+/// the audit's peak memory.
 #[derive(Debug, Default)]
-struct Texts {
-    all: Vec<String>,
-    literal: HashMap<String, usize>,
-    /// Indexes of templates (texts with placeholders), most recently used last.
-    templates: Vec<usize>,
-    /// Each text's pieces, once it is used as a template (beside `all`).
-    compiled: Vec<Option<text::Compiled>>,
+struct Texts<'a> {
+    all: Vec<Cow<'a, str>>,
+    literal: HashMap<Cow<'a, str>, usize>,
+    /// Templates (texts with placeholders) by index into `all`, each with its pieces, most recently used
+    /// last.
+    templates: Vec<(usize, text::Compiled)>,
 }
 
 /// How many templates of one kind of text are tried before making one (and looking it up).
 const TRIED: usize = 8;
 
-impl Texts {
+impl<'a> Texts<'a> {
     /// `text`'s index, added when new.
-    fn index(&mut self, text: &str) -> usize {
-        if let Some(&i) = self.literal.get(text) {
+    fn index(&mut self, text: Cow<'a, str>) -> usize {
+        if let Some(&i) = self.literal.get(&*text) {
             return i;
         }
-        self.all.push(text.to_owned());
-        self.compiled.push(None);
-        self.literal.insert(text.to_owned(), self.all.len() - 1);
+        // Free for a borrowed text; an owned one (a template, a merged report's text) is copied.
+        self.literal.insert(text.clone(), self.all.len());
+        self.all.push(text);
         self.all.len() - 1
     }
 
-    fn literal(&mut self, text: &str) -> usize {
+    fn literal(&mut self, text: Cow<'a, str>) -> usize {
         self.index(text)
     }
 
     /// Text `i`, a template, used last.
     fn used(&mut self, i: usize) -> usize {
-        if self.templates.last() != Some(&i) {
-            self.templates.retain(|&t| t != i);
-            self.templates.push(i);
-        }
-        if self.compiled[i].is_none() {
-            self.compiled[i] = Some(text::Compiled::of(&self.all[i]));
+        match self.templates.iter().rposition(|&(t, _)| t == i) {
+            Some(at) if at + 1 == self.templates.len() => {}
+            Some(at) => {
+                let template = self.templates.remove(at);
+                self.templates.push(template);
+            }
+            None => self.templates.push((i, text::Compiled::of(&self.all[i]))),
         }
         i
     }
 
     /// `text` as a template for `subject`, or `None` when no template gives it back.
     fn template(&mut self, text: &str, subject: &Subject<'_>, host: &mut Option<String>) -> Option<usize> {
-        for (n, &i) in self.templates.iter().rev().take(TRIED).enumerate() {
-            let compiled = self.compiled[i].as_ref().expect("a template is compiled when used");
-            if compiled.matches(&self.all[i], subject, text, host) {
-                let at = self.templates.len() - 1 - n;
-                let i = self.templates.remove(at);
-                self.templates.push(i);
+        for n in 0..self.templates.len().min(TRIED) {
+            let at = self.templates.len() - 1 - n;
+            let (i, compiled) = &self.templates[at];
+            if compiled.matches(&self.all[*i], subject, text, host) {
+                let template = self.templates.remove(at);
+                let i = template.0;
+                self.templates.push(template);
                 return Some(i);
             }
         }
         let template = text::make_template(text, subject, host)?;
-        let i = self.index(&template);
+        let i = self.index(Cow::Owned(template));
         Some(self.used(i))
     }
 
     /// A template carried as it is (`audit merge`): its index, as [`Texts::template`] gives it for the
     /// text it expands to when that text's own template is this one.
-    fn carry(&mut self, template: &str) -> usize {
-        if let Some(&i) = self.templates.last() {
+    fn carry(&mut self, template: &'a str) -> usize {
+        if let Some(&(i, _)) = self.templates.last() {
             if self.all[i] == template {
                 return i;
             }
         }
-        let i = self.index(template);
+        let i = self.index(Cow::Borrowed(template));
         self.used(i)
     }
 }
 
-/// The `rules` and `findings` of a schema 3 report, built finding by finding.
+/// The `rules` and `findings` of a schema 3 report, built finding by finding; texts borrowed for `'a`.
 #[derive(Debug, Default)]
-pub struct Tables {
-    rules: BTreeMap<String, Table>,
+pub struct Tables<'a> {
+    rules: BTreeMap<String, Table<'a>>,
 }
 
-impl Tables {
-    fn table(&mut self, code: &str) -> &mut Table {
+impl<'a> Tables<'a> {
+    fn table(&mut self, code: &str) -> &mut Table<'a> {
         if !self.rules.contains_key(code) {
             self.rules.insert(code.to_owned(), Table::default());
         }
@@ -230,17 +234,18 @@ impl Tables {
     }
 
     /// Add a finding with its texts; `subject`: the credential it is about (its index), when it names one.
-    pub fn add<'a>(
+    pub fn add<M: Into<Cow<'a, str>>, F: Into<Cow<'a, str>>>(
         &mut self,
         head: Head<'a>,
-        (message, fix): (&str, &str),
+        (message, fix): (M, F),
         subject: Option<(usize, Subject<'_>)>,
     ) -> Out<'a> {
+        let (message, fix) = (message.into(), fix.into());
         let table = self.table(head.code);
         if let Some((index, subject)) = subject.filter(|_| PER_CREDENTIAL.contains(&head.code)) {
             let mut host = None;
-            let message = table.messages.template(message, &subject, &mut host);
-            let fix = message.and_then(|_| table.fixes.template(fix, &subject, &mut host));
+            let message = table.messages.template(&message, &subject, &mut host);
+            let fix = message.and_then(|_| table.fixes.template(&fix, &subject, &mut host));
             if let (Some(message), Some(fix)) = (message, fix) {
                 return Out { text: head, credential: Some(index), message, fix };
             }
@@ -253,7 +258,7 @@ impl Tables {
     /// Add a finding about credential `index` whose message and fix are templates already ([`is_plain`]
     /// ones, a schema 3 report's, carried by `audit merge` instead of expanded and made again): each is
     /// said once, in order of first use, as [`Tables::add`] says the texts they expand to.
-    pub fn add_templates<'a>(&mut self, head: Head<'a>, index: usize, message: &str, fix: &str) -> Out<'a> {
+    pub fn add_templates(&mut self, head: Head<'a>, index: usize, message: &'a str, fix: &'a str) -> Out<'a> {
         let table = self.table(head.code);
         let message = table.messages.carry(message);
         let fix = table.fixes.carry(fix);
@@ -261,7 +266,7 @@ impl Tables {
     }
 }
 
-impl Serialize for Tables {
+impl Serialize for Tables<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.rules.len()))?;
         for (code, table) in &self.rules {
@@ -276,7 +281,7 @@ impl Serialize for Tables {
 pub fn write_findings<W: std::io::Write>(
     o: &mut super::json_out::Object<W>,
     kinds: &impl Serialize,
-    tables: &Tables,
+    tables: &Tables<'_>,
     findings: &[Out<'_>],
 ) -> std::io::Result<()> {
     o.field("kinds", kinds)?;

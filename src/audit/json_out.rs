@@ -127,23 +127,39 @@ impl<W: Write> Object<W> {
             return self.out.write_all(b"[]");
         }
         self.out.write_all(b"[")?;
-        // Written a batch of chunks at a time, each batch's chunks on every core: the buffers of one
-        // batch (~3 MB), not the whole array's (~40 MB of page faults), are in memory at once.
-        const CHUNK: usize = 512;
-        const BATCH: usize = 2 * super::parallel::PARALLEL_FROM;
+        // Written a batch of chunks at a time, one chunk per core, into buffers this thread made and
+        // reuses: a batch's buffers (~1 MB), not the whole array's (~40 MB), are in memory at once, and no
+        // worker thread's heap keeps pages of its own after it ends. This thread fills the first.
+        const CHUNK: usize = 1024;
+        let fill = |buf: &mut Vec<u8>, n: usize, chunk: &[T]| -> io::Result<()> {
+            buf.clear();
+            for (i, item) in chunk.iter().enumerate() {
+                buf.write_all(if n == 0 && i == 0 { b"\n" } else { b",\n" })?;
+                indent(buf, 2)?;
+                write(buf, item)?;
+            }
+            Ok(())
+        };
+        let per_batch = super::parallel::workers().max(1);
         let chunks: Vec<(usize, &[T])> = items.chunks(CHUNK).enumerate().collect();
-        for batch in chunks.chunks(BATCH) {
-            let written = super::parallel::map(batch, |(n, chunk)| -> io::Result<Vec<u8>> {
-                let mut buf = Vec::with_capacity(chunk.len() * 512);
-                for (i, item) in chunk.iter().enumerate() {
-                    buf.write_all(if *n == 0 && i == 0 { b"\n" } else { b",\n" })?;
-                    indent(&mut buf, 2)?;
-                    write(&mut buf, item)?;
+        let mut buffers: Vec<Vec<u8>> =
+            (0..per_batch.min(chunks.len())).map(|_| Vec::with_capacity(CHUNK * 512)).collect();
+        for batch in chunks.chunks(per_batch) {
+            std::thread::scope(|scope| -> io::Result<()> {
+                let mut work = batch.iter().zip(buffers.iter_mut());
+                let first = work.next();
+                let others: Vec<_> =
+                    work.map(|(&(n, chunk), buf)| scope.spawn(move || fill(buf, n, chunk))).collect();
+                if let Some((&(n, chunk), buf)) = first {
+                    fill(buf, n, chunk)?;
                 }
-                Ok(buf)
-            });
-            for buf in written {
-                self.out.write_all(&buf?)?;
+                for other in others {
+                    other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+                }
+                Ok(())
+            })?;
+            for buf in &buffers[..batch.len()] {
+                self.out.write_all(buf)?;
             }
         }
         self.out.write_all(b"\n")?;

@@ -138,9 +138,17 @@ impl Prepared {
             self.secrets.push(facts);
         }
         drop(distinct);
-        self.decoded.extend(parallel::map(&firsts, |&(kind, value)| decode(kind, value, hasher)));
+        // In parts: the workers' result lists and their ordering are then a part's, not 100,000 entries'
+        // (megabytes touched once, which the allocator keeps to the end of the run).
+        self.decoded.reserve_exact(firsts.len());
+        for part in firsts.chunks(DECODED_AT_ONCE) {
+            self.decoded.extend(parallel::map(part, |&(kind, value)| decode(kind, value, hasher)));
+        }
     }
 }
+
+/// How many distinct data are decoded in one go (by [`parallel::map`]).
+const DECODED_AT_ONCE: usize = 4096;
 
 fn decode(kind: &str, value: Option<&ValueRef<'_>>, hasher: &impl BuildHasher) -> Decoded {
     let entries = match docker_entries(kind, value) {

@@ -106,7 +106,7 @@ impl Merged {
                         return tables.add_templates(head, i, &self.templates[*m], &self.templates[*x]);
                     }
                 }
-                tables.add(head, (&f.message(self), &f.fix(self)), subject)
+                tables.add(head, (f.message(self), f.fix(self)), subject)
             })
             .collect();
         let mut o = crate::audit::json_out::Object::begin(out)?;

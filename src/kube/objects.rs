@@ -20,7 +20,6 @@ pub use secret::{
 };
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// The largest input read, per file and for stdin: 256 MiB. A dump of 100,000 pull secrets is about 60 MiB.
@@ -155,7 +154,7 @@ pub fn read_inputs(inputs: &[PathBuf]) -> Result<Cluster, InputError> {
 }
 
 /// Read the inputs one at a time (`-` is stdin, at most once) and give each, with its name, to `read`;
-/// each is zeroed and freed before the next is read.
+/// each is given back to the system (unmapped: [`fsread::Mapped`]) before the next is read.
 pub fn for_each_input(
     inputs: &[PathBuf],
     mut read: impl FnMut(&str, &[u8]) -> Result<(), InputError>,
@@ -171,24 +170,19 @@ pub fn for_each_input(
         } else {
             (input.display().to_string(), read_file(input)?)
         };
-        // It holds every secret of the dump.
-        let bytes = zeroize::Zeroizing::new(bytes);
         read(&place, &bytes)?;
     }
     Ok(())
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>, InputError> {
-    Ok(fsread::read_regular(path, INPUT_LIMIT)?.bytes)
+fn read_file(path: &Path) -> Result<fsread::Mapped, InputError> {
+    Ok(fsread::read_regular_mapped(path, INPUT_LIMIT)?)
 }
 
-fn read_stdin() -> Result<Vec<u8>, InputError> {
-    let mut bytes = Vec::new();
-    std::io::stdin().lock().take(INPUT_LIMIT + 1).read_to_end(&mut bytes).map_err(InputError::Stdin)?;
-    if bytes.len() as u64 > INPUT_LIMIT {
-        return Err(InputError::StdinTooLarge);
-    }
-    Ok(bytes)
+fn read_stdin() -> Result<fsread::Mapped, InputError> {
+    fsread::Mapped::read(std::io::stdin().lock(), 0, INPUT_LIMIT)
+        .map_err(InputError::Stdin)?
+        .ok_or(InputError::StdinTooLarge)
 }
 
 /// The objects of one or more inputs as read, secrets borrowing their strings from the input (see
