@@ -67,6 +67,7 @@ macro_rules! exit_code_line {
     };
 }
 
+pub mod allocator;
 pub mod audit;
 pub mod cli;
 pub mod conformance;
