@@ -297,6 +297,7 @@ pub(super) fn run(cli: &Cli, args: &Args, env: &Environ) -> anyhow::Result<Exit>
     } else if args.kube.is_empty() {
         audit::run(env, &opts, host)
     } else {
+        crate::allocator::purge_freed_at_once();
         match audit::kube::run(&args.kube, now, host, args.online.online) {
             Ok(report) => report,
             Err(e) => return Err(Failed::local(e)),
