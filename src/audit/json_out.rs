@@ -127,41 +127,21 @@ impl<W: Write> Object<W> {
             return self.out.write_all(b"[]");
         }
         self.out.write_all(b"[")?;
-        // Written a batch of chunks at a time, one chunk per core, into buffers this thread made and
-        // reuses: a batch's buffers (~1 MB), not the whole array's (~40 MB), are in memory at once, and no
-        // worker thread's heap keeps pages of its own after it ends. This thread fills the first.
+        // Chunks serialised on every core into a few reused buffers and written in order as they come: the
+        // writing overlaps the serialising, and a few chunks' buffers (~0.5 MB each), not the whole array's
+        // (~40 MB), are in memory at once.
         const CHUNK: usize = 1024;
-        let fill = |buf: &mut Vec<u8>, n: usize, chunk: &[T]| -> io::Result<()> {
-            buf.clear();
-            for (i, item) in chunk.iter().enumerate() {
+        let chunks: Vec<&[T]> = items.chunks(CHUNK).collect();
+        let fill = |buf: &mut Vec<u8>, n: usize| -> io::Result<()> {
+            for (i, item) in chunks[n].iter().enumerate() {
                 buf.write_all(if n == 0 && i == 0 { b"\n" } else { b",\n" })?;
                 indent(buf, 2)?;
                 write(buf, item)?;
             }
             Ok(())
         };
-        let per_batch = super::parallel::workers().max(1);
-        let chunks: Vec<(usize, &[T])> = items.chunks(CHUNK).enumerate().collect();
-        let mut buffers: Vec<Vec<u8>> =
-            (0..per_batch.min(chunks.len())).map(|_| Vec::with_capacity(CHUNK * 512)).collect();
-        for batch in chunks.chunks(per_batch) {
-            std::thread::scope(|scope| -> io::Result<()> {
-                let mut work = batch.iter().zip(buffers.iter_mut());
-                let first = work.next();
-                let others: Vec<_> =
-                    work.map(|(&(n, chunk), buf)| scope.spawn(move || fill(buf, n, chunk))).collect();
-                if let Some((&(n, chunk), buf)) = first {
-                    fill(buf, n, chunk)?;
-                }
-                for other in others {
-                    other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-                }
-                Ok(())
-            })?;
-            for buf in &buffers[..batch.len()] {
-                self.out.write_all(buf)?;
-            }
-        }
+        let out = &mut self.out;
+        super::parallel::stream_in_order(chunks.len(), CHUNK * 512, fill, |buf| out.write_all(buf))?;
         self.out.write_all(b"\n")?;
         indent(&mut self.out, 1)?;
         self.out.write_all(b"]")
