@@ -2,7 +2,8 @@
 # Requests made and wall time of `regauth diagnose` (pull, then push) beside `skopeo inspect` of the same
 # image, in the same run, against a local TLS registry with token auth (the tests' token server, started by
 # examples/testbed.rs). All three read the same credential from the same config.json.
-# Needs docker-registry, skopeo and hyperfine (scripts/install-test-deps). RUNS=N sets hyperfine's runs.
+# Needs docker-registry, skopeo and hyperfine (scripts/install-test-deps). RUNS=N sets hyperfine's runs;
+# BEFORE=path/to/another/regauth times that build's pull diagnosis too, in the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked --bin regauth --bin regauth-cli --example testbed
@@ -34,4 +35,5 @@ echo
 hyperfine -N --warmup 3 --runs "${RUNS:-30}" \
   -n "regauth diagnose (pull)" "${regauth[*]}" \
   -n "regauth diagnose --push" "${regauth[*]} --push" \
-  -n "skopeo inspect" "${skopeo[*]}"
+  -n "skopeo inspect" "${skopeo[*]}" \
+  ${BEFORE:+-n "regauth diagnose (pull), BEFORE" "$BEFORE ${regauth[*]:1}"}
