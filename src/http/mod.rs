@@ -5,6 +5,7 @@ pub mod body;
 pub mod challenge;
 pub mod contact;
 pub mod fetch;
+pub mod system_roots;
 pub mod tls;
 pub mod token;
 pub mod trace;

@@ -7,6 +7,7 @@
 //! another origin (scheme, host, port), and a request that is not a GET or HEAD never leaves its origin.
 
 use super::challenge;
+use super::system_roots;
 use regauth_core::fsread::{self, FileError};
 use regauth_core::sanitize::for_terminal;
 use regauth_core::secret::{redact_forms, Secret};
@@ -107,7 +108,16 @@ impl Transport {
             // Redirects are followed by hand (`send`), deciding per request where credentials may go.
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("regauth/", env!("CARGO_PKG_VERSION")))
-            .danger_accept_invalid_certs(tls.insecure);
+            .danger_accept_invalid_certs(tls.insecure)
+            // The system's roots, loaded here at a fraction of reqwest's own loading's cost.
+            .tls_built_in_root_certs(false);
+        for der in system_roots::load() {
+            // Trust stores hold ancient roots rustls cannot parse; reqwest skips those too.
+            if rustls::RootCertStore::empty().add(der.clone()).is_ok() {
+                let cert = reqwest::Certificate::from_der(&der).map_err(TransportError::Client)?;
+                builder = builder.add_root_certificate(cert);
+            }
+        }
         for file in &tls.ca_files {
             let (_, pem) = fsread::read_followed(file, CA_FILE_LIMIT, fsread::effective_uid())
                 .map_err(|source| TransportError::CaFileUnreadable { path: file.clone(), source })?;

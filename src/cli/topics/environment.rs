@@ -51,6 +51,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
         "HTTPS_PROXY",
         "with HTTP_PROXY and NO_PROXY (and their lower-case forms): the proxy for registry requests.",
     ),
+    (
+        "SSL_CERT_FILE",
+        "with SSL_CERT_DIR (a : list): the system's trusted roots, instead of the places OpenSSL uses.",
+    ),
     ("NO_COLOR", "set: diagnose prints no colours."),
 ];
 
