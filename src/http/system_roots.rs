@@ -17,7 +17,7 @@ use rustls::pki_types::CertificateDer;
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 use std::io::Read;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 /// A trust bundle is a few hundred kilobytes; past this a file is not one.
@@ -73,12 +73,21 @@ struct Reader {
 
 impl Reader {
     fn file(&mut self, path: &Path) {
+        // A file seen through another link is not opened again (Debian's directory links every root twice).
         let Ok(meta) = std::fs::metadata(path) else { return };
         if !meta.is_file() || !self.files_seen.insert((meta.dev(), meta.ino())) {
             return;
         }
+        // Opened without blocking and checked again on the descriptor: a FIFO swapped in meanwhile is not
+        // waited on. Links are followed: the trust store is made of them, and whoever can write the
+        // directory can add roots without one.
+        let opened =
+            std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY).open(path);
+        let Ok(file) = opened else { return };
+        if !file.metadata().is_ok_and(|m| m.is_file() && (m.dev(), m.ino()) == (meta.dev(), meta.ino())) {
+            return;
+        }
         let mut bytes = Vec::with_capacity(meta.len().min(FILE_LIMIT) as usize);
-        let Ok(file) = std::fs::File::open(path) else { return };
         if file.take(FILE_LIMIT).read_to_end(&mut bytes).is_err() {
             return;
         }

@@ -113,7 +113,10 @@ impl Transport {
             .tls_built_in_root_certs(false);
         for der in system_roots::load() {
             // Trust stores hold ancient roots rustls cannot parse; reqwest skips those too.
-            if rustls::RootCertStore::empty().add(der.clone()).is_ok() {
+            if rustls::RootCertStore::empty()
+                .add(rustls::pki_types::CertificateDer::from(der.as_ref()))
+                .is_ok()
+            {
                 let cert = reqwest::Certificate::from_der(&der).map_err(TransportError::Client)?;
                 builder = builder.add_root_certificate(cert);
             }
